@@ -1,0 +1,33 @@
+# Two commands do all their own set-up on a fresh machine:
+#   make demo   start the local stack, run the gateway, send a fictional case, show who got what
+#   make test   the whole suite: unit, integration (real Kafka + OPA), policy tests
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+
+.PHONY: demo test lint install clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 or set PYTHON=..."; exit 2; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ketenpoort demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check gateway adapters tests
+	$(BIN)/ruff format --check gateway adapters tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) build *.egg-info

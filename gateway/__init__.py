@@ -1,0 +1,1 @@
+"""Ketenpoort: the chain partners' signal gateway."""

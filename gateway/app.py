@@ -1,0 +1,108 @@
+"""The gateway as a FastStream app: consume `signals.<org>`, run the pipeline, produce the results.
+
+The handler is deliberately thin. Delivery is at least once per record here: results are produced
+and confirmed before the offset is committed. When the policy engine cannot be asked the handler
+delivers nothing and retries with capped backoff, so signals wait (fail closed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import structlog
+from aiokafka.structs import ConsumerRecord
+from faststream import AckPolicy, FastStream
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from gateway.decisions import DecisionError, PolicyEngine
+from gateway.kafka import ensure_topics
+from gateway.logging import get_logger
+from gateway.pipeline import Gateway, Record, Rejected
+from gateway.settings import ORGANISATIONS, Settings
+from gateway.topics import signals_topic
+
+log = get_logger("gateway")
+
+RETRY_FIRST_S = 0.2
+RETRY_MAX_S = 5.0
+
+
+def record_from(raw: ConsumerRecord[bytes, bytes]) -> Record:
+    return Record(
+        topic=raw.topic,
+        key=raw.key,
+        value=raw.value or b"",
+        headers=list(raw.headers),
+        partition=raw.partition,
+        offset=raw.offset,
+    )
+
+
+async def process_until_decided(gateway: Gateway, record: Record) -> list[Record]:
+    """Run the pipeline; while policy cannot be asked, wait and try again. Never deliver undecided."""
+    delay = RETRY_FIRST_S
+    while True:
+        try:
+            outputs, outcome = await gateway.process(record)
+        except DecisionError as error:
+            log.warning("policy_unavailable", error=str(error), retry_in_s=delay, topic=record.topic)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+            continue
+        if isinstance(outcome, Rejected):
+            log.info(
+                "signal_rejected", reason=outcome.reason, signal_id=outcome.signal_id, topic=record.topic
+            )
+        else:
+            structlog.contextvars.bind_contextvars(trace_id=outcome.envelope.trace_id)
+            log.info(
+                "signal_routed",
+                signal_id=str(outcome.envelope.id),
+                type=outcome.envelope.signal,
+                sender=outcome.envelope.org,
+                deliveries=[out.topic for out in outputs],
+            )
+            structlog.contextvars.unbind_contextvars("trace_id")
+        return outputs
+
+
+def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> FastStream:
+    broker = KafkaBroker(
+        kafka_bootstrap,
+        client_id="ketenpoort-gateway",
+        acks="all",
+        enable_idempotence=True,
+        logger=logging.getLogger("faststream"),
+    )
+    engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)
+    gateway = Gateway(engine, settings.pseudonym_key.get_secret_value().encode())
+
+    @broker.subscriber(
+        *(signals_topic(org) for org in ORGANISATIONS),
+        group_id=settings.gateway_group_id,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        ack_policy=AckPolicy.ACK,
+    )
+    async def on_signal(message: KafkaMessage) -> None:
+        for out in await process_until_decided(gateway, record_from(message.raw_message)):
+            headers = {name: value.decode() for name, value in out.headers}
+            await broker.publish(out.value, topic=out.topic, key=out.key, headers=headers)
+
+    app = FastStream(broker)
+
+    @app.on_startup
+    async def prepare() -> None:
+        created = await ensure_topics(
+            kafka_bootstrap, partitions=settings.topic_partitions, replication=settings.topic_replication
+        )
+        if created:
+            log.info("topics_created", topics=created)
+        await engine.start()
+
+    @app.after_shutdown
+    async def close() -> None:
+        await engine.close()
+
+    return app

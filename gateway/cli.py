@@ -1,0 +1,58 @@
+"""`ketenpoort`: the command line for operators, privacy officers and developers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+from rich.console import Console
+
+from gateway.logging import configure_logging
+from gateway.settings import get_settings
+from gateway.stack import StackError, endpoints
+from gateway.stack.cli import stack_app
+
+app = typer.Typer(no_args_is_help=True, help="Ketenpoort: the chain partners' signal gateway.")
+gateway_app = typer.Typer(no_args_is_help=True, help="Run the gateway.")
+app.add_typer(stack_app, name="stack", help="The local Kafka + OPA stack (the embedded default).")
+app.add_typer(gateway_app, name="gateway")
+
+err = Console(stderr=True)
+
+
+@gateway_app.command("run")
+def gateway_run() -> None:
+    """Consume signals.*, decide per recipient with OPA, deliver redacted copies to inbox.*."""
+    from gateway.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    try:
+        where = endpoints(settings)
+    except StackError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    asyncio.run(create_app(settings, where.kafka_bootstrap, where.opa_url).run())
+
+
+@app.command()
+def demo() -> None:
+    """Start the stack and the gateway, send a short fictional case, show who received what."""
+    from gateway.demo import run_demo
+
+    settings = get_settings()
+    log_file = settings.cache_path("demo.log")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("a") as stream:
+        configure_logging("INFO", stream)
+        try:
+            console = Console() if Console().is_terminal else Console(width=160)
+            asyncio.run(run_demo(settings, console))
+        except StackError as error:
+            err.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from None
+    Console().print(f"Gateway log: {log_file}")
+
+
+if __name__ == "__main__":
+    app()

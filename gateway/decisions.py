@@ -1,0 +1,98 @@
+"""Asking the policy engine (OPA) what each recipient may receive of a signal.
+
+One query per signal answers for all recipients. The input holds envelope-level attributes only,
+never free text or identifiers, so a decision depends on little and can be cached (see issue on
+the decision cache).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from opa_client.opa_async import AsyncOpaClient
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gateway.settings import ORGANISATIONS
+
+POLICY_PACKAGE = "ketenpoort/sharing"
+DECISIONS_RULE = "decisions"
+
+
+class Level(StrEnum):
+    FULL = "full"
+    FIELDS = "fields"
+    DAT = "dat"
+    NONE = "none"
+
+
+class Decision(BaseModel):
+    """What one recipient may receive of one signal, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    level: Level
+    fields: tuple[str, ...] = Field(default=(), description="Dotted paths into the signal body.")
+    legal_basis: str | None = None
+    purpose: str | None = None
+    urgency: str = "none"
+
+
+DENY = Decision(level=Level.NONE)
+
+
+class DecisionError(RuntimeError):
+    """The policy engine could not be asked or gave no usable answer. Nothing may be delivered."""
+
+
+def policy_input(signal_type: str, sender: str, version: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    recipients = [{"org": org, "involved": False} for org in ORGANISATIONS if org != sender]
+    return {
+        "signal": {"type": signal_type, "source": sender, "version": version, "attributes": attributes},
+        "recipients": recipients,
+    }
+
+
+def parse_decisions(result: Any, requested: list[str]) -> dict[str, Decision]:
+    """OPA's answer → one Decision per requested recipient. Anything missing or malformed is an error."""
+    if not isinstance(result, dict):
+        raise DecisionError(f"policy returned no decisions object: {result!r:.200}")
+    decisions: dict[str, Decision] = {}
+    for org in requested:
+        if org not in result:
+            raise DecisionError(f"policy returned no decision for recipient {org!r}")
+        try:
+            decisions[org] = Decision.model_validate(result[org])
+        except ValidationError as error:
+            raise DecisionError(f"policy decision for {org!r} is malformed: {error}") from None
+    return decisions
+
+
+class PolicyEngine:
+    """A thin async client of OPA's data API, built on opa-python-client."""
+
+    def __init__(self, url: str, *, timeout_s: float = 2.0) -> None:
+        parts = urlsplit(url)
+        self._client = AsyncOpaClient(
+            host=parts.hostname or "localhost",
+            port=parts.port or (443 if parts.scheme == "https" else 8181),
+            ssl=parts.scheme == "https",
+            timeout=timeout_s,
+            retries=1,
+        )
+        self.url = url
+
+    async def start(self) -> None:
+        await self._client._init_session()
+
+    async def close(self) -> None:
+        await self._client.close_connection()
+
+    async def decide(self, policy_input: dict[str, Any]) -> dict[str, Decision]:
+        requested = [recipient["org"] for recipient in policy_input["recipients"]]
+        try:
+            response = await self._client.query_rule(policy_input, POLICY_PACKAGE, DECISIONS_RULE)
+        except Exception as error:  # aiohttp and opa_client raise many kinds; all mean "no decision"
+            raise DecisionError(f"policy engine at {self.url} unavailable: {error!r:.300}") from error
+        return parse_decisions(response.get("result"), requested)

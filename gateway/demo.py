@@ -1,0 +1,139 @@
+"""`ketenpoort demo`: a short fictional case through the real stack, shown per organisation.
+
+Starts the local stack if needed (and stops it afterwards if it started it), runs the gateway
+in-process, sends fictional police reports through the police adapter, and prints what each
+organisation received and what was withheld from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+from rich.console import Console
+from rich.table import Table
+
+from adapters.police.mapping import signal_id, to_new_report
+from adapters.police.native import PoliceReportRecord
+from adapters.publish import send, signal_record
+from gateway.app import create_app
+from gateway.kafka import ensure_topics, make_producer
+from gateway.pipeline import Record
+from gateway.redact import withheld
+from gateway.settings import ORGANISATIONS, Settings
+from gateway.stack import Endpoints, stack_session
+from gateway.topics import inbox_topic
+
+SAMPLES = Path(__file__).parent.parent / "adapters" / "police" / "samples"
+WAIT_S = 30.0
+
+
+def case_records(settings: Settings) -> list[tuple[Record, dict[str, Any]]]:
+    """The fictional case: each police sample as a new_report signal, with its full body."""
+    key = settings.pseudonym_key.get_secret_value().encode()
+    out = []
+    for path in sorted(SAMPLES.glob("*.json")):
+        native = PoliceReportRecord.model_validate_json(path.read_bytes())
+        report = to_new_report(native)
+        record, _ = signal_record(
+            "police", report, signal_id=signal_id(native.registratienummer, report.name), pseudonym_key=key
+        )
+        out.append((record, report.model_dump(mode="json")))
+    return out
+
+
+def broken_record(template: Record) -> Record:
+    """A signal whose victim has a BSN that fails the 11-test: the gateway must refuse it whole."""
+    body = orjson.loads(template.value)
+    body["victim"]["bsn"] = "123456789"
+    headers = [
+        (name, str(uuid4()).encode() if name == "ce_id" else value) for name, value in template.headers
+    ]
+    return Record(template.topic, template.key, orjson.dumps(body), headers)
+
+
+async def pin_to_end(consumer: AIOKafkaConsumer, timeout_s: float = 10.0) -> None:
+    """Wait for the inbox partitions and fix the read position at their current end, so the demo
+    shows this run's deliveries only, also against a stack that has run before."""
+    deadline = time.monotonic() + timeout_s
+    while not consumer.assignment() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    for partition in consumer.assignment():
+        await consumer.position(partition)
+
+
+async def collect(consumer: AIOKafkaConsumer, expected: int, timeout_s: float) -> list[dict[str, Any]]:
+    received: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout_s
+    while len(received) < expected and time.monotonic() < deadline:
+        batches = await consumer.getmany(timeout_ms=500)
+        for messages in batches.values():
+            received.extend({**orjson.loads(m.value or b"{}"), "_inbox": m.topic} for m in messages)
+    return received
+
+
+def table(received: list[dict[str, Any]], originals: dict[str, dict[str, Any]]) -> Table:
+    view = Table(title="What each organisation received", show_lines=True)
+    for column in ("recipient", "signal", "level", "received", "withheld", "legal basis / reason"):
+        view.add_column(column)
+    for item in sorted(received, key=lambda i: str(i["_inbox"])):
+        org = item["_inbox"].removeprefix("inbox.")
+        if "delivery_id" in item:
+            original = originals.get(item["signal_id"], {})
+            view.add_row(
+                org,
+                f"{item['signal_type']} from {item['sender']}",
+                item["level"],
+                ", ".join(sorted(item["body"])),
+                ", ".join(withheld(original, item["fields"])) or "-",
+                f"{item['legal_basis']} ({item['purpose']})",
+            )
+        else:
+            view.add_row(org, "rejection receipt", "-", "-", "-", f"{item['reason']}: {item['detail']}")
+    for org in ORGANISATIONS:
+        if not any(i["_inbox"] == inbox_topic(org) for i in received):
+            view.add_row(org, "-", "none", "nothing", "everything", "no policy grants it anything")
+    return view
+
+
+async def run_demo(settings: Settings, console: Console) -> None:
+    with console.status("Starting the local stack (first run fetches Kafka and builds OPA)..."):
+        session = stack_session(settings)
+        where: Endpoints = await asyncio.to_thread(session.__enter__)
+    try:
+        console.print(f"Kafka at {where.kafka_bootstrap}, OPA at {where.opa_url}")
+        await ensure_topics(where.kafka_bootstrap)
+        app = create_app(settings, where.kafka_bootstrap, where.opa_url)
+        await app.start()
+        consumer = AIOKafkaConsumer(
+            *(inbox_topic(org) for org in ORGANISATIONS),
+            bootstrap_servers=where.kafka_bootstrap,
+            isolation_level="read_committed",
+            auto_offset_reset="latest",
+        )
+        producer = make_producer(where.kafka_bootstrap, client_id="adapter-police")
+        await consumer.start()
+        await producer.start()
+        try:
+            await pin_to_end(consumer)
+            case = case_records(settings)
+            originals = {}
+            for record, body in case:
+                await send(producer, record)
+                originals[dict(record.headers)["ce_id"].decode()] = body
+                console.print(f"police sent {dict(record.headers)['ce_type'].decode()}")
+            await send(producer, broken_record(case[0][0]))
+            console.print("police sent a report with an invalid BSN")
+            received = await collect(consumer, expected=len(case) + 1, timeout_s=WAIT_S)
+        finally:
+            await producer.stop()
+            await consumer.stop()
+            await app.stop()
+        console.print(table(received, originals))
+    finally:
+        await asyncio.to_thread(session.__exit__, None, None, None)

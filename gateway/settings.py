@@ -1,0 +1,73 @@
+"""The one settings object. Every knob is an environment variable; nothing else reads the environment.
+
+`KAFKA_BOOTSTRAP` and `OPA_URL` point Ketenpoort at an existing deployment. Left empty, the
+commands use the local stack (`ketenpoort stack up`) recorded in the cache directory.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+POLICY_DIR = Path(__file__).parent / "policies"
+
+# The organisations that publish signals and read an inbox today. `slachtofferhulp` is a known
+# recipient in the policies, but has no adapter and so no topics yet.
+ORGANISATIONS: tuple[str, ...] = ("police", "veiligthuis", "om", "3ro")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KETENPOORT_", extra="ignore")
+
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP", "KETENPOORT_KAFKA_BOOTSTRAP"),
+        description="host:port[,host:port] of an existing Kafka; empty means the local stack.",
+    )
+    opa_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPA_URL", "KETENPOORT_OPA_URL"),
+        description="Base URL of an existing OPA server; empty means the local stack.",
+    )
+    cache_dir: Path = Field(
+        default=Path("~/.cache/ketenpoort").expanduser(),
+        validation_alias=AliasChoices("KETENPOORT_CACHE", "KETENPOORT_CACHE_DIR"),
+        description="Where the local stack keeps Kafka's jars, the OPA binary, data and state.",
+    )
+    stack_dir: Path | None = Field(
+        default=None,
+        description="One local stack's state, data and logs (KETENPOORT_STACK_DIR); empty means "
+        "<cache>/stack. A second directory runs a second, separate stack on the same binaries.",
+    )
+    policy_dir: Path = Field(default=POLICY_DIR, description="Rego policies and their JSON data.")
+    pseudonym_key: SecretStr = Field(
+        default=SecretStr("ketenpoort-local-development-key"),
+        description="HMAC key for chain pseudonyms. Set a real secret outside development.",
+    )
+    gateway_group_id: str = "ketenpoort-gateway"
+    topic_partitions: int = Field(
+        default=3, ge=1, description="Partitions of each topic the gateway creates."
+    )
+    topic_replication: int = Field(
+        default=1, ge=1, description="Replication factor of the topics it creates."
+    )
+    opa_timeout_s: float = 2.0
+    log_level: str = "INFO"
+
+    def cache_path(self, *parts: str) -> Path:
+        return self.cache_dir.expanduser().joinpath(*parts)
+
+    def stack_path(self, *parts: str) -> Path:
+        """The effective stack directory (`stack_dir`, else `<cache>/stack`), joined with parts."""
+        # An empty KETENPOORT_STACK_DIR parses as Path("."), which means "not set" here.
+        if self.stack_dir is None or self.stack_dir == Path():
+            return self.cache_path("stack", *parts)
+        return self.stack_dir.expanduser().joinpath(*parts)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,34 @@
+"""Shared fixtures. Integration and scenario tests talk to a real Kafka broker and a real OPA:
+`KAFKA_BOOTSTRAP` / `OPA_URL` if set, else a running local stack, else one started for this session
+(and stopped at its end)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.settings import Settings
+from gateway.stack import Endpoints, stack_session
+
+TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by the folder it lives in, so `-m unit` and `-m integration` select them."""
+    for item in items:
+        kind = Path(item.fspath).relative_to(TESTS).parts[0]
+        if kind in ("unit", "integration", "scenario"):
+            item.add_marker(getattr(pytest.mark, kind))
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def stack(settings: Settings) -> Iterator[Endpoints]:
+    with stack_session(settings) as endpoints:
+        yield endpoints

@@ -1,0 +1,116 @@
+"""The first signal end to end: police adapter → signals.police → gateway + OPA → inbox.veiligthuis."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+
+from adapters.police.mapping import to_new_report
+from adapters.police.native import PoliceReportRecord
+from adapters.publish import send, signal_record
+from gateway.app import create_app
+from gateway.decisions import PolicyEngine, policy_input
+from gateway.kafka import ensure_topics, make_producer
+from gateway.settings import Settings
+from gateway.stack import Endpoints, throwaway_opa
+from tests.integration.kafka_helpers import read_topic
+
+SAMPLE = Path(__file__).parents[2] / "adapters" / "police" / "samples" / "report-1.json"
+
+
+@asynccontextmanager
+async def running_gateway(settings: Settings, bootstrap: str, opa_url: str) -> AsyncIterator[None]:
+    app = create_app(settings.model_copy(update={"gateway_group_id": f"test-{uuid4()}"}), bootstrap, opa_url)
+    await app.start()
+    try:
+        yield
+    finally:
+        await app.stop()
+
+
+async def send_police_report(settings: Settings, bootstrap: str) -> UUID:
+    report = to_new_report(PoliceReportRecord.model_validate_json(SAMPLE.read_bytes()))
+    key = settings.pseudonym_key.get_secret_value().encode()
+    record, envelope = signal_record("police", report, signal_id=uuid4(), pseudonym_key=key)
+    producer = make_producer(bootstrap, client_id="test-adapter-police")
+    await producer.start()
+    try:
+        await send(producer, record)
+    finally:
+        await producer.stop()
+    return envelope.id
+
+
+async def delivery_of(bootstrap: str, org: str, signal_id: UUID, timeout_s: float = 20.0) -> dict | None:  # type: ignore[type-arg]
+    def has(found: list[dict]) -> bool:  # type: ignore[type-arg]
+        return any(item.get("signal_id") == str(signal_id) for item in found)
+
+    found = await read_topic(bootstrap, f"inbox.{org}", until=has, timeout_s=timeout_s)
+    return next((item for item in found if item.get("signal_id") == str(signal_id)), None)
+
+
+async def test_a_police_report_reaches_veiligthuis_redacted(settings: Settings, stack: Endpoints) -> None:
+    await ensure_topics(stack.kafka_bootstrap)
+    async with running_gateway(settings, stack.kafka_bootstrap, stack.opa_url):
+        signal_id = await send_police_report(settings, stack.kafka_bootstrap)
+        delivery = await delivery_of(stack.kafka_bootstrap, "veiligthuis", signal_id)
+
+    assert delivery is not None, "no delivery reached inbox.veiligthuis"
+    body = delivery["body"]
+    assert body["victim"]["given_name"] == "Lotte"
+    assert body["contact"]["role"] == "casusregisseur"
+    assert "description" not in body, "a field the policy does not grant left the gateway"
+    assert delivery["level"] == "fields"
+    assert delivery["legal_basis"] == "wpg-art-19"
+    assert delivery["sender"] == "police"
+    assert delivery["_headers"]["ce_type"] == "nl.ketenpoort.new_report.v1"
+    headers = " ".join(delivery["_headers"].values())
+    assert "123456782" not in headers and "Lotte" not in headers
+    # No policy grants the prosecution service anything of a new report yet.
+    assert await delivery_of(stack.kafka_bootstrap, "om", signal_id, timeout_s=2.0) is None
+
+
+async def test_granting_a_field_delivers_it_without_restarting_the_gateway(
+    settings: Settings, stack: Endpoints, tmp_path: Path
+) -> None:
+    policies = tmp_path / "policies"
+    shutil.copytree(settings.policy_dir, policies)
+    await ensure_topics(stack.kafka_bootstrap)
+    with throwaway_opa(settings, policies) as opa_url:
+        async with running_gateway(settings, stack.kafka_bootstrap, opa_url):
+            before = await send_police_report(settings, stack.kafka_bootstrap)
+            withheld = await delivery_of(stack.kafka_bootstrap, "veiligthuis", before)
+            assert withheld is not None and "description" not in withheld["body"]
+
+            rule = policies / "new_report.rego"
+            rule.write_text(rule.read_text().replace('\t"contact",\n]', '\t"contact",\n\t"description",\n]'))
+            await wait_until_granted(opa_url, "description")
+
+            after = await send_police_report(settings, stack.kafka_bootstrap)
+            granted = await delivery_of(stack.kafka_bootstrap, "veiligthuis", after)
+
+    assert granted is not None
+    assert granted["body"]["description"].startswith("Aangeefster verklaart")
+    assert "description" in granted["fields"]
+
+
+async def wait_until_granted(opa_url: str, field: str, timeout_s: float = 10.0) -> None:
+    engine = PolicyEngine(opa_url)
+    await engine.start()
+    try:
+        query = policy_input(
+            "new_report", "police", "1.0", {"minors_involved": True, "report_kind": "aangifte"}
+        )
+        for _ in range(int(timeout_s / 0.1)):
+            if field in (await engine.decide(query))["veiligthuis"].fields:
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await engine.close()
+    pytest.fail(f"OPA did not pick up the changed policy granting {field!r} within {timeout_s}s")
