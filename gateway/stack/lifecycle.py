@@ -1,0 +1,159 @@
+"""Bringing the local stack up and down, and telling where Kafka and OPA are.
+
+`up` and `down` hold `<stack dir>/stack.lock`, so two commands never start or stop one stack twice.
+`status` reads the state file without the lock (it is replaced atomically) and takes the lock only
+to clean up after a stack that died.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from gateway.settings import Settings
+from gateway.stack import kafka, opa, process, tools
+from gateway.stack.cache import file_lock
+from gateway.stack.errors import StackError
+from gateway.stack.state import (
+    Component,
+    Endpoints,
+    StackPaths,
+    StackState,
+    load_state,
+    remove_state,
+    save_state,
+)
+
+STOP_TIMEOUT_S = 30.0  # a clean KRaft shutdown takes a second or two; SIGKILL after this
+
+
+def _paths(settings: Settings) -> StackPaths:
+    return StackPaths(settings.stack_path().absolute())
+
+
+def up(settings: Settings) -> tuple[StackState, bool]:
+    """Start the local stack, or return the running one; the bool says whether it started now."""
+    paths = _paths(settings)
+    with file_lock(paths.lock_file):
+        current = load_state(paths)
+        if current is not None:
+            if current.is_running() and _is_healthy(current):
+                return current, False
+            _teardown(current, paths)
+        state = _start(settings, paths)
+        save_state(paths, state)
+        return state, True
+
+
+def down(settings: Settings) -> list[str]:
+    """Stop the processes recorded in the state file; return one line per thing done."""
+    paths = _paths(settings)
+    if not paths.state_file.exists():
+        return []
+    with file_lock(paths.lock_file):
+        current = load_state(paths)
+        return [] if current is None else _teardown(current, paths)
+
+
+def status(settings: Settings) -> StackState | None:
+    """The running local stack, or None (after cleaning up after a stack that has died)."""
+    paths = _paths(settings)
+    current = load_state(paths)
+    if current is None or current.is_running():
+        return current
+    with file_lock(paths.lock_file):
+        current = load_state(paths)
+        if current is None or current.is_running():
+            return current
+        _teardown(current, paths)
+    return None
+
+
+def endpoints(settings: Settings) -> Endpoints:
+    """KAFKA_BOOTSTRAP and OPA_URL when set (each on its own), else the running local stack."""
+    bootstrap, opa_url = settings.kafka_bootstrap, settings.opa_url
+    if bootstrap and opa_url:
+        return Endpoints(kafka_bootstrap=bootstrap, opa_url=opa_url)
+    running = status(settings)
+    if not bootstrap:
+        if running is None:
+            raise StackError("no Kafka broker: run `ketenpoort stack up` or set KAFKA_BOOTSTRAP")
+        bootstrap = running.kafka.bootstrap
+    if not opa_url:
+        if running is None:
+            raise StackError("no OPA server: run `ketenpoort stack up` or set OPA_URL")
+        opa_url = running.opa.url
+    return Endpoints(kafka_bootstrap=bootstrap, opa_url=opa_url)
+
+
+@contextmanager
+def stack_session(settings: Settings) -> Iterator[Endpoints]:
+    """Endpoints for a test session or a demo: the environment's, else the running local stack's,
+    else a local stack started now and taken down on exit (only then: a stack that already ran,
+    perhaps for someone else, keeps running)."""
+    if settings.kafka_bootstrap and settings.opa_url:
+        yield endpoints(settings)
+        return
+    _, started = up(settings)
+    try:
+        yield endpoints(settings)
+    finally:
+        if started:
+            down(settings)
+
+
+def _is_healthy(state: StackState) -> bool:
+    return opa.is_healthy(state.opa.url) and kafka.is_healthy(state.kafka.bootstrap)
+
+
+def _start(settings: Settings, paths: StackPaths) -> StackState:
+    """Fetch what is missing, start both servers side by side, wait for both to be ready."""
+    java, java_version = tools.require_java()
+    libs = kafka.ensure_kafka(settings)
+    opa_binary = opa.ensure_opa(settings)
+    kafka_port, controller_port, opa_port = process.free_ports(3)
+    started: list[Component] = []
+    try:
+        kafka_state = kafka.start_kafka(java, java_version, libs, paths, kafka_port, controller_port)
+        started.append(kafka_state)
+        opa_state = opa.start_opa(
+            opa_binary, settings.policy_dir, opa_port, paths.opa_dir, paths.logs / "opa.log"
+        )
+        started.append(opa_state)
+        opa.wait_ready(opa_state)
+        kafka.wait_ready(kafka_state)
+    except BaseException:
+        process.stop([(c.pid, c.start_time) for c in started], timeout_s=STOP_TIMEOUT_S)
+        shutil.rmtree(paths.kafka_data, ignore_errors=True)
+        raise
+    return StackState(
+        stack_dir=paths.root,
+        started_at=datetime.now(UTC),
+        kafka=kafka_state,
+        opa=opa_state,
+    )
+
+
+def _teardown(state: StackState, paths: StackPaths) -> list[str]:
+    """Stop what the state names, remove Kafka's data and the state file; say what happened."""
+    components = {"OPA": state.opa, "Kafka": state.kafka}
+    outcomes = process.stop([(c.pid, c.start_time) for c in components.values()], timeout_s=STOP_TIMEOUT_S)
+    lines = [
+        _report(name, c, outcome) for (name, c), outcome in zip(components.items(), outcomes, strict=True)
+    ]
+    if state.kafka.data_dir.exists():
+        shutil.rmtree(state.kafka.data_dir, ignore_errors=True)
+        lines.append(f"removed Kafka data {state.kafka.data_dir}")
+    remove_state(paths)
+    return lines
+
+
+def _report(name: str, component: Component, outcome: process.Outcome) -> str:
+    what = f"{name} {component.version} (pid {component.pid})"
+    if outcome is process.Outcome.STOPPED:
+        return f"stopped {what}"
+    if outcome is process.Outcome.KILLED:
+        return f"killed {what}: it did not stop within {STOP_TIMEOUT_S:.0f} s of SIGTERM"
+    return f"{what} had already exited"

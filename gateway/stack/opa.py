@@ -1,0 +1,150 @@
+"""Open Policy Agent for the local stack: built once with `go install`, served on loopback.
+
+The server loads the policy directory with `--watch`, so an edited `.rego` or `.json` file takes
+effect without a restart (a moment after the write, not at once).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from gateway.settings import Settings
+from gateway.stack import process, tools
+from gateway.stack.cache import install_atomically
+from gateway.stack.errors import StackError
+from gateway.stack.state import OpaState
+
+OPA_VERSION = "1.19.1"  # needs Go >= 1.25 to build; GOTOOLCHAIN=local forbids a toolchain download
+OPA_MODULE = "github.com/open-policy-agent/opa"
+
+
+def ensure_opa(settings: Settings) -> Path:
+    """The cached OPA binary (`<cache>/opa/<version>/opa`), building it with Go if missing."""
+    final = settings.cache_path("opa", OPA_VERSION).absolute()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    log_file = final.parent / f"build-{OPA_VERSION}.log"
+
+    def build(tmp: Path) -> None:
+        go, _ = tools.require_go()
+        flags = " ".join(filter(None, [os.environ.get("GOFLAGS", ""), "-buildvcs=false"]))
+        env = {**os.environ, "GOBIN": str(tmp), "GOFLAGS": flags, "GOTOOLCHAIN": "local"}
+        argv = [str(go), "install", f"{OPA_MODULE}@v{OPA_VERSION}"]
+        code, output = tools.run_logged(argv, log_file, env=env, timeout_s=1800)
+        if code != 0:
+            raise StackError(
+                f"could not build OPA {OPA_VERSION} from the Go module proxy ({_go_proxy(go)}): "
+                f"{tools.error_line(output)}; set OPA_URL to use an existing OPA instead "
+                f"(full output: {log_file})"
+            )
+
+    return install_atomically(final, build, _has_binary) / "opa"
+
+
+def _has_binary(version_dir: Path) -> bool:
+    return os.access(version_dir / "opa", os.X_OK)
+
+
+def _go_proxy(go: Path) -> str:
+    try:
+        completed = subprocess.run(
+            [str(go), "env", "GOPROXY"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "GOPROXY"
+    return completed.stdout.strip() or "GOPROXY"
+
+
+def start_opa(binary: Path, policy_dir: Path, port: int, config_dir: Path, log_file: Path) -> OpaState:
+    """Spawn an OPA server for `policy_dir`; return at once (see `wait_ready`)."""
+    policy_dir = policy_dir.expanduser().resolve()
+    if not policy_dir.is_dir():
+        raise StackError(
+            f"policy directory {policy_dir} does not exist; set KETENPOORT_POLICY_DIR to the "
+            "directory with the .rego and .json files"
+        )
+    config_dir.mkdir(parents=True, exist_ok=True)
+    # The labels name the owner, and put the directory on the command line for `ps` and `pgrep -f`.
+    config = config_dir / "config.json"
+    config.write_text(json.dumps({"labels": {"app": "ketenpoort", "home": str(config_dir)}}))
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.write_bytes(b"")
+    argv = [
+        str(binary), "run", "--server",
+        "--addr", f"{process.LOOPBACK}:{port}",
+        "--config-file", str(config),
+        "--log-level", "error",
+        "--skip-version-check",
+        "--shutdown-grace-period", "2",
+        "--watch", str(policy_dir),
+    ]  # fmt: skip
+    popen = process.spawn(argv, log_file, cwd=config_dir)
+    return OpaState(
+        pid=popen.pid,
+        start_time=process.start_time_of(popen.pid),
+        host=process.LOOPBACK,
+        port=port,
+        url=f"http://{process.LOOPBACK}:{port}",
+        policy_dir=policy_dir,
+        log_file=log_file,
+        version=OPA_VERSION,
+    )
+
+
+def wait_ready(opa: OpaState, timeout_s: float = 30.0) -> None:
+    """Block until GET /health answers 200; StackError if OPA dies or stalls."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if not opa.is_running():
+            raise StackError(
+                f"OPA exited while starting (does a policy fail to compile?); see {opa.log_file}"
+            )
+        if is_healthy(opa.url):
+            return
+        if time.monotonic() >= deadline:
+            raise StackError(f"OPA did not become ready within {timeout_s:.0f} s; see {opa.log_file}")
+        time.sleep(0.1)
+
+
+def is_healthy(url: str, timeout_s: float = 2.0) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=timeout_s).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def throwaway_opa(settings: Settings, policy_dir: Path) -> Iterator[str]:
+    """A separate OPA server for `policy_dir` on its own port; yields its URL, stops it on exit.
+
+    It shares only the cached binary with the local stack. Its log lives in a temporary directory
+    that is removed on a clean exit and kept (and named in the error) when OPA fails to start.
+    """
+    binary = ensure_opa(settings)
+    workdir = Path(tempfile.mkdtemp(prefix="ketenpoort-opa-"))
+    (port,) = process.free_ports(1)
+    try:
+        opa = start_opa(binary, policy_dir, port, workdir, workdir / "opa.log")
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    target = [(opa.pid, opa.start_time)]
+    try:
+        wait_ready(opa)
+    except BaseException:
+        process.stop(target, timeout_s=5.0)
+        raise
+    try:
+        yield opa.url
+    finally:
+        process.stop(target, timeout_s=10.0)
+        shutil.rmtree(workdir, ignore_errors=True)

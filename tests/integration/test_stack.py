@@ -1,0 +1,206 @@
+"""The local stack against the real Kafka and OPA: a separate stack in a temporary stack dir.
+
+It shares only the binary cache with any other stack on the machine. The tests run in file order:
+the last one takes the stack down.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from typer.testing import CliRunner
+
+from gateway.settings import Settings, get_settings
+from gateway.stack import (
+    StackError,
+    StackState,
+    down,
+    endpoints,
+    stack_session,
+    status,
+    throwaway_opa,
+    up,
+)
+from gateway.stack.cli import stack_app
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    stack_dir = tmp_path_factory.mktemp("stack")
+    # Ignore KAFKA_BOOTSTRAP / OPA_URL from the environment: these tests are about the local stack.
+    return Settings(stack_dir=stack_dir).model_copy(update={"kafka_bootstrap": None, "opa_url": None})
+
+
+@pytest.fixture(scope="module")
+def started(settings: Settings) -> Iterator[tuple[StackState, bool]]:
+    result = up(settings)
+    try:
+        yield result
+    finally:
+        down(settings)
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> Iterator[dict[str, str]]:
+    get_settings.cache_clear()
+    yield {"KETENPOORT_STACK_DIR": str(settings.stack_path()), "KAFKA_BOOTSTRAP": "", "OPA_URL": ""}
+    get_settings.cache_clear()
+
+
+def test_up_twice_reuses_the_running_stack(settings: Settings, started: tuple[StackState, bool]) -> None:
+    first, was_started = started
+    again, started_again = up(settings)
+    assert was_started is True
+    assert started_again is False
+    assert (again.kafka.pid, again.opa.pid) == (first.kafka.pid, first.opa.pid)
+    assert first.stack_dir == settings.stack_path()
+
+
+def test_cli_up_says_it_reuses(started: tuple[StackState, bool], cli_env: dict[str, str]) -> None:
+    state, _ = started
+    result = CliRunner().invoke(stack_app, ["up"], env=cli_env)
+    assert result.exit_code == 0, result.output
+    assert "Reusing" in result.output
+    assert state.kafka.bootstrap in result.output
+    assert str(state.opa.pid) in result.output
+
+
+def test_status_shows_the_stack(
+    settings: Settings, started: tuple[StackState, bool], cli_env: dict[str, str]
+) -> None:
+    state, _ = started
+    assert status(settings) == state
+    result = CliRunner().invoke(stack_app, ["status"], env=cli_env)
+    assert result.exit_code == 0, result.output
+    assert state.kafka.bootstrap in result.output
+    assert state.opa.url in result.output
+    assert "not answering" not in result.output
+
+
+def test_endpoints_prefer_the_environment_each_on_its_own(
+    settings: Settings, started: tuple[StackState, bool]
+) -> None:
+    state, _ = started
+    assert endpoints(settings) == state.endpoints()
+    only_opa = settings.model_copy(update={"opa_url": "http://opa.example:8181"})
+    assert endpoints(only_opa).kafka_bootstrap == state.kafka.bootstrap
+    assert endpoints(only_opa).opa_url == "http://opa.example:8181"
+
+
+def test_stack_session_leaves_a_running_stack_running(
+    settings: Settings, started: tuple[StackState, bool]
+) -> None:
+    state, _ = started
+    with stack_session(settings) as where:
+        assert where == state.endpoints()
+    assert status(settings) == state
+
+
+def test_opa_answers_health(started: tuple[StackState, bool]) -> None:
+    state, _ = started
+    assert httpx.get(f"{state.opa.url}/health", timeout=5).status_code == 200
+
+
+async def test_kafka_carries_a_committed_transaction(started: tuple[StackState, bool]) -> None:
+    state, _ = started
+    bootstrap, topic = state.kafka.bootstrap, f"stack-test-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    finally:
+        await admin.close()
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, transactional_id=f"{topic}-tx")
+    await producer.start()
+    try:
+        async with producer.transaction():
+            await producer.send_and_wait(topic, b"hallo", key=b"k")
+    finally:
+        await producer.stop()
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        group_id=f"{topic}-group",
+    )
+    await consumer.start()
+    try:
+        message = await consumer.getone()
+    finally:
+        await consumer.stop()
+    assert (message.key, message.value) == (b"k", b"hallo")
+
+
+def test_throwaway_opa_serves_its_own_policies_and_stops(
+    settings: Settings, started: tuple[StackState, bool], tmp_path: Path
+) -> None:
+    state, _ = started
+    (tmp_path / "probe.rego").write_text("package probe\n\nanswer := 42\n")
+    with throwaway_opa(settings, tmp_path) as url:
+        assert url != state.opa.url
+        assert httpx.get(f"{url}/v1/data/probe/answer", timeout=5).json() == {"result": 42}
+        pids = _processes_mentioning(url.removeprefix("http://"))
+        assert len(pids) == 1
+    assert all(not Path(f"/proc/{pid}").exists() for pid in pids)
+    assert httpx.get(f"{state.opa.url}/health", timeout=5).status_code == 200
+
+
+def test_two_concurrent_ups_start_one_separate_stack(
+    settings: Settings, started: tuple[StackState, bool], tmp_path: Path
+) -> None:
+    main, _ = started
+    other = settings.model_copy(update={"stack_dir": tmp_path / "other"})
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: up(other), range(2)))
+    try:
+        assert sorted(was_started for _, was_started in results) == [False, True]
+        (first, _), (second, _) = results
+        assert (first.kafka.pid, first.opa.pid) == (second.kafka.pid, second.opa.pid)
+        assert first.kafka.bootstrap != main.kafka.bootstrap
+        assert first.kafka.data_dir != main.kafka.data_dir
+    finally:
+        down(other)
+    assert status(settings) == main
+
+
+def test_down_leaves_no_process_behind(settings: Settings, started: tuple[StackState, bool]) -> None:
+    state, _ = started
+    lines = down(settings)
+    assert any(f"pid {state.kafka.pid}" in line for line in lines)
+    assert any(f"pid {state.opa.pid}" in line for line in lines)
+    for pid in (state.kafka.pid, state.opa.pid):
+        assert not Path(f"/proc/{pid}").exists()
+    assert _processes_mentioning(str(settings.stack_path())) == []
+    assert not state.kafka.data_dir.exists()
+    assert down(settings) == []
+    assert status(settings) is None
+    with pytest.raises(StackError, match="KAFKA_BOOTSTRAP"):
+        endpoints(settings)
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Live java or opa processes whose command line contains `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        program = Path(argv[0].decode(errors="replace")).name
+        if program in ("java", "opa") and text.encode() in b" ".join(argv):
+            found.append(int(entry.name))
+    return found

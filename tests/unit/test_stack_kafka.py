@@ -1,0 +1,49 @@
+"""Rendering the Kafka node's configuration: pure, no broker."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from gateway.stack.kafka import new_cluster_id, render_log4j, render_server_properties
+
+pytestmark = pytest.mark.unit
+
+
+def _properties(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    return {key: value for key, value in pairs}
+
+
+def test_server_properties_make_one_node_fit_for_transactions() -> None:
+    props = _properties(render_server_properties(9092, 9093, Path("/stack/kafka/data")))
+    assert props["transaction.state.log.replication.factor"] == "1"
+    assert props["transaction.state.log.min.isr"] == "1"
+    assert props["offsets.topic.replication.factor"] == "1"
+    assert props["group.initial.rebalance.delay.ms"] == "0"
+    assert props["auto.create.topics.enable"] == "false"
+
+
+def test_server_properties_listen_on_loopback_only() -> None:
+    props = _properties(render_server_properties(40001, 40002, Path("/stack/kafka/data")))
+    assert props["process.roles"] == "broker,controller"
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:40001,CONTROLLER://127.0.0.1:40002"
+    assert props["advertised.listeners"] == "PLAINTEXT://127.0.0.1:40001"
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:40002"
+    assert props["log.dirs"] == "/stack/kafka/data"
+
+
+def test_log4j_writes_to_the_stack_log_file() -> None:
+    text = render_log4j(Path("/stack/logs/kafka.log"))
+    assert "log4j.appender.file.File=/stack/logs/kafka.log" in text
+    assert "log4j.rootLogger=INFO, file" in text
+    assert "log4j.logger.kafka.request.logger=WARN" in text
+
+
+def test_cluster_id_is_sixteen_bytes_of_url_safe_base64() -> None:
+    cluster_id = new_cluster_id()
+    assert len(cluster_id) == 22
+    assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+    assert new_cluster_id() != cluster_id

@@ -1,0 +1,178 @@
+"""The state file and what `status`, `down` and `endpoints` make of it, with stand-in processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gateway.settings import Settings
+from gateway.stack import StackError, down, endpoints, stack_session, status
+from gateway.stack.process import is_running, read_stat
+from gateway.stack.state import KafkaState, OpaState, StackPaths, StackState, save_state
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name in ("KAFKA_BOOTSTRAP", "KETENPOORT_KAFKA_BOOTSTRAP", "OPA_URL", "KETENPOORT_OPA_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KETENPOORT_STACK_DIR", str(tmp_path / "stack"))
+    return Settings()
+
+
+@pytest.fixture
+def spawn_sleeper() -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    """Live stand-ins for the servers, each in its own session like the real ones."""
+    children: list[subprocess.Popen[bytes]] = []
+
+    def spawn() -> subprocess.Popen[bytes]:
+        argv = [sys.executable, "-c", "import time; time.sleep(60)"]
+        children.append(subprocess.Popen(argv, start_new_session=True))
+        return children[-1]
+
+    yield spawn
+    for child in children:
+        child.kill()
+        child.wait()
+
+
+@pytest.fixture
+def sleeper(spawn_sleeper: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+    return spawn_sleeper()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _record(settings: Settings, kafka: tuple[int, int], opa: tuple[int, int]) -> StackState:
+    root = settings.stack_path()
+    data = root / "kafka" / "data"
+    data.mkdir(parents=True)
+    state = StackState(
+        stack_dir=root,
+        started_at=datetime.now(UTC),
+        kafka=KafkaState(
+            pid=kafka[0], start_time=kafka[1], host="127.0.0.1", port=1, controller_port=2,
+            bootstrap="127.0.0.1:1", cluster_id="x", data_dir=data,
+            log_file=root / "logs" / "kafka.log", version="3.9.2", java_version="17",
+        ),
+        opa=OpaState(
+            pid=opa[0], start_time=opa[1], host="127.0.0.1", port=3, url="http://127.0.0.1:3",
+            policy_dir=root, log_file=root / "logs" / "opa.log", version="1.19.1",
+        ),
+    )  # fmt: skip
+    save_state(StackPaths(root), state)
+    return state
+
+
+def _start_time(pid: int) -> int:
+    stat = read_stat(pid)
+    assert stat is not None
+    return stat.start_time
+
+
+def test_no_state_file_means_no_stack(settings: Settings) -> None:
+    assert status(settings) is None
+    assert down(settings) == []
+    assert not settings.stack_path().exists()
+
+
+def test_a_stale_state_file_is_cleaned_up(settings: Settings) -> None:
+    state = _record(settings, kafka=(_dead_pid(), 1), opa=(_dead_pid(), 1))
+    assert status(settings) is None
+    assert not (settings.stack_path() / "state.json").exists()
+    assert not state.kafka.data_dir.exists()
+    assert status(settings) is None
+
+
+def test_a_half_dead_stack_is_stopped_whole(settings: Settings, sleeper: subprocess.Popen[bytes]) -> None:
+    _record(settings, kafka=(_dead_pid(), 1), opa=(sleeper.pid, _start_time(sleeper.pid)))
+    assert status(settings) is None
+    assert sleeper.wait(timeout=5) is not None
+
+
+def test_a_recycled_pid_is_never_signalled(settings: Settings, sleeper: subprocess.Popen[bytes]) -> None:
+    wrong_start = _start_time(sleeper.pid) - 1
+    _record(settings, kafka=(sleeper.pid, wrong_start), opa=(sleeper.pid, wrong_start))
+    assert not is_running(sleeper.pid, wrong_start)
+    lines = down(settings)
+    assert lines[:2] == [
+        f"OPA 1.19.1 (pid {sleeper.pid}) had already exited",
+        f"Kafka 3.9.2 (pid {sleeper.pid}) had already exited",
+    ]
+    assert sleeper.poll() is None
+
+
+def test_down_stops_the_recorded_processes(
+    settings: Settings, spawn_sleeper: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    kafka, opa = spawn_sleeper(), spawn_sleeper()
+    state = _record(settings, kafka=(kafka.pid, _start_time(kafka.pid)), opa=(opa.pid, _start_time(opa.pid)))
+    assert status(settings) == state
+    assert down(settings) == [
+        f"stopped OPA 1.19.1 (pid {opa.pid})",
+        f"stopped Kafka 3.9.2 (pid {kafka.pid})",
+        f"removed Kafka data {state.kafka.data_dir}",
+    ]
+    assert kafka.poll() is not None and opa.poll() is not None
+    assert status(settings) is None
+    assert down(settings) == []
+
+
+def test_an_unreadable_state_file_counts_as_none(settings: Settings) -> None:
+    settings.stack_path().mkdir(parents=True)
+    (settings.stack_path() / "state.json").write_text('{"from": "an older version"}')
+    assert status(settings) is None
+    assert not (settings.stack_path() / "state.json").exists()
+
+
+def test_endpoints_without_a_stack_say_what_to_do(settings: Settings) -> None:
+    with pytest.raises(StackError, match=r"run `ketenpoort stack up` or set KAFKA_BOOTSTRAP"):
+        endpoints(settings)
+
+
+def test_endpoints_from_the_environment_need_no_stack(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP", "kafka-1:9092,kafka-2:9092")
+    monkeypatch.setenv("OPA_URL", "http://opa:8181")
+    where = endpoints(Settings())
+    assert (where.kafka_bootstrap, where.opa_url) == (
+        "kafka-1:9092,kafka-2:9092",
+        "http://opa:8181",
+    )
+
+
+def test_a_session_on_the_environment_starts_nothing(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP", "kafka-1:9092")
+    monkeypatch.setenv("OPA_URL", "http://opa:8181")
+    with stack_session(Settings()) as where:
+        assert where.kafka_bootstrap == "kafka-1:9092"
+    assert not settings.stack_path().exists()
+
+
+def test_kafka_from_the_environment_still_needs_an_opa(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP", "kafka-1:9092")
+    with pytest.raises(StackError, match=r"no OPA server: .* set OPA_URL"):
+        endpoints(Settings())
+
+
+def test_the_stack_dir_defaults_to_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KETENPOORT_CACHE", str(tmp_path))
+    monkeypatch.setenv("KETENPOORT_STACK_DIR", "")
+    assert Settings().stack_path() == tmp_path / "stack"
+    monkeypatch.setenv("KETENPOORT_STACK_DIR", str(tmp_path / "other"))
+    assert Settings().stack_path("state.json") == tmp_path / "other" / "state.json"
