@@ -20,6 +20,7 @@ from gateway.redact import redact
 from gateway.schemas import CATALOGUE, Envelope, EnvelopeError, Signal, new_envelope
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.schemas.envelope import Headers
+from gateway.schemas.problems import Problem, problems_from
 from gateway.topics import DLQ, inbox_topic, sender_of
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -46,61 +47,77 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Rejected:
+    """Why a record is refused: a reason code for machines and problems a person can act on."""
+
     reason: str
-    detail: str
+    problems: tuple[Problem, ...]
     signal_id: str | None = None
 
+    @property
+    def detail(self) -> str:
+        return "; ".join(str(problem) for problem in self.problems)
 
-def _schema_detail(error: ValidationError) -> str:
-    """Each problem as `path: message`; never the offending value, which may be personal data."""
-    problems = []
-    for item in error.errors(include_url=False, include_input=False):
-        path = ".".join(str(part) for part in item["loc"]) or "(body)"
-        problems.append(f"{path}: {item['msg']}")
-    return "; ".join(problems)
+
+def _refuse(
+    reason: str, path: str, message: str, expected: str | None = None, signal_id: str | None = None
+) -> Rejected:
+    return Rejected(reason, (Problem(path=path, message=message, expected=expected),), signal_id)
 
 
 def validate(record: Record) -> tuple[Envelope, Signal] | Rejected:
     """Check the record is a well-formed signal its sender may send. Rejections say what to fix."""
     sender = sender_of(record.topic)
     if sender is None:
-        return Rejected("unknown_topic", f"{record.topic} is not a signals.<organisation> topic")
+        return _refuse(
+            "unknown_topic", "topic", f"{record.topic} is not read by the gateway", "signals.<org>"
+        )
     if len(record.value) > MAX_BODY_BYTES:
-        return Rejected("too_large", f"body is {len(record.value)} bytes; the limit is {MAX_BODY_BYTES}")
+        return _refuse("too_large", "(body)", f"{len(record.value)} bytes", f"at most {MAX_BODY_BYTES} bytes")
     try:
         envelope = Envelope.from_headers(record.headers)
     except EnvelopeError as error:
-        return Rejected("bad_envelope", str(error))
+        return Rejected("missing_headers" if error.missing else "invalid_header", tuple(error.problems))
     signal_id = str(envelope.id)
     if envelope.org != sender:
-        detail = (
-            f"source {envelope.source} does not match topic {record.topic}: send as urn:ketenpoort:{sender}"
-        )
-        return Rejected("source_mismatch", detail, signal_id)
+        message = f"{envelope.source} may not publish on {record.topic}"
+        return _refuse("source_mismatch", "header ce_source", message, f"urn:ketenpoort:{sender}", signal_id)
     model = CATALOGUE.get(envelope.signal)
     if model is None:
-        known = ", ".join(sorted(CATALOGUE))
-        return Rejected(
-            "unknown_type", f"{envelope.type} is not a known signal type; known: {known}", signal_id
+        known = ", ".join(
+            f"nl.ketenpoort.{name}.v{m.version.split('.')[0]}" for name, m in sorted(CATALOGUE.items())
         )
-    if envelope.type.rsplit(".v", 1)[1] != model.version.split(".")[0]:
-        detail = f"{envelope.type}: this gateway accepts major version {model.version.split('.')[0]}"
-        return Rejected("unsupported_version", detail, signal_id)
+        return _refuse(
+            "unknown_type", "header ce_type", f"{envelope.type} is not a signal type", known, signal_id
+        )
+    major = model.version.split(".")[0]
+    if envelope.type.rsplit(".v", 1)[1] != major:
+        expected = f"nl.ketenpoort.{model.name}.v{major}"
+        return _refuse(
+            "unsupported_version", "header ce_type", "unsupported major version", expected, signal_id
+        )
     try:
         body = orjson.loads(record.value)
     except orjson.JSONDecodeError as error:
-        return Rejected("bad_json", f"body is not JSON: {error}", signal_id)
+        return _refuse("bad_json", "(body)", f"not JSON: {error}", "a JSON object", signal_id)
+    if not isinstance(body, dict):
+        return _refuse("bad_json", "(body)", f"a JSON {type(body).__name__}", "a JSON object", signal_id)
     try:
         signal = model.model_validate(body)
     except ValidationError as error:
-        return Rejected("schema_violation", _schema_detail(error), signal_id)
+        return Rejected("schema_violation", tuple(problems_from(error)), signal_id)
     return envelope, signal
 
 
 def identify(envelope: Envelope, signal: Signal, key: bytes) -> Accepted | Rejected:
     subject = signal.subject()
     if subject is None:
-        return Rejected("no_subject", "a signal must name a suspect or a victim", str(envelope.id))
+        return _refuse(
+            "no_subject",
+            "suspect",
+            "neither a suspect nor a victim",
+            "a suspect or a victim",
+            str(envelope.id),
+        )
     return Accepted(envelope, signal, chain_pseudonym(subject, key))
 
 
@@ -184,6 +201,7 @@ def reject(record: Record, rejected: Rejected, now: datetime) -> list[Record]:
             signal_id=rejected.signal_id,
             reason=rejected.reason,
             detail=rejected.detail,
+            problems=list(rejected.problems),
             topic=record.topic,
             partition=record.partition,
             offset=record.offset,

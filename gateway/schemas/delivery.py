@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from gateway.schemas.problems import Problem
+
 
 class Delivery(BaseModel):
     """A recipient's copy of one signal: only the fields policy granted it, and on which basis."""
@@ -41,7 +43,8 @@ class RejectionReceipt(BaseModel):
 
     signal_id: str | None = Field(description="The rejected signal's ce_id, if it had a readable one.")
     reason: str = Field(description="Machine-readable reason code, e.g. 'schema_violation'.")
-    detail: str = Field(description="What is wrong and what to send instead.")
+    detail: str = Field(description="What is wrong and what to send instead, in one line.")
+    problems: list[Problem] = Field(description="Each problem: field path, what is wrong, what is expected.")
     topic: str = Field(description="Where the signal was read.")
     partition: int
     offset: int

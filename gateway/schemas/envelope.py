@@ -13,6 +13,8 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from gateway.schemas.problems import Problem, problems_from
+
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 SOURCE_RE = re.compile(r"^urn:ketenpoort:(?P<org>[a-z0-9]+)(?::(?P<unit>[a-z0-9-]+))?$")
@@ -20,10 +22,25 @@ TYPE_RE = re.compile(r"^nl\.ketenpoort\.(?P<signal>[a-z_]+)\.v(?P<major>[0-9]+)$
 TRACEPARENT_RE = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 
 Headers = list[tuple[str, bytes]]
+HEADER_OF = {
+    "id": "ce_id",
+    "source": "ce_source",
+    "type": "ce_type",
+    "time": "ce_time",
+    "dataschema": "ce_dataschema",
+    "traceparent": "traceparent",
+}
+REQUIRED_HEADERS = ("ce_specversion", *HEADER_OF.values())
 
 
 class EnvelopeError(ValueError):
-    """The headers do not form a valid Ketenpoort envelope. The message says which attribute and why."""
+    """The headers do not form a valid Ketenpoort envelope. `problems` says which attribute and why;
+    `missing` tells headers that are absent from headers that are wrong."""
+
+    def __init__(self, problems: list[Problem], *, missing: bool = False) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = problems
+        self.missing = missing
 
 
 class Envelope(BaseModel):
@@ -72,21 +89,16 @@ class Envelope(BaseModel):
             try:
                 found[name] = raw.decode() if raw is not None else ""
             except UnicodeDecodeError:
-                raise EnvelopeError(f"header {name!r} is not UTF-8") from None
-        required = (
-            "ce_specversion",
-            "ce_id",
-            "ce_source",
-            "ce_type",
-            "ce_time",
-            "ce_dataschema",
-            "traceparent",
-        )
-        missing = [name for name in required if name not in found]
+                raise EnvelopeError([Problem(path=f"header {name}", message="not UTF-8")]) from None
+        missing = [name for name in REQUIRED_HEADERS if name not in found]
         if missing:
-            raise EnvelopeError(f"missing header(s): {', '.join(missing)}")
+            problems = [Problem(path=f"header {name}", message="missing") for name in missing]
+            raise EnvelopeError(problems, missing=True)
         if found["ce_specversion"] != SPEC_VERSION:
-            raise EnvelopeError(f"ce_specversion must be {SPEC_VERSION!r}, got {found['ce_specversion']!r}")
+            wrong = Problem(
+                path="header ce_specversion", message="unsupported version", expected=SPEC_VERSION
+            )
+            raise EnvelopeError([wrong])
         try:
             return cls(
                 id=found["ce_id"],
@@ -97,9 +109,11 @@ class Envelope(BaseModel):
                 traceparent=found["traceparent"],
             )
         except ValidationError as error:
-            first = error.errors()[0]
-            field = ".".join(str(part) for part in first["loc"])
-            raise EnvelopeError(f"header ce_{field}: {first['msg']}") from None
+            problems = [
+                problem.model_copy(update={"path": f"header {HEADER_OF[problem.path]}"})
+                for problem in problems_from(error)
+            ]
+            raise EnvelopeError(problems) from None
 
 
 def new_traceparent() -> str:

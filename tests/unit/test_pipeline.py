@@ -13,6 +13,7 @@ from adapters.publish import signal_record
 from gateway.decisions import Decision, Level
 from gateway.pipeline import MAX_BODY_BYTES, Accepted, Record, Rejected, emit, identify, reject, validate
 from gateway.schemas import NewReport
+from gateway.schemas.problems import Problem
 
 KEY = b"test-key"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -62,7 +63,9 @@ def test_headers_carry_no_personal_data() -> None:
     [
         (lambda r: Record("signals.unknown", r.key, r.value, r.headers), "unknown_topic"),
         (lambda r: Record(r.topic, r.key, b"{" * (MAX_BODY_BYTES + 1), r.headers), "too_large"),
-        (lambda r: Record(r.topic, r.key, r.value, r.headers[1:]), "bad_envelope"),
+        (lambda r: Record(r.topic, r.key, r.value, r.headers[1:]), "missing_headers"),
+        (lambda r: with_header(r, "ce_time", b"yesterday"), "invalid_header"),
+        (lambda r: Record(r.topic, r.key, b"[1, 2]", r.headers), "bad_json"),
         (lambda r: with_header(r, "ce_source", b"urn:ketenpoort:om"), "source_mismatch"),
         (lambda r: with_header(r, "ce_type", b"nl.ketenpoort.gossip.v1"), "unknown_type"),
         (lambda r: with_header(r, "ce_type", b"nl.ketenpoort.new_report.v2"), "unsupported_version"),
@@ -83,7 +86,9 @@ def test_schema_violations_name_the_field_but_not_the_value() -> None:
     record = police_record()
     checked = validate(Record(record.topic, record.key, orjson.dumps(body), record.headers))
     assert isinstance(checked, Rejected)
-    assert "victim.bsn" in checked.detail and "11-test" in checked.detail
+    [problem] = checked.problems
+    assert problem.path == "victim.bsn"
+    assert "11-test" in problem.message
     assert "123456789" not in checked.detail
 
 
@@ -136,7 +141,8 @@ def test_deliveries_are_keyed_by_pseudonym_and_carry_the_trace() -> None:
 
 def test_reject_keeps_the_record_and_tells_the_sender() -> None:
     record = Record("signals.police", b"k", b"not json", [("x", b"y")], partition=2, offset=41)
-    dlq, receipt = reject(record, Rejected("bad_json", "body is not JSON", "id-1"), NOW)
+    problem = Problem(path="(body)", message="not JSON", expected="a JSON object")
+    dlq, receipt = reject(record, Rejected("bad_json", (problem,), "id-1"), NOW)
     assert dlq.topic == "gateway.dlq"
     assert dlq.value == record.value and dlq.key == record.key
     assert ("x", b"y") in dlq.headers
@@ -147,7 +153,8 @@ def test_reject_keeps_the_record_and_tells_the_sender() -> None:
     assert body == {
         "signal_id": "id-1",
         "reason": "bad_json",
-        "detail": "body is not JSON",
+        "detail": "(body): not JSON (expected a JSON object)",
+        "problems": [{"path": "(body)", "message": "not JSON", "expected": "a JSON object"}],
         "topic": "signals.police",
         "partition": 2,
         "offset": 41,
@@ -156,5 +163,5 @@ def test_reject_keeps_the_record_and_tells_the_sender() -> None:
 
 def test_reject_from_an_unknown_topic_only_dead_letters() -> None:
     record = Record("signals.nobody", None, b"x", [])
-    [dlq] = reject(record, Rejected("unknown_topic", "not a signals topic"), NOW)
+    [dlq] = reject(record, Rejected("unknown_topic", (Problem(path="topic", message="unknown"),)), NOW)
     assert dlq.topic == "gateway.dlq"

@@ -1,0 +1,73 @@
+"""The real entry points as a person runs them: `ketenpoort gateway run` and `ketenpoort demo`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gateway.settings import Settings
+from gateway.stack import Endpoints
+from tests.integration.test_first_slice import delivery_of, send_police_report
+
+KETENPOORT = Path(sys.executable).parent / "ketenpoort"
+
+
+def environment(stack: Endpoints, tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+        "OPA_URL": stack.opa_url,
+        "KETENPOORT_CACHE": str(tmp_path / "cache"),
+    }
+
+
+async def test_gateway_run_routes_signals_and_stops_on_sigterm(
+    settings: Settings, stack: Endpoints, tmp_path: Path
+) -> None:
+    env = {**environment(stack, tmp_path), "KETENPOORT_GATEWAY_GROUP_ID": f"test-run-{time.time_ns()}"}
+    log = (tmp_path / "gateway.log").open("wb")
+    gateway = subprocess.Popen([str(KETENPOORT), "gateway", "run"], env=env, stdout=log, stderr=log)
+    try:
+        signal_id = await send_police_report(settings, stack.kafka_bootstrap)
+        delivery = await delivery_of(stack.kafka_bootstrap, "veiligthuis", signal_id, timeout_s=30)
+        assert delivery is not None, (tmp_path / "gateway.log").read_text()
+        assert "description" not in delivery["body"]
+    finally:
+        gateway.send_signal(signal.SIGTERM)
+        code = gateway.wait(timeout=30)
+    assert code == 0, (tmp_path / "gateway.log").read_text()
+    lines = (tmp_path / "gateway.log").read_text().splitlines()
+    assert any('"event":"signal_routed"' in line and str(signal_id) in line for line in lines)
+
+
+def test_demo_shows_what_each_organisation_received(stack: Endpoints, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(KETENPOORT), "demo"],
+        env={**environment(stack, tmp_path), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines() if "│" in line]
+    veiligthuis = [row for row in rows if row.startswith("│ veiligthuis") and "new_report from police" in row]
+    assert len(veiligthuis) == 2, result.stdout
+    assert all("description" in row.split("│")[5] for row in veiligthuis), "withheld column"
+    assert any(row.startswith("│ police") and "schema_violation" in row for row in rows), result.stdout
+    assert any(row.startswith("│ om") and "nothing" in row for row in rows), result.stdout
+
+
+@pytest.mark.parametrize("command", [["stack", "--help"], ["gateway", "--help"], ["--help"]])
+def test_the_command_line_explains_itself(command: list[str]) -> None:
+    result = subprocess.run(
+        [str(KETENPOORT), *command], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0
+    assert "Usage" in result.stdout
