@@ -3,20 +3,57 @@
 from __future__ import annotations
 
 from gateway.schemas.base import ContactPerson, Signal
+from gateway.schemas.breach_of_conditions import BreachOfConditions
+from gateway.schemas.contact_person import ContactAssigned, ContactChanged
 from gateway.schemas.envelope import Envelope, EnvelopeError, new_envelope
+from gateway.schemas.involvement import InvolvementClosed, InvolvementOpened
+from gateway.schemas.measure import MeasureEnded, MeasureExtended, MeasureImposed
 from gateway.schemas.new_report import NewReport
 from gateway.schemas.persons import Address, Person
+from gateway.schemas.prosecution_decision import ProsecutionDecision
+from gateway.schemas.release_from_custody import ReleaseFromCustody
+from gateway.schemas.risk_assessment import RiskAssessment
+from gateway.schemas.safety_assessment import SafetyAssessment
 
-CATALOGUE: dict[str, type[Signal]] = {model.name: model for model in (NewReport,)}
+CATALOGUE: dict[str, type[Signal]] = {
+    model.name: model
+    for model in (
+        NewReport,
+        RiskAssessment,
+        BreachOfConditions,
+        ReleaseFromCustody,
+        SafetyAssessment,
+        MeasureImposed,
+        MeasureExtended,
+        MeasureEnded,
+        ProsecutionDecision,
+        ContactAssigned,
+        ContactChanged,
+        InvolvementOpened,
+        InvolvementClosed,
+    )
+}
 
 __all__ = [
     "CATALOGUE",
     "Address",
+    "BreachOfConditions",
+    "ContactAssigned",
+    "ContactChanged",
     "ContactPerson",
     "Envelope",
     "EnvelopeError",
+    "InvolvementClosed",
+    "InvolvementOpened",
+    "MeasureEnded",
+    "MeasureExtended",
+    "MeasureImposed",
     "NewReport",
     "Person",
+    "ProsecutionDecision",
+    "ReleaseFromCustody",
+    "RiskAssessment",
+    "SafetyAssessment",
     "Signal",
     "new_envelope",
 ]

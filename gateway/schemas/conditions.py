@@ -29,7 +29,9 @@ class Condition(BaseModel):
 
     kind: ConditionKind = Field(description="What kind of condition.")
     description: str = Field(
-        description="The condition as imposed, e.g. which persons or which area.", min_length=1, max_length=1000
+        description="The condition as imposed, e.g. which persons or which area.",
+        min_length=1,
+        max_length=1000,
     )
     ends_on: date | None = Field(
         default=None, description="Last day the condition applies; None while it runs until further notice."
