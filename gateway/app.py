@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from importlib.metadata import version
 
 import structlog
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.specification import AsyncAPI
 
 from gateway.decisions import DecisionError, PolicyEngine
 from gateway.kafka import ensure_topics
 from gateway.logging import get_logger
 from gateway.pipeline import Gateway, Record, Rejected
-from gateway.settings import ORGANISATIONS, Settings
-from gateway.topics import signals_topic
+from gateway.schemas.delivery import Delivery, RejectionReceipt
+from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
+from gateway.topics import DLQ, inbox_topic, signals_topic
 
 log = get_logger("gateway")
 
@@ -78,19 +81,43 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> FastSt
     engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)
     gateway = Gateway(engine, settings.pseudonym_key.get_secret_value().encode())
 
+    publishers = {
+        inbox_topic(org): broker.publisher(
+            inbox_topic(org),
+            schema=Delivery | RejectionReceipt,
+            title=inbox_topic(org),
+            description=f"What {org} may receive: redacted copies of signals, and receipts for refused ones.",
+        )
+        for org in RECIPIENTS
+    }
+    publishers[DLQ] = broker.publisher(
+        DLQ,
+        title=DLQ,
+        description="Refused records, untouched, with kp_error_reason / kp_error_detail headers.",
+    )
+
     @broker.subscriber(
         *(signals_topic(org) for org in ORGANISATIONS),
         group_id=settings.gateway_group_id,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
         ack_policy=AckPolicy.ACK,
+        title="signals",
+        description="Signals from the organisations: signals.<org>, written only by that organisation.",
     )
     async def on_signal(message: KafkaMessage) -> None:
         for out in await process_until_decided(gateway, record_from(message.raw_message)):
             headers = {name: value.decode() for name, value in out.headers}
-            await broker.publish(out.value, topic=out.topic, key=out.key, headers=headers)
+            await publishers[out.topic].publish(out.value, key=out.key, headers=headers)
 
-    app = FastStream(broker)
+    app = FastStream(
+        broker,
+        specification=AsyncAPI(
+            title="Ketenpoort",
+            version=version("ketenpoort"),
+            description="Signals between the chain partners around (ex-partner) stalking.",
+        ),
+    )
 
     @app.on_startup
     async def prepare() -> None:

@@ -7,6 +7,7 @@ import asyncio
 import typer
 from rich.console import Console
 
+from gateway.contracts.cli import contracts_app, validate
 from gateway.logging import configure_logging
 from gateway.settings import get_settings
 from gateway.stack import StackError, endpoints
@@ -16,6 +17,8 @@ app = typer.Typer(no_args_is_help=True, help="Ketenpoort: the chain partners' si
 gateway_app = typer.Typer(no_args_is_help=True, help="Run the gateway.")
 app.add_typer(stack_app, name="stack", help="The local Kafka + OPA stack (the embedded default).")
 app.add_typer(gateway_app, name="gateway")
+app.add_typer(contracts_app, name="contracts")
+app.command()(validate)
 
 err = Console(stderr=True)
 

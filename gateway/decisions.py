@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from opa_client.opa_async import AsyncOpaClient
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.settings import ORGANISATIONS
+from gateway.settings import RECIPIENTS
 
 POLICY_PACKAGE = "ketenpoort/sharing"
 DECISIONS_RULE = "decisions"
@@ -47,7 +47,7 @@ class DecisionError(RuntimeError):
 
 
 def policy_input(signal_type: str, sender: str, version: str, attributes: dict[str, Any]) -> dict[str, Any]:
-    recipients = [{"org": org, "involved": False} for org in ORGANISATIONS if org != sender]
+    recipients = [{"org": org, "involved": False} for org in RECIPIENTS if org != sender]
     return {
         "signal": {"type": signal_type, "source": sender, "version": version, "attributes": attributes},
         "recipients": recipients,

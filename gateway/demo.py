@@ -25,7 +25,7 @@ from gateway.app import create_app
 from gateway.kafka import ensure_topics, make_producer
 from gateway.pipeline import Record
 from gateway.redact import withheld
-from gateway.settings import ORGANISATIONS, Settings
+from gateway.settings import RECIPIENTS, Settings
 from gateway.stack import Endpoints, stack_session
 from gateway.topics import inbox_topic
 
@@ -106,7 +106,7 @@ def table(received: list[dict[str, Any]], originals: dict[str, dict[str, Any]]) 
             )
         else:
             view.add_row(org, "rejection receipt", "-", "-", "-", f"{item['reason']}: {item['detail']}")
-    for org in ORGANISATIONS:
+    for org in RECIPIENTS:
         if not any(i["_inbox"] == inbox_topic(org) for i in received):
             view.add_row(org, "-", "none", "nothing", "everything", "no policy grants it anything")
     return view
@@ -122,7 +122,7 @@ async def run_demo(settings: Settings, console: Console) -> None:
         app = create_app(settings, where.kafka_bootstrap, where.opa_url)
         await app.start()
         consumer = AIOKafkaConsumer(
-            *(inbox_topic(org) for org in ORGANISATIONS),
+            *(inbox_topic(org) for org in RECIPIENTS),
             bootstrap_servers=where.kafka_bootstrap,
             isolation_level="read_committed",
             auto_offset_reset="latest",

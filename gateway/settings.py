@@ -17,6 +17,9 @@ POLICY_DIR = Path(__file__).parent / "policies"
 # The organisations that publish signals and read an inbox today. `slachtofferhulp` is a known
 # recipient in the policies, but has no adapter and so no topics yet.
 ORGANISATIONS: tuple[str, ...] = ("police", "veiligthuis", "om", "3ro")
+# Everyone the policies may grant something. A recipient without an adapter still has an inbox,
+# where its deliveries wait until it connects.
+RECIPIENTS: tuple[str, ...] = (*ORGANISATIONS, "slachtofferhulp")
 
 
 class Settings(BaseSettings):

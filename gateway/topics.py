@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.settings import ORGANISATIONS
+from gateway.settings import ORGANISATIONS, RECIPIENTS
 
 DLQ = "gateway.dlq"
 AUDIT = "gateway.audit"
@@ -29,5 +29,6 @@ def sender_of(topic: str) -> str | None:
 
 
 def all_topics() -> list[str]:
-    per_org = [name(org) for org in ORGANISATIONS for name in (signals_topic, inbox_topic)]
-    return [*per_org, DLQ, AUDIT, INVOLVEMENTS, ALERTS]
+    signals = [signals_topic(org) for org in ORGANISATIONS]
+    inboxes = [inbox_topic(org) for org in RECIPIENTS]
+    return [*signals, *inboxes, DLQ, AUDIT, INVOLVEMENTS, ALERTS]

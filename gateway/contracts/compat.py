@@ -55,7 +55,7 @@ def incompatibilities(old_root: Schema, new_root: Schema) -> list[str]:
             if keyword not in HANDLED | ANNOTATIONS and old.get(keyword) != new.get(keyword):
                 problems.append(f"{path}: '{keyword}' changed")
         if "anyOf" in old or "oneOf" in old:
-            for index, branch in enumerate(old.get("anyOf") or old.get("oneOf")):
+            for index, branch in enumerate(old.get("anyOf") or old.get("oneOf") or []):
                 if not any(
                     _accepts_branch(branch, candidate, f"{path}|{index}", seen)
                     for candidate in _branches(new)

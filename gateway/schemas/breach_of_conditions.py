@@ -5,10 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from gateway.schemas.base import ContactPerson, Signal
 from gateway.schemas.measure import MeasureKind
+from gateway.schemas.times import Timestamp
 
 
 class DetectedBy(StrEnum):
@@ -39,7 +40,7 @@ class BreachOfConditions(Signal):
     version: ClassVar[str] = "1.0"
 
     measure: MeasureKind = Field(description="The measure that was breached.")
-    breach_time: AwareDatetime = Field(description="When the breach happened, as far as known.")
+    breach_time: Timestamp = Field(description="When the breach happened, as far as known.")
     place: str | None = Field(
         default=None, description="Municipality or place of the breach.", max_length=200
     )

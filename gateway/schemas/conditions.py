@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.schemas.times import Day
 
 
 class ConditionKind(StrEnum):
@@ -33,6 +34,6 @@ class Condition(BaseModel):
         min_length=1,
         max_length=1000,
     )
-    ends_on: date | None = Field(
+    ends_on: Day | None = Field(
         default=None, description="Last day the condition applies; None while it runs until further notice."
     )

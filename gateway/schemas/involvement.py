@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.schemas.base import ContactPerson, Signal
+from gateway.schemas.times import Day
 
 
 class InvolvementRole(StrEnum):
@@ -46,7 +47,7 @@ class InvolvementSignal(Signal):
     """What both involvement signals share: the organisation's role, since when, whom to call."""
 
     role: InvolvementRole = Field(description="The sending organisation's role with the person.")
-    since: date = Field(description="First day of the involvement.")
+    since: Day = Field(description="First day of the involvement.")
     contact: ContactPerson = Field(description="Whom to call at the sending organisation.")
 
     def attributes(self) -> dict[str, Any]:
@@ -73,7 +74,7 @@ class InvolvementClosed(InvolvementSignal):
     name: ClassVar[str] = "involvement_closed"
     version: ClassVar[str] = "1.0"
 
-    until: date = Field(description="Last day of the involvement.")
+    until: Day = Field(description="Last day of the involvement.")
     reason: CloseReason = Field(description="Why the involvement ended.")
 
     @field_validator("until")

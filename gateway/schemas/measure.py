@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.schemas.base import ContactPerson, Signal
 from gateway.schemas.conditions import Condition
+from gateway.schemas.times import Day
 
 
 class MeasureKind(StrEnum):
@@ -60,8 +61,8 @@ class MeasureImposed(MeasureSignal):
     name: ClassVar[str] = "measure_imposed"
     version: ClassVar[str] = "1.0"
 
-    starts_on: date = Field(description="First day the measure applies.")
-    ends_on: date | None = Field(
+    starts_on: Day = Field(description="First day the measure applies.")
+    ends_on: Day | None = Field(
         default=None, description="Last day the measure applies; None when it runs until a later decision."
     )
     conditions: list[Condition] = Field(default_factory=list, description="The conditions of the measure.")
@@ -84,8 +85,8 @@ class MeasureExtended(MeasureSignal):
     name: ClassVar[str] = "measure_extended"
     version: ClassVar[str] = "1.0"
 
-    previous_ends_on: date = Field(description="The end date before this extension.")
-    ends_on: date = Field(description="The new last day the measure applies.")
+    previous_ends_on: Day = Field(description="The end date before this extension.")
+    ends_on: Day = Field(description="The new last day the measure applies.")
     conditions: list[Condition] = Field(
         default_factory=list, description="The conditions as they apply from the extension on."
     )
@@ -108,7 +109,7 @@ class MeasureEnded(MeasureSignal):
     name: ClassVar[str] = "measure_ended"
     version: ClassVar[str] = "1.0"
 
-    ended_on: date = Field(description="Last day the measure applied.")
+    ended_on: Day = Field(description="Last day the measure applied.")
     reason: EndReason = Field(description="Why the measure ended.")
 
     def attributes(self) -> dict[str, Any]:

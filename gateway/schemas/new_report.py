@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from gateway.schemas.base import ContactPerson, Signal
+from gateway.schemas.times import Timestamp
 
 
 class ReportKind(StrEnum):
@@ -46,7 +47,7 @@ class NewReport(Signal):
 
     kind: ReportKind = Field(description="Melding (report) or aangifte (formal complaint).")
     reporter_role: ReporterRole = Field(description="Who made the report.")
-    incident_time: AwareDatetime = Field(description="When the (latest) incident happened.")
+    incident_time: Timestamp = Field(description="When the (latest) incident happened.")
     incident_place: str = Field(description="Municipality or place of the incident.", max_length=200)
     stalking_indicators: list[StalkingIndicator] = Field(
         default_factory=list, description="Observed stalking behaviour."

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from gateway.schemas.times import Day
 
 WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
@@ -42,5 +43,5 @@ class Person(BaseModel):
     family_name: str = Field(
         description="Family name, with any prefix ('de', 'van').", min_length=1, max_length=200
     )
-    birth_date: date | None = Field(default=None, description="Date of birth.")
+    birth_date: Day | None = Field(default=None, description="Date of birth.")
     address: Address | None = Field(default=None, description="Home address, where known.")

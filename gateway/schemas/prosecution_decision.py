@@ -6,10 +6,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.schemas.base import ContactPerson, Signal
 from gateway.schemas.conditions import Condition
+from gateway.schemas.times import Day, Timestamp
 
 
 class DecisionKind(StrEnum):
@@ -38,8 +39,8 @@ class ProsecutionDecision(Signal):
     version: ClassVar[str] = "1.0"
 
     decision: DecisionKind = Field(description="What the prosecutor decided.")
-    decision_time: AwareDatetime = Field(description="When the decision was taken.")
-    hearing_on: date | None = Field(
+    decision_time: Timestamp = Field(description="When the decision was taken.")
+    hearing_on: Day | None = Field(
         default=None, description="Day of the court or investigating-judge hearing, if one is set."
     )
     conditions: list[Condition] = Field(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from gateway.schemas.base import ContactPerson, Signal
 from gateway.schemas.conditions import Condition
 from gateway.schemas.risk_assessment import RiskLevel
+from gateway.schemas.times import Timestamp
 
 
 class ReleaseKind(StrEnum):
@@ -41,7 +42,7 @@ class ReleaseFromCustody(Signal):
 
     kind: ReleaseKind = Field(description="What kind of release.")
     status: ReleaseStatus = Field(description="Whether the release is planned or has happened.")
-    release_time: AwareDatetime = Field(description="When the suspect is or was released.")
+    release_time: Timestamp = Field(description="When the suspect is or was released.")
     conditions: list[Condition] = Field(
         default_factory=list, description="The conditions the suspect must keep to after release."
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.schemas.base import ContactPerson, Signal
+from gateway.schemas.times import Day
 
 
 class RiskLevel(StrEnum):
@@ -63,7 +63,7 @@ class RiskAssessment(Signal):
     previous_risk_level: RiskLevel | None = Field(
         default=None, description="The level of the previous assessment in this case, if there was one."
     )
-    assessed_on: date = Field(description="The day of the assessment.")
+    assessed_on: Day = Field(description="The day of the assessment.")
     assessor: ContactPerson = Field(description="Who made the assessment.")
     contact: ContactPerson = Field(description="Whom to call about the case, e.g. the casusregisseur.")
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from gateway.schemas.base import ContactPerson, Signal
+from gateway.schemas.times import Day
 
 
 class AppliesTo(StrEnum):
@@ -45,8 +46,8 @@ class SafetyAssessment(Signal):
     safety_conditions: list[SafetyCondition] = Field(
         default_factory=list, description="The safety conditions set for the family system."
     )
-    assessed_on: date = Field(description="The day of the assessment.")
-    monitoring_dates: list[date] = Field(
+    assessed_on: Day = Field(description="The day of the assessment.")
+    monitoring_dates: list[Day] = Field(
         default_factory=list,
         description="Planned follow-up moments, usually 3, 12 and 18 months after the assessment.",
     )

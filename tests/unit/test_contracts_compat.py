@@ -67,7 +67,10 @@ def test_widening_changes_are_compatible(edit: Any) -> None:
         (lambda s: s["properties"]["place"].update(maxLength=100), "maxLength lowered"),
         (lambda s: s["properties"]["place"].update(minLength=3), "minLength raised"),
         (lambda s: s["properties"]["place"].update(type="integer"), "type ['string'] became ['integer']"),
-        (lambda s: s["$defs"]["Person"]["properties"]["name"].update(pattern="^[a-z]"), "person.name: pattern"),
+        (
+            lambda s: s["$defs"]["Person"]["properties"]["name"].update(pattern="^[a-z]"),
+            "person.name: pattern",
+        ),
         (lambda s: s["$defs"]["Person"]["required"].append("born"), "person.born: newly required"),
         (lambda s: s["properties"]["tags"]["items"].update(type="integer"), "tags[]: type"),
         (lambda s: s["properties"].update(note={"type": "string"}), "note: an accepted alternative"),

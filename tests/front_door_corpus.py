@@ -1,0 +1,76 @@
+"""The corpus of bad inputs in tests/data/bad/: each file describes one broken record, built from a
+valid example in docs/examples/, and the reason the gateway must give for refusing it."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from gateway.contracts.validate import as_record
+from gateway.pipeline import Record
+
+ROOT = Path(__file__).parents[1]
+CORPUS = ROOT / "tests" / "data" / "bad"
+EXAMPLES = ROOT / "docs" / "examples"
+
+
+@dataclass(frozen=True)
+class BadCase:
+    name: str
+    about: str
+    record: Record
+    reason: str
+    problem_path: str | None
+
+
+def _walk(data: Any, path: str) -> tuple[Any, str | int]:
+    *parents, last = path.split(".")
+    for part in parents:
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data, int(last) if isinstance(data, list) else last
+
+
+def build(spec: dict[str, Any]) -> Record:
+    example = json.loads((EXAMPLES / f"{spec['example']}.json").read_text())
+    message = {"ce": dict(example["ce"]), "data": copy.deepcopy(example["data"])}
+    for path, value in spec.get("set", {}).items():
+        parent, key = _walk(message["data"], path)
+        parent[key] = value
+    for path in spec.get("remove", []):
+        parent, key = _walk(message["data"], path)
+        del parent[key]
+    for attribute, value in spec.get("ce", {}).items():
+        if value is None:
+            message["ce"].pop(attribute, None)
+        else:
+            message["ce"][attribute] = value
+    record = as_record(message)
+    assert isinstance(record, Record)
+    topic = spec.get("topic") or signals_topic_of(example)
+    value = record.value
+    if "raw" in spec:
+        value = spec["raw"].encode()
+    if "raw_hex" in spec:
+        value = bytes.fromhex(spec["raw_hex"])
+    if "pad_to_bytes" in spec:
+        data = orjson.loads(value)
+        data["description"] = "x" * spec["pad_to_bytes"]
+        value = orjson.dumps(data)
+    return Record(topic=topic, key=None, value=value, headers=record.headers)
+
+
+def signals_topic_of(example: dict[str, Any]) -> str:
+    return "signals." + example["ce"]["source"].split(":")[2]
+
+
+def load() -> list[BadCase]:
+    cases = []
+    for path in sorted(CORPUS.glob("*.json")):
+        spec = json.loads(path.read_text())
+        cases.append(BadCase(path.stem, spec["about"], build(spec), spec["reason"], spec.get("problem_path")))
+    return cases

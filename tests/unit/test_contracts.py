@@ -1,0 +1,96 @@
+"""The published contracts stay true to the code: schemas, versions, the guide, the AsyncAPI document."""
+
+from __future__ import annotations
+
+import json
+from itertools import pairwise
+from pathlib import Path
+
+import jsonschema as jsonschema_lib
+import pytest
+import yaml
+
+from gateway.contracts import asyncapi, guide
+from gateway.contracts.cli import ASYNCAPI_FILE
+from gateway.contracts.compat import incompatibilities
+from gateway.contracts.jsonschema import SCHEMA_DIR, export, published_models, schema_of, stale, versions
+from gateway.schemas import CATALOGUE
+from gateway.topics import all_topics
+
+EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
+FIX = "run `ketenpoort contracts export` and `ketenpoort contracts docs`, and commit the result"
+
+
+def test_exported_json_schemas_are_current() -> None:
+    assert stale() == [], f"stale JSON Schemas: {FIX}"
+
+
+def test_staleness_is_detected(tmp_path: Path) -> None:
+    export(tmp_path)
+    assert stale(tmp_path) == []
+    victim = tmp_path / "new_report" / "1.0.json"
+    victim.write_text(victim.read_text().replace("Melding", "Report"))
+    assert stale(tmp_path) == ["new_report 1.0"]
+
+
+@pytest.mark.parametrize("model", published_models(), ids=lambda model: model.name)
+def test_each_minor_version_accepts_what_the_one_before_accepted(model: type) -> None:
+    stored = versions(model.name)
+    assert stored, f"no stored schema for {model.name}"
+    for (older, old_schema), (newer, new_schema) in pairwise(stored):
+        if older[0] == newer[0]:
+            problems = incompatibilities(old_schema, new_schema)
+            assert problems == [], (
+                f"{model.name} {newer} breaks {older}: make it a new major version: {problems}"
+            )
+
+
+def test_a_breaking_change_within_a_major_version_is_caught(tmp_path: Path) -> None:
+    """What the versioning test would say if someone added a required field in 1.1."""
+    old = schema_of(CATALOGUE["new_report"])
+    new = json.loads(json.dumps(old))
+    new["required"].append("suspect")
+    (tmp_path / "new_report").mkdir()
+    (tmp_path / "new_report" / "1.0.json").write_text(json.dumps(old))
+    (tmp_path / "new_report" / "1.1.json").write_text(json.dumps(new))
+    [(_, first), (_, second)] = versions("new_report", tmp_path)
+    assert incompatibilities(first, second) == ["(body).suspect: newly required"]
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_every_type_has_an_example_its_published_schema_accepts(name: str) -> None:
+    example = json.loads((EXAMPLES / f"{name}.json").read_text())
+    schema = json.loads((SCHEMA_DIR / name / f"{CATALOGUE[name].version}.json").read_text())
+    jsonschema_lib.validate(example["data"], schema)
+    assert example["ce"]["type"] == f"nl.ketenpoort.{name}.v1"
+
+
+def test_the_contracts_guide_is_current() -> None:
+    assert guide.GUIDE.read_text() == guide.render(), f"docs/contracts.md is stale: {FIX}"
+
+
+def test_the_guide_explains_every_signal() -> None:
+    text = guide.render()
+    for name, model in CATALOGUE.items():
+        assert f"## {name}" in text
+        assert f"nl.ketenpoort.{name}.v1" in text
+        assert (model.__doc__ or "").split("*")[1] in text  # the Dutch term
+
+
+def test_the_asyncapi_document_is_current() -> None:
+    assert ASYNCAPI_FILE.read_text() == asyncapi.render(), f"docs/asyncapi.yaml is stale: {FIX}"
+
+
+def test_the_asyncapi_document_describes_every_topic_the_gateway_uses() -> None:
+    document = yaml.safe_load(ASYNCAPI_FILE.read_text())
+    assert document["asyncapi"].startswith("3.")
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    written_later = {"gateway.audit", "chain.involvements", "alerts.oncall"}  # no producer yet
+    assert addresses == set(all_topics()) - written_later
+    schemas = document["components"]["schemas"]
+    for model in CATALOGUE.values():
+        assert model.__name__ in schemas
+    signal_messages = [
+        m for name, m in document["components"]["messages"].items() if name.startswith("signals:")
+    ]
+    assert signal_messages and all(len(m["payload"]["oneOf"]) == len(CATALOGUE) for m in signal_messages)
