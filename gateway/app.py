@@ -23,7 +23,7 @@ from gateway.logging import get_logger
 from gateway.pipeline import Gateway, Record, Rejected
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.topics import DLQ, inbox_topic, signals_topic
+from gateway.topics import DLQ, DLQ_RECORD_MAX_BYTES, inbox_topic, signals_topic
 
 log = get_logger("gateway")
 
@@ -76,6 +76,7 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> FastSt
         client_id="ketenpoort-gateway",
         acks="all",
         enable_idempotence=True,
+        max_request_size=DLQ_RECORD_MAX_BYTES + 64 * 1024,  # a refused record goes to the DLQ whole
         logger=logging.getLogger("faststream"),
     )
     engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)

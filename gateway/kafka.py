@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
-from gateway.topics import INVOLVEMENTS, all_topics
+from gateway.topics import SIGNAL_RECORD_MAX_BYTES, all_topics, topic_config
 
 
-def make_producer(bootstrap: str, *, client_id: str) -> AIOKafkaProducer:
+def make_producer(
+    bootstrap: str, *, client_id: str, max_request_size: int = SIGNAL_RECORD_MAX_BYTES
+) -> AIOKafkaProducer:
     """An idempotent producer that waits for all in-sync replicas: no loss, no duplicates on retry."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
@@ -21,32 +24,34 @@ def make_producer(bootstrap: str, *, client_id: str) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
+        max_request_size=max_request_size,
     )
 
 
 async def ensure_topics(bootstrap: str, *, partitions: int = 3, replication: int = 1) -> list[str]:
-    """Create every Ketenpoort topic that does not exist yet. Returns the names it created."""
+    """Create every Ketenpoort topic that does not exist yet, and set the configuration the gateway
+    relies on for all of them. Returns the names it created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ketenpoort-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [name for name in all_topics() if name not in existing]
-        if not missing:
-            return []
-        new = [
-            NewTopic(
-                name=name,
-                num_partitions=partitions,
-                replication_factor=replication,
-                topic_configs={"cleanup.policy": "compact"} if name == INVOLVEMENTS else {},
-            )
-            for name in missing
+        if missing:
+            new = [
+                NewTopic(name, partitions, replication, topic_configs=topic_config(name)) for name in missing
+            ]
+            response = await admin.create_topics(new)
+            for name, code, *message in response.topic_errors:
+                # Another process may have created it in between: that is what we wanted.
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise RuntimeError(f"could not create topic {name}: error {code} {message}")
+        configured = [
+            ConfigResource(ConfigResourceType.TOPIC, name, topic_config(name)) for name in all_topics()
         ]
-        response = await admin.create_topics(new)
-        for name, code, *message in response.topic_errors:
-            # Another process may have created it in between: that is what we wanted.
-            if code not in (0, TopicAlreadyExistsError.errno):
-                raise RuntimeError(f"could not create topic {name}: error {code} {message}")
+        for response in await admin.alter_configs(configured):
+            for code, message, _, name in response.resources:
+                if code != 0:
+                    raise RuntimeError(f"could not configure topic {name}: error {code} {message}")
         return missing
     finally:
         await admin.close()

@@ -9,6 +9,11 @@ AUDIT = "gateway.audit"
 INVOLVEMENTS = "chain.involvements"
 ALERTS = "alerts.oncall"
 SIGNALS_PREFIX = "signals."
+# A signal body may be at most 1 MiB (the gateway refuses larger ones); the broker accepts records up
+# to 4 MiB on signals topics so that such a record still reaches the gateway to be refused, and
+# 5 MiB on the dead-letter topic so that it can be kept there whole, with the reason headers added.
+SIGNAL_RECORD_MAX_BYTES = 4 * 1024 * 1024
+DLQ_RECORD_MAX_BYTES = 5 * 1024 * 1024
 INBOX_PREFIX = "inbox."
 
 
@@ -32,3 +37,14 @@ def all_topics() -> list[str]:
     signals = [signals_topic(org) for org in ORGANISATIONS]
     inboxes = [inbox_topic(org) for org in RECIPIENTS]
     return [*signals, *inboxes, DLQ, AUDIT, INVOLVEMENTS, ALERTS]
+
+
+def topic_config(name: str) -> dict[str, str]:
+    """The Kafka topic configuration Ketenpoort relies on, per topic."""
+    if name == INVOLVEMENTS:
+        return {"cleanup.policy": "compact"}
+    if name == DLQ:
+        return {"max.message.bytes": str(DLQ_RECORD_MAX_BYTES)}
+    if name.startswith(SIGNALS_PREFIX):
+        return {"max.message.bytes": str(SIGNAL_RECORD_MAX_BYTES)}
+    return {}

@@ -35,7 +35,7 @@ async def read_topic(
             batches = await consumer.getmany(timeout_ms=300)
             for messages in batches.values():
                 for message in messages:
-                    value = orjson.loads(message.value) if message.value else {}
+                    value = _parsed(message.value)
                     value["_headers"] = {k: v.decode() for k, v in message.headers}
                     value["_key"] = message.key
                     found.append(value)
@@ -46,3 +46,12 @@ async def read_topic(
     finally:
         await consumer.stop()
     return found
+
+
+def _parsed(raw: bytes | None) -> dict[str, Any]:
+    """A JSON object as a dict; anything else (the dead-letter topic holds anything) under `_raw`."""
+    try:
+        value = orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError:
+        return {"_raw": raw}
+    return value if isinstance(value, dict) else {"_raw": raw}
