@@ -17,6 +17,7 @@ from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.specification import AsyncAPI
 
+from gateway.decision_cache import DecisionCache
 from gateway.decisions import DecisionError, PolicyEngine
 from gateway.kafka import ensure_topics
 from gateway.logging import get_logger
@@ -80,7 +81,8 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> FastSt
         logger=logging.getLogger("faststream"),
     )
     engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)
-    gateway = Gateway(engine, settings.pseudonym_key.get_secret_value().encode())
+    decisions = DecisionCache(engine, refresh_s=settings.policy_refresh_s)
+    gateway = Gateway(decisions, settings.pseudonym_key.get_secret_value().encode())
 
     publishers = {
         inbox_topic(org): broker.publisher(
@@ -128,9 +130,11 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> FastSt
         if created:
             log.info("topics_created", topics=created)
         await engine.start()
+        await decisions.start()  # an unreachable OPA is not fatal: signals wait until it answers
 
     @app.after_shutdown
     async def close() -> None:
+        await decisions.close()
         await engine.close()
 
     return app

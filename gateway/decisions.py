@@ -7,16 +7,20 @@ the decision cache).
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+import orjson
 from opa_client.opa_async import AsyncOpaClient
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.settings import RECIPIENTS
 
 POLICY_PACKAGE = "ketenpoort/sharing"
+CONFIG_PATH = "ketenpoort/config"  # partners, legal bases, purposes, covenants: data beside the policies
 DECISIONS_RULE = "decisions"
 
 
@@ -46,12 +50,20 @@ class DecisionError(RuntimeError):
     """The policy engine could not be asked or gave no usable answer. Nothing may be delivered."""
 
 
-def policy_input(signal_type: str, sender: str, version: str, attributes: dict[str, Any]) -> dict[str, Any]:
-    recipients = [{"org": org, "involved": False} for org in RECIPIENTS if org != sender]
-    return {
-        "signal": {"type": signal_type, "source": sender, "version": version, "attributes": attributes},
-        "recipients": recipients,
-    }
+def policy_input(
+    signal_type: str,
+    sender: str,
+    version: str,
+    attributes: dict[str, Any],
+    *,
+    region: str | None = None,
+    involved: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """What policy may decide on: the signal's type, sender, region and attributes, and per known
+    recipient (everyone but the sender) whether it is already involved with the subject."""
+    recipients = [{"org": org, "involved": org in involved} for org in RECIPIENTS if org != sender]
+    signal = {"type": signal_type, "source": sender, "region": region, "version": version}
+    return {"signal": {**signal, "attributes": attributes}, "recipients": recipients}
 
 
 def parse_decisions(result: Any, requested: list[str]) -> dict[str, Decision]:
@@ -82,12 +94,35 @@ class PolicyEngine:
             retries=1,
         )
         self.url = url
+        # For the policy listing behind `revision`, which opa-python-client reduces to names.
+        self._http = httpx.AsyncClient(base_url=url, timeout=timeout_s)
 
     async def start(self) -> None:
         await self._client._init_session()
 
     async def close(self) -> None:
         await self._client.close_connection()
+        await self._http.aclose()
+
+    async def revision(self) -> str:
+        """A fingerprint of the policies and policy data OPA holds right now.
+
+        OPA (re)loads the policy directory itself (`--watch`); hashing what it serves tells the
+        gateway exactly when that happened. OPA's policy listing carries each module's source.
+        """
+        try:
+            response = await self._http.get("/v1/policies")
+            response.raise_for_status()
+            modules = sorted((m["id"], m["raw"]) for m in response.json().get("result", []))
+            data = await self._http.get(f"/v1/data/{CONFIG_PATH}")
+            data.raise_for_status()
+            config = data.json().get("result")
+        except (httpx.HTTPError, ValueError, KeyError) as error:
+            raise DecisionError(f"policy engine at {self.url} unavailable: {error!r:.300}") from error
+        if not modules:
+            raise DecisionError(f"policy engine at {self.url} has no policies loaded")
+        digest = hashlib.sha256(orjson.dumps([modules, config], option=orjson.OPT_SORT_KEYS))
+        return digest.hexdigest()[:16]
 
     async def decide(self, policy_input: dict[str, Any]) -> dict[str, Decision]:
         requested = [recipient["org"] for recipient in policy_input["recipients"]]

@@ -14,7 +14,8 @@ from uuid import NAMESPACE_URL, uuid5
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from gateway.decisions import Decision, Level, PolicyEngine, policy_input
+from gateway.decision_cache import DecisionCache
+from gateway.decisions import Decision, Level, policy_input
 from gateway.identity import ChainPseudonym, chain_pseudonym
 from gateway.redact import redact
 from gateway.schemas import CATALOGUE, Envelope, EnvelopeError, Signal, new_envelope
@@ -150,7 +151,7 @@ def _record(topic: str, key: str | None, model: BaseModel, envelope: Envelope) -
     )
 
 
-def emit(accepted: Accepted, decisions: dict[str, Decision], now: datetime) -> list[Record]:
+def emit(accepted: Accepted, decisions: dict[str, Decision], revision: str, now: datetime) -> list[Record]:
     """One inbox record per recipient that gets anything."""
     out = []
     for recipient, decision in decisions.items():
@@ -170,6 +171,7 @@ def emit(accepted: Accepted, decisions: dict[str, Decision], now: datetime) -> l
             legal_basis=decision.legal_basis,
             purpose=decision.purpose,
             urgency=decision.urgency,
+            policy_revision=revision,
             chain_pseudonym=accepted.pseudonym,
             body=body,
         )
@@ -222,8 +224,8 @@ class Gateway:
     """Composes the steps for one record. Raises DecisionError when policy cannot be asked: the
     caller must then deliver nothing and retry (fail closed)."""
 
-    def __init__(self, engine: PolicyEngine, pseudonym_key: bytes) -> None:
-        self.engine = engine
+    def __init__(self, decisions: DecisionCache, pseudonym_key: bytes) -> None:
+        self.decisions = decisions
         self.pseudonym_key = pseudonym_key
 
     async def process(self, record: Record) -> tuple[list[Record], Accepted | Rejected]:
@@ -232,7 +234,9 @@ class Gateway:
         now = datetime.now(UTC)
         if isinstance(outcome, Rejected):
             return reject(record, outcome, now), outcome
-        signal = outcome.signal
-        query = policy_input(signal.name, outcome.envelope.org, signal.version, signal.attributes())
-        decisions = await self.engine.decide(query)
-        return emit(outcome, decisions, now), outcome
+        signal, envelope = outcome.signal, outcome.envelope
+        query = policy_input(
+            signal.name, envelope.org, signal.version, signal.attributes(), region=envelope.unit
+        )
+        revision, decisions = await self.decisions.decide(query)
+        return emit(outcome, decisions, revision, now), outcome

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
         default=1, ge=1, description="Replication factor of the topics it creates."
     )
     opa_timeout_s: float = 2.0
+    policy_refresh_s: float = Field(
+        default=1.0, gt=0, description="How often the gateway checks whether OPA's policies changed."
+    )
     log_level: str = "INFO"
 
     def cache_path(self, *parts: str) -> Path:

@@ -29,6 +29,7 @@ class Delivery(BaseModel):
     legal_basis: str | None = Field(description="Key of the legal basis for sharing (see the policy data).")
     purpose: str | None = Field(description="Key of the purpose this copy may be used for.")
     urgency: str = Field(description="How fast the recipient should act: immediate | normal | none.")
+    policy_revision: str = Field(description="Fingerprint of the policies that decided this copy.")
     chain_pseudonym: str = Field(description="Stable pseudonym of the subject, for linking in the chain.")
     body: dict[str, Any] = Field(description="The redacted signal body, or the dat notice.")
 

@@ -60,6 +60,13 @@ class Envelope(BaseModel):
         return match["org"]
 
     @property
+    def unit(self) -> str | None:
+        """The sender's unit or region (`urn:ketenpoort:police:rotterdam` → `rotterdam`), if given."""
+        match = SOURCE_RE.match(self.source)
+        assert match is not None
+        return match["unit"]
+
+    @property
     def signal(self) -> str:
         match = TYPE_RE.match(self.type)
         assert match is not None

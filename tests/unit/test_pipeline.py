@@ -110,11 +110,12 @@ def test_emit_redacts_per_recipient_and_skips_none() -> None:
         "3ro": Decision(level=Level.DAT, legal_basis="b", purpose="p"),
         "slachtofferhulp": Decision(level=Level.FULL, legal_basis="b", purpose="p"),
     }
-    records = {r.topic: r for r in emit(accepted(), decisions, NOW)}
+    records = {r.topic: r for r in emit(accepted(), decisions, "rev-1", NOW)}
     assert set(records) == {"inbox.veiligthuis", "inbox.3ro", "inbox.slachtofferhulp"}
     vt = orjson.loads(records["inbox.veiligthuis"].value)
     assert vt["body"] == {"kind": "aangifte", "victim": {"given_name": "Lotte"}}
     assert vt["level"] == "fields" and vt["legal_basis"] == "b"
+    assert vt["policy_revision"] == "rev-1"
     dat = orjson.loads(records["inbox.3ro"].value)["body"]
     assert dat["involved_organisation"] == "police"
     assert dat["contact"]["role"] == "casusregisseur"
@@ -126,14 +127,14 @@ def test_emit_redacts_per_recipient_and_skips_none() -> None:
 def test_delivery_ids_are_stable_per_signal_and_recipient() -> None:
     one = accepted()
     decision = {"veiligthuis": Decision(level=Level.FULL)}
-    first = orjson.loads(emit(one, decision, NOW)[0].value)["delivery_id"]
-    again = orjson.loads(emit(one, decision, NOW)[0].value)["delivery_id"]
+    first = orjson.loads(emit(one, decision, "rev-1", NOW)[0].value)["delivery_id"]
+    again = orjson.loads(emit(one, decision, "rev-1", NOW)[0].value)["delivery_id"]
     assert first == again
 
 
 def test_deliveries_are_keyed_by_pseudonym_and_carry_the_trace() -> None:
     one = accepted()
-    [record] = emit(one, {"veiligthuis": Decision(level=Level.FULL)}, NOW)
+    [record] = emit(one, {"veiligthuis": Decision(level=Level.FULL)}, "rev-1", NOW)
     assert record.key == one.pseudonym.encode()
     assert dict(record.headers)["traceparent"] == one.envelope.traceparent.encode()
     assert dict(record.headers)["ce_source"] == b"urn:ketenpoort:gateway"

@@ -1,0 +1,102 @@
+"""Decisions cached by (policy revision, policy input), so OPA is asked once per distinct situation,
+not once per signal and recipient.
+
+The input holds attributes only (never identifiers or free text), so few distinct inputs exist and
+the hit rate is high. The revision is a fingerprint of what OPA serves, refreshed in the background:
+when a policy changes, new decisions are asked for within `refresh_s`. When OPA cannot be reached
+the cache refuses to answer (fail closed): a cached decision is no reason to deliver while the
+policy engine is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import OrderedDict
+from typing import Any
+
+import orjson
+
+from gateway.decisions import Decision, DecisionError, PolicyEngine
+from gateway.logging import get_logger
+
+log = get_logger("gateway.decisions")
+
+
+class DecisionCache:
+    def __init__(self, engine: PolicyEngine, *, refresh_s: float = 1.0, max_entries: int = 50_000) -> None:
+        self.engine = engine
+        self.refresh_s = refresh_s
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, bytes], dict[str, Decision]] = OrderedDict()
+        self._revision: str | None = None
+        self._checked_at = 0.0
+        self._problem: str | None = "not started"
+        self._refresher: asyncio.Task[None] | None = None
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def revision(self) -> str | None:
+        return self._revision
+
+    @property
+    def problem(self) -> str | None:
+        """Why no decision can be given right now, or None when the policy engine is reachable."""
+        if self._problem is None and time.monotonic() - self._checked_at > 3 * self.refresh_s + 5:
+            return "policy revision not checked recently"
+        return self._problem
+
+    async def start(self) -> None:
+        await self.refresh()
+        self._refresher = asyncio.create_task(self._refresh_forever(), name="policy-revision")
+
+    async def close(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+
+    async def refresh(self) -> None:
+        """Ask OPA for its current revision; forget every cached decision when it changed."""
+        try:
+            revision = await self.engine.revision()
+        except DecisionError as error:
+            if self._problem is None:
+                log.warning("policy_engine_unavailable", error=str(error))
+            self._problem = str(error)
+            self._entries.clear()
+            return
+        if revision != self._revision:
+            if self._revision is not None:
+                log.info("policy_changed", old_revision=self._revision, new_revision=revision)
+            self._entries.clear()
+            self._revision = revision
+        self._problem = None
+        self._checked_at = time.monotonic()
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_s)
+            await self.refresh()
+
+    async def decide(self, policy_input: dict[str, Any]) -> tuple[str, dict[str, Decision]]:
+        """(policy revision, decisions) for this input. Raises DecisionError when OPA is unavailable."""
+        if self.problem is not None:
+            raise DecisionError(self.problem)
+        revision = self._revision
+        assert revision is not None
+        key = (revision, orjson.dumps(policy_input, option=orjson.OPT_SORT_KEYS))
+        cached = self._entries.get(key)
+        if cached is not None:
+            self.hits += 1
+            self._entries.move_to_end(key)
+            return revision, cached
+        self.misses += 1
+        decisions = await self.engine.decide(policy_input)
+        if revision == self._revision:  # a refresh in between made this answer's revision unknown
+            self._entries[key] = decisions
+            if len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return revision, decisions
