@@ -9,6 +9,7 @@ from rich.console import Console
 
 from gateway.contracts.cli import contracts_app, validate
 from gateway.logging import configure_logging
+from gateway.policy_tools.cli import decide_command, policy_app
 from gateway.settings import get_settings
 from gateway.stack import StackError, endpoints
 from gateway.stack.cli import stack_app
@@ -18,7 +19,9 @@ gateway_app = typer.Typer(no_args_is_help=True, help="Run the gateway.")
 app.add_typer(stack_app, name="stack", help="The local Kafka + OPA stack (the embedded default).")
 app.add_typer(gateway_app, name="gateway")
 app.add_typer(contracts_app, name="contracts")
+app.add_typer(policy_app, name="policy")
 app.command()(validate)
+app.command("decide")(decide_command)
 
 err = Console(stderr=True)
 

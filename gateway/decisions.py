@@ -58,12 +58,15 @@ def policy_input(
     *,
     region: str | None = None,
     involved: frozenset[str] = frozenset(),
+    recipients: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """What policy may decide on: the signal's type, sender, region and attributes, and per known
-    recipient (everyone but the sender) whether it is already involved with the subject."""
-    recipients = [{"org": org, "involved": org in involved} for org in RECIPIENTS if org != sender]
+    """What policy may decide on: the signal's type, sender, region and attributes, and per
+    recipient (by default every known one but the sender) whether it is already involved with the
+    subject."""
+    asked = recipients if recipients is not None else tuple(org for org in RECIPIENTS if org != sender)
+    recipients_input = [{"org": org, "involved": org in involved} for org in asked]
     signal = {"type": signal_type, "source": sender, "region": region, "version": version}
-    return {"signal": {**signal, "attributes": attributes}, "recipients": recipients}
+    return {"signal": {**signal, "attributes": attributes}, "recipients": recipients_input}
 
 
 def parse_decisions(result: Any, requested: list[str]) -> dict[str, Decision]:

@@ -1,0 +1,172 @@
+"""`ketenpoort decide` and `ketenpoort policy matrix|diff|test`: the privacy officer's commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from gateway.contracts.validate import Outcome
+from gateway.policy_tools import checks, matrix
+from gateway.policy_tools.decide import decide
+from gateway.policy_tools.diff import Change, DiffError, diff
+from gateway.policy_tools.engine import policy_engine
+from gateway.settings import get_settings
+from gateway.stack import StackError, ensure_opa
+
+policy_app = typer.Typer(
+    no_args_is_help=True, help="The sharing policies: matrix, impact of a change, tests."
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]{escape(message)}[/red]")
+    return typer.Exit(2)
+
+
+def decide_command(
+    signal: Annotated[Path, typer.Argument(help='A signal as {"ce": {...}, "data": {...}}.')],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """What every known recipient would receive of this signal, on which basis, and why."""
+    try:
+        message = orjson.loads(signal.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as error:
+        raise _fail(f"cannot read {signal}: {error}") from None
+
+    async def run() -> dict[str, Any] | Outcome:
+        async with policy_engine(get_settings()) as engine:
+            return await decide(message, engine)
+
+    try:
+        result = asyncio.run(run())
+    except StackError as error:
+        raise _fail(str(error)) from None
+    if isinstance(result, Outcome):
+        err.print(f"[red]not a valid signal[/red] ({result.reason}):")
+        for problem in result.problems:
+            err.print(f"  {escape(str(problem))}")
+        raise typer.Exit(1)
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    view = Table(title=f"signal {result['signal_id']} under policy revision {result['policy_revision']}")
+    for column in ("recipient", "level", "fields", "legal basis", "purpose", "urgency"):
+        view.add_column(column)
+    for org, decision in result["decisions"].items():
+        fields = ", ".join(decision["fields"]) or ("everything" if decision["level"] == "full" else "-")
+        if decision["level"] == "dat":
+            fields = "dat notice: who is involved, since when, whom to call"
+        view.add_row(
+            org,
+            decision["level"],
+            fields,
+            decision["legal_basis"] or "-",
+            decision["purpose"] or "-",
+            decision["urgency"],
+        )
+    out.print(view)
+
+
+@policy_app.command("matrix")
+def matrix_command(
+    format: Annotated[str, typer.Option("--format", help="md, csv or html.")] = "md",
+    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+) -> None:
+    """The sharing matrix: for every signal type, situation and recipient, asked of the policy engine."""
+    if format not in matrix.RENDERERS:
+        raise _fail(f"unknown format {format!r}: use md, csv or html")
+
+    async def run() -> list[matrix.Row]:
+        async with policy_engine(get_settings()) as engine:
+            return await matrix.build(engine)
+
+    try:
+        text = matrix.RENDERERS[format](asyncio.run(run()))
+    except StackError as error:
+        raise _fail(str(error)) from None
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text)
+        out.print(f"wrote {output}")
+
+
+@policy_app.command("diff")
+def diff_command(
+    base: Annotated[
+        str, typer.Option("--base", help="The git revision to compare with, e.g. main or HEAD~1.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """What a policy change does: which recipients gain or lose which fields of which signals."""
+    try:
+        changes = asyncio.run(diff(get_settings(), base))
+    except (DiffError, StackError) as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        print(json.dumps([change.as_json() for change in changes], indent=2))
+        return
+    if not changes:
+        out.print(f"No recipient gains or loses anything compared with {escape(base)}.")
+        return
+    for change in changes:
+        out.print(_describe(change))
+    gained = sum(bool(change.gained) for change in changes)
+    lost = sum(bool(change.lost) for change in changes)
+    out.print(
+        f"\n{len(changes)} changed decisions: {gained} where a recipient gains fields, {lost} where it loses fields."
+    )
+
+
+def _describe(change: Change) -> str:
+    parts = [
+        f"[bold]{change.signal_type}[/bold] → [bold]{change.recipient}[/bold]  [dim]({escape(change.situation)})[/dim]"
+    ]
+    for key in ("level", "legal_basis", "purpose", "urgency"):
+        if change.before.get(key) != change.after.get(key):
+            parts.append(f"    {key}: {change.before.get(key)} → {change.after.get(key)}")
+    parts += [f"    [green]+ {escape(path)}[/green]" for path in change.gained]
+    parts += [f"    [red]- {escape(path)}[/red]" for path in change.lost]
+    return "\n".join(parts)
+
+
+@policy_app.command("test")
+def test_command() -> None:
+    """The policies' own tests and the chain's guarantees (gateway/policy_checks.yaml)."""
+    settings = get_settings()
+    try:
+        passed, output, coverage = checks.opa_test(ensure_opa(settings), settings.policy_dir)
+    except StackError as error:
+        raise _fail(str(error)) from None
+    summary = [line for line in output.splitlines() if line.startswith(("PASS", "FAIL", "ERROR"))]
+    failing = [line for line in output.splitlines() if ": FAIL" in line or ": ERROR" in line]
+    out.print(f"[bold]Policy unit tests[/bold] (opa test): {summary[-1] if summary else output.strip()}")
+    for line in failing:
+        out.print(f"  [red]{escape(line)}[/red]")
+    out.print(f"  coverage: {coverage:.1f}%" if coverage is not None else "  coverage: unknown")
+
+    async def run() -> list[checks.CheckResult]:
+        async with policy_engine(settings, settings.policy_dir) as engine:
+            return await checks.run_checks(engine)
+
+    results = asyncio.run(run())
+    out.print("\n[bold]The chain's guarantees[/bold] (gateway/policy_checks.yaml):")
+    for result in results:
+        mark = "[green]✓[/green]" if result.passed else "[red]✗[/red]"
+        out.print(f"  {mark} {escape(result.name)}")
+        for failure in result.failures:
+            out.print(f"      [red]{escape(failure)}[/red]")
+    ok = passed and all(result.passed for result in results)
+    out.print("\n[green]All policy checks pass.[/green]" if ok else "\n[red]Policy checks fail.[/red]")
+    if not ok:
+        raise typer.Exit(1)

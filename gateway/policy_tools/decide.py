@@ -1,0 +1,49 @@
+"""`ketenpoort decide`: what every known recipient would receive of one signal, and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.contracts.validate import Outcome, as_record, check
+from gateway.decisions import PolicyEngine, policy_input
+from gateway.pipeline import Accepted, Rejected, body_for, identify, validate
+from gateway.settings import RECIPIENTS
+
+PREVIEW_KEY = b"decide-preview-only"  # the pseudonym is not shown; any key will do
+
+
+async def decide(message: Any, engine: PolicyEngine) -> dict[str, Any] | Outcome:
+    """The decision document for a `{"ce": ..., "data": ...}` message, or why it is not a valid signal."""
+    record = as_record(message)
+    checked = validate(record) if not isinstance(record, Outcome) else None
+    if checked is None or isinstance(checked, Rejected):
+        return check(message, "signal")
+    accepted = identify(*checked, key=PREVIEW_KEY)
+    if not isinstance(accepted, Accepted):
+        return check(message, "signal")
+    signal, envelope = accepted.signal, accepted.envelope
+    revision = await engine.revision()
+    query = policy_input(
+        signal.name,
+        envelope.org,
+        signal.version,
+        signal.attributes(),
+        region=envelope.unit,
+        recipients=RECIPIENTS,
+    )
+    decisions = await engine.decide(query)
+    return {
+        "signal_id": str(envelope.id),
+        "policy_revision": revision,
+        "decisions": {
+            org: {
+                "level": decision.level.value,
+                "fields": list(decision.fields),
+                "legal_basis": decision.legal_basis,
+                "purpose": decision.purpose,
+                "urgency": decision.urgency,
+                "body": body_for(accepted, decision),
+            }
+            for org, decision in decisions.items()
+        },
+    }

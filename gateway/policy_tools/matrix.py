@@ -1,0 +1,199 @@
+"""The sharing matrix: what each recipient gets of each signal type in each situation, asked of the
+policy engine itself, so it is the policy and not a description of it.
+
+A situation is the attributes of the signal type's example, then each attribute varied over its
+possible values one at a time, then the example with every recipient already involved.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from gateway.decisions import PolicyEngine, policy_input
+from gateway.schemas import CATALOGUE
+from gateway.schemas.breach_of_conditions import DetectedBy, Severity
+from gateway.schemas.contact_person import ContactRole
+from gateway.schemas.involvement import InvolvementRole
+from gateway.schemas.measure import EndReason, MeasureKind
+from gateway.schemas.new_report import ReportKind
+from gateway.schemas.prosecution_decision import DecisionKind
+from gateway.schemas.release_from_custody import ReleaseKind
+from gateway.schemas.risk_assessment import Instrument, RiskLevel
+from gateway.settings import RECIPIENTS
+
+EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
+BOOL = (False, True)
+
+
+def _values(enum: type[StrEnum], *, nullable: bool = False) -> tuple[Any, ...]:
+    return (*(member.value for member in enum), *((None,) if nullable else ()))
+
+
+# Every attribute any signal type gives policy, with the values it can take.
+ATTRIBUTE_DOMAINS: dict[str, tuple[Any, ...]] = {
+    "minors_involved": BOOL,
+    "report_kind": _values(ReportKind),
+    "instrument": _values(Instrument),
+    "risk_level": _values(RiskLevel, nullable=True),
+    "previous_risk_level": _values(RiskLevel, nullable=True),
+    "risk_rising": BOOL,
+    "measure": _values(MeasureKind),
+    "severity": _values(Severity),
+    "detected_by": _values(DetectedBy),
+    "release_kind": _values(ReleaseKind),
+    "planned": BOOL,
+    "has_conditions": BOOL,
+    "acute_unsafety": BOOL,
+    "structural_unsafety": BOOL,
+    "has_safety_conditions": BOOL,
+    "end_reason": _values(EndReason),
+    "decision": _values(DecisionKind),
+    "role": _values(ContactRole),
+    "involvement_role": _values(InvolvementRole),
+}
+COLUMNS = ("signal_type", "attributes", "recipient", "level", "fields", "legal_basis", "purpose", "urgency")
+
+
+@dataclass(frozen=True)
+class Situation:
+    signal_type: str
+    sender: str
+    attributes: dict[str, Any]
+    involved: bool
+
+    def label(self) -> str:
+        parts = [f"{key}={_show(value)}" for key, value in self.attributes.items()]
+        return "; ".join([*parts, f"recipients_involved={_show(self.involved)}"])
+
+
+@dataclass(frozen=True)
+class Row:
+    situation: Situation
+    recipient: str
+    level: str
+    fields: tuple[str, ...]
+    legal_basis: str | None
+    purpose: str | None
+    urgency: str
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.situation.signal_type, self.situation.label(), self.recipient)
+
+    def as_csv(self) -> dict[str, str]:
+        return {
+            "signal_type": self.situation.signal_type,
+            "attributes": self.situation.label(),
+            "recipient": self.recipient,
+            "level": self.level,
+            "fields": " ".join(self.fields),
+            "legal_basis": self.legal_basis or "",
+            "purpose": self.purpose or "",
+            "urgency": self.urgency,
+        }
+
+
+def _show(value: Any) -> str:
+    return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def situations() -> list[Situation]:
+    found = []
+    for name in sorted(CATALOGUE):
+        example = json.loads((EXAMPLES / f"{name}.json").read_text())
+        sender = example["ce"]["source"].split(":")[2]
+        base = CATALOGUE[name].model_validate(example["data"]).attributes()
+        found.append(Situation(name, sender, base, involved=False))
+        for key, value in base.items():
+            for other in ATTRIBUTE_DOMAINS[key]:
+                if other != value:
+                    found.append(Situation(name, sender, {**base, key: other}, involved=False))
+        found.append(Situation(name, sender, base, involved=True))
+    return found
+
+
+async def build(engine: PolicyEngine) -> list[Row]:
+    rows = []
+    for situation in situations():
+        involved = frozenset(RECIPIENTS) if situation.involved else frozenset()
+        query = policy_input(
+            situation.signal_type, situation.sender, "1.0", situation.attributes, involved=involved
+        )
+        for recipient, decision in (await engine.decide(query)).items():
+            rows.append(
+                Row(
+                    situation,
+                    recipient,
+                    decision.level.value,
+                    tuple(decision.fields),
+                    decision.legal_basis,
+                    decision.purpose,
+                    decision.urgency,
+                )
+            )
+    return rows
+
+
+def render_csv(rows: list[Row]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(row.as_csv() for row in rows)
+    return out.getvalue()
+
+
+def render_markdown(rows: list[Row]) -> str:
+    lines = [
+        "# Sharing matrix",
+        "",
+        "<!-- Generated by `ketenpoort policy matrix --format md` from the policies. Do not edit. -->",
+        "",
+        "What each partner receives of each signal, as the policies decide it. Per signal type, the first",
+        "situation is the example in `docs/examples/`; each next one changes one attribute; the last has",
+        "every recipient already involved with the person. `dat` is the dat notice only: who is involved,",
+        "since when, whom to call. A recipient not listed for a situation receives nothing.",
+        "",
+    ]
+    current = None
+    for row in rows:
+        if row.situation.signal_type != current:
+            current = row.situation.signal_type
+            lines += [
+                "",
+                f"## {current}",
+                "",
+                "| situation | recipient | level | fields | legal basis | purpose | urgency |",
+            ]
+            lines.append("|---|---|---|---|---|---|---|")
+        if row.level == "none":
+            continue
+        fields = ", ".join(f"`{field}`" for field in row.fields) or "-"
+        lines.append(
+            f"| {row.situation.label()} | {row.recipient} | {row.level} | {fields} "
+            f"| {row.legal_basis or '-'} | {row.purpose or '-'} | {row.urgency} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_html(rows: list[Row]) -> str:
+    head = "".join(f"<th>{html.escape(column)}</th>" for column in COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(value)}</td>" for value in row.as_csv().values()) + "</tr>"
+        for row in rows
+    )
+    return (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>Ketenpoort sharing matrix</title>'
+        "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+        "padding:2px 6px;font-size:13px;vertical-align:top}</style>"
+        f"<h1>Ketenpoort sharing matrix</h1><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></html>\n"
+    )
+
+
+RENDERERS = {"csv": render_csv, "md": render_markdown, "html": render_html}
