@@ -123,15 +123,12 @@ def diff_command(
         out.print(_describe(change))
     gained = sum(bool(change.gained) for change in changes)
     lost = sum(bool(change.lost) for change in changes)
-    out.print(
-        f"\n{len(changes)} changed decisions: {gained} where a recipient gains fields, {lost} where it loses fields."
-    )
+    out.print(f"\n{len(changes)} changed decisions: {gained} gain fields, {lost} lose fields.")
 
 
 def _describe(change: Change) -> str:
-    parts = [
-        f"[bold]{change.signal_type}[/bold] → [bold]{change.recipient}[/bold]  [dim]({escape(change.situation)})[/dim]"
-    ]
+    situation = f"[dim]({escape(change.situation)})[/dim]"
+    parts = [f"[bold]{change.signal_type}[/bold] → [bold]{change.recipient}[/bold]  {situation}"]
     for key in ("level", "legal_basis", "purpose", "urgency"):
         if change.before.get(key) != change.after.get(key):
             parts.append(f"    {key}: {change.before.get(key)} → {change.after.get(key)}")
