@@ -1,140 +1,124 @@
-"""The gateway as a FastStream app: consume `signals.<org>`, run the pipeline, produce the results.
+"""The gateway as a FastStream app: its share of `signals.<org>` in, exactly-once fan-out out.
 
-The handler is deliberately thin. Delivery is at least once per record here: results are produced
-and confirmed before the offset is committed. When the policy engine cannot be asked the handler
-delivers nothing and retries with capped backoff, so signals wait (fail closed).
+The subscriber reads batches from a fixed set of partitions (static assignment: instance i of n
+owns the partitions p with p % n == i) and never commits on its own; `Fanout.commit` does, inside
+the transaction that also holds the batch's deliveries and audit records. The handler is thin.
+Readiness, liveness and metrics are served over HTTP beside it (AsgiFastStream).
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import logging
 from importlib.metadata import version
 
-import structlog
-from aiokafka.structs import ConsumerRecord
-from faststream import AckPolicy, FastStream
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream import AckPolicy
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.kafka import KafkaBroker, KafkaMessage, TopicPartition
 from faststream.specification import AsyncAPI
+from prometheus_client import make_asgi_app
 
+from gateway.audit.chain import AuditChain
 from gateway.decision_cache import DecisionCache
-from gateway.decisions import DecisionError, PolicyEngine
+from gateway.decisions import PolicyEngine
+from gateway.fanout import Fanout, owned_partitions
+from gateway.health import Health
 from gateway.kafka import ensure_topics
 from gateway.logging import get_logger
-from gateway.pipeline import Gateway, Record, Rejected
+from gateway.router import Router
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.topics import DLQ, DLQ_RECORD_MAX_BYTES, inbox_topic, signals_topic
+from gateway.topics import AUDIT, DLQ, inbox_topic, signals_topic
 
 log = get_logger("gateway")
 
-RETRY_FIRST_S = 0.2
-RETRY_MAX_S = 5.0
 
-
-def record_from(raw: ConsumerRecord[bytes, bytes]) -> Record:
-    return Record(
-        topic=raw.topic,
-        key=raw.key,
-        value=raw.value or b"",
-        headers=list(raw.headers),
-        partition=raw.partition,
-        offset=raw.offset,
-    )
-
-
-async def process_until_decided(gateway: Gateway, record: Record) -> list[Record]:
-    """Run the pipeline; while policy cannot be asked, wait and try again. Never deliver undecided."""
-    delay = RETRY_FIRST_S
-    while True:
-        try:
-            outputs, outcome = await gateway.process(record)
-        except DecisionError as error:
-            log.warning("policy_unavailable", error=str(error), retry_in_s=delay, topic=record.topic)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_S)
-            continue
-        if isinstance(outcome, Rejected):
-            log.info(
-                "signal_rejected", reason=outcome.reason, signal_id=outcome.signal_id, topic=record.topic
-            )
-        else:
-            structlog.contextvars.bind_contextvars(trace_id=outcome.envelope.trace_id)
-            log.info(
-                "signal_routed",
-                signal_id=str(outcome.envelope.id),
-                type=outcome.envelope.signal,
-                sender=outcome.envelope.org,
-                deliveries=[out.topic for out in outputs],
-            )
-            structlog.contextvars.unbind_contextvars("trace_id")
-        return outputs
-
-
-def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> FastStream:
+def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFastStream:
     broker = KafkaBroker(
-        kafka_bootstrap,
-        client_id="ketenpoort-gateway",
-        acks="all",
-        enable_idempotence=True,
-        max_request_size=DLQ_RECORD_MAX_BYTES + 64 * 1024,  # a refused record goes to the DLQ whole
-        logger=logging.getLogger("faststream"),
+        kafka_bootstrap, client_id="ketenpoort-gateway", logger=logging.getLogger("faststream")
     )
     engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)
     decisions = DecisionCache(engine, refresh_s=settings.policy_refresh_s)
-    gateway = Gateway(decisions, settings.pseudonym_key.get_secret_value().encode())
+    health = Health()
+    instance, instances = settings.gateway_instance, settings.gateway_instances
+    owned = owned_partitions(settings.topic_partitions, instance, instances)
+    fanout_holder: list[Fanout] = []
 
-    publishers = {
-        inbox_topic(org): broker.publisher(
-            inbox_topic(org),
-            schema=Delivery | RejectionReceipt,
-            title=inbox_topic(org),
-            description=f"What {org} may receive: redacted copies of signals, and receipts for refused ones.",
-        )
-        for org in RECIPIENTS
-    }
-    publishers[DLQ] = broker.publisher(
-        DLQ,
-        title=DLQ,
-        description="Refused records, untouched, with kp_error_reason / kp_error_detail headers.",
-    )
+    for topic, description in [
+        *(
+            (inbox_topic(org), f"What {org} may receive: redacted copies, and receipts for refused signals.")
+            for org in RECIPIENTS
+        ),
+        (DLQ, "Refused records, untouched, with kp_error_reason / kp_error_detail headers."),
+        (AUDIT, "One hash-chained record per (signal, recipient): what was shared or withheld, and why."),
+    ]:
+        schema = Delivery | RejectionReceipt if topic.startswith("inbox.") else None
+        broker.publisher(topic, schema=schema, title=topic, description=description)
 
     @broker.subscriber(
-        *(signals_topic(org) for org in ORGANISATIONS),
+        partitions=[TopicPartition(signals_topic(org), p) for org in ORGANISATIONS for p in owned],
+        batch=True,
+        max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
         group_id=settings.gateway_group_id,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
-        ack_policy=AckPolicy.ACK,
+        ack_policy=AckPolicy.MANUAL,  # offsets are committed in the fan-out transaction only
         title="signals",
         description="Signals from the organisations: signals.<org>, written only by that organisation.",
     )
-    async def on_signal(message: KafkaMessage) -> None:
-        for out in await process_until_decided(gateway, record_from(message.raw_message)):
-            headers = {name: value.decode() for name, value in out.headers}
-            await publishers[out.topic].publish(out.value, key=out.key, headers=headers)
+    async def on_signals(message: KafkaMessage) -> None:
+        await fanout_holder[0].commit(list(message.raw_message))
 
-    app = FastStream(
+    async def prepare() -> None:
+        await ensure_topics(
+            kafka_bootstrap, partitions=settings.topic_partitions, replication=settings.topic_replication
+        )
+        await engine.start()
+        await decisions.start()  # an unreachable OPA is not fatal: signals wait until it answers
+        if decisions.problem:
+            health.fail("policy", decisions.problem)
+        chain = await AuditChain.load(kafka_bootstrap, owned)
+        fanout = Fanout(
+            bootstrap=kafka_bootstrap,
+            transactional_id=f"{settings.gateway_group_id}-{instance}",
+            group_id=settings.gateway_group_id,
+            router=Router(decisions, settings.pseudonym_key.get_secret_value().encode()),
+            chain=chain,
+            health=health,
+        )
+        await fanout.start()
+        fanout_holder.append(fanout)
+        health.recover("gateway")
+        log.info("gateway_started", instance=instance, instances=instances, partitions=owned)
+
+    async def close() -> None:
+        if fanout_holder:
+            await fanout_holder[0].stop()
+        await decisions.close()
+        await engine.close()
+
+    @get
+    async def ready(scope: object) -> AsgiResponse:
+        problems = health.problems
+        body = json.dumps({"ready": not problems, "problems": problems}).encode()
+        return AsgiResponse(
+            body, status_code=200 if not problems else 503, headers={"content-type": "application/json"}
+        )
+
+    @get
+    async def live(scope: object) -> AsgiResponse:
+        return AsgiResponse(b'{"live": true}', status_code=200, headers={"content-type": "application/json"})
+
+    app = AsgiFastStream(
         broker,
+        asgi_routes=[("/health/live", live), ("/health/ready", ready), ("/metrics", make_asgi_app())],
+        on_startup=[prepare],
+        on_shutdown=[close],
         specification=AsyncAPI(
             title="Ketenpoort",
             version=version("ketenpoort"),
             description="Signals between the chain partners around (ex-partner) stalking.",
         ),
     )
-
-    @app.on_startup
-    async def prepare() -> None:
-        created = await ensure_topics(
-            kafka_bootstrap, partitions=settings.topic_partitions, replication=settings.topic_replication
-        )
-        if created:
-            log.info("topics_created", topics=created)
-        await engine.start()
-        await decisions.start()  # an unreachable OPA is not fatal: signals wait until it answers
-
-    @app.after_shutdown
-    async def close() -> None:
-        await decisions.close()
-        await engine.close()
-
     return app

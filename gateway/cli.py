@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import typer
+import uvicorn
 from rich.console import Console
 
 from gateway.contracts.cli import contracts_app, validate
@@ -38,7 +39,10 @@ def gateway_run() -> None:
     except StackError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
-    asyncio.run(create_app(settings, where.kafka_bootstrap, where.opa_url).run())
+    app = create_app(settings, where.kafka_bootstrap, where.opa_url)
+    # uvicorn serves /health/live, /health/ready and /metrics and runs the app's lifespan: the
+    # subscriber starts with it and stops cleanly on SIGTERM / Ctrl-C.
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="on")
 
 
 @app.command()

@@ -1,21 +1,20 @@
-"""One signal's way through the gateway: validate → identify → decide → redact → emit.
+"""The steps of one signal's way through the gateway: validate → identify → (decide) → redact → emit.
 
-Every step but `decide` is a pure function of its inputs, testable without Kafka or OPA.
-`Gateway.process` composes them; the FastStream handler only moves records in and out.
+Each is a pure function of its inputs, testable without Kafka or OPA. `gateway/router.py` composes
+them with the policy decision and the audit; `gateway/fanout.py` moves records in and out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from gateway.decision_cache import DecisionCache
-from gateway.decisions import Decision, Level, policy_input
+from gateway.decisions import Decision, Level
 from gateway.identity import ChainPseudonym, chain_pseudonym
 from gateway.redact import redact
 from gateway.schemas import CATALOGUE, Envelope, EnvelopeError, Signal, new_envelope
@@ -44,6 +43,9 @@ class Accepted:
     envelope: Envelope
     signal: Signal
     pseudonym: ChainPseudonym
+    """The subject's (the suspect's, else the victim's): the Kafka key of everything about it."""
+    persons: tuple[tuple[str, ChainPseudonym], ...] = ()
+    """(role, pseudonym) of every person the signal names: for the audit and the involvement index."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,13 @@ def identify(envelope: Envelope, signal: Signal, key: bytes) -> Accepted | Rejec
             "a suspect or a victim",
             str(envelope.id),
         )
-    return Accepted(envelope, signal, chain_pseudonym(subject, key))
+    persons = [
+        ("suspect", signal.suspect),
+        ("victim", signal.victim),
+        *(("child", c) for c in signal.children),
+    ]
+    named = tuple((role, chain_pseudonym(person, key)) for role, person in persons if person is not None)
+    return Accepted(envelope, signal, chain_pseudonym(subject, key), named)
 
 
 def dat_notice(accepted: Accepted) -> dict[str, Any]:
@@ -218,25 +226,3 @@ def reject(record: Record, rejected: Rejected, now: datetime) -> list[Record]:
         )
         out.append(_record(inbox_topic(sender), None, receipt, envelope))
     return out
-
-
-class Gateway:
-    """Composes the steps for one record. Raises DecisionError when policy cannot be asked: the
-    caller must then deliver nothing and retry (fail closed)."""
-
-    def __init__(self, decisions: DecisionCache, pseudonym_key: bytes) -> None:
-        self.decisions = decisions
-        self.pseudonym_key = pseudonym_key
-
-    async def process(self, record: Record) -> tuple[list[Record], Accepted | Rejected]:
-        checked = validate(record)
-        outcome = checked if isinstance(checked, Rejected) else identify(*checked, key=self.pseudonym_key)
-        now = datetime.now(UTC)
-        if isinstance(outcome, Rejected):
-            return reject(record, outcome, now), outcome
-        signal, envelope = outcome.signal, outcome.envelope
-        query = policy_input(
-            signal.name, envelope.org, signal.version, signal.attributes(), region=envelope.unit
-        )
-        revision, decisions = await self.decisions.decide(query)
-        return emit(outcome, decisions, revision, now), outcome

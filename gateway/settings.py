@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         description="HMAC key for chain pseudonyms. Set a real secret outside development.",
     )
     gateway_group_id: str = "ketenpoort-gateway"
+    gateway_instance: int = Field(default=0, ge=0, description="This instance's number, 0 .. instances-1.")
+    gateway_instances: int = Field(default=1, ge=1, description="How many gateway instances share the work.")
+    batch_max_records: int = Field(default=500, ge=1, description="Records per transaction at most.")
+    batch_timeout_ms: int = Field(default=10, ge=0, description="How long to wait to fill a batch.")
+    http_host: str = Field(default="127.0.0.1", description="Where the health and metrics endpoints listen.")
+    http_port: int = Field(default=8080, ge=0, description="Port of the health and metrics endpoints.")
     topic_partitions: int = Field(
         default=3, ge=1, description="Partitions of each topic the gateway creates."
     )

@@ -41,8 +41,10 @@ async def test_gateway_run_routes_signals_and_stops_on_sigterm(
     finally:
         gateway.send_signal(signal.SIGTERM)
         code = gateway.wait(timeout=30)
-    assert code == 0, (tmp_path / "gateway.log").read_text()
     lines = (tmp_path / "gateway.log").read_text().splitlines()
+    # uvicorn shuts down cleanly, then re-raises the signal so the parent sees why it ended.
+    assert code in (0, -signal.SIGTERM), "\n".join(lines)
+    assert any('"event":"Application shutdown complete."' in line for line in lines)
     assert any('"event":"signal_routed"' in line and str(signal_id) in line for line in lines)
 
 

@@ -26,7 +26,9 @@ SAMPLE = Path(__file__).parents[2] / "adapters" / "police" / "samples" / "report
 
 @asynccontextmanager
 async def running_gateway(settings: Settings, bootstrap: str, opa_url: str) -> AsyncIterator[None]:
-    app = create_app(settings.model_copy(update={"gateway_group_id": f"test-{uuid4()}"}), bootstrap, opa_url)
+    # A short policy refresh, so that a test changing a policy sees the gateway follow quickly.
+    fast = settings.model_copy(update={"gateway_group_id": f"test-{uuid4()}", "policy_refresh_s": 0.2})
+    app = create_app(fast, bootstrap, opa_url)
     await app.start()
     try:
         yield
@@ -91,6 +93,7 @@ async def test_granting_a_field_delivers_it_without_restarting_the_gateway(
             rule = policies / "new_report.rego"
             rule.write_text(rule.read_text().replace('\t"contact",\n]', '\t"contact",\n\t"description",\n]'))
             await wait_until_granted(opa_url, "description")
+            await asyncio.sleep(0.5)  # the gateway checks OPA's policy revision every 0.2 s
 
             after = await send_police_report(settings, stack.kafka_bootstrap)
             granted = await delivery_of(stack.kafka_bootstrap, "veiligthuis", after)

@@ -1,0 +1,71 @@
+"""The heads of the audit chains this gateway instance writes, one per partition it owns.
+
+Only the instance that owns partition p of the signals topics writes audit partition p, so it can
+keep that chain's head in memory. At start-up it reads the head back from the topic
+(read_committed: only what was really committed counts).
+"""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import ValidationError
+
+from gateway.audit.records import AuditEntry, AuditRecord, Head, seal
+from gateway.topics import AUDIT
+
+TAIL_WINDOW = 64
+
+
+class AuditChain:
+    def __init__(self, heads: dict[int, Head]) -> None:
+        self.heads = heads
+
+    def seal(self, entries: list[tuple[int, AuditEntry]]) -> tuple[list[AuditRecord], dict[int, Head]]:
+        """Seal entries (partition, entry) onto the chains; the heads move only when `advance` is told
+        the transaction committed."""
+        heads = dict(self.heads)
+        sealed = []
+        for partition, entry in entries:
+            head = heads[partition]
+            record = seal(entry, partition, head.sequence + 1, head.hash)
+            heads[partition] = Head(record.sequence, record.hash)
+            sealed.append(record)
+        return sealed, heads
+
+    def advance(self, heads: dict[int, Head]) -> None:
+        self.heads = heads
+
+    @classmethod
+    async def load(cls, bootstrap: str, partitions: list[int]) -> AuditChain:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            return cls({p: await _last_head(consumer, TopicPartition(AUDIT, p)) for p in partitions})
+        finally:
+            await consumer.stop()
+
+
+async def _last_head(consumer: AIOKafkaConsumer, partition: TopicPartition) -> Head:
+    """The last committed record's place in the chain; transaction markers take offsets too, so look
+    back in growing windows from the end."""
+    consumer.assign([partition])
+    end = (await consumer.end_offsets([partition]))[partition]
+    window = TAIL_WINDOW
+    while True:
+        start = max(0, end - window)
+        consumer.seek(partition, start)
+        last: AuditRecord | None = None
+        while await consumer.position(partition) < end:
+            batch = await consumer.getmany(partition, timeout_ms=1000)
+            for message in batch.get(partition, []):
+                try:
+                    last = AuditRecord.model_validate_json(message.value or b"")
+                except ValidationError:
+                    continue
+            if not batch:
+                break
+        if last is not None or start == 0:
+            return Head.after(last)
+        window *= 4

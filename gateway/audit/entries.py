@@ -1,0 +1,64 @@
+"""From a routed signal and its decisions to the audit entries that record them. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import uuid5
+
+from gateway.audit.records import AuditEntry, DataSubject
+from gateway.decisions import Decision, Level
+from gateway.pipeline import Accepted
+from gateway.redact import withheld
+
+
+def _present(body: dict[str, Any], path: str) -> bool:
+    node: Any = body
+    for part in path.split("."):
+        if isinstance(node, list):
+            return any(isinstance(item, dict) and _present(item, part) for item in node)
+        if not isinstance(node, dict) or node.get(part) in (None, [], {}):
+            return False
+        node = node[part]
+    return True
+
+
+def delivered_and_withheld(body: dict[str, Any], decision: Decision) -> tuple[list[str], list[str]]:
+    present = [key for key, value in body.items() if value not in (None, [], {})]
+    if decision.level is Level.FULL and not decision.fields:
+        return present, []
+    if decision.level in (Level.FULL, Level.FIELDS):
+        return [path for path in decision.fields if _present(body, path)], withheld(body, decision.fields)
+    return [], present  # dat and none: no content at all
+
+
+def audit_entries(
+    accepted: Accepted, decisions: dict[str, Decision], revision: str, now: datetime
+) -> list[AuditEntry]:
+    """One entry per recipient asked about, including those that got nothing: the audit proves
+    what was withheld as much as what was shared."""
+    body = accepted.signal.model_dump(mode="json")
+    subjects = [DataSubject(role=role, id=pseudonym) for role, pseudonym in accepted.persons]
+    entries = []
+    for recipient, decision in decisions.items():
+        delivered, kept_back = delivered_and_withheld(body, decision)
+        entries.append(
+            AuditEntry(
+                record_id=str(uuid5(accepted.envelope.id, f"audit:{recipient}")),
+                signal_id=str(accepted.envelope.id),
+                signal_type=accepted.envelope.signal,
+                sender=accepted.envelope.org,
+                recipient=recipient,
+                level=decision.level.value,
+                fields_delivered=delivered,
+                fields_withheld=kept_back,
+                legal_basis=decision.legal_basis,
+                processing_activity=decision.purpose,
+                urgency=decision.urgency,
+                policy_revision=revision,
+                decided_at=now,
+                trace_id=accepted.envelope.trace_id,
+                data_subjects=subjects,
+            )
+        )
+    return entries

@@ -1,0 +1,140 @@
+"""An audit record says what was shared with whom, on what basis, and what was withheld.
+
+Field names follow the Dutch standard *Logboek Dataverwerkingen* where it fits: `trace_id`,
+`processing_activity` (the purpose), `data_subjects` (by chain pseudonym, never the BSN).
+Each record carries the hash of the one before it in its partition, so a changed, removed or
+reordered record breaks the chain (`verify`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+GENESIS = "0" * 64
+
+
+class DataSubject(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    role: str = Field(description="suspect, victim or child")
+    id: str = Field(description="The person's chain pseudonym.")
+
+
+class AuditEntry(BaseModel):
+    """What was decided for one recipient of one signal, before it is sealed into the chain."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record_id: str = Field(description="Stable per (signal, recipient).")
+    signal_id: str
+    signal_type: str
+    sender: str
+    recipient: str
+    level: str
+    fields_delivered: list[str] = Field(description="Granted paths present in the signal.")
+    fields_withheld: list[str] = Field(description="Paths present in the signal the recipient did not get.")
+    legal_basis: str | None
+    processing_activity: str | None = Field(description="The purpose of the sharing.")
+    urgency: str
+    policy_revision: str
+    decided_at: AwareDatetime
+    trace_id: str
+    data_subjects: list[DataSubject]
+
+
+class AuditRecord(AuditEntry):
+    """An entry sealed into its partition's chain."""
+
+    partition: int
+    sequence: int = Field(description="0, 1, 2, ... within the partition.")
+    prev_hash: str
+    hash: str
+
+
+def digest(fields: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of everything but the hash itself."""
+    content = {key: value for key, value in fields.items() if key != "hash"}
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def seal(entry: AuditEntry, partition: int, sequence: int, prev_hash: str) -> AuditRecord:
+    fields = {
+        **entry.model_dump(mode="json"),
+        "partition": partition,
+        "sequence": sequence,
+        "prev_hash": prev_hash,
+    }
+    return AuditRecord.model_validate({**fields, "hash": digest(fields)})
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where a partition's chain ends: the next record continues from here."""
+
+    sequence: int
+    hash: str
+
+    @classmethod
+    def after(cls, record: AuditRecord | None) -> Head:
+        return cls(-1, GENESIS) if record is None else cls(record.sequence, record.hash)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Where the chain is broken, and how."""
+
+    partition: int
+    offset: int
+    sequence: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"partition {self.partition}, offset {self.offset}"
+        which = f", record #{self.sequence}" if self.sequence is not None else ""
+        return f"{where}{which}: {self.problem}"
+
+
+def verify(partition: int, stored: list[tuple[int, bytes]]) -> list[Finding]:
+    """Check one partition's chain: (Kafka offset, record bytes) in offset order."""
+    findings: list[Finding] = []
+    head = Head.after(None)
+    for offset, raw in stored:
+        try:
+            fields = orjson.loads(raw)
+            record = AuditRecord.model_validate(fields)
+        except (orjson.JSONDecodeError, ValueError) as error:
+            findings.append(Finding(partition, offset, None, f"not an audit record: {str(error)[:120]}"))
+            continue
+        if digest(fields) != record.hash:
+            findings.append(
+                Finding(partition, offset, record.sequence, "changed: its content does not match its hash")
+            )
+        if record.sequence != head.sequence + 1:
+            if record.sequence > head.sequence + 1:
+                missing = f"#{head.sequence + 1}" + (
+                    f"..#{record.sequence - 1}" if record.sequence - 1 > head.sequence + 1 else ""
+                )
+                findings.append(
+                    Finding(partition, offset, record.sequence, f"removed: record {missing} is missing")
+                )
+            else:
+                findings.append(
+                    Finding(partition, offset, record.sequence, f"reordered: follows record #{head.sequence}")
+                )
+        elif record.prev_hash != head.hash:
+            findings.append(
+                Finding(
+                    partition, offset, record.sequence, "replaced: it does not continue the record before it"
+                )
+            )
+        if record.partition != partition:
+            findings.append(
+                Finding(partition, offset, record.sequence, f"moved: sealed for partition {record.partition}")
+            )
+        head = Head(record.sequence, record.hash)
+    return findings

@@ -1,0 +1,175 @@
+"""Exactly-once fan-out: per batch of signals, one Kafka transaction holds every inbox copy, every
+dead letter and receipt, every audit record, and the consumed offsets. A crash anywhere leaves
+all of it or none of it.
+
+aiokafka has no KIP-447 fencing, so each gateway instance owns a fixed share of the partitions
+(static assignment) and a transactional id of its own: a restarted instance fences its zombie
+predecessor. When a batch cannot be completed (policy engine or broker unavailable, audit not
+writable), nothing of it is delivered and the same batch is tried again with capped backoff; the
+consumer does not move past it, which is the same as seeking back to the committed offsets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord
+
+from gateway import metrics
+from gateway.audit.chain import AuditChain
+from gateway.decisions import DecisionError
+from gateway.health import Health
+from gateway.logging import get_logger
+from gateway.pipeline import Accepted, Record, Rejected
+from gateway.router import Routed, Router
+from gateway.topics import AUDIT, DLQ_RECORD_MAX_BYTES, sender_of
+
+log = get_logger("gateway.fanout")
+
+RETRY_FIRST_S = 0.2
+RETRY_MAX_S = 5.0
+
+
+def record_from(raw: ConsumerRecord[bytes, bytes]) -> Record:
+    return Record(
+        topic=raw.topic,
+        key=raw.key,
+        value=raw.value or b"",
+        headers=list(raw.headers),
+        partition=raw.partition,
+        offset=raw.offset,
+    )
+
+
+def owned_partitions(partitions: int, instance: int, instances: int) -> list[int]:
+    """The partitions of each signals topic (and of the audit topic) this instance owns."""
+    return [p for p in range(partitions) if p % instances == instance]
+
+
+class Fanout:
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        transactional_id: str,
+        group_id: str,
+        router: Router,
+        chain: AuditChain,
+        health: Health,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.transactional_id = transactional_id
+        self.group_id = group_id
+        self.router = router
+        self.chain = chain
+        self.health = health
+        self._producer: AIOKafkaProducer | None = None
+
+    async def _fresh_producer(self) -> AIOKafkaProducer:
+        """(Re)create the transactional producer. Starting it fences any older producer with the
+        same transactional id and aborts its unfinished transaction."""
+        if self._producer is not None:
+            await self._stop_producer()
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            client_id=self.transactional_id,
+            transactional_id=self.transactional_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=2,
+            max_request_size=DLQ_RECORD_MAX_BYTES + 64 * 1024,
+        )
+        await producer.start()
+        self._producer = producer
+        return producer
+
+    async def _stop_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await producer.stop()
+            except KafkaError as error:
+                log.warning("producer_stop_failed", error=repr(error))
+
+    async def start(self) -> None:
+        await self._fresh_producer()
+
+    async def stop(self) -> None:
+        await self._stop_producer()
+
+    async def commit(self, batch: list[ConsumerRecord[bytes, bytes]]) -> None:
+        """Route and deliver one batch exactly once. Returns only when it is committed."""
+        records = [record_from(raw) for raw in batch]
+        offsets: dict[TopicPartition, int] = {}
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
+        delay = RETRY_FIRST_S
+        while True:
+            problem = await self._attempt(records, offsets)
+            if problem is None:
+                return
+            component, reason = problem
+            metrics.FAIL_CLOSED.labels(component).inc()
+            self.health.fail(component, reason)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+
+    async def _attempt(
+        self, records: list[Record], offsets: dict[TopicPartition, int]
+    ) -> tuple[str, str] | None:
+        started = time.perf_counter()
+        try:
+            routed = await self.router.route_batch(records)
+        except DecisionError as error:
+            return "policy", str(error)
+        self.health.recover("policy")
+        metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
+        audit, heads = self.chain.seal(
+            [(r.source.partition or 0, entry) for r in routed for entry in r.audit]
+        )
+        try:
+            producer = self._producer or await self._fresh_producer()
+            async with producer.transaction():
+                for out in (out for r in routed for out in r.outputs):
+                    await producer.send(out.topic, out.value, key=out.key, headers=out.headers)
+                for entry in audit:
+                    value = entry.model_dump_json().encode()
+                    key = entry.record_id.encode()
+                    await producer.send(AUDIT, value, key=key, partition=entry.partition)
+                await producer.send_offsets_to_transaction(offsets, self.group_id)
+        except KafkaError as error:
+            # Whatever state the transaction is in, a new producer starts clean: it aborts it.
+            log.warning("transaction_failed", error=repr(error), records=len(records))
+            await self._stop_producer()
+            return "kafka", f"transaction failed: {error!r:.200}"
+        self.chain.advance(heads)
+        self.health.recover("kafka")
+        self._count(routed)
+        return None
+
+    @staticmethod
+    def _count(routed: list[Routed]) -> None:
+        metrics.BATCH_SIZE.observe(len(routed))
+        for item in routed:
+            metrics.SIGNALS_IN.labels(sender_of(item.source.topic) or "unknown").inc()
+            if isinstance(item.outcome, Rejected):
+                metrics.DEAD_LETTERS.labels(item.outcome.reason).inc()
+                log.info("signal_rejected", reason=item.outcome.reason, signal_id=item.outcome.signal_id)
+                continue
+            assert isinstance(item.outcome, Accepted)
+            envelope = item.outcome.envelope
+            for entry in item.audit:
+                if entry.level != "none":
+                    metrics.DELIVERIES.labels(entry.recipient, entry.level).inc()
+            log.info(
+                "signal_routed",
+                trace_id=envelope.trace_id,
+                signal_id=str(envelope.id),
+                type=envelope.signal,
+                sender=envelope.org,
+                deliveries=[out.topic for out in item.outputs],
+            )
