@@ -98,7 +98,7 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
         await decisions.close()
         await engine.close()
 
-    @get
+    @get(include_in_schema=False)
     async def ready(scope: object) -> AsgiResponse:
         problems = health.problems
         body = json.dumps({"ready": not problems, "problems": problems}).encode()
@@ -106,7 +106,7 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
             body, status_code=200 if not problems else 503, headers={"content-type": "application/json"}
         )
 
-    @get
+    @get(include_in_schema=False)
     async def live(scope: object) -> AsgiResponse:
         return AsgiResponse(b'{"live": true}', status_code=200, headers={"content-type": "application/json"})
 
