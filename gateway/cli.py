@@ -8,6 +8,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from gateway.audit.cli import audit_app
 from gateway.contracts.cli import contracts_app, validate
 from gateway.logging import configure_logging
 from gateway.policy_tools.cli import decide_command, policy_app
@@ -21,6 +22,7 @@ app.add_typer(stack_app, name="stack", help="The local Kafka + OPA stack (the em
 app.add_typer(gateway_app, name="gateway")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(policy_app, name="policy")
+app.add_typer(audit_app, name="audit")
 app.command()(validate)
 app.command("decide")(decide_command)
 

@@ -33,3 +33,8 @@ def chain_pseudonym(person: Person, key: bytes) -> ChainPseudonym:
         material = f"name:{normalise_name(person.given_name, person.family_name)}|{born}"
     digest = hmac.new(key, material.encode(), hashlib.sha256).hexdigest()
     return ChainPseudonym(f"kp-{digest[:32]}")
+
+
+def pseudonym_of_bsn(bsn: str, key: bytes) -> ChainPseudonym:
+    """The chain pseudonym of whoever has this BSN (checked with the 11-test first)."""
+    return chain_pseudonym(Person(bsn=bsn, given_name="-", family_name="-"), key)

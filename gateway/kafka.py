@@ -55,3 +55,25 @@ async def ensure_topics(bootstrap: str, *, partitions: int = 3, replication: int
         return missing
     finally:
         await admin.close()
+
+
+async def partition_counts(bootstrap: str, topics: list[str]) -> dict[str, int]:
+    """How many partitions each existing topic has (0 for a topic that does not exist)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ketenpoort-admin")
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return {item["topic"]: len(item["partitions"]) if item["error_code"] == 0 else 0 for item in described}
+
+
+async def cluster_id(bootstrap: str) -> str:
+    """The Kafka cluster's id: read models are kept per cluster, never mixed."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ketenpoort-admin")
+    await admin.start()
+    try:
+        described = await admin.describe_cluster()
+    finally:
+        await admin.close()
+    return str(described["cluster_id"])

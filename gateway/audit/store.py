@@ -1,0 +1,107 @@
+"""The audit read model: `gateway.audit` consumed into SQLite, for subject access and per-recipient
+reports. Kafka stays the record; this file can be deleted and rebuilt at any time."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from gateway.audit.records import AuditRecord
+from gateway.kafka import partition_counts
+from gateway.topics import AUDIT
+
+SCHEMA = """
+create table if not exists records (
+    partition integer not null, offset integer not null, sequence integer not null,
+    signal_id text not null, signal_type text not null, sender text not null, recipient text not null,
+    level text not null, decided_at text not null, body text not null,
+    primary key (partition, offset)
+);
+create index if not exists records_recipient on records (recipient, decided_at);
+create table if not exists subjects (
+    partition integer not null, offset integer not null, pseudonym text not null, role text not null
+);
+create index if not exists subjects_pseudonym on subjects (pseudonym);
+create table if not exists positions (partition integer primary key, next_offset integer not null);
+"""
+
+
+class AuditStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    async def catch_up(self, bootstrap: str, topic: str = AUDIT) -> int:
+        """Read every committed audit record not read before. Returns how many were added."""
+        count = (await partition_counts(bootstrap, [topic]))[topic]
+        partitions = [TopicPartition(topic, p) for p in range(count)]
+        if not partitions:
+            return 0
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+        await consumer.start()
+        added = 0
+        try:
+            consumer.assign(partitions)
+            ends = await consumer.end_offsets(partitions)
+            known = dict(self.db.execute("select partition, next_offset from positions").fetchall())
+            for tp in partitions:
+                consumer.seek(tp, known.get(tp.partition, 0))
+            pending = {tp for tp in partitions if known.get(tp.partition, 0) < ends[tp]}
+            while pending:
+                batch = await consumer.getmany(*pending, timeout_ms=1000)
+                if not batch:
+                    break
+                for tp, messages in batch.items():
+                    for message in messages:
+                        added += self._add(tp.partition, message.offset, message.value or b"")
+                    position = await consumer.position(tp)
+                    self.db.execute(
+                        "insert or replace into positions values (?, ?)", (tp.partition, position)
+                    )
+                    if position >= ends[tp]:
+                        pending.discard(tp)
+                self.db.commit()
+        finally:
+            await consumer.stop()
+        return added
+
+    def _add(self, partition: int, offset: int, raw: bytes) -> int:
+        try:
+            record = AuditRecord.model_validate_json(raw)
+        except ValueError:
+            return 0  # `audit verify` reports records that are not audit records
+        self.db.execute(
+            "insert or ignore into records values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                partition, offset, record.sequence, record.signal_id, record.signal_type, record.sender,
+                record.recipient, record.level, record.decided_at.isoformat(), raw.decode(),
+            ),
+        )  # fmt: skip
+        self.db.executemany(
+            "insert into subjects values (?, ?, ?, ?)",
+            [(partition, offset, subject.id, subject.role) for subject in record.data_subjects],
+        )
+        return 1
+
+    def about(self, pseudonym: str) -> list[AuditRecord]:
+        rows = self.db.execute(
+            "select distinct r.body from records r join subjects s using (partition, offset) "
+            "where s.pseudonym = ? order by r.decided_at, r.recipient",
+            (pseudonym,),
+        )
+        return [AuditRecord.model_validate_json(body) for (body,) in rows]
+
+    def received_by(self, recipient: str, since: datetime | None = None) -> list[AuditRecord]:
+        rows = self.db.execute(
+            "select body from records where recipient = ? and level != 'none' and decided_at >= ? "
+            "order by decided_at",
+            (recipient, since.isoformat() if since else ""),
+        )
+        return [AuditRecord.model_validate_json(body) for (body,) in rows]
