@@ -1,4 +1,4 @@
-"""`ketenpoort stack up|down|status`: the local Kafka + OPA stack from the command line."""
+"""`ketenpoort stack up|down|status|pause|resume`: the local Kafka + OPA stack from the command line."""
 
 from __future__ import annotations
 
@@ -64,6 +64,20 @@ def status() -> None:
         raise typer.Exit(1)
     _say(f"The local stack runs since {_since(state)} in {state.stack_dir}")
     _show(state, with_health=True)
+
+
+@stack_app.command()
+def pause(server: str = typer.Argument(help="kafka or opa")) -> None:
+    """Stop one server on purpose, keeping its data, to see the gateway wait for it (fail closed)."""
+    with _one_line_errors():
+        _say(lifecycle.pause(get_settings(), server))
+
+
+@stack_app.command()
+def resume(server: str = typer.Argument(help="kafka or opa")) -> None:
+    """Start a paused server again on the same port and data."""
+    with _one_line_errors():
+        _say(lifecycle.resume(get_settings(), server))
 
 
 def _say(text: str) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import os
 import shutil
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -167,8 +168,7 @@ def start_kafka(
     if code != 0:
         raise StackError(f"formatting Kafka storage failed ({tools.error_line(output)}); see {format_log}")
 
-    run_argv = [*jvm, HEAP, "-cp", classpath, "kafka.Kafka", str(properties)]
-    popen = process.spawn(run_argv, log_file, cwd=paths.kafka_dir)
+    popen = _spawn_broker(java, libs, paths)
     return KafkaState(
         pid=popen.pid,
         start_time=process.start_time_of(popen.pid),
@@ -182,6 +182,20 @@ def start_kafka(
         version=KAFKA_VERSION,
         java_version=java_version,
     )
+
+
+def _spawn_broker(java: Path, libs: Path, paths: StackPaths) -> subprocess.Popen[bytes]:
+    properties = paths.kafka_dir / "server.properties"
+    log4j = paths.kafka_dir / "log4j.properties"
+    jvm = [str(java), f"-Dlog4j.configuration=file:{log4j}", "-Djava.awt.headless=true"]
+    run_argv = [*jvm, HEAP, "-cp", f"{libs}{os.sep}*", "kafka.Kafka", str(properties)]
+    return process.spawn(run_argv, paths.logs / "kafka.log", cwd=paths.kafka_dir)
+
+
+def restart_kafka(kafka: KafkaState, java: Path, libs: Path, paths: StackPaths) -> KafkaState:
+    """Start a stopped broker again on its ports and data: what it had committed is still there."""
+    popen = _spawn_broker(java, libs, paths)
+    return kafka.model_copy(update={"pid": popen.pid, "start_time": process.start_time_of(popen.pid)})
 
 
 def wait_ready(kafka: KafkaState, timeout_s: float = 120.0) -> None:

@@ -104,6 +104,54 @@ def stack_session(settings: Settings) -> Iterator[Endpoints]:
             down(settings)
 
 
+def pause(settings: Settings, server: str) -> str:
+    """Stop one server of the running stack on purpose, keeping its data and port: for trying what
+    the gateway does without it. `resume` starts it again."""
+    paths = _paths(settings)
+    with file_lock(paths.lock_file):
+        current = load_state(paths)
+        if current is None:
+            raise StackError(f"no local stack runs in {paths.root}")
+        component = _server(current, server)
+        process.stop([(component.pid, component.start_time)], timeout_s=STOP_TIMEOUT_S)
+        save_state(paths, current.model_copy(update={"paused": current.paused | {server}}))
+    return f"paused {server} (pid {component.pid})"
+
+
+def resume(settings: Settings, server: str) -> str:
+    """Start a paused server again on the same port and data, and wait until it is ready."""
+    paths = _paths(settings)
+    with file_lock(paths.lock_file):
+        current = load_state(paths)
+        if current is None or server not in current.paused:
+            raise StackError(f"{server} is not paused in {paths.root}")
+        if server == "kafka":
+            java, _ = tools.require_java()
+            restarted_kafka = kafka.restart_kafka(current.kafka, java, kafka.ensure_kafka(settings), paths)
+            kafka.wait_ready(restarted_kafka)
+            updated = current.model_copy(update={"kafka": restarted_kafka})
+        else:
+            restarted_opa = opa.start_opa(
+                opa.ensure_opa(settings),
+                current.opa.policy_dir,
+                current.opa.port,
+                paths.opa_dir,
+                current.opa.log_file,
+            )
+            opa.wait_ready(restarted_opa)
+            updated = current.model_copy(update={"opa": restarted_opa})
+        save_state(paths, updated.model_copy(update={"paused": current.paused - {server}}))
+    return f"resumed {server}"
+
+
+def _server(state: StackState, server: str) -> Component:
+    if server == "kafka":
+        return state.kafka
+    if server == "opa":
+        return state.opa
+    raise StackError(f"unknown server {server!r}: kafka or opa")
+
+
 def _is_healthy(state: StackState) -> bool:
     return opa.is_healthy(state.opa.url) and kafka.is_healthy(state.kafka.bootstrap)
 
@@ -139,6 +187,8 @@ def _start(settings: Settings, paths: StackPaths) -> StackState:
 def _teardown(state: StackState, paths: StackPaths) -> list[str]:
     """Stop what the state names, remove Kafka's data and the state file; say what happened."""
     components = {"OPA": state.opa, "Kafka": state.kafka}
+    # A paused server's recorded pid is gone already; `process.stop` checks pid and start time, so
+    # it never signals a process that happens to have reused the pid.
     outcomes = process.stop([(c.pid, c.start_time) for c in components.values()], timeout_s=STOP_TIMEOUT_S)
     lines = [
         _report(name, c, outcome) for (name, c), outcome in zip(components.items(), outcomes, strict=True)

@@ -88,13 +88,16 @@ class StackState(BaseModel):
     started_at: datetime
     kafka: KafkaState
     opa: OpaState
+    paused: frozenset[str] = frozenset()  # servers stopped on purpose (`stack pause`), data kept
 
     def endpoints(self) -> Endpoints:
         return Endpoints(kafka_bootstrap=self.kafka.bootstrap, opa_url=self.opa.url)
 
     def is_running(self) -> bool:
-        """Both processes are the ones that were started, and alive (health is another matter)."""
-        return self.kafka.is_running() and self.opa.is_running()
+        """Each process not paused on purpose is the one that was started, and alive (health is
+        another matter)."""
+        servers = {"kafka": self.kafka, "opa": self.opa}
+        return all(server.is_running() for name, server in servers.items() if name not in self.paused)
 
 
 def load_state(paths: StackPaths) -> StackState | None:
