@@ -81,6 +81,18 @@ class DecisionCache:
             await asyncio.sleep(self.refresh_s)
             await self.refresh()
 
+    async def ensure_available(self) -> None:
+        """Once per batch: the policy engine must answer now, or nothing of the batch is delivered,
+        not even on decisions cached a moment ago."""
+        if self.problem is not None:
+            raise DecisionError(self.problem)
+        try:
+            await self.engine.check_health()
+        except DecisionError as error:
+            self._problem = str(error)
+            self._entries.clear()
+            raise
+
     async def decide(self, policy_input: dict[str, Any]) -> tuple[str, dict[str, Decision]]:
         """(policy revision, decisions) for this input. Raises DecisionError when OPA is unavailable."""
         if self.problem is not None:

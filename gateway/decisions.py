@@ -107,6 +107,14 @@ class PolicyEngine:
         await self._client.close_connection()
         await self._http.aclose()
 
+    async def check_health(self) -> None:
+        """Raise DecisionError unless OPA answers its health check now."""
+        try:
+            response = await self._http.get("/health")
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise DecisionError(f"policy engine at {self.url} unavailable: {error!r:.300}") from error
+
     async def revision(self) -> str:
         """A fingerprint of the policies and policy data OPA holds right now.
 

@@ -49,4 +49,5 @@ class Router:
 
     async def route_batch(self, records: list[Record]) -> list[Routed]:
         """All or nothing: a DecisionError for any record fails the whole batch."""
+        await self.decisions.ensure_available()
         return [await self.route(record) for record in records]

@@ -22,6 +22,10 @@ class ScriptedEngine(PolicyEngine):
         self.down = False
         self.asked = 0
 
+    async def check_health(self) -> None:
+        if self.down:
+            raise DecisionError("policy engine unavailable: connection refused")
+
     async def revision(self) -> str:
         if self.down:
             raise DecisionError("policy engine unavailable: connection refused")
@@ -92,3 +96,13 @@ async def test_the_cache_is_bounded(engine_and_cache: Any) -> None:
     for level in ("a", "b", "c", "d", "a"):
         await cache.decide(policy_input("risk_assessment", "police", "1.0", {"x": level}))
     assert engine.asked == 5  # "a" was evicted before it was asked again
+
+
+async def test_a_batch_needs_the_engine_to_answer_now(engine_and_cache: Any) -> None:
+    engine, cache = engine_and_cache
+    await cache.decide(QUERY)
+    engine.down = True  # between two revision checks
+    with pytest.raises(DecisionError, match="unavailable"):
+        await cache.ensure_available()
+    with pytest.raises(DecisionError):
+        await cache.decide(QUERY)
