@@ -39,6 +39,8 @@ def configure_logging(level: str = "INFO", stream: TextIO = sys.stderr) -> None:
     root.setLevel(level.upper())
     # aiokafka is chatty about every (re)connection at INFO.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    # httpx logs every request at INFO: the policy engine is asked every second.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
     # FastStream logs each message received and processed: a debug-level fact, not an event.
     logging.getLogger("faststream").setLevel(max(logging.WARNING, root.level))
 

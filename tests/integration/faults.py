@@ -1,0 +1,221 @@
+"""Tools for the fault tests: a gateway process to kill, many signals, and exact accounting of what
+arrived where."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from adapters.publish import signal_record
+from gateway.audit.records import AuditRecord
+from gateway.decisions import Level, PolicyEngine, policy_input
+from gateway.kafka import make_producer, partition_counts
+from gateway.pipeline import Record
+from gateway.schemas import CATALOGUE
+from gateway.settings import ORGANISATIONS, RECIPIENTS
+from gateway.stack.process import free_ports
+from gateway.topics import AUDIT, inbox_topic, signals_topic
+
+KETENPOORT = Path(sys.executable).parent / "ketenpoort"
+EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
+KEY = b"ketenpoort-local-development-key"
+
+
+def make_signals(count: int) -> list[Record]:
+    """`count` valid signals of every type, each with its own id, from the fictional examples, about
+    a few hundred fictional suspects (so they spread over the partitions)."""
+    examples = [json.loads(path.read_text()) for path in sorted(EXAMPLES.glob("*.json"))]
+    records = []
+    for n in range(count):
+        example = examples[n % len(examples)]
+        name = example["ce"]["type"].split(".")[2]
+        org = example["ce"]["source"].split(":")[2]
+        data = json.loads(json.dumps(example["data"]))
+        if data.get("suspect"):
+            data["suspect"] = {**data["suspect"], "bsn": None, "family_name": f"Verhoef-{n % 301}"}
+        signal_ = CATALOGUE[name].model_validate(data)
+        record, _ = signal_record(org, signal_, signal_id=uuid4(), pseudonym_key=KEY)
+        records.append(record)
+    return records
+
+
+def signal_id(record: Record) -> str:
+    return dict(record.headers)["ce_id"].decode()
+
+
+async def send_all(bootstrap: str, records: list[Record], pause_every: int = 0, pause_s: float = 0.0) -> None:
+    producer = make_producer(bootstrap, client_id="test-faults")
+    await producer.start()
+    try:
+        for n, record in enumerate(records, start=1):
+            await producer.send(record.topic, record.value, key=record.key, headers=record.headers)
+            if pause_every and n % pause_every == 0:
+                await producer.flush()
+                await asyncio.sleep(pause_s)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def expected_deliveries(opa_url: str, records: list[Record]) -> Counter[tuple[str, str]]:
+    """(signal id, recipient) → 1 for every copy policy grants: what must arrive, exactly once."""
+    engine = PolicyEngine(opa_url)
+    await engine.start()
+    granted: dict[str, list[str]] = {}
+    expected: Counter[tuple[str, str]] = Counter()
+    try:
+        for record in records:
+            name = dict(record.headers)["ce_type"].decode().split(".")[2]
+            if name not in granted:
+                sender = record.topic.removeprefix("signals.")
+                attributes = CATALOGUE[name].model_validate_json(record.value).attributes()
+                decisions = await engine.decide(policy_input(name, sender, "1.0", attributes))
+                granted[name] = [org for org, d in decisions.items() if d.level is not Level.NONE]
+            for org in granted[name]:
+                expected[(signal_id(record), org)] += 1
+    finally:
+        await engine.close()
+    return expected
+
+
+async def read_all(bootstrap: str, topic: str) -> list[tuple[int, int, bytes]]:
+    """(partition, offset, value) of every committed record in the topic."""
+    count = (await partition_counts(bootstrap, [topic]))[topic]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+    await consumer.start()
+    found = []
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(count)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        pending = {tp for tp in partitions if ends[tp] > 0}
+        while pending:
+            batch = await consumer.getmany(*pending, timeout_ms=2000)
+            if not batch:
+                break
+            for tp, messages in batch.items():
+                found.extend((tp.partition, m.offset, m.value or b"") for m in messages)
+                if await consumer.position(tp) >= ends[tp]:
+                    pending.discard(tp)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def delivered(bootstrap: str, ids: set[str]) -> Counter[tuple[str, str]]:
+    """(signal id, recipient) → how many copies of our signals the inboxes hold."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for org in RECIPIENTS:
+        for _, _, value in await read_all(bootstrap, inbox_topic(org)):
+            item = json.loads(value)
+            if item.get("signal_id") in ids and "delivery_id" in item:
+                counts[(item["signal_id"], org)] += 1
+    return counts
+
+
+async def audited(bootstrap: str, ids: set[str]) -> Counter[tuple[str, str]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for _, _, value in await read_all(bootstrap, AUDIT):
+        record = AuditRecord.model_validate_json(value)
+        if record.signal_id in ids:
+            counts[(record.signal_id, record.recipient)] += 1
+    return counts
+
+
+async def wait_until_consumed(bootstrap: str, group: str, timeout_s: float) -> None:
+    """Until the gateway's committed offsets reach the end of every signals topic."""
+    topics = [signals_topic(org) for org in ORGANISATIONS]
+    counts = await partition_counts(bootstrap, topics)
+    partitions = [TopicPartition(t, p) for t in topics for p in range(counts[t])]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            ends = await consumer.end_offsets(partitions)
+            committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+            # A partition nobody wrote to has no committed offset (-1): nothing is behind there.
+            behind = {
+                tp: ends[tp] - max(committed[tp].offset if tp in committed else 0, 0) for tp in partitions
+            }
+            if all(lag <= 0 for lag in behind.values()):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the gateway did not catch up within {timeout_s}s: {behind}")
+            await asyncio.sleep(0.5)
+    finally:
+        await admin.close()
+        await consumer.stop()
+
+
+class GatewayProcess:
+    """`ketenpoort gateway run` as its own process, to be killed and started again."""
+
+    def __init__(self, bootstrap: str, opa_url: str, workdir: Path, **settings: str) -> None:
+        self.group = f"faults-{uuid4().hex[:8]}"
+        self.port = free_ports(1)[0]
+        self.env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP": bootstrap,
+            "OPA_URL": opa_url,
+            "KETENPOORT_CACHE": str(workdir / "cache"),
+            "KETENPOORT_GATEWAY_GROUP_ID": self.group,
+            "KETENPOORT_HTTP_PORT": str(self.port),
+            **{f"KETENPOORT_{name.upper()}": value for name, value in settings.items()},
+        }
+        self.log = workdir / f"{self.group}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(KETENPOORT), "gateway", "run"], env=self.env, stdout=log, stderr=log
+            )
+        self.starts += 1
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    async def readiness(self) -> dict[str, Any]:
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"http://127.0.0.1:{self.port}/health/ready", timeout=2)
+        result: dict[str, Any] = {"status": response.status_code, **response.json()}
+        return result
+
+    async def wait_ready(self, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if (await self.readiness())["ready"]:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"gateway not ready within {timeout_s}s: {self.log.read_text()[-3000:]}")
