@@ -47,9 +47,9 @@ class Change:
 def policies_at(revision: str, policy_dir: Path, into: Path) -> Path:
     """Check out the policy directory as it was at a git revision, into `into`."""
 
-    def git(*args: str) -> bytes:
+    def git(*args: str, cwd: Path = policy_dir) -> bytes:
         try:
-            return subprocess.run(["git", *args], cwd=policy_dir, capture_output=True, check=True).stdout
+            return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=True).stdout
         except (OSError, subprocess.CalledProcessError) as error:
             detail = getattr(error, "stderr", b"") or str(error).encode()
             raise DiffError(f"git {' '.join(args)}: {detail.decode(errors='replace').strip()}") from None
@@ -57,7 +57,7 @@ def policies_at(revision: str, policy_dir: Path, into: Path) -> Path:
     top = Path(git("rev-parse", "--show-toplevel").decode().strip())
     relative = policy_dir.resolve().relative_to(top)
     archive = into / "policies.tar"
-    archive.write_bytes(git("archive", "--format=tar", revision, "--", str(relative)))
+    archive.write_bytes(git("archive", "--format=tar", revision, "--", str(relative), cwd=top))
     with tarfile.open(archive) as tar:
         tar.extractall(into, filter="data")
     return into / relative
