@@ -1,17 +1,18 @@
 """`ketenpoort demo`: a short fictional case through the real stack, shown per organisation.
 
 Starts the local stack if needed (and stops it afterwards if it started it), runs the gateway
-in-process, sends fictional police reports through the police adapter, and prints what each
-organisation received and what was withheld from it.
+in-process, sends a short fictional case, and prints what each organisation received, with
+what urgency and on which basis, and what was withheld from it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import orjson
 from aiokafka import AIOKafkaConsumer
@@ -25,26 +26,35 @@ from gateway.app import create_app
 from gateway.kafka import ensure_topics, make_producer
 from gateway.pipeline import Record
 from gateway.redact import withheld
+from gateway.schemas import CATALOGUE
 from gateway.settings import RECIPIENTS, Settings
 from gateway.stack import Endpoints, stack_session
 from gateway.topics import inbox_topic
 
 SAMPLES = Path(__file__).parent.parent / "adapters" / "police" / "samples"
+EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
+CASE = ("risk_assessment", "release_from_custody", "breach_of_conditions")
 WAIT_S = 30.0
 SETTLE_S = 1.0
 
 
-def case_records(settings: Settings) -> list[tuple[Record, dict[str, Any]]]:
-    """The fictional case: each police sample as a new_report signal, with its full body."""
+def case_records(settings: Settings) -> list[tuple[str, Record, dict[str, Any]]]:
+    """The fictional case (Lotte Dekker, stalked by her ex-partner Bram Verhoef; their daughter
+    Mila): the police's report, through the police adapter; then, as the partners would send them,
+    the SASH score rising to hoog, his release with conditions, and an ankle-tag breach.
+    (sender, record, full body) in the order they happen."""
     key = settings.pseudonym_key.get_secret_value().encode()
-    out = []
-    for path in sorted(SAMPLES.glob("*.json")):
-        native = PoliceReportRecord.model_validate_json(path.read_bytes())
-        report = to_new_report(native)
-        record, _ = signal_record(
-            "police", report, signal_id=signal_id(native.registratienummer, report.name), pseudonym_key=key
-        )
-        out.append((record, report.model_dump(mode="json")))
+    native = PoliceReportRecord.model_validate_json((SAMPLES / "report-1.json").read_bytes())
+    report = to_new_report(native)
+    id_ = signal_id(native.registratienummer, report.name)
+    record, _ = signal_record("police", report, signal_id=id_, pseudonym_key=key)
+    out = [("police", record, report.model_dump(mode="json"))]
+    for name in CASE:
+        example = json.loads((EXAMPLES / f"{name}.json").read_text())
+        sender = example["ce"]["source"].split(":")[2]
+        signal = CATALOGUE[name].model_validate(example["data"])
+        record, _ = signal_record(sender, signal, signal_id=UUID(example["ce"]["id"]), pseudonym_key=key)
+        out.append((sender, record, signal.model_dump(mode="json")))
     return out
 
 
@@ -89,26 +99,37 @@ async def collect(consumer: AIOKafkaConsumer, signal_ids: set[str], timeout_s: f
 
 
 def table(received: list[dict[str, Any]], originals: dict[str, dict[str, Any]]) -> Table:
+    """One row per copy delivered, in the order the signals were sent; withheld fields beside it."""
+    order = {signal_id: n for n, signal_id in enumerate(originals)}
     view = Table(title="What each organisation received", show_lines=True)
-    for column in ("recipient", "signal", "level", "received", "withheld", "legal basis / reason"):
+    for column in (
+        "signal",
+        "to",
+        "level, urgency",
+        "received",
+        "withheld",
+        "legal basis (purpose) / reason",
+    ):
         view.add_column(column)
-    for item in sorted(received, key=lambda i: str(i["_inbox"])):
+    for item in sorted(received, key=lambda i: (order.get(i["signal_id"], len(order)), str(i["_inbox"]))):
         org = item["_inbox"].removeprefix("inbox.")
         if "delivery_id" in item:
             original = originals.get(item["signal_id"], {})
             view.add_row(
-                org,
                 f"{item['signal_type']} from {item['sender']}",
-                item["level"],
+                org,
+                f"{item['level']}, {item['urgency']}",
                 ", ".join(sorted(item["body"])),
                 ", ".join(withheld(original, item["fields"])) or "-",
                 f"{item['legal_basis']} ({item['purpose']})",
             )
         else:
-            view.add_row(org, "rejection receipt", "-", "-", "-", f"{item['reason']}: {item['detail']}")
+            view.add_row(
+                "refused signal", org, "-", "-", "-", f"rejection receipt: {item['reason']}: {item['detail']}"
+            )
     for org in RECIPIENTS:
         if not any(i["_inbox"] == inbox_topic(org) for i in received):
-            view.add_row(org, "-", "none", "nothing", "everything", "no policy grants it anything")
+            view.add_row("-", org, "none", "nothing", "everything", "no rule grants it anything of this case")
     return view
 
 
@@ -127,18 +148,18 @@ async def run_demo(settings: Settings, console: Console) -> None:
             isolation_level="read_committed",
             auto_offset_reset="latest",
         )
-        producer = make_producer(where.kafka_bootstrap, client_id="adapter-police")
+        producer = make_producer(where.kafka_bootstrap, client_id="demo-adapters")
         await consumer.start()
         await producer.start()
         try:
             await pin_to_end(consumer)
             case = case_records(settings)
             originals = {}
-            for record, body in case:
+            for sender, record, body in case:
                 await send(producer, record)
                 originals[dict(record.headers)["ce_id"].decode()] = body
-                console.print(f"police sent {dict(record.headers)['ce_type'].decode()}")
-            broken = broken_record(case[0][0])
+                console.print(f"{sender} sent {dict(record.headers)['ce_type'].decode()}")
+            broken = broken_record(case[0][1])
             await send(producer, broken)
             console.print("police sent a report with an invalid BSN")
             sent = {*originals, dict(broken.headers)["ce_id"].decode()}
