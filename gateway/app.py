@@ -68,7 +68,7 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
         description="Signals from the organisations: signals.<org>, written only by that organisation.",
     )
     async def on_signals(message: KafkaMessage) -> None:
-        await fanout_holder[0].commit(list(message.raw_message))
+        await fanout_holder[0].commit(list(message.raw_message), message.consumer)
 
     async def prepare() -> None:
         await ensure_topics(
@@ -114,7 +114,7 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
         broker,
         asgi_routes=[("/health/live", live), ("/health/ready", ready), ("/metrics", make_asgi_app())],
         on_startup=[prepare],
-        on_shutdown=[close],
+        after_shutdown=[close],  # after the subscriber has stopped and its last batch is done
         specification=AsyncAPI(
             title="Ketenpoort",
             version=version("ketenpoort"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 
@@ -42,6 +42,14 @@ def record_from(raw: ConsumerRecord[bytes, bytes]) -> Record:
         partition=raw.partition,
         offset=raw.offset,
     )
+
+
+def _report_lag(consumer: AIOKafkaConsumer, committed: dict[TopicPartition, int]) -> None:
+    """How many records wait behind the batch just committed, per partition (as last fetched)."""
+    for tp, offset in committed.items():
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(highwater - offset, 0))
 
 
 def owned_partitions(partitions: int, instance: int, instances: int) -> list[int]:
@@ -100,7 +108,9 @@ class Fanout:
     async def stop(self) -> None:
         await self._stop_producer()
 
-    async def commit(self, batch: list[ConsumerRecord[bytes, bytes]]) -> None:
+    async def commit(
+        self, batch: list[ConsumerRecord[bytes, bytes]], consumer: AIOKafkaConsumer | None = None
+    ) -> None:
         """Route and deliver one batch exactly once. Returns only when it is committed."""
         records = [record_from(raw) for raw in batch]
         offsets: dict[TopicPartition, int] = {}
@@ -111,6 +121,8 @@ class Fanout:
         while True:
             problem = await self._attempt(records, offsets)
             if problem is None:
+                if consumer is not None:
+                    _report_lag(consumer, offsets)
                 return
             component, reason = problem
             metrics.FAIL_CLOSED.labels(component).inc()

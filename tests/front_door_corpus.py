@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import NAMESPACE_URL, uuid5
 
 import orjson
 
@@ -35,9 +36,12 @@ def _walk(data: Any, path: str) -> tuple[Any, str | int]:
     return data, int(last) if isinstance(data, list) else last
 
 
-def build(spec: dict[str, Any]) -> Record:
+def build(spec: dict[str, Any], name: str = "case") -> Record:
     example = json.loads((EXAMPLES / f"{spec['example']}.json").read_text())
-    message = {"ce": dict(example["ce"]), "data": copy.deepcopy(example["data"])}
+    # An id of its own: a refused signal must never share its id with a valid example that is
+    # delivered elsewhere (the tests check no refused id is ever delivered).
+    ce = {**example["ce"], "id": str(uuid5(NAMESPACE_URL, f"urn:ketenpoort:test:bad:{name}"))}
+    message = {"ce": ce, "data": copy.deepcopy(example["data"])}
     for path, value in spec.get("set", {}).items():
         parent, key = _walk(message["data"], path)
         parent[key] = value
@@ -72,5 +76,6 @@ def load() -> list[BadCase]:
     cases = []
     for path in sorted(CORPUS.glob("*.json")):
         spec = json.loads(path.read_text())
-        cases.append(BadCase(path.stem, spec["about"], build(spec), spec["reason"], spec.get("problem_path")))
+        record = build(spec, path.stem)
+        cases.append(BadCase(path.stem, spec["about"], record, spec["reason"], spec.get("problem_path")))
     return cases

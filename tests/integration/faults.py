@@ -28,6 +28,7 @@ from gateway.schemas import CATALOGUE
 from gateway.settings import ORGANISATIONS, RECIPIENTS
 from gateway.stack.process import free_ports
 from gateway.topics import AUDIT, inbox_topic, signals_topic
+from tests.integration.kafka_helpers import skip_history
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
@@ -182,6 +183,10 @@ class GatewayProcess:
         self.log = workdir / f"{self.group}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
+
+    async def skip_history(self) -> None:
+        """Start this gateway's group at the end of the signals topics (see kafka_helpers)."""
+        await skip_history(self.env["KAFKA_BOOTSTRAP"], self.group)
 
     def start(self) -> None:
         with self.log.open("ab") as log:

@@ -6,7 +6,11 @@ import time
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from gateway.kafka import partition_counts
+from gateway.settings import ORGANISATIONS
+from gateway.topics import signals_topic
 
 
 async def read_topic(
@@ -55,3 +59,20 @@ def _parsed(raw: bytes | None) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         return {"_raw": raw}
     return value if isinstance(value, dict) else {"_raw": raw}
+
+
+async def skip_history(bootstrap: str, group: str) -> None:
+    """Commit a new consumer group's offsets at the current end of every signals topic, so that a
+    test's gateway handles the signals the test sends, not everything earlier tests left behind.
+    (A real deployment starts a new group at the beginning: nothing may be skipped there.)"""
+    topics = [signals_topic(org) for org in ORGANISATIONS]
+    counts = await partition_counts(bootstrap, topics)
+    partitions = [TopicPartition(topic, p) for topic in topics for p in range(counts[topic])]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit({tp: end for tp, end in ends.items()})
+    finally:
+        await consumer.stop()

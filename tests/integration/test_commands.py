@@ -9,10 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
+from gateway.kafka import ensure_topics
 from gateway.settings import Settings
 from gateway.stack import Endpoints
+from gateway.stack.process import free_ports
+from tests.integration.kafka_helpers import skip_history
 from tests.integration.test_first_slice import delivery_of, send_police_report
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
@@ -30,7 +34,15 @@ def environment(stack: Endpoints, tmp_path: Path) -> dict[str, str]:
 async def test_gateway_run_routes_signals_and_stops_on_sigterm(
     settings: Settings, stack: Endpoints, tmp_path: Path
 ) -> None:
-    env = {**environment(stack, tmp_path), "KETENPOORT_GATEWAY_GROUP_ID": f"test-run-{time.time_ns()}"}
+    port = free_ports(1)[0]
+    group = f"test-run-{time.time_ns()}"
+    await ensure_topics(stack.kafka_bootstrap)
+    await skip_history(stack.kafka_bootstrap, group)
+    env = {
+        **environment(stack, tmp_path),
+        "KETENPOORT_GATEWAY_GROUP_ID": group,
+        "KETENPOORT_HTTP_PORT": str(port),
+    }
     log = (tmp_path / "gateway.log").open("wb")
     gateway = subprocess.Popen([str(KETENPOORT), "gateway", "run"], env=env, stdout=log, stderr=log)
     try:
@@ -38,6 +50,17 @@ async def test_gateway_run_routes_signals_and_stops_on_sigterm(
         delivery = await delivery_of(stack.kafka_bootstrap, "veiligthuis", signal_id, timeout_s=30)
         assert delivery is not None, (tmp_path / "gateway.log").read_text()
         assert "description" not in delivery["body"]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            ready = await http.get("/health/ready")
+            live = await http.get("/health/live")
+            metrics = (await http.get("/metrics")).text
+        assert ready.status_code == 200 and ready.json() == {"ready": True, "problems": {}}
+        assert live.status_code == 200
+        assert 'ketenpoort_signals_in_total{sender="police"}' in metrics
+        assert 'ketenpoort_deliveries_total{level="fields",recipient="veiligthuis"}' in metrics
+        assert "ketenpoort_consumer_lag{" in metrics
+        assert "ketenpoort_decision_seconds_count" in metrics
+        assert "ketenpoort_batch_size_count" in metrics
     finally:
         gateway.send_signal(signal.SIGTERM)
         code = gateway.wait(timeout=30)

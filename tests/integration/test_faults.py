@@ -64,6 +64,7 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     records = make_signals(5000)
     expected = await expected_deliveries(where.opa_url, records)
     gateway = GatewayProcess(where.kafka_bootstrap, where.opa_url, tmp_path, batch_max_records="100")
+    await gateway.skip_history()
     rng = random.Random(2018)
     gateway.start()
     sending = asyncio.create_task(send_all(where.kafka_bootstrap, records, pause_every=250, pause_s=0.25))
@@ -88,6 +89,7 @@ async def test_nothing_is_delivered_while_the_policy_engine_is_down(
     await ensure_topics(where.kafka_bootstrap)
     before, during = make_signals(100), make_signals(300)
     gateway = GatewayProcess(where.kafka_bootstrap, where.opa_url, tmp_path)
+    await gateway.skip_history()
     gateway.start()
     try:
         await gateway.wait_ready()
@@ -120,8 +122,9 @@ async def test_a_broker_restart_mid_stream_completes_exactly_once(
     await ensure_topics(where.kafka_bootstrap)
     records = make_signals(3000)
     expected = await expected_deliveries(where.opa_url, records)
-    await send_all(where.kafka_bootstrap, records)
     gateway = GatewayProcess(where.kafka_bootstrap, where.opa_url, tmp_path, batch_max_records="20")
+    await gateway.skip_history()
+    await send_all(where.kafka_bootstrap, records)
     gateway.start()
     try:
         await gateway.wait_ready()

@@ -19,7 +19,7 @@ from gateway.decisions import PolicyEngine, policy_input
 from gateway.kafka import ensure_topics, make_producer
 from gateway.settings import Settings
 from gateway.stack import Endpoints, throwaway_opa
-from tests.integration.kafka_helpers import read_topic
+from tests.integration.kafka_helpers import read_topic, skip_history
 
 SAMPLE = Path(__file__).parents[2] / "adapters" / "police" / "samples" / "report-1.json"
 
@@ -28,6 +28,8 @@ SAMPLE = Path(__file__).parents[2] / "adapters" / "police" / "samples" / "report
 async def running_gateway(settings: Settings, bootstrap: str, opa_url: str) -> AsyncIterator[None]:
     # A short policy refresh, so that a test changing a policy sees the gateway follow quickly.
     fast = settings.model_copy(update={"gateway_group_id": f"test-{uuid4()}", "policy_refresh_s": 0.2})
+    await ensure_topics(bootstrap)
+    await skip_history(bootstrap, fast.gateway_group_id)
     app = create_app(fast, bootstrap, opa_url)
     await app.start()
     try:
@@ -99,6 +101,8 @@ async def test_granting_a_field_delivers_it_without_restarting_the_gateway(
             granted = await delivery_of(stack.kafka_bootstrap, "veiligthuis", after)
 
     assert granted is not None
+    revisions = (withheld["policy_revision"], granted["policy_revision"])
+    assert "description" in granted["body"], f"decided under the old policy? revisions {revisions}"
     assert granted["body"]["description"].startswith("Aangeefster verklaart")
     assert "description" in granted["fields"]
 
