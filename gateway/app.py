@@ -78,7 +78,7 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
         await decisions.start()  # an unreachable OPA is not fatal: signals wait until it answers
         if decisions.problem:
             health.fail("policy", decisions.problem)
-        chain = await AuditChain.load(kafka_bootstrap, owned)
+        chain = await AuditChain.load(kafka_bootstrap, settings.gateway_group_id, owned)
         fanout = Fanout(
             bootstrap=kafka_bootstrap,
             transactional_id=f"{settings.gateway_group_id}-{instance}",

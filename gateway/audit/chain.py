@@ -17,7 +17,10 @@ TAIL_WINDOW = 64
 
 
 class AuditChain:
-    def __init__(self, heads: dict[int, Head]) -> None:
+    """The chains of one gateway deployment (`name`, its consumer group), one per audit partition."""
+
+    def __init__(self, name: str, heads: dict[int, Head]) -> None:
+        self.name = name
         self.heads = heads
 
     def seal(self, entries: list[tuple[int, AuditEntry]]) -> tuple[list[AuditRecord], dict[int, Head]]:
@@ -27,7 +30,7 @@ class AuditChain:
         sealed = []
         for partition, entry in entries:
             head = heads[partition]
-            record = seal(entry, partition, head.sequence + 1, head.hash)
+            record = seal(entry, self.name, partition, head.sequence + 1, head.hash)
             heads[partition] = Head(record.sequence, record.hash)
             sealed.append(record)
         return sealed, heads
@@ -36,20 +39,23 @@ class AuditChain:
         self.heads = heads
 
     @classmethod
-    async def load(cls, bootstrap: str, partitions: list[int]) -> AuditChain:
+    async def load(cls, bootstrap: str, name: str, partitions: list[int]) -> AuditChain:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
         )
         await consumer.start()
         try:
-            return cls({p: await _last_head(consumer, TopicPartition(AUDIT, p)) for p in partitions})
+            return cls(
+                name, {p: await _last_head(consumer, TopicPartition(AUDIT, p), name) for p in partitions}
+            )
         finally:
             await consumer.stop()
 
 
-async def _last_head(consumer: AIOKafkaConsumer, partition: TopicPartition) -> Head:
-    """The last committed record's place in the chain; transaction markers take offsets too, so look
-    back in growing windows from the end."""
+async def _last_head(consumer: AIOKafkaConsumer, partition: TopicPartition, name: str) -> Head:
+    """The place in the chain of this deployment's last committed record in the partition;
+    transaction markers and other deployments' records take offsets too, so look back in growing
+    windows from the end."""
     consumer.assign([partition])
     end = (await consumer.end_offsets([partition]))[partition]
     window = TAIL_WINDOW
@@ -61,9 +67,11 @@ async def _last_head(consumer: AIOKafkaConsumer, partition: TopicPartition) -> H
             batch = await consumer.getmany(partition, timeout_ms=1000)
             for message in batch.get(partition, []):
                 try:
-                    last = AuditRecord.model_validate_json(message.value or b"")
+                    record = AuditRecord.model_validate_json(message.value or b"")
                 except ValidationError:
                     continue
+                if record.chain == name:
+                    last = record
             if not batch:
                 break
         if last is not None or start == 0:

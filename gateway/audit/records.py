@@ -48,8 +48,9 @@ class AuditEntry(BaseModel):
 
 
 class AuditRecord(AuditEntry):
-    """An entry sealed into its partition's chain."""
+    """An entry sealed into its chain: one chain per (gateway deployment, audit partition)."""
 
+    chain: str = Field(description="The gateway deployment (consumer group) that wrote the chain.")
     partition: int
     sequence: int = Field(description="0, 1, 2, ... within the partition.")
     prev_hash: str
@@ -62,9 +63,10 @@ def digest(fields: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def seal(entry: AuditEntry, partition: int, sequence: int, prev_hash: str) -> AuditRecord:
+def seal(entry: AuditEntry, chain: str, partition: int, sequence: int, prev_hash: str) -> AuditRecord:
     fields = {
         **entry.model_dump(mode="json"),
+        "chain": chain,
         "partition": partition,
         "sequence": sequence,
         "prev_hash": prev_hash,
@@ -92,17 +94,21 @@ class Finding:
     offset: int
     sequence: int | None
     problem: str
+    chain: str | None = None
 
     def __str__(self) -> str:
-        where = f"partition {self.partition}, offset {self.offset}"
+        where = f"partition {self.partition}, offset {self.offset}" + (
+            f", chain {self.chain}" if self.chain else ""
+        )
         which = f", record #{self.sequence}" if self.sequence is not None else ""
         return f"{where}{which}: {self.problem}"
 
 
 def verify(partition: int, stored: list[tuple[int, bytes]]) -> list[Finding]:
-    """Check one partition's chain: (Kafka offset, record bytes) in offset order."""
+    """Check the chains in one partition: (Kafka offset, record bytes) in offset order. Each gateway
+    deployment writes a chain of its own; they may interleave in the partition."""
     findings: list[Finding] = []
-    head = Head.after(None)
+    heads: dict[str, Head] = {}
     for offset, raw in stored:
         try:
             fields = orjson.loads(raw)
@@ -110,31 +116,30 @@ def verify(partition: int, stored: list[tuple[int, bytes]]) -> list[Finding]:
         except (orjson.JSONDecodeError, ValueError) as error:
             findings.append(Finding(partition, offset, None, f"not an audit record: {str(error)[:120]}"))
             continue
-        if digest(fields) != record.hash:
-            findings.append(
-                Finding(partition, offset, record.sequence, "changed: its content does not match its hash")
-            )
-        if record.sequence != head.sequence + 1:
-            if record.sequence > head.sequence + 1:
-                missing = f"#{head.sequence + 1}" + (
-                    f"..#{record.sequence - 1}" if record.sequence - 1 > head.sequence + 1 else ""
-                )
-                findings.append(
-                    Finding(partition, offset, record.sequence, f"removed: record {missing} is missing")
-                )
-            else:
-                findings.append(
-                    Finding(partition, offset, record.sequence, f"reordered: follows record #{head.sequence}")
-                )
-        elif record.prev_hash != head.hash:
-            findings.append(
-                Finding(
-                    partition, offset, record.sequence, "replaced: it does not continue the record before it"
-                )
-            )
-        if record.partition != partition:
-            findings.append(
-                Finding(partition, offset, record.sequence, f"moved: sealed for partition {record.partition}")
-            )
-        head = Head(record.sequence, record.hash)
+        head = heads.get(record.chain, Head.after(None))
+        findings.extend(_check(partition, offset, fields, record, head))
+        heads[record.chain] = Head(record.sequence, record.hash)
     return findings
+
+
+def _check(
+    partition: int, offset: int, fields: dict[str, Any], record: AuditRecord, head: Head
+) -> list[Finding]:
+    def finding(problem: str) -> Finding:
+        return Finding(partition, offset, record.sequence, problem, record.chain)
+
+    found = []
+    if digest(fields) != record.hash:
+        found.append(finding("changed: its content does not match its hash"))
+    if record.sequence > head.sequence + 1:
+        first, last = head.sequence + 1, record.sequence - 1
+        found.append(
+            finding(f"removed: record #{first}" + (f"..#{last}" if last > first else "") + " is missing")
+        )
+    elif record.sequence <= head.sequence:
+        found.append(finding(f"reordered: follows record #{head.sequence}"))
+    elif record.prev_hash != head.hash:
+        found.append(finding("replaced: it does not continue the record before it"))
+    if record.partition != partition:
+        found.append(finding(f"moved: sealed for partition {record.partition}"))
+    return found

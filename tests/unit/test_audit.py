@@ -35,7 +35,7 @@ def entry(n: int) -> AuditEntry:
 
 
 def stored_chain(count: int = 5) -> list[tuple[int, bytes]]:
-    chain = AuditChain({0: Head.after(None)})
+    chain = AuditChain("gw", {0: Head.after(None)})
     records, heads = chain.seal([(0, entry(n)) for n in range(count)])
     chain.advance(heads)
     return [(offset * 2, record.model_dump_json().encode()) for offset, record in enumerate(records)]
@@ -59,7 +59,7 @@ def test_the_chain_links_each_record_to_the_one_before() -> None:
 
 
 def test_heads_move_only_when_advanced() -> None:
-    chain = AuditChain({0: Head.after(None)})
+    chain = AuditChain("gw", {0: Head.after(None)})
     _, heads = chain.seal([(0, entry(1))])
     assert chain.heads[0] == Head.after(None)
     chain.advance(heads)
@@ -124,3 +124,14 @@ def test_delivered_and_withheld_per_level() -> None:
         [],
         ["measure", "description", "victim"],
     )
+
+
+def test_chains_of_two_deployments_may_interleave() -> None:
+    one, two = AuditChain("gw-a", {0: Head.after(None)}), AuditChain("gw-b", {0: Head.after(None)})
+    a, _ = one.seal([(0, entry(n)) for n in range(3)])
+    b, _ = two.seal([(0, entry(n)) for n in range(3)])
+    mixed = [a[0], b[0], b[1], a[1], b[2], a[2]]
+    assert verify(0, [(n, r.model_dump_json().encode()) for n, r in enumerate(mixed)]) == []
+    without = [a[0], b[0], a[1], b[2], a[2]]
+    [finding] = verify(0, [(n, r.model_dump_json().encode()) for n, r in enumerate(without)])
+    assert finding.chain == "gw-b" and finding.problem == "removed: record #1 is missing"

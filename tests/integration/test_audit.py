@@ -1,0 +1,170 @@
+"""The audit trail against the real broker: the subject access report, the per-recipient report,
+and verification that catches a changed, removed or reordered record."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import orjson
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from typer.testing import CliRunner, Result
+
+from adapters.publish import send, signal_record
+from gateway.audit.records import AuditEntry, AuditRecord, Head, seal
+from gateway.cli import app
+from gateway.kafka import ensure_topics, make_producer
+from gateway.schemas import CATALOGUE
+from gateway.settings import Settings, get_settings
+from gateway.stack import Endpoints
+from tests.integration.faults import read_all
+from tests.integration.test_first_slice import delivery_of, running_gateway
+
+EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
+VICTIM_BSN = "123456782"  # Lotte Dekker, fictional, in every example
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(stack: Endpoints, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP", stack.kafka_bootstrap)
+    monkeypatch.setenv("OPA_URL", stack.opa_url)
+    monkeypatch.setenv("KETENPOORT_CACHE", str(tmp_path / "cache"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+async def send_case(settings: Settings, bootstrap: str) -> dict[str, str]:
+    """The release and the breach of the fictional case, with ids of their own: {type: signal id}."""
+    key = settings.pseudonym_key.get_secret_value().encode()
+    producer = make_producer(bootstrap, client_id="test-audit")
+    await producer.start()
+    sent = {}
+    try:
+        for name in ("release_from_custody", "breach_of_conditions"):
+            example = json.loads((EXAMPLES / f"{name}.json").read_text())
+            org = example["ce"]["source"].split(":")[2]
+            record, envelope = signal_record(
+                org, CATALOGUE[name].model_validate(example["data"]), signal_id=uuid4(), pseudonym_key=key
+            )
+            await send(producer, record)
+            sent[name] = str(envelope.id)
+    finally:
+        await producer.stop()
+    return sent
+
+
+async def test_subject_access_and_recipient_reports(
+    settings: Settings, stack: Endpoints, cli_env: None
+) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=5)
+    async with running_gateway(settings, stack.kafka_bootstrap, stack.opa_url):
+        sent = await send_case(settings, stack.kafka_bootstrap)
+        release = await delivery_of(
+            stack.kafka_bootstrap, "slachtofferhulp", sent["release_from_custody"], 30
+        )
+        breach = await delivery_of(stack.kafka_bootstrap, "om", sent["breach_of_conditions"], 30)
+    assert release is not None and breach is not None
+
+    result = await invoke("audit", "subject", "--bsn", VICTIM_BSN, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert VICTIM_BSN not in result.output, "the report must not repeat the BSN"
+    report = json.loads(result.output)
+    ours = [row for row in report["records"] if row["signal_id"] in sent.values()]
+    by_recipient = {(row["signal_type"], row["to"]): row for row in ours}
+    shared = by_recipient[("release_from_custody", "slachtofferhulp")]
+    assert shared["level"] == release["level"]
+    assert set(shared["fields_shared"]) <= set(release["fields"])
+    assert "conditions" in shared["fields_shared"]
+    assert shared["legal_basis"] == release["legal_basis"] and shared["purpose"] == release["purpose"]
+    assert shared["policy_revision"] == release["policy_revision"]
+    assert "suspect.bsn" in shared["fields_withheld"]
+    assert len(ours) == 2 * 4, "one record per signal and recipient asked, also where nothing was shared"
+
+    markdown = await invoke("audit", "subject", "--bsn", VICTIM_BSN)
+    assert markdown.exit_code == 0
+    assert "| release_from_custody | om | slachtofferhulp |" in markdown.output
+
+    since = started.isoformat()
+    recipient = await invoke("audit", "recipient", "om", "--since", since, "--json")
+    assert recipient.exit_code == 0, recipient.output
+    received = {row["signal_id"] for row in json.loads(recipient.output)}
+    assert sent["breach_of_conditions"] in received
+    assert sent["release_from_custody"] not in received  # om sent it; it does not receive its own
+
+    assert (await invoke("audit", "subject", "--bsn", "123456789")).exit_code == 2  # fails the 11-test
+
+
+async def copy_to_topic(bootstrap: str, records: list[bytes]) -> str:
+    topic = f"test.audit.{uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, 1, 1)])
+    finally:
+        await admin.close()
+    producer = make_producer(bootstrap, client_id="test-audit-copy")
+    await producer.start()
+    try:
+        for value in records:
+            await producer.send_and_wait(topic, value, partition=0)
+    finally:
+        await producer.stop()
+    return topic
+
+
+@pytest.mark.parametrize(
+    ("tamper", "named"),
+    [
+        (lambda rs: [rs[0], rs[1], _edit(rs[2], recipient="police"), *rs[3:]], "record #2: changed"),
+        (lambda rs: [rs[0], rs[1], *rs[3:]], "removed: record #2 is missing"),
+        (lambda rs: [rs[0], rs[2], rs[1], *rs[3:]], "reordered: follows record #2"),
+    ],
+    ids=["changed", "removed", "reordered"],
+)
+async def test_verify_names_the_tampered_record(stack: Endpoints, cli_env: None, tamper, named: str) -> None:  # type: ignore[no-untyped-def]
+    await ensure_topics(stack.kafka_bootstrap)
+    partition_zero = sorted(
+        (o, v) for p, o, v in await read_all(stack.kafka_bootstrap, "gateway.audit") if p == 0
+    )
+    chain = [value for _, value in partition_zero][:6]
+    assert len(chain) == 6, "earlier tests leave audit records in partition 0"
+    intact = await copy_to_topic(stack.kafka_bootstrap, chain)
+    assert runner.invoke(app, ["audit", "verify", "--topic", intact]).exit_code == 0
+
+    broken = await copy_to_topic(stack.kafka_bootstrap, tamper(chain))
+    result = runner.invoke(app, ["audit", "verify", "--topic", broken])
+    assert result.exit_code == 1
+    assert named in result.output, result.output
+
+
+async def test_the_real_audit_trail_is_intact(stack: Endpoints, cli_env: None) -> None:
+    result = await invoke("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert "intact" in result.output
+
+
+def _edit(raw: bytes, **changes: object) -> bytes:
+    return orjson.dumps({**orjson.loads(raw), **changes})
+
+
+def _reseal(chain: list[bytes]) -> list[bytes]:
+    """The same records, sealed again as partition 0's chain, so the copy is intact to begin with."""
+    records = [AuditRecord.model_validate_json(raw) for raw in chain]
+    sealed, head = [], Head.after(None)
+    for record in records:
+        entry = AuditEntry.model_validate(record.model_dump(include=set(AuditEntry.model_fields)))
+        new = seal(entry, record.chain, 0, head.sequence + 1, head.hash)
+        head = Head(new.sequence, new.hash)
+        sealed.append(new.model_dump_json().encode())
+    return sealed
+
+
+async def invoke(*args: str) -> Result:
+    """The command line, as a person runs it (it runs its own event loop, so not on the test's)."""
+    return await asyncio.to_thread(runner.invoke, app, list(args))
