@@ -15,13 +15,16 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from typer.testing import CliRunner, Result
 
 from adapters.publish import send, signal_record
-from gateway.audit.records import AuditEntry, AuditRecord, Head, seal
+from gateway.audit.chain import AuditChain
+from gateway.audit.entries import audit_entries
+from gateway.audit.records import Head
 from gateway.cli import app
-from gateway.kafka import ensure_topics, make_producer
-from gateway.schemas import CATALOGUE
+from gateway.decisions import Decision, Level
+from gateway.kafka import make_producer
+from gateway.pipeline import Accepted, identify
+from gateway.schemas import CATALOGUE, Envelope
 from gateway.settings import Settings, get_settings
 from gateway.stack import Endpoints
-from tests.integration.faults import read_all
 from tests.integration.test_first_slice import delivery_of, running_gateway
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
@@ -128,17 +131,12 @@ async def copy_to_topic(bootstrap: str, records: list[bytes]) -> str:
     ids=["changed", "removed", "reordered"],
 )
 async def test_verify_names_the_tampered_record(stack: Endpoints, cli_env: None, tamper, named: str) -> None:  # type: ignore[no-untyped-def]
-    await ensure_topics(stack.kafka_bootstrap)
-    partition_zero = sorted(
-        (o, v) for p, o, v in await read_all(stack.kafka_bootstrap, "gateway.audit") if p == 0
-    )
-    chain = [value for _, value in partition_zero][:6]
-    assert len(chain) == 6, "earlier tests leave audit records in partition 0"
+    chain = sealed_chain(6)
     intact = await copy_to_topic(stack.kafka_bootstrap, chain)
-    assert runner.invoke(app, ["audit", "verify", "--topic", intact]).exit_code == 0
+    assert (await invoke("audit", "verify", "--topic", intact)).exit_code == 0
 
     broken = await copy_to_topic(stack.kafka_bootstrap, tamper(chain))
-    result = runner.invoke(app, ["audit", "verify", "--topic", broken])
+    result = await invoke("audit", "verify", "--topic", broken)
     assert result.exit_code == 1
     assert named in result.output, result.output
 
@@ -153,16 +151,21 @@ def _edit(raw: bytes, **changes: object) -> bytes:
     return orjson.dumps({**orjson.loads(raw), **changes})
 
 
-def _reseal(chain: list[bytes]) -> list[bytes]:
-    """The same records, sealed again as partition 0's chain, so the copy is intact to begin with."""
-    records = [AuditRecord.model_validate_json(raw) for raw in chain]
-    sealed, head = [], Head.after(None)
-    for record in records:
-        entry = AuditEntry.model_validate(record.model_dump(include=set(AuditEntry.model_fields)))
-        new = seal(entry, record.chain, 0, head.sequence + 1, head.hash)
-        head = Head(new.sequence, new.hash)
-        sealed.append(new.model_dump_json().encode())
-    return sealed
+def sealed_chain(count: int) -> list[bytes]:
+    """A chain of audit records as the gateway seals them, about the fictional case."""
+    example = json.loads((EXAMPLES / "breach_of_conditions.json").read_text())
+    signal = CATALOGUE["breach_of_conditions"].model_validate(example["data"])
+    envelope = Envelope.from_headers(
+        [(f"ce_{k}" if k != "traceparent" else k, str(v).encode()) for k, v in example["ce"].items()]
+    )
+    accepted = identify(envelope, signal, key=b"test")
+    assert isinstance(accepted, Accepted)
+    decisions = {org: Decision(level=Level.FIELDS, fields=("measure",)) for org in ("om", "police")}
+    entries = [e for _ in range(count) for e in audit_entries(accepted, decisions, "rev", datetime.now(UTC))][
+        :count
+    ]
+    records, _ = AuditChain("test-deployment", {0: Head.after(None)}).seal([(0, entry) for entry in entries])
+    return [record.model_dump_json().encode() for record in records]
 
 
 async def invoke(*args: str) -> Result:
