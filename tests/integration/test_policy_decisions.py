@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from gateway.decisions import Decision, Level, PolicyEngine, policy_input
+from gateway.policy_tools.checks import covers as receives
 from gateway.schemas import CATALOGUE
 from gateway.settings import ORGANISATIONS, RECIPIENTS
 from gateway.stack import Endpoints
@@ -68,15 +69,6 @@ async def decide(
         involved=involved,
     )
     return await engine.decide(query)
-
-
-def receives(decision: Decision, path: str) -> bool:
-    """Whether the recipient gets the field at `path` (a granted parent counts)."""
-    if decision.level is Level.FULL and not decision.fields:
-        return True
-    if decision.level not in (Level.FULL, Level.FIELDS):
-        return False
-    return any(path == granted or path.startswith(f"{granted}.") for granted in decision.fields)
 
 
 @dataclass(frozen=True)
