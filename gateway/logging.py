@@ -1,13 +1,56 @@
-"""The one logging setup: structlog, JSON, one event per line, on stderr."""
+"""The one logging setup: structlog, JSON, one event per line, on stderr, never a BSN.
+
+Ketenpoort's own log calls carry ids, types and organisations only. The last step before
+rendering also removes what a library might let slip (an exception message quoting a record, say):
+fields named like personal data are dropped, and any nine-digit number that passes the BSN 11-test
+is masked wherever it appears.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
-from typing import TextIO
+from collections.abc import MutableMapping
+from typing import Any, TextIO
 
 import orjson
 import structlog
+
+PERSONAL_KEYS = frozenset(
+    {"bsn", "given_name", "family_name", "name", "birth_date", "address", "street", "postal_code",
+     "description", "body", "data", "value", "voornamen", "achternaam", "geboortedatum", "toelichting"}
+)  # fmt: skip
+NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+
+
+def _mask_bsns(text: str) -> str:
+    from gateway.schemas.persons import check_bsn  # the one definition of a valid BSN
+
+    def mask(match: re.Match[str]) -> str:
+        try:
+            check_bsn(match.group())
+        except ValueError:
+            return match.group()
+        return "[bsn]"
+
+    return NINE_DIGITS.sub(mask, text)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _mask_bsns(value)
+    if isinstance(value, MutableMapping):
+        return {k: "[removed]" if str(k).lower() in PERSONAL_KEYS else _scrub(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_scrub(item) for item in value]
+    return value
+
+
+def drop_personal_data(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Remove personal data from a log event: see the module docstring."""
+    scrubbed: MutableMapping[str, Any] = _scrub(event)
+    return scrubbed
 
 
 def configure_logging(level: str = "INFO", stream: TextIO = sys.stderr) -> None:
@@ -29,6 +72,7 @@ def configure_logging(level: str = "INFO", stream: TextIO = sys.stderr) -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            drop_personal_data,
             structlog.processors.JSONRenderer(serializer=lambda o, **_: orjson.dumps(o).decode()),
         ],
     )
