@@ -166,3 +166,20 @@ async def test_the_cache_follows_a_policy_change_without_a_restart(
             await engine.close()
     assert second_revision != first_revision
     assert "description" in after["veiligthuis"].fields
+
+
+def test_decide_redacts_nested_fields_per_recipient(opa_env: None) -> None:
+    """Probation gets the victim's name to recognise the case, never her BSN or address; victim
+    support gets the suspect's name only: grants into nested objects, enforced by the real OPA."""
+    result = runner.invoke(app, ["decide", str(EXAMPLES / "release_from_custody.json"), "--json"])
+    assert result.exit_code == 0, result.output
+    decisions = json.loads(result.output)["decisions"]
+    probation = decisions["3ro"]["body"]
+    assert probation["victim"]["given_name"] == "Lotte"
+    assert "bsn" not in probation["victim"] and "address" not in probation["victim"]
+    victim_support = decisions["slachtofferhulp"]["body"]
+    assert victim_support["suspect"] == {"given_name": "Bram", "family_name": "Verhoef"}
+    assert all(
+        set(condition) <= {"kind", "description", "ends_on"} for condition in victim_support["conditions"]
+    )
+    assert "children" not in victim_support
