@@ -34,3 +34,4 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.decisions --signals 5000
+	$(BIN)/python -m bench.pipeline --signals 10000

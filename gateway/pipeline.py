@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
@@ -46,6 +47,11 @@ class Accepted:
     """The subject's (the suspect's, else the victim's): the Kafka key of everything about it."""
     persons: tuple[tuple[str, ChainPseudonym], ...] = ()
     """(role, pseudonym) of every person the signal names: for the audit and the involvement index."""
+
+    @cached_property
+    def body(self) -> dict[str, Any]:
+        """The signal as JSON, dumped once for every recipient's copy and the audit."""
+        return self.signal.model_dump(mode="json")
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,7 @@ def body_for(accepted: Accepted, decision: Decision) -> dict[str, Any] | None:
         return None
     if decision.level is Level.DAT:
         return dat_notice(accepted)
-    body = accepted.signal.model_dump(mode="json")
+    body = accepted.body
     return body if decision.level is Level.FULL else redact(body, decision.fields)
 
 

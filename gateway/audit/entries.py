@@ -37,7 +37,7 @@ def audit_entries(
 ) -> list[AuditEntry]:
     """One entry per recipient asked about, including those that got nothing: the audit proves
     what was withheld as much as what was shared."""
-    body = accepted.signal.model_dump(mode="json")
+    body = accepted.body
     subjects = [DataSubject(role=role, id=pseudonym) for role, pseudonym in accepted.persons]
     entries = []
     for recipient, decision in decisions.items():

@@ -71,7 +71,15 @@ def seal(entry: AuditEntry, chain: str, partition: int, sequence: int, prev_hash
         "sequence": sequence,
         "prev_hash": prev_hash,
     }
-    return AuditRecord.model_validate({**fields, "hash": digest(fields)})
+    # The entry is validated already: construct, do not validate the same values a second time.
+    return AuditRecord.model_construct(
+        **dict(entry),
+        chain=chain,
+        partition=partition,
+        sequence=sequence,
+        prev_hash=prev_hash,
+        hash=digest(fields),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,491 @@
+"""Signals per second through Kafka, and the gateway's end-to-end latency, on the local stack.
+
+Throughput at saturation, on the same preloaded signals for all three contenders, one after the
+other, each in this process:
+
+- passthrough: consume → produce to one topic, one Kafka transaction per batch holding the copies
+  and the consumed offsets (`send_offsets_to_transaction`), the gateway's batch size and producer
+  settings, no parsing, no policy. The limit of exactly-once consume-transform-produce here.
+- gateway: the real gateway (`gateway.app.create_app`), with a consumer group of its own whose
+  offsets start where the benchmark's signals begin. Fan-out to the 4 possible recipients of each
+  signal, with audit, one transaction per batch.
+- naive: the design the decision cache replaces. The same gateway app, transactional per batch
+  likewise, but its decision cache swapped for one OPA query per (signal, recipient), one after
+  the other (`PolicyEngine.decide` with one recipient, as `bench.decisions` asks).
+
+The benchmark's signals (`tests.integration.faults.make_signals`) are produced first; the end
+offsets of the signals topics before and after are the span every contender reads. Each is timed
+from the moment it starts consuming until the whole span is done (for the gateway: its offsets are
+committed), not counting its start-up.
+
+Latency: a fresh gateway, signals offered at a fixed rate (200/s for 20 s, after 2 s of warm-up
+that is not counted), each send's time noted; a read_committed consumer of every inbox notes when
+each delivery arrives. Both are this process's `perf_counter`. Percentiles are over deliveries.
+
+The stack is the benchmark's own (<cache>/bench/stack, started now and stopped at the end) unless
+KETENPOORT_STACK_DIR or KAFKA_BOOTSTRAP and OPA_URL name one: see `bench_settings`.
+
+    .venv/bin/python -m bench.pipeline --signals 10000
+
+Progress goes to stderr, the gateways' logs to <cache>/bench/pipeline.log; the last line on stdout
+is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+from uuid import uuid4
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.structs import ConsumerRecord
+from faststream.asgi import AsgiFastStream
+
+from gateway import app as gateway_app
+from gateway import metrics
+from gateway.app import create_app
+from gateway.decision_cache import DecisionCache
+from gateway.decisions import Decision, DecisionError
+from gateway.kafka import ensure_topics, make_producer, partition_counts
+from gateway.logging import configure_logging
+from gateway.pipeline import Record
+from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
+from gateway.stack import Endpoints, stack_session
+from gateway.topics import DLQ_RECORD_MAX_BYTES, inbox_topic, signals_topic
+from tests.integration.faults import expected_deliveries, make_signals, send_all, signal_id
+
+PASSTHROUGH_TOPIC = "bench.passthrough"
+# The passthrough's output cleans itself up: nobody reads it.
+BENCH_TOPIC_CONFIG = {"retention.ms": "600000", "segment.ms": "600000"}
+STALL_S = 30.0  # a contender that moves nothing for this long has failed
+
+Offsets = dict[TopicPartition, int]
+
+
+def bench_settings() -> Settings:
+    """The settings, with a stack of the benchmark's own unless one is named (KETENPOORT_STACK_DIR,
+    or KAFKA_BOOTSTRAP and OPA_URL). The shared stack's signals topics are read from the beginning by
+    every new gateway group (the tests'); thousands of benchmark signals there would slow them all,
+    and two gateways writing the same audit partitions at once fork its hash chains."""
+    settings = Settings()
+    named = settings.stack_dir is not None and settings.stack_dir != Path()
+    if (settings.kafka_bootstrap and settings.opa_url) or named:
+        return settings
+    return settings.model_copy(update={"stack_dir": settings.cache_path("bench", "stack")})
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Span:
+    """The benchmark's signals: from `start` up to (not including) `end` in each partition."""
+
+    start: Offsets
+    end: Offsets
+
+    @property
+    def partitions(self) -> list[TopicPartition]:
+        return list(self.start)
+
+    @property
+    def records(self) -> int:
+        return sum(self.end[tp] - self.start[tp] for tp in self.start)
+
+
+async def signal_partitions(bootstrap: str) -> list[TopicPartition]:
+    topics = [signals_topic(org) for org in ORGANISATIONS]
+    counts = await partition_counts(bootstrap, topics)
+    return [TopicPartition(topic, p) for topic in topics for p in range(counts[topic])]
+
+
+async def end_offsets(bootstrap: str, partitions: list[TopicPartition]) -> Offsets:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        ends: Offsets = await consumer.end_offsets(partitions)
+        return ends
+    finally:
+        await consumer.stop()
+
+
+async def commit_offsets(bootstrap: str, group: str, offsets: Offsets) -> None:
+    """Set a new consumer group's committed offsets: where the gateway will start. In a transaction,
+    as the gateway commits, since the broker warns against mixing plain and transactional commits."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, transactional_id=f"{group}-start", enable_idempotence=True, acks="all"
+    )
+    await producer.start()
+    try:
+        async with producer.transaction():
+            await producer.send_offsets_to_transaction(dict(offsets), group)
+    finally:
+        await producer.stop()
+
+
+async def committed_offsets(
+    admin: AIOKafkaAdminClient, group: str, partitions: list[TopicPartition]
+) -> Offsets:
+    found = await admin.list_consumer_group_offsets(group, partitions=partitions)
+    return {tp: found[tp].offset if tp in found else -1 for tp in partitions}
+
+
+async def ensure_passthrough_topic(bootstrap: str, partitions: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ketenpoort-bench")
+    await admin.start()
+    try:
+        if PASSTHROUGH_TOPIC not in set(await admin.list_topics()):
+            new = [NewTopic(PASSTHROUGH_TOPIC, partitions, 1, topic_configs=BENCH_TOPIC_CONFIG)]
+            response = await admin.create_topics(new)
+            for name, code, *message in response.topic_errors:
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise RuntimeError(f"could not create topic {name}: error {code} {message}")
+    finally:
+        await admin.close()
+
+
+async def preload(bootstrap: str, records: list[Record]) -> Span:
+    partitions = await signal_partitions(bootstrap)
+    start = await end_offsets(bootstrap, partitions)
+    await send_all(bootstrap, records)
+    end = await end_offsets(bootstrap, partitions)
+    return Span(start, end)
+
+
+async def read_span(
+    consumer: AIOKafkaConsumer,
+    span: Span,
+    settings: Settings,
+    handle: Callable[[dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]], Awaitable[None]],
+) -> None:
+    """Feed the span to `handle` in batches as the gateway's subscriber reads them (at most
+    `batch_max_records`, waiting at most `batch_timeout_ms`), never past the span's end."""
+    consumer.assign(span.partitions)
+    for tp in span.partitions:
+        consumer.seek(tp, span.start[tp])
+    remaining = {tp for tp in span.partitions if span.end[tp] > span.start[tp]}
+    while remaining:
+        fetched = await consumer.getmany(
+            *remaining, timeout_ms=settings.batch_timeout_ms, max_records=settings.batch_max_records
+        )
+        batch = {}
+        for tp, messages in fetched.items():
+            inside = [m for m in messages if m.offset < span.end[tp]]
+            if inside:
+                batch[tp] = inside
+            if messages and messages[-1].offset + 1 >= span.end[tp]:
+                remaining.discard(tp)
+        if batch:
+            await handle(batch)
+
+
+async def passthrough(bootstrap: str, settings: Settings, span: Span) -> float:
+    """Seconds for consume → produce in one transaction per batch, with the consumed offsets."""
+    group = f"bench-passthrough-{uuid4().hex[:8]}"
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    # The same producer settings as the gateway's fan-out.
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=group,
+        transactional_id=group,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        max_request_size=DLQ_RECORD_MAX_BYTES + 64 * 1024,
+    )
+    await consumer.start()
+    await producer.start()
+
+    async def handle(batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
+        async with producer.transaction():
+            for messages in batch.values():
+                for m in messages:
+                    await producer.send(PASSTHROUGH_TOPIC, m.value, key=m.key, headers=list(m.headers))
+            offsets = {tp: messages[-1].offset + 1 for tp, messages in batch.items()}
+            await producer.send_offsets_to_transaction(offsets, group)
+
+    try:
+        started = time.perf_counter()
+        await read_span(consumer, span, settings, handle)
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+def signals_routed() -> float:
+    """The gateway's own count of signals it has committed (all gateways in this process)."""
+    return sum(s.value for m in metrics.SIGNALS_IN.collect() for s in m.samples if s.name.endswith("_total"))
+
+
+class OneQueryPerRecipient(DecisionCache):
+    """The decision cache's interface without its cache: every (signal, recipient) is an OPA query of
+    its own, one after the other, as `bench.decisions` does it. Revision checks and failing closed
+    stay as they are."""
+
+    async def decide(self, policy_input: dict[str, Any]) -> tuple[str, dict[str, Decision]]:
+        if self.problem is not None:
+            raise DecisionError(self.problem)
+        revision = self.revision
+        assert revision is not None
+        decisions: dict[str, Decision] = {}
+        for recipient in policy_input["recipients"]:
+            decisions.update(await self.engine.decide({**policy_input, "recipients": [recipient]}))
+        self.misses += len(policy_input["recipients"])
+        return revision, decisions
+
+
+def build_gateway(settings: Settings, where: Endpoints, decisions: type[DecisionCache]) -> AsgiFastStream:
+    if decisions is DecisionCache:
+        return create_app(settings, where.kafka_bootstrap, where.opa_url)
+    # The same app with another decision source: create_app makes its DecisionCache itself.
+    with mock.patch.object(gateway_app, "DecisionCache", decisions):
+        return create_app(settings, where.kafka_bootstrap, where.opa_url)
+
+
+@dataclass
+class RunningGateway:
+    group: str
+    started: float
+    """When it began to consume (perf_counter): after its own start-up, before joining partitions."""
+    routed_before: float
+    """`signals_routed()` before it started."""
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    settings: Settings, where: Endpoints, start: Offsets, decisions: type[DecisionCache] = DecisionCache
+) -> AsyncIterator[RunningGateway]:
+    """A gateway in this process with a consumer group of its own that starts at `start`."""
+    group = f"bench-{decisions.__name__.lower()}-{uuid4().hex[:8]}"
+    await commit_offsets(where.kafka_bootstrap, group, start)
+    app = build_gateway(settings.model_copy(update={"gateway_group_id": group}), where, decisions)
+    marks: dict[str, float] = {}
+
+    def consuming() -> None:  # runs after the gateway's own start-up hook, before its subscriber
+        marks["started"] = time.perf_counter()
+
+    app.on_startup(consuming)
+    before = signals_routed()
+    await app.start()
+    try:
+        yield RunningGateway(group, marks["started"], before)
+    finally:
+        await app.stop()
+
+
+async def gateway_seconds(bootstrap: str, gateway: RunningGateway, span: Span) -> float:
+    """Seconds from the gateway starting to consume until its committed offsets reach the span's end.
+    Its start-up (topics, audit heads, transactional producer) is not counted; joining is."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ketenpoort-bench")
+    await admin.start()
+    try:
+        return await caught_up(admin, gateway.group, span, gateway.routed_before) - gateway.started
+    finally:
+        await admin.close()
+
+
+async def caught_up(admin: AIOKafkaAdminClient, group: str, span: Span, before: float) -> float:
+    """When the gateway(s) in this process had routed the span and committed its offsets."""
+    progress, moved_at = 0.0, time.monotonic()
+    while (routed := signals_routed() - before) < span.records:  # cheap, exact to a few ms
+        if routed > progress:
+            progress, moved_at = routed, time.monotonic()
+        elif time.monotonic() - moved_at > STALL_S:
+            raise RuntimeError(
+                f"the gateway routed nothing for {STALL_S:.0f} s ({routed:.0f} of {span.records})"
+            )
+        await asyncio.sleep(0.005)
+    done = time.perf_counter()
+    # Confirm against the broker: the committed offsets cover the whole span.
+    deadline = time.monotonic() + STALL_S
+    while True:
+        committed = await committed_offsets(admin, group, span.partitions)
+        if all(committed[tp] >= span.end[tp] for tp in span.partitions):
+            return done
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the gateway's offsets {committed} never reached {span.end}")
+        await asyncio.sleep(0.05)
+        done = time.perf_counter()
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not ordered:
+        raise RuntimeError("no deliveries arrived: nothing to take a percentile of")
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class LatencyResult:
+    sent: dict[str, float]
+    """signal id → when the adapter sent it (perf_counter)"""
+    received: dict[tuple[str, str], float]
+    """(signal id, recipient) → when the recipient's consumer got the delivery (perf_counter)"""
+    counted: set[str]
+    """the signals sent after the warm-up"""
+    expected: int
+    offered_sps: float
+
+    @property
+    def latencies_ms(self) -> list[float]:
+        return sorted(
+            (at - self.sent[sid]) * 1000 for (sid, _), at in self.received.items() if sid in self.counted
+        )
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies_ms, q)
+
+
+async def latency(where: Endpoints, *, rate: float, duration_s: float, warmup_s: float) -> LatencyResult:
+    """Offer signals at `rate` to the running gateway; per delivery, adapter send → inbox receipt."""
+    bootstrap = where.kafka_bootstrap
+    warmup = make_signals(round(rate * warmup_s))
+    measured = make_signals(round(rate * duration_s))
+    expected = await expected_deliveries(where.opa_url, measured)
+    counted = {signal_id(r) for r in measured}
+    inboxes = [inbox_topic(org) for org in RECIPIENTS]
+    counts = await partition_counts(bootstrap, inboxes)
+    receiver = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+    )
+    adapter = make_producer(bootstrap, client_id="bench-adapter")
+    await receiver.start()
+    await adapter.start()
+    sent: dict[str, float] = {}
+    received: dict[tuple[str, str], float] = {}
+
+    async def receive() -> None:
+        while True:
+            fetched = await receiver.getmany(timeout_ms=100)
+            now = time.perf_counter()
+            for messages in fetched.values():
+                for m in messages:
+                    item = orjson.loads(m.value or b"{}")
+                    sid = item.get("signal_id")
+                    if sid in sent and "delivery_id" in item:
+                        received.setdefault((sid, item["recipient"]), now)
+
+    async def offer(records: list[Record]) -> float:
+        begun = time.perf_counter()
+        pending = []
+        for n, record in enumerate(records):
+            delay = begun + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent[signal_id(record)] = time.perf_counter()
+            pending.append(
+                await adapter.send(record.topic, record.value, key=record.key, headers=record.headers)
+            )
+        await asyncio.gather(*pending)
+        return len(records) / (time.perf_counter() - begun)
+
+    try:
+        partitions_in = [TopicPartition(t, p) for t in inboxes for p in range(counts[t])]
+        receiver.assign(partitions_in)
+        await receiver.seek_to_end(*partitions_in)
+        for tp in partitions_in:
+            await receiver.position(tp)  # resolve "the end" now, before anything is sent
+        receiving = asyncio.create_task(receive())
+        await offer(warmup)
+        offered = await offer(measured)
+        deadline = time.monotonic() + STALL_S
+        while sum(1 for key in received if key[0] in counted) < len(expected) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        receiving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await receiving
+    finally:
+        await adapter.stop()
+        await receiver.stop()
+    return LatencyResult(sent, received, counted, len(expected), offered)
+
+
+async def main(signals: int, rate: float, duration_s: float, warmup_s: float) -> dict[str, Any]:
+    settings = bench_settings()
+    log_file = settings.cache_path("bench", "pipeline.log")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    say(f"stack: {settings.stack_path()} (started now and stopped at the end, unless already running)")
+    with log_file.open("w") as log_stream, stack_session(settings) as where:
+        configure_logging(settings.log_level, log_stream)  # as `ketenpoort gateway run` does, to a file
+        bootstrap = where.kafka_bootstrap
+        await ensure_topics(
+            bootstrap, partitions=settings.topic_partitions, replication=settings.topic_replication
+        )
+        await ensure_passthrough_topic(bootstrap, settings.topic_partitions)
+        span = await preload(bootstrap, make_signals(signals))
+        say(f"preloaded {span.records} signals over {len(span.partitions)} partitions")
+        # A freshly started broker is slow until the JVM has compiled its hot paths: an untimed pass,
+        # and the passthrough timed after the naive run, on a broker that has been busy for a while.
+        await passthrough(bootstrap, settings, span)
+
+        rates: dict[str, float] = {}
+
+        def note(name: str, seconds: float) -> None:
+            rates[name] = span.records / seconds
+            say(f"{name}: {span.records} signals in {seconds:.2f} s = {rates[name]:.0f} signals/s")
+
+        async with running_gateway(settings, where, span.start, OneQueryPerRecipient) as naive:
+            note("naive", await gateway_seconds(bootstrap, naive, span))
+        note("passthrough", await passthrough(bootstrap, settings, span))
+        async with running_gateway(settings, where, span.start) as gateway:
+            note("gateway", await gateway_seconds(bootstrap, gateway, span))
+            # The same gateway, caught up, now at a fixed offered load.
+            result = await latency(where, rate=rate, duration_s=duration_s, warmup_s=warmup_s)
+        say(
+            f"latency at {result.offered_sps:.0f} signals/s offered: {len(result.latencies_ms)} of "
+            f"{result.expected} deliveries, p50 {result.p(50):.1f} ms, p95 {result.p(95):.1f} ms, "
+            f"p99 {result.p(99):.1f} ms, max {max(result.latencies_ms):.1f} ms"
+        )
+        if len(result.latencies_ms) < result.expected:
+            say(f"MISSING: {result.expected - len(result.latencies_ms)} deliveries never arrived")
+    share, speedup, p99 = (
+        rates["gateway"] / rates["passthrough"],
+        rates["gateway"] / rates["naive"],
+        result.p(99),
+    )
+    say(
+        f"targets: gateway {share:.0%} of passthrough (target >= 50%), {speedup:.1f}x naive (target >= 20x), "
+        f"p99 {p99:.0f} ms at {rate:.0f}/s (target <= 100 ms); gateway logs in {log_file}"
+    )
+    return {
+        "passthrough_sps": round(rates["passthrough"]),
+        "gateway_sps": round(rates["gateway"]),
+        "naive_sps": round(rates["naive"]),
+        "p50_ms": round(result.p(50), 1),
+        "p95_ms": round(result.p(95), 1),
+        "p99_ms": round(result.p(99), 1),
+        "offered_sps": round(rate),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--signals", type=int, default=10000, help="signals for the throughput runs")
+    parser.add_argument("--rate", type=float, default=200.0, help="offered signals/s for the latency run")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of the latency run")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of uncounted load before it")
+    args = parser.parse_args()
+    outcome = asyncio.run(main(args.signals, args.rate, args.duration, args.warmup))
+    print(json.dumps(outcome))
