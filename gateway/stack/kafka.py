@@ -162,7 +162,8 @@ def start_kafka(
 
     cluster_id = new_cluster_id()
     storage_tool = [*jvm, "-cp", classpath, "kafka.tools.StorageTool"]
-    format_argv = [*storage_tool, "format", "-t", cluster_id, "-c", str(properties)]
+    # `--cluster-id=<id>` in one argument: an id may begin with "-", which would read as an option.
+    format_argv = [*storage_tool, "format", f"--cluster-id={cluster_id}", "-c", str(properties)]
     format_log = paths.logs / "kafka-format.log"
     code, output = tools.run_logged(format_argv, format_log, timeout_s=120)
     if code != 0:

@@ -204,3 +204,17 @@ def _processes_mentioning(text: str) -> list[int]:
         if program in ("java", "opa") and text.encode() in b" ".join(argv):
             found.append(int(entry.name))
     return found
+
+
+def test_a_cluster_id_beginning_with_a_dash_formats(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One in 64 random cluster ids begins with "-"; the storage tool must not read it as an option."""
+    monkeypatch.setattr("gateway.stack.kafka.new_cluster_id", lambda: "-AbCdEfGhIjKlMnOpQrStU")
+    own = settings.model_copy(update={"stack_dir": tmp_path / "dash"})
+    state, started = up(own)
+    try:
+        assert started and state.kafka.cluster_id.startswith("-")
+        assert state.kafka.is_running()
+    finally:
+        down(own)
