@@ -46,6 +46,13 @@ def test_the_gateway_environment_names_real_settings() -> None:
         assert spec["environment"]["OPA_URL"] == "http://opa:8181"
 
 
+def test_each_gateway_replica_owns_its_own_share_of_the_partitions() -> None:
+    gateways = services("gateway")
+    instances = sorted(int(spec["environment"]["KETENPOORT_GATEWAY_INSTANCE"]) for spec in gateways)
+    assert instances == list(range(len(gateways)))
+    assert {int(spec["environment"]["KETENPOORT_GATEWAY_INSTANCES"]) for spec in gateways} == {len(gateways)}
+
+
 def test_opa_serves_the_projects_policy_directory() -> None:
     [opa] = services("opa")
     host_path, container_path, *_ = opa["volumes"][0].split(":")
