@@ -72,6 +72,7 @@ def test_kafka_runs_the_version_of_the_local_stack_with_transaction_settings() -
         assert int(env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"]) == 3
         assert int(env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"]) == 2
         assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+        assert int(env["KAFKA_OFFSETS_RETENTION_MINUTES"]) >= 365 * 24 * 60
 
 
 def test_the_image_runs_the_gateway() -> None:
