@@ -128,8 +128,13 @@ async def test_a_broker_restart_mid_stream_completes_exactly_once(
     gateway.start()
     try:
         await gateway.wait_ready()
-        await asyncio.sleep(0.5)  # mid-stream: some batches committed, most not yet
-        done_before = await delivered(where.kafka_bootstrap, {signal_id(r) for r in records})
+        ids = {signal_id(r) for r in records}
+        done_before = await delivered(where.kafka_bootstrap, ids)
+        for _ in range(100):  # mid-stream: as soon as the first batches are committed
+            if done_before:
+                break
+            await asyncio.sleep(0.1)
+            done_before = await delivered(where.kafka_bootstrap, ids)
         assert 0 < len(done_before) < len(expected), "the restart must fall in the middle of the stream"
         await asyncio.to_thread(pause, own, "kafka")
         await asyncio.sleep(2)
