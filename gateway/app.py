@@ -3,7 +3,8 @@
 The subscriber reads batches from a fixed set of partitions (static assignment: instance i of n
 owns the partitions p with p % n == i) and never commits on its own; `Fanout.commit` does, inside
 the transaction that also holds the batch's deliveries and audit records. The handler is thin.
-Readiness, liveness and metrics are served over HTTP beside it (AsgiFastStream).
+Readiness and liveness are served over HTTP beside it (AsgiFastStream), and the metrics to an
+`admin` token only (gateway/access.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage, TopicPartition
 from faststream.specification import AsyncAPI
 from prometheus_client import make_asgi_app
 
+from gateway.access import RequireRole, Role
 from gateway.audit.chain import AuditChain
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
@@ -112,7 +114,11 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
 
     app = AsgiFastStream(
         broker,
-        asgi_routes=[("/health/live", live), ("/health/ready", ready), ("/metrics", make_asgi_app())],
+        asgi_routes=[
+            ("/health/live", live),
+            ("/health/ready", ready),
+            ("/metrics", RequireRole(make_asgi_app(), settings.tokens_path(), frozenset({Role.ADMIN}))),
+        ],
         on_startup=[prepare],
         after_shutdown=[close],  # after the subscriber has stopped and its last batch is done
         specification=AsyncAPI(

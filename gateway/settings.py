@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     batch_timeout_ms: int = Field(default=10, ge=0, description="How long to wait to fill a batch.")
     http_host: str = Field(default="127.0.0.1", description="Where the health and metrics endpoints listen.")
     http_port: int = Field(default=8080, ge=0, description="Port of the health and metrics endpoints.")
+    api_tokens_file: Path | None = Field(
+        default=None, description="The API tokens (hashed); default <cache>/api-tokens.json."
+    )
+
+    def tokens_path(self) -> Path:
+        return self.api_tokens_file or self.cache_path("api-tokens.json")
+
     topic_partitions: int = Field(
         default=3, ge=1, description="Partitions of each topic the gateway creates."
     )

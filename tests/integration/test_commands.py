@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.access import Identity, Role, TokenStore
 from gateway.kafka import ensure_topics
 from gateway.settings import Settings
 from gateway.stack import Endpoints
@@ -38,8 +39,12 @@ async def test_gateway_run_routes_signals_and_stops_on_sigterm(
     group = f"test-run-{time.time_ns()}"
     await ensure_topics(stack.kafka_bootstrap)
     await skip_history(stack.kafka_bootstrap, group)
+    tokens = tmp_path / "tokens.json"
+    admin = TokenStore.load(tokens).issue(Identity(name="ops", role=Role.ADMIN), tokens)
+    adapter = TokenStore.load(tokens).issue(Identity(name="vt", role=Role.ADAPTER, org="veiligthuis"), tokens)
     env = {
         **environment(stack, tmp_path),
+        "KETENPOORT_API_TOKENS_FILE": str(tokens),
         "KETENPOORT_GATEWAY_GROUP_ID": group,
         "KETENPOORT_HTTP_PORT": str(port),
     }
@@ -53,7 +58,12 @@ async def test_gateway_run_routes_signals_and_stops_on_sigterm(
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             ready = await http.get("/health/ready")
             live = await http.get("/health/live")
-            metrics = (await http.get("/metrics")).text
+            anonymous = await http.get("/metrics")
+            wrong = await http.get("/metrics", headers={"Authorization": "Bearer not-a-token"})
+            not_admin = await http.get("/metrics", headers={"Authorization": f"Bearer {adapter}"})
+            metrics = (await http.get("/metrics", headers={"Authorization": f"Bearer {admin}"})).text
+        assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
+        assert wrong.status_code == 401 and not_admin.status_code == 403
         assert ready.status_code == 200 and ready.json() == {"ready": True, "problems": {}}
         assert live.status_code == 200
         assert 'ketenpoort_signals_in_total{sender="police"}' in metrics
