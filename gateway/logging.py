@@ -17,6 +17,8 @@ from typing import Any, TextIO
 import orjson
 import structlog
 
+from gateway.schemas.persons import check_bsn  # the one definition of a valid BSN
+
 PERSONAL_KEYS = frozenset(
     {"bsn", "given_name", "family_name", "name", "birth_date", "address", "street", "postal_code",
      "description", "body", "data", "value", "voornamen", "achternaam", "geboortedatum", "toelichting"}
@@ -25,7 +27,8 @@ NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
 
 
 def _mask_bsns(text: str) -> str:
-    from gateway.schemas.persons import check_bsn  # the one definition of a valid BSN
+    if NINE_DIGITS.search(text) is None:
+        return text
 
     def mask(match: re.Match[str]) -> str:
         try:
