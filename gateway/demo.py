@@ -8,11 +8,10 @@ what urgency and on which basis, and what was withheld from it.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import orjson
 from aiokafka import AIOKafkaConsumer
@@ -23,16 +22,15 @@ from adapters.police.mapping import signal_id, to_new_report
 from adapters.police.native import PoliceReportRecord
 from adapters.publish import send, signal_record
 from gateway.app import create_app
+from gateway.contracts.examples import example
 from gateway.kafka import ensure_topics, make_producer
 from gateway.pipeline import Record
 from gateway.redact import withheld
-from gateway.schemas import CATALOGUE
 from gateway.settings import RECIPIENTS, Settings
 from gateway.stack import Endpoints, stack_session
 from gateway.topics import inbox_topic
 
 SAMPLES = Path(__file__).parent.parent / "adapters" / "police" / "samples"
-EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
 CASE = ("risk_assessment", "release_from_custody", "breach_of_conditions")
 WAIT_S = 30.0
 SETTLE_S = 1.0
@@ -50,11 +48,9 @@ def case_records(settings: Settings) -> list[tuple[str, Record, dict[str, Any]]]
     record, _ = signal_record("police", report, signal_id=id_, pseudonym_key=key)
     out = [("police", record, report.model_dump(mode="json"))]
     for name in CASE:
-        example = json.loads((EXAMPLES / f"{name}.json").read_text())
-        sender = example["ce"]["source"].split(":")[2]
-        signal = CATALOGUE[name].model_validate(example["data"])
-        record, _ = signal_record(sender, signal, signal_id=UUID(example["ce"]["id"]), pseudonym_key=key)
-        out.append((sender, record, signal.model_dump(mode="json")))
+        case = example(name)
+        record, _ = signal_record(case.sender, case.signal, signal_id=case.envelope.id, pseudonym_key=key)
+        out.append((case.sender, record, case.signal.model_dump(mode="json")))
     return out
 
 

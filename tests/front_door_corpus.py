@@ -12,8 +12,10 @@ from uuid import NAMESPACE_URL, uuid5
 
 import orjson
 
+from gateway.contracts.examples import example
 from gateway.contracts.validate import as_record
 from gateway.pipeline import Record
+from gateway.topics import signals_topic
 
 ROOT = Path(__file__).parents[1]
 CORPUS = ROOT / "tests" / "data" / "bad"
@@ -37,11 +39,11 @@ def _walk(data: Any, path: str) -> tuple[Any, str | int]:
 
 
 def build(spec: dict[str, Any], name: str = "case") -> Record:
-    example = json.loads((EXAMPLES / f"{spec['example']}.json").read_text())
+    base = example(spec["example"])
     # An id of its own: a refused signal must never share its id with a valid example that is
     # delivered elsewhere (the tests check no refused id is ever delivered).
-    ce = {**example["ce"], "id": str(uuid5(NAMESPACE_URL, f"urn:ketenpoort:test:bad:{name}"))}
-    message = {"ce": ce, "data": copy.deepcopy(example["data"])}
+    ce = {**base.ce, "id": str(uuid5(NAMESPACE_URL, f"urn:ketenpoort:test:bad:{name}"))}
+    message = {"ce": ce, "data": copy.deepcopy(base.data)}
     for path, value in spec.get("set", {}).items():
         parent, key = _walk(message["data"], path)
         parent[key] = value
@@ -55,7 +57,7 @@ def build(spec: dict[str, Any], name: str = "case") -> Record:
             message["ce"][attribute] = value
     record = as_record(message)
     assert isinstance(record, Record)
-    topic = spec.get("topic") or signals_topic_of(example)
+    topic = spec.get("topic") or signals_topic(base.sender)
     value = record.value
     if "raw" in spec:
         value = spec["raw"].encode()
@@ -66,10 +68,6 @@ def build(spec: dict[str, Any], name: str = "case") -> Record:
         data["description"] = "x" * spec["pad_to_bytes"]
         value = orjson.dumps(data)
     return Record(topic=topic, key=None, value=value, headers=record.headers)
-
-
-def signals_topic_of(example: dict[str, Any]) -> str:
-    return "signals." + example["ce"]["source"].split(":")[2]
 
 
 def load() -> list[BadCase]:

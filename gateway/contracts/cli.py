@@ -22,6 +22,15 @@ contracts_app = typer.Typer(
 out = Console(soft_wrap=True)
 
 
+def write_or_print(text: str, output: Path | None) -> None:
+    """A generated document to `--output` when given, else to standard output as it is."""
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text)
+        out.print(f"wrote {output}")
+
+
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Files with one signal, or one signal per line.")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -61,12 +70,7 @@ def asyncapi_command(
     output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
 ) -> None:
     """The AsyncAPI 3 document of every topic, generated from the gateway app."""
-    text = asyncapi.render()
-    if output is None:
-        print(text, end="")
-    else:
-        output.write_text(text)
-        out.print(f"wrote {output}")
+    write_or_print(asyncapi.render(), output)
 
 
 @contracts_app.command("docs")

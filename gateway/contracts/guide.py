@@ -11,11 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gateway.contracts.examples import example
 from gateway.contracts.jsonschema import schema_of
 from gateway.schemas import CATALOGUE, Signal
 
 ROOT = Path(__file__).parents[2]
-EXAMPLES = ROOT / "docs" / "examples"
 GUIDE = ROOT / "docs" / "contracts.md"
 
 INTRO = """\
@@ -74,15 +74,10 @@ def _fields(schema: dict[str, Any]) -> list[str]:
     return rows
 
 
-def _example(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())
-    return loaded
-
-
 def _signal_section(model: type[Signal]) -> list[str]:
     schema = schema_of(model)
-    example = _example(model.name)
-    attributes = model.model_validate(example["data"]).attributes()
+    case = example(model.name)
+    attributes = case.signal.attributes()
     doc = inspect.cleandoc(model.__doc__ or "")
     return [
         f"## {model.name}",
@@ -91,7 +86,7 @@ def _signal_section(model: type[Signal]) -> list[str]:
         "",
         f"- `ce_type`: `nl.ketenpoort.{model.name}.v{model.version.split('.')[0]}`",
         f"- `ce_dataschema`: `urn:ketenpoort:schema:{model.name}:{model.version}`",
-        f"- typical sender: `{example['ce']['source']}`",
+        f"- typical sender: `{case.ce['source']}`",
         f"- what sharing policy decides on: {', '.join(f'`{key}`' for key in attributes)}",
         "",
         *_fields(schema),
@@ -99,7 +94,7 @@ def _signal_section(model: type[Signal]) -> list[str]:
         "Example (fictional):",
         "",
         "```json",
-        json.dumps(example, indent=2, ensure_ascii=False),
+        json.dumps(case.message, indent=2, ensure_ascii=False),
         "```",
         "",
     ]

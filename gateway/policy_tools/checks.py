@@ -11,11 +11,10 @@ from typing import Any
 
 import yaml
 
+from gateway.contracts.examples import example
 from gateway.decisions import Decision, Level, PolicyEngine, policy_input
-from gateway.schemas import CATALOGUE
 
 CHECKS = Path(__file__).parents[1] / "policy_checks.yaml"
-EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 
 
 @dataclass(frozen=True)
@@ -55,14 +54,9 @@ def judge(decision: Decision, expected: dict[str, Any]) -> list[str]:
 async def run_checks(engine: PolicyEngine, path: Path = CHECKS) -> list[CheckResult]:
     results = []
     for check in yaml.safe_load(path.read_text()):
-        name = check["signal"]
-        example = json.loads((EXAMPLES / f"{name}.json").read_text())
-        sender = example["ce"]["source"].split(":")[2]
-        attributes = {
-            **CATALOGUE[name].model_validate(example["data"]).attributes(),
-            **check.get("attributes", {}),
-        }
-        decisions = await engine.decide(policy_input(name, sender, "1.0", attributes))
+        case = example(check["signal"])
+        attributes = {**case.signal.attributes(), **check.get("attributes", {})}
+        decisions = await engine.decide(policy_input(case.name, case.sender, "1.0", attributes))
         failures = [
             f"{org}: {failure}"
             for org, expected in check["expect"].items()

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from gateway.contracts.cli import write_or_print
 from gateway.contracts.validate import Outcome
 from gateway.policy_tools import checks, matrix
 from gateway.policy_tools.decide import decide
@@ -94,11 +95,7 @@ def matrix_command(
         text = matrix.RENDERERS[format](asyncio.run(run()))
     except StackError as error:
         raise _fail(str(error)) from None
-    if output is None:
-        print(text, end="")
-    else:
-        output.write_text(text)
-        out.print(f"wrote {output}")
+    write_or_print(text, output)
 
 
 @policy_app.command("diff")

@@ -10,14 +10,12 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
+from gateway.contracts.examples import examples
 from gateway.decisions import PolicyEngine, policy_input
-from gateway.schemas import CATALOGUE
 from gateway.schemas.breach_of_conditions import DetectedBy, Severity
 from gateway.schemas.contact_person import ContactRole
 from gateway.schemas.involvement import InvolvementRole
@@ -28,7 +26,6 @@ from gateway.schemas.release_from_custody import ReleaseKind
 from gateway.schemas.risk_assessment import Instrument, RiskLevel
 from gateway.settings import RECIPIENTS
 
-EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 BOOL = (False, True)
 
 
@@ -105,10 +102,8 @@ def _show(value: Any) -> str:
 
 def situations() -> list[Situation]:
     found = []
-    for name in sorted(CATALOGUE):
-        example = json.loads((EXAMPLES / f"{name}.json").read_text())
-        sender = example["ce"]["source"].split(":")[2]
-        base = CATALOGUE[name].model_validate(example["data"]).attributes()
+    for case in examples():
+        name, sender, base = case.name, case.sender, case.signal.attributes()
         found.append(Situation(name, sender, base, involved=False))
         for key, value in base.items():
             for other in ATTRIBUTE_DOMAINS[key]:

@@ -21,6 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from adapters.publish import signal_record
 from gateway.audit.records import AuditRecord
+from gateway.contracts.examples import examples
 from gateway.decisions import Level, PolicyEngine, policy_input
 from gateway.kafka import make_producer, partition_counts
 from gateway.pipeline import Record
@@ -31,24 +32,21 @@ from gateway.topics import AUDIT, inbox_topic, signals_topic
 from tests.integration.kafka_helpers import skip_history
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
-EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 KEY = b"ketenpoort-local-development-key"
 
 
 def make_signals(count: int) -> list[Record]:
     """`count` valid signals of every type, each with its own id, from the fictional examples, about
     a few hundred fictional suspects (so they spread over the partitions)."""
-    examples = [json.loads(path.read_text()) for path in sorted(EXAMPLES.glob("*.json"))]
+    cases = examples()
     records = []
     for n in range(count):
-        example = examples[n % len(examples)]
-        name = example["ce"]["type"].split(".")[2]
-        org = example["ce"]["source"].split(":")[2]
-        data = json.loads(json.dumps(example["data"]))
-        if data.get("suspect"):
-            data["suspect"] = {**data["suspect"], "bsn": None, "family_name": f"Verhoef-{n % 301}"}
-        signal_ = CATALOGUE[name].model_validate(data)
-        record, _ = signal_record(org, signal_, signal_id=uuid4(), pseudonym_key=KEY)
+        case = cases[n % len(cases)]
+        signal_ = case.signal
+        if signal_.suspect is not None:
+            suspect = signal_.suspect.model_copy(update={"bsn": None, "family_name": f"Verhoef-{n % 301}"})
+            signal_ = signal_.model_copy(update={"suspect": suspect})
+        record, _ = signal_record(case.sender, signal_, signal_id=uuid4(), pseudonym_key=KEY)
         records.append(record)
     return records
 

@@ -19,15 +19,14 @@ from gateway.audit.chain import AuditChain
 from gateway.audit.entries import audit_entries
 from gateway.audit.records import Head
 from gateway.cli import app
+from gateway.contracts.examples import example
 from gateway.decisions import Decision, Level
 from gateway.kafka import make_producer
 from gateway.pipeline import Accepted, identify
-from gateway.schemas import CATALOGUE, Envelope
 from gateway.settings import Settings, get_settings
 from gateway.stack import Endpoints
 from tests.integration.test_first_slice import delivery_of, running_gateway
 
-EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 VICTIM_BSN = "123456782"  # Lotte Dekker, fictional, in every example
 runner = CliRunner()
 
@@ -50,11 +49,8 @@ async def send_case(settings: Settings, bootstrap: str) -> dict[str, str]:
     sent = {}
     try:
         for name in ("release_from_custody", "breach_of_conditions"):
-            example = json.loads((EXAMPLES / f"{name}.json").read_text())
-            org = example["ce"]["source"].split(":")[2]
-            record, envelope = signal_record(
-                org, CATALOGUE[name].model_validate(example["data"]), signal_id=uuid4(), pseudonym_key=key
-            )
+            case = example(name)
+            record, envelope = signal_record(case.sender, case.signal, signal_id=uuid4(), pseudonym_key=key)
             await send(producer, record)
             sent[name] = str(envelope.id)
     finally:
@@ -153,12 +149,8 @@ def _edit(raw: bytes, **changes: object) -> bytes:
 
 def sealed_chain(count: int) -> list[bytes]:
     """A chain of audit records as the gateway seals them, about the fictional case."""
-    example = json.loads((EXAMPLES / "breach_of_conditions.json").read_text())
-    signal = CATALOGUE["breach_of_conditions"].model_validate(example["data"])
-    envelope = Envelope.from_headers(
-        [(f"ce_{k}" if k != "traceparent" else k, str(v).encode()) for k, v in example["ce"].items()]
-    )
-    accepted = identify(envelope, signal, key=b"test")
+    case = example("breach_of_conditions")
+    accepted = identify(case.envelope, case.signal, key=b"test")
     assert isinstance(accepted, Accepted)
     decisions = {org: Decision(level=Level.FIELDS, fields=("measure",)) for org in ("om", "police")}
     entries = [e for _ in range(count) for e in audit_entries(accepted, decisions, "rev", datetime.now(UTC))][

@@ -4,7 +4,6 @@ exists in the signal's schema."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.contracts.examples import example as load_example
 from gateway.decisions import Decision, Level, PolicyEngine, policy_input
 from gateway.policy_tools.checks import covers as receives
 from gateway.schemas import CATALOGUE
@@ -26,9 +26,8 @@ DATA_API = "/v1/data/ketenpoort"
 
 def example(name: str) -> tuple[str, dict[str, Any]]:
     """(sender, attributes) of the example of a signal type, as the gateway computes them."""
-    document = json.loads((EXAMPLES / f"{name}.json").read_text())
-    sender = document["ce"]["source"].split(":")[2]
-    return sender, CATALOGUE[name].model_validate(document["data"]).attributes()
+    case = load_example(name)
+    return case.sender, case.signal.attributes()
 
 
 @pytest.fixture

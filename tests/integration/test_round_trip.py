@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from adapters.publish import signal_record
+from gateway.contracts.examples import example
 from gateway.kafka import ensure_topics, make_producer
 from gateway.pipeline import Record, Rejected, validate
 from gateway.schemas import CATALOGUE, Envelope
 from gateway.settings import Settings
 from gateway.stack import Endpoints
 
-EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
-
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
 async def test_each_signal_type_round_trips_through_kafka(
     name: str, settings: Settings, stack: Endpoints
 ) -> None:
-    example = json.loads((EXAMPLES / f"{name}.json").read_text())
-    org = example["ce"]["source"].split(":")[2]
-    signal = CATALOGUE[name].model_validate(example["data"])
-    record, envelope = signal_record(org, signal, signal_id=uuid4(), pseudonym_key=b"round-trip")
+    case = example(name)
+    signal = case.signal
+    record, envelope = signal_record(case.sender, signal, signal_id=uuid4(), pseudonym_key=b"round-trip")
     await ensure_topics(stack.kafka_bootstrap)
 
     producer = make_producer(stack.kafka_bootstrap, client_id="test-round-trip")

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gateway.contracts.examples import example
 from gateway.pipeline import Record, Rejected, identify, validate
 from gateway.schemas import CATALOGUE
-from tests.front_door_corpus import EXAMPLES, BadCase, load
+from gateway.topics import signals_topic
+from tests.front_door_corpus import BadCase, load
 
 CASES = load()
 KEY = b"test"
@@ -112,13 +114,10 @@ def mutate(body: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
 @given(data=st.data())
 def test_mutated_signals_never_crash_the_front_door(name: str, data: st.DataObject) -> None:
     """Near-valid bodies of every signal type are accepted or refused with a reason; never a crash."""
-    example = json.loads((EXAMPLES / f"{name}.json").read_text())
-    headers = [
-        (f"ce_{key}" if key != "traceparent" else key, str(value).encode())
-        for key, value in example["ce"].items()
-    ]
-    body = mutate(example["data"], data)
-    topic = "signals." + example["ce"]["source"].split(":")[2]
+    case = example(name)
+    headers = case.envelope.to_headers()
+    body = mutate(case.data, data)
+    topic = signals_topic(case.sender)
     checked = validate(Record(topic, None, json.dumps(body).encode(), headers))
     outcome = checked if isinstance(checked, Rejected) else identify(*checked, key=KEY)
     if isinstance(outcome, Rejected):
