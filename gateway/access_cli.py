@@ -1,17 +1,25 @@
-"""`ketenpoort access token`: issue an API token for a role."""
+"""`ketenpoort access token|provision`: API tokens for a role, and Kafka principals and ACLs."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
+from confluent_kafka import KafkaException
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from gateway.access import Identity, Role, TokenStore
-from gateway.settings import get_settings
+from gateway.principals import PRINCIPALS_FILE, Credentials, Principals, provision
+from gateway.settings import Settings, get_settings
+from gateway.stack import StackError, status
 
-access_app = typer.Typer(no_args_is_help=True, help="Who may use Ketenpoort's HTTP endpoints.")
+access_app = typer.Typer(
+    no_args_is_help=True, help="Who may use Ketenpoort: API tokens, Kafka principals and ACLs."
+)
 err = Console(stderr=True)
 
 
@@ -32,3 +40,64 @@ def token(
     err.print(
         f"Issued a {role} token for {name}; its hash is in {path}. Keep the token: it is not shown again."
     )
+
+
+@access_app.command("provision")
+def provision_command(
+    file: Annotated[Path, typer.Option(help="Who may do what on Kafka.")] = PRINCIPALS_FILE,
+    credentials: Annotated[
+        Path | None,
+        typer.Option(
+            help="The credentials file; default KETENPOORT_KAFKA_CREDENTIALS, else the local stack's."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+) -> None:
+    """Make the Kafka cluster match FILE: create each principal's SCRAM credential, add the ACLs it
+    names and remove every other ACL. Connects as `admin`; a principal without a password in the
+    credentials file gets a new random one, written back to that file (mode 0600)."""
+    settings = get_settings()
+    try:
+        principals = Principals.load(file)
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        err.print(f"[red]cannot use {file}: {escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        bootstrap, path = _cluster(settings, credentials)
+        stored = Credentials.load(path) if path.exists() else Credentials()
+        complete = stored.with_passwords_for(list(principals.principals))
+        if complete is not stored and not dry_run:
+            complete.save(path)
+        plan = provision(complete.connection(bootstrap, "admin"), principals, complete, dry_run=dry_run)
+    except (StackError, KeyError, OSError, ValueError, KafkaException) as error:
+        err.print(f"[red]provisioning failed: {escape(str(error))}[/red]")
+        raise typer.Exit(1) from None
+    for line in plan.lines():
+        print(line)
+    changes = len(plan.added) + len(plan.removed)
+    verb = "would change" if dry_run else "changed"
+    err.print(
+        f"{len(plan.credentials)} principals; {verb} {changes} ACLs "
+        f"({len(plan.added)} added, {len(plan.removed)} removed)"
+    )
+
+
+def _cluster(settings: Settings, credentials: Path | None) -> tuple[str, Path]:
+    """The Kafka to provision and the credentials file to use: the settings', else the local stack's."""
+    running = (
+        None if settings.kafka_bootstrap and (credentials or settings.kafka_credentials) else status(settings)
+    )
+    bootstrap = settings.kafka_bootstrap or (running.kafka.bootstrap if running else None)
+    path = (
+        credentials
+        or settings.kafka_credentials
+        or (running.stack_dir / "credentials.json" if running else None)
+    )
+    if bootstrap is None or path is None:
+        raise StackError(
+            "no Kafka to provision: set KAFKA_BOOTSTRAP and KETENPOORT_KAFKA_CREDENTIALS, "
+            "or run `ketenpoort stack up`"
+        )
+    return bootstrap, path

@@ -1,25 +1,113 @@
-"""The one Kafka client setup: producers and topic provisioning.
+"""The one Kafka client setup: who connects (`KafkaConnection`), producers and topic provisioning.
 
-Topics are created explicitly (the broker does not auto-create them), so a typo in a topic name
-fails loudly instead of creating a topic nobody reads.
+Every Kafka client in Ketenpoort, aiokafka or FastStream, takes its connection options from a
+`KafkaConnection`: where the brokers are and as whom to log in (SASL/SCRAM-SHA-512, over TLS in
+deployments). Topics are created explicitly (the broker does not auto-create them), so a typo in a
+topic name fails loudly instead of creating a topic nobody reads.
 """
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaProducer
+import ssl
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Literal
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
+from faststream.security import BaseSecurity, SASLScram256, SASLScram512
+from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from gateway.topics import SIGNAL_RECORD_MAX_BYTES, all_topics, topic_config
 
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256"]
+
+
+class KafkaConnection(BaseModel):
+    """Where the brokers are and as whom to connect. The password never shows in a repr or log."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bootstrap: str
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> KafkaConnection:
+        sasl = self.security_protocol.startswith("SASL_")
+        if sasl and not (self.sasl_mechanism and self.username and self.password is not None):
+            raise ValueError(f"{self.security_protocol} needs a SASL mechanism, a username and a password")
+        if not sasl and self.username is not None:
+            raise ValueError(f"a username needs a SASL security protocol, not {self.security_protocol}")
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """Verifying TLS context (the deployment's CA, else the system's), or None without TLS."""
+        if not self.uses_tls:
+            return None
+        context: ssl.SSLContext = create_ssl_context(cafile=str(self.ssl_cafile) if self.ssl_cafile else None)
+        return context
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for any aiokafka client: producer, consumer or admin."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap,
+            "security_protocol": self.security_protocol,
+        }
+        if self.uses_tls:
+            options["ssl_context"] = self.ssl_context()
+        if self.username is not None and self.password is not None:
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.username
+            options["sasl_plain_password"] = self.password.get_secret_value()
+        return options
+
+    def faststream_security(self) -> BaseSecurity | None:
+        """The same connection, as FastStream's KafkaBroker takes it."""
+        if self.username is None or self.password is None:
+            return BaseSecurity(ssl_context=self.ssl_context(), use_ssl=True) if self.uses_tls else None
+        scram = SASLScram512 if self.sasl_mechanism == "SCRAM-SHA-512" else SASLScram256
+        return scram(
+            self.username,
+            self.password.get_secret_value(),
+            ssl_context=self.ssl_context(),
+            use_ssl=self.uses_tls,
+        )
+
+    def described(self) -> dict[str, Any]:
+        """What an adapter needs to connect, as `ketenpoort stack credentials ORG --json` prints it."""
+        return {
+            "bootstrap": self.bootstrap,
+            "security_protocol": self.security_protocol,
+            "sasl_mechanism": self.sasl_mechanism,
+            "username": self.username,
+            "password": self.password.get_secret_value() if self.password is not None else None,
+            **({"ssl_cafile": str(self.ssl_cafile)} if self.ssl_cafile else {}),
+        }
+
+    def environment(self) -> dict[str, str]:
+        """The same as environment variables, for a process of its own (see gateway/settings.py)."""
+        return {f"KAFKA_{key.upper()}": str(value) for key, value in self.described().items() if value}
+
 
 def make_producer(
-    bootstrap: str, *, client_id: str, max_request_size: int = SIGNAL_RECORD_MAX_BYTES
+    kafka: KafkaConnection, *, client_id: str, max_request_size: int = SIGNAL_RECORD_MAX_BYTES
 ) -> AIOKafkaProducer:
     """An idempotent producer that waits for all in-sync replicas: no loss, no duplicates on retry."""
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
@@ -28,10 +116,16 @@ def make_producer(
     )
 
 
-async def ensure_topics(bootstrap: str, *, partitions: int = 3, replication: int = 1) -> list[str]:
+def make_admin(
+    kafka: KafkaConnection, *, client_id: str = "ketenpoort-admin", **options: Any
+) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(**kafka.client_options(), client_id=client_id, **options)
+
+
+async def ensure_topics(kafka: KafkaConnection, *, partitions: int = 3, replication: int = 1) -> list[str]:
     """Create every Ketenpoort topic that does not exist yet, and set the configuration the gateway
     relies on for all of them. Returns the names it created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ketenpoort-admin")
+    admin = make_admin(kafka)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -57,9 +151,9 @@ async def ensure_topics(bootstrap: str, *, partitions: int = 3, replication: int
         await admin.close()
 
 
-async def partition_counts(bootstrap: str, topics: list[str]) -> dict[str, int]:
+async def partition_counts(kafka: KafkaConnection, topics: list[str]) -> dict[str, int]:
     """How many partitions each existing topic has (0 for a topic that does not exist)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ketenpoort-admin")
+    admin = make_admin(kafka)
     await admin.start()
     try:
         described = await admin.describe_topics(topics)
@@ -68,12 +162,40 @@ async def partition_counts(bootstrap: str, topics: list[str]) -> dict[str, int]:
     return {item["topic"]: len(item["partitions"]) if item["error_code"] == 0 else 0 for item in described}
 
 
-async def cluster_id(bootstrap: str) -> str:
+async def cluster_id(kafka: KafkaConnection) -> str:
     """The Kafka cluster's id: read models are kept per cluster, never mixed."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ketenpoort-admin")
+    admin = make_admin(kafka)
     await admin.start()
     try:
         described = await admin.describe_cluster()
     finally:
         await admin.close()
     return str(described["cluster_id"])
+
+
+async def read_to_end(
+    consumer: AIOKafkaConsumer, starts: dict[TopicPartition, int], *, timeout_s: float = 60.0
+) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
+    """Every committed record of the partitions, from each start offset up to the end offsets of now.
+
+    An empty fetch does not mean the end: the first fetch over a new (SASL) connection can take
+    longer than one poll. The end is where the consumer's position reaches the end offset, which
+    also steps over transaction markers. Raises TimeoutError if it is not reached in time.
+    """
+    consumer.assign(list(starts))
+    ends = await consumer.end_offsets(list(starts))
+    for partition, start in starts.items():
+        consumer.seek(partition, start)
+    pending = {partition for partition, start in starts.items() if start < ends[partition]}
+    deadline = time.monotonic() + timeout_s
+    while pending:
+        batch = await consumer.getmany(*pending, timeout_ms=500)
+        for messages in batch.values():
+            for message in messages:
+                yield message
+        for partition in list(pending):
+            if await consumer.position(partition) >= ends[partition]:
+                pending.discard(partition)
+        if pending and time.monotonic() > deadline:
+            behind = ", ".join(f"{p.topic}[{p.partition}]" for p in sorted(pending))
+            raise TimeoutError(f"could not read {behind} to the end within {timeout_s:.0f} s")

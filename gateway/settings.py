@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,34 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("OPA_URL", "KETENPOORT_OPA_URL"),
         description="Base URL of an existing OPA server; empty means the local stack.",
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL", "KETENPOORT_KAFKA_SECURITY_PROTOCOL"),
+        description="How to reach an existing Kafka; empty means SASL_PLAINTEXT with a username, "
+        "else PLAINTEXT.",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = Field(
+        default="SCRAM-SHA-512",
+        validation_alias=AliasChoices("KAFKA_SASL_MECHANISM", "KETENPOORT_KAFKA_SASL_MECHANISM"),
+    )
+    kafka_username: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_USERNAME", "KETENPOORT_KAFKA_USERNAME"),
+        description="The Kafka principal this process logs in as (with KAFKA_PASSWORD).",
+    )
+    kafka_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("KAFKA_PASSWORD", "KETENPOORT_KAFKA_PASSWORD")
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SSL_CAFILE", "KETENPOORT_KAFKA_SSL_CAFILE"),
+        description="The CA that signed the brokers' certificates; empty means the system's CAs.",
+    )
+    kafka_credentials: Path | None = Field(
+        default=None,
+        description="A credentials file as `ketenpoort access provision` writes it, holding several "
+        "principals' passwords (KETENPOORT_KAFKA_CREDENTIALS); empty means the local stack's.",
     )
     cache_dir: Path = Field(
         default=Path("~/.cache/ketenpoort").expanduser(),

@@ -1,16 +1,21 @@
-"""`ketenpoort stack up|down|status|pause|resume`: the local Kafka + OPA stack from the command line."""
+"""`ketenpoort stack up|down|status|pause|resume|credentials`: the local Kafka + OPA stack from the
+command line; `ketenpoort stack certs`: TLS certificates for deployed brokers."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from gateway import certs as tls
 from gateway.settings import get_settings
 from gateway.stack import kafka, lifecycle, opa
 from gateway.stack.errors import StackError
@@ -80,6 +85,77 @@ def resume(server: str = typer.Argument(help="kafka or opa")) -> None:
         _say(lifecycle.resume(get_settings(), server))
 
 
+@stack_app.command()
+def credentials(
+    principal: str = typer.Argument(
+        help="An organisation (police, veiligthuis, om, 3ro, slachtofferhulp) "
+        "or another principal of gateway/principals.yaml"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object, for a program."),
+    as_env: bool = typer.Option(False, "--env", help="KAFKA_* lines, for `export $(...)` or an env file."),
+) -> None:
+    """What an adapter needs to connect to the local stack's Kafka as PRINCIPAL: bootstrap,
+    security protocol, SASL mechanism, username and password."""
+    settings = get_settings()
+    with _one_line_errors():
+        state = lifecycle.status(settings)
+        if state is None:
+            raise StackError(
+                f"no local stack runs in {settings.stack_path()} (start one: ketenpoort stack up)"
+            )
+        try:
+            connection = state.kafka_as(principal)
+        except KeyError as error:
+            raise StackError(str(error.args[0])) from None
+    if as_json:
+        _out.print_json(json.dumps(connection.described()))
+    elif as_env:
+        for key, value in connection.environment().items():
+            _say(f"{key}={value}")
+    else:
+        for key, value in connection.described().items():
+            _say(f"{key + ':':<19}{value}")
+
+
+@stack_app.command()
+def certs(
+    out: Annotated[
+        Path,
+        typer.Option("--out", metavar="DIR", help="Where to write ca.pem and one <host>.pem per broker."),
+    ],
+    hosts: Annotated[
+        list[str],
+        typer.Option(
+            "--host",
+            metavar="HOST",
+            help="A broker's DNS name or IP address, as clients reach it; repeat per broker.",
+        ),
+    ],
+    ca_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--ca-dir",
+            metavar="DIR",
+            help="Where the CA's key is kept (default OUT); keep it away from the brokers.",
+        ),
+    ] = None,
+    new_ca: Annotated[
+        bool,
+        typer.Option("--new-ca", help="Replace the existing CA: every client must then trust the new one."),
+    ] = False,
+) -> None:
+    """TLS for the brokers' client listener: a private CA (kept if it exists) and for each HOST a
+    key and certificate, PEM files Kafka loads with ssl.keystore.type=PEM. Clients trust OUT/ca.pem."""
+    with _one_line_errors():
+        try:
+            files = tls.write_certs(out, hosts, ca_dir=ca_dir, new_ca=new_ca)
+        except (tls.CertError, OSError) as error:
+            raise StackError(str(error)) from None
+    _say(f"CA certificate (for clients and brokers): {out / tls.CA_CERT}")
+    for host, written in files.items():
+        _say(f"{host}: {written.keystore}")
+
+
 def _say(text: str) -> None:
     """One line as it is: no markup, and never broken by the terminal's width."""
     _out.print(text, soft_wrap=True, markup=False)
@@ -106,7 +182,7 @@ def _show(state: StackState, *, with_health: bool = False) -> None:
     ]
     if with_health:
         table.add_column("health", no_wrap=True)
-        rows[0].append(_health(kafka.is_healthy(state.kafka.bootstrap)))
+        rows[0].append(_health(kafka.is_healthy(state.kafka_as("admin"))))
         rows[1].append(_health(opa.is_healthy(state.opa.url)))
     for row in rows:
         table.add_row(*row)

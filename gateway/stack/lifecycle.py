@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from gateway.principals import SUPER_USERS, Credentials, Principals, provision
 from gateway.settings import Settings
 from gateway.stack import kafka, opa, process, tools
 from gateway.stack.cache import file_lock
@@ -72,10 +73,12 @@ def status(settings: Settings) -> StackState | None:
 
 
 def endpoints(settings: Settings) -> Endpoints:
-    """KAFKA_BOOTSTRAP and OPA_URL when set (each on its own), else the running local stack."""
+    """KAFKA_BOOTSTRAP and OPA_URL when set (each on its own), else the running local stack; and
+    the Kafka credentials: KAFKA_USERNAME / KAFKA_PASSWORD, else KETENPOORT_KAFKA_CREDENTIALS, else
+    the local stack's (when its Kafka is the one used), else none."""
     bootstrap, opa_url = settings.kafka_bootstrap, settings.opa_url
     if bootstrap and opa_url:
-        return Endpoints(kafka_bootstrap=bootstrap, opa_url=opa_url)
+        return Endpoints(kafka_bootstrap=bootstrap, opa_url=opa_url, credentials=_credentials(settings, None))
     running = status(settings)
     if not bootstrap:
         if running is None:
@@ -85,7 +88,37 @@ def endpoints(settings: Settings) -> Endpoints:
         if running is None:
             raise StackError("no OPA server: run `ketenpoort stack up` or set OPA_URL")
         opa_url = running.opa.url
-    return Endpoints(kafka_bootstrap=bootstrap, opa_url=opa_url)
+    stack_kafka = running if running is not None and not settings.kafka_bootstrap else None
+    return Endpoints(
+        kafka_bootstrap=bootstrap, opa_url=opa_url, credentials=_credentials(settings, stack_kafka)
+    )
+
+
+def _credentials(settings: Settings, stack_kafka: StackState | None) -> Credentials | None:
+    if settings.kafka_username:
+        if settings.kafka_password is None:
+            raise StackError("KAFKA_USERNAME is set but KAFKA_PASSWORD is not")
+        return Credentials(
+            security_protocol=settings.kafka_security_protocol or "SASL_PLAINTEXT",
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            ssl_cafile=settings.kafka_ssl_cafile,
+            passwords={settings.kafka_username: settings.kafka_password},
+        )
+    if settings.kafka_credentials:
+        try:
+            return Credentials.load(settings.kafka_credentials)
+        except (OSError, ValueError) as error:
+            raise StackError(
+                f"cannot read the Kafka credentials {settings.kafka_credentials}: {error}"
+            ) from None
+    if stack_kafka is not None:
+        return stack_kafka.credentials()
+    if settings.kafka_security_protocol not in (None, "PLAINTEXT"):
+        raise StackError(
+            f"KAFKA_SECURITY_PROTOCOL={settings.kafka_security_protocol} needs KAFKA_USERNAME and "
+            "KAFKA_PASSWORD, or KETENPOORT_KAFKA_CREDENTIALS"
+        )
+    return None
 
 
 @contextmanager
@@ -128,7 +161,7 @@ def resume(settings: Settings, server: str) -> str:
         if server == "kafka":
             java, _ = tools.require_java()
             restarted_kafka = kafka.restart_kafka(current.kafka, java, kafka.ensure_kafka(settings), paths)
-            kafka.wait_ready(restarted_kafka)
+            kafka.wait_ready(restarted_kafka, current.kafka_as("admin"))
             updated = current.model_copy(update={"kafka": restarted_kafka})
         else:
             restarted_opa = opa.start_opa(
@@ -153,7 +186,11 @@ def _server(state: StackState, server: str) -> Component:
 
 
 def _is_healthy(state: StackState) -> bool:
-    return opa.is_healthy(state.opa.url) and kafka.is_healthy(state.kafka.bootstrap)
+    try:
+        admin = state.kafka_as("admin")
+    except (OSError, ValueError, KeyError):
+        return False  # a stack from before its credentials file: start a new one
+    return opa.is_healthy(state.opa.url) and kafka.is_healthy(admin)
 
 
 def _start(settings: Settings, paths: StackPaths) -> StackState:
@@ -162,16 +199,23 @@ def _start(settings: Settings, paths: StackPaths) -> StackState:
     libs = kafka.ensure_kafka(settings)
     opa_binary = opa.ensure_opa(settings)
     kafka_port, controller_port, opa_port = process.free_ports(3)
+    principals = Principals.load()
+    credentials = Credentials().with_passwords_for([*SUPER_USERS, *principals.principals])
+    credentials.save(paths.credentials_file)
     started: list[Component] = []
     try:
-        kafka_state = kafka.start_kafka(java, java_version, libs, paths, kafka_port, controller_port)
+        kafka_state = kafka.start_kafka(
+            java, java_version, libs, paths, kafka_port, controller_port, credentials
+        )
         started.append(kafka_state)
         opa_state = opa.start_opa(
             opa_binary, settings.policy_dir, opa_port, paths.opa_dir, paths.logs / "opa.log"
         )
         started.append(opa_state)
         opa.wait_ready(opa_state)
-        kafka.wait_ready(kafka_state)
+        admin = credentials.connection(kafka_state.bootstrap, "admin")
+        kafka.wait_ready(kafka_state, admin)
+        provision(admin, principals, credentials)
     except BaseException:
         process.stop([(c.pid, c.start_time) for c in started], timeout_s=STOP_TIMEOUT_S)
         shutil.rmtree(paths.kafka_data, ignore_errors=True)
@@ -197,6 +241,7 @@ def _teardown(state: StackState, paths: StackPaths) -> list[str]:
         shutil.rmtree(state.kafka.data_dir, ignore_errors=True)
         lines.append(f"removed Kafka data {state.kafka.data_dir}")
     remove_state(paths)
+    paths.credentials_file.unlink(missing_ok=True)
     return lines
 
 

@@ -8,15 +8,32 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from gateway.kafka import KafkaConnection
+from gateway.principals import Credentials
 from gateway.stack.process import is_running
 
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Where the gateway finds Kafka and OPA."""
+    """Where Kafka and OPA are, and the Kafka credentials at hand (None: Kafka without login)."""
 
     kafka_bootstrap: str  # "127.0.0.1:port"
     opa_url: str  # "http://127.0.0.1:port"
+    credentials: Credentials | None = None
+
+    def kafka(self, principal: str) -> KafkaConnection:
+        """How to connect to Kafka as `principal`. Credentials for one principal only (the
+        KAFKA_USERNAME of a deployed process) serve whatever it asks for: the broker decides."""
+        if self.credentials is None:
+            return KafkaConnection(bootstrap=self.kafka_bootstrap)
+        if len(self.credentials.passwords) == 1:
+            (only,) = self.credentials.passwords
+            return self.credentials.connection(self.kafka_bootstrap, only)
+        return self.credentials.connection(self.kafka_bootstrap, principal)
+
+    def environment(self, principal: str) -> dict[str, str]:
+        """The environment for a process of its own that connects as `principal`."""
+        return {"OPA_URL": self.opa_url, **self.kafka(principal).environment()}
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,10 @@ class StackPaths:
     @property
     def kafka_data(self) -> Path:
         return self.kafka_dir / "data"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.root / "credentials.json"
 
     @property
     def opa_dir(self) -> Path:
@@ -90,8 +111,16 @@ class StackState(BaseModel):
     opa: OpaState
     paused: frozenset[str] = frozenset()  # servers stopped on purpose (`stack pause`), data kept
 
+    def credentials(self) -> Credentials:
+        return Credentials.load(self.stack_dir / "credentials.json")
+
     def endpoints(self) -> Endpoints:
-        return Endpoints(kafka_bootstrap=self.kafka.bootstrap, opa_url=self.opa.url)
+        return Endpoints(
+            kafka_bootstrap=self.kafka.bootstrap, opa_url=self.opa.url, credentials=self.credentials()
+        )
+
+    def kafka_as(self, principal: str) -> KafkaConnection:
+        return self.credentials().connection(self.kafka.bootstrap, principal)
 
     def is_running(self) -> bool:
         """Each process not paused on purpose is the one that was started, and alive (health is

@@ -6,6 +6,7 @@ the last one takes the stack down.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,9 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from typer.testing import CliRunner
 
+from gateway.kafka import KafkaConnection, ensure_topics, make_admin, make_producer
 from gateway.settings import Settings, get_settings
 from gateway.stack import (
     StackError,
@@ -29,6 +31,8 @@ from gateway.stack import (
     up,
 )
 from gateway.stack.cli import stack_app
+from gateway.stack.kafka import is_healthy
+from gateway.topics import signals_topic
 
 pytestmark = pytest.mark.integration
 
@@ -94,6 +98,7 @@ def test_endpoints_prefer_the_environment_each_on_its_own(
     only_opa = settings.model_copy(update={"opa_url": "http://opa.example:8181"})
     assert endpoints(only_opa).kafka_bootstrap == state.kafka.bootstrap
     assert endpoints(only_opa).opa_url == "http://opa.example:8181"
+    assert endpoints(only_opa).kafka("police") == state.kafka_as("police")
 
 
 def test_stack_session_leaves_a_running_stack_running(
@@ -112,15 +117,15 @@ def test_opa_answers_health(started: tuple[StackState, bool]) -> None:
 
 async def test_kafka_carries_a_committed_transaction(started: tuple[StackState, bool]) -> None:
     state, _ = started
-    bootstrap, topic = state.kafka.bootstrap, f"stack-test-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
+    admin, topic = state.kafka_as("admin"), f"stack-test-{uuid.uuid4().hex[:8]}"
+    client = make_admin(admin)
+    await client.start()
     try:
-        await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+        await client.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
     finally:
-        await admin.close()
+        await client.close()
 
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, transactional_id=f"{topic}-tx")
+    producer = AIOKafkaProducer(**admin.client_options(), transactional_id=f"{topic}-tx")
     await producer.start()
     try:
         async with producer.transaction():
@@ -130,7 +135,7 @@ async def test_kafka_carries_a_committed_transaction(started: tuple[StackState, 
 
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **admin.client_options(),
         auto_offset_reset="earliest",
         isolation_level="read_committed",
         group_id=f"{topic}-group",
@@ -141,6 +146,42 @@ async def test_kafka_carries_a_committed_transaction(started: tuple[StackState, 
     finally:
         await consumer.stop()
     assert (message.key, message.value) == (b"k", b"hallo")
+
+
+def test_kafka_refuses_a_client_that_does_not_log_in(started: tuple[StackState, bool]) -> None:
+    state, _ = started
+    assert is_healthy(state.kafka_as("admin"))
+    assert not is_healthy(KafkaConnection(bootstrap=state.kafka.bootstrap))
+
+
+async def test_credentials_let_an_organisation_publish_its_signals(
+    settings: Settings, started: tuple[StackState, bool], cli_env: dict[str, str]
+) -> None:
+    """What `stack credentials police --json` prints is all an adapter needs: with it, the police
+    publish to signals.police. The file holding every password is the owner's alone."""
+    state, _ = started
+    assert (settings.stack_path() / "credentials.json").stat().st_mode & 0o777 == 0o600
+    result = CliRunner().invoke(stack_app, ["credentials", "police", "--json"], env=cli_env)
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert set(printed) == {"bootstrap", "security_protocol", "sasl_mechanism", "username", "password"}
+    assert (printed["bootstrap"], printed["username"]) == (state.kafka.bootstrap, "police")
+    assert (printed["security_protocol"], printed["sasl_mechanism"]) == ("SASL_PLAINTEXT", "SCRAM-SHA-512")
+
+    await ensure_topics(state.kafka_as("admin"))
+    producer = make_producer(KafkaConnection.model_validate(printed), client_id="stack-test-police")
+    await producer.start()
+    try:
+        written = await producer.send_and_wait(signals_topic("police"), b"{}")
+    finally:
+        await producer.stop()
+    assert written.offset >= 0
+
+
+def test_credentials_of_an_unknown_principal_are_refused_in_one_line(cli_env: dict[str, str]) -> None:
+    result = CliRunner().invoke(stack_app, ["credentials", "nobody"], env=cli_env)
+    assert result.exit_code == 2
+    assert "no Kafka credentials for principal 'nobody'" in result.output
 
 
 def test_throwaway_opa_serves_its_own_policies_and_stops(
@@ -177,6 +218,8 @@ def test_two_concurrent_ups_start_one_separate_stack(
 
 def test_down_leaves_no_process_behind(settings: Settings, started: tuple[StackState, bool]) -> None:
     state, _ = started
+    credentials = settings.stack_path() / "credentials.json"
+    assert credentials.exists()
     lines = down(settings)
     assert any(f"pid {state.kafka.pid}" in line for line in lines)
     assert any(f"pid {state.opa.pid}" in line for line in lines)
@@ -184,6 +227,7 @@ def test_down_leaves_no_process_behind(settings: Settings, started: tuple[StackS
         assert not Path(f"/proc/{pid}").exists()
     assert _processes_mentioning(str(settings.stack_path())) == []
     assert not state.kafka.data_dir.exists()
+    assert not credentials.exists(), "the passwords outlived the stack they were for"
     assert down(settings) == []
     assert status(settings) is None
     with pytest.raises(StackError, match="KAFKA_BOOTSTRAP"):

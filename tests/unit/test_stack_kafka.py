@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from gateway.principals import SUPER_USERS, Credentials
 from gateway.stack.kafka import new_cluster_id, render_log4j, render_server_properties
 
 pytestmark = pytest.mark.unit
+CREDENTIALS = Credentials().with_passwords_for(list(SUPER_USERS))
 
 
 def _properties(text: str) -> dict[str, str]:
@@ -18,7 +20,7 @@ def _properties(text: str) -> dict[str, str]:
 
 
 def test_server_properties_make_one_node_fit_for_transactions() -> None:
-    props = _properties(render_server_properties(9092, 9093, Path("/stack/kafka/data")))
+    props = _properties(render_server_properties(9092, 9093, Path("/stack/kafka/data"), CREDENTIALS))
     assert props["transaction.state.log.replication.factor"] == "1"
     assert props["transaction.state.log.min.isr"] == "1"
     assert props["offsets.topic.replication.factor"] == "1"
@@ -27,12 +29,22 @@ def test_server_properties_make_one_node_fit_for_transactions() -> None:
 
 
 def test_server_properties_listen_on_loopback_only() -> None:
-    props = _properties(render_server_properties(40001, 40002, Path("/stack/kafka/data")))
+    props = _properties(render_server_properties(40001, 40002, Path("/stack/kafka/data"), CREDENTIALS))
     assert props["process.roles"] == "broker,controller"
-    assert props["listeners"] == "PLAINTEXT://127.0.0.1:40001,CONTROLLER://127.0.0.1:40002"
-    assert props["advertised.listeners"] == "PLAINTEXT://127.0.0.1:40001"
+    assert props["listeners"] == "CLIENT://127.0.0.1:40001,CONTROLLER://127.0.0.1:40002"
+    assert props["advertised.listeners"] == "CLIENT://127.0.0.1:40001"
     assert props["controller.quorum.voters"] == "1@127.0.0.1:40002"
     assert props["log.dirs"] == "/stack/kafka/data"
+
+
+def test_server_properties_let_in_only_who_logs_in_and_only_as_far_as_an_acl_allows() -> None:
+    props = _properties(render_server_properties(9092, 9093, Path("/stack/kafka/data"), CREDENTIALS))
+    assert props["listener.security.protocol.map"] == "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"
+    assert props["listener.name.client.sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert props["authorizer.class.name"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    assert props["super.users"] == "User:admin;User:broker;User:controller"
+    assert 'username="broker"' in props["listener.name.client.scram-sha-512.sasl.jaas.config"]
 
 
 def test_log4j_writes_to_the_stack_log_file() -> None:
