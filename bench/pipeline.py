@@ -23,7 +23,10 @@ that is not counted), each send's time noted; a read_committed consumer of every
 each delivery arrives. Both are this process's `perf_counter`. Percentiles are over deliveries.
 
 The stack is the benchmark's own (<cache>/bench/stack, started now and stopped at the end) unless
-KETENPOORT_STACK_DIR or KAFKA_BOOTSTRAP and OPA_URL name one: see `bench_settings`.
+KETENPOORT_STACK_DIR or KAFKA_BOOTSTRAP and OPA_URL name one: see `bench_settings`. Everyone logs in
+as in a deployment: the gateways as `gateway` (so their groups start with `ketenpoort-gateway`), the
+signals are sent by their senders' principals, and the harness (offsets, the passthrough, the
+inboxes' reader) works as `admin`.
 
     .venv/bin/python -m bench.pipeline --signals 10000
 
@@ -59,13 +62,14 @@ from gateway import metrics
 from gateway.app import create_app
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision, DecisionError
-from gateway.kafka import ensure_topics, make_producer, partition_counts
+from gateway.kafka import KafkaConnection, ensure_topics, make_admin, partition_counts
 from gateway.logging import configure_logging
 from gateway.pipeline import Record
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
 from gateway.stack import Endpoints, stack_session
 from gateway.topics import DLQ_RECORD_MAX_BYTES, inbox_topic, signals_topic
 from tests.integration.faults import expected_deliveries, make_signals, send_all, signal_id
+from tests.integration.kafka_helpers import Adapters
 
 PASSTHROUGH_TOPIC = "bench.passthrough"
 # The passthrough's output cleans itself up: nobody reads it.
@@ -107,14 +111,14 @@ class Span:
         return sum(self.end[tp] - self.start[tp] for tp in self.start)
 
 
-async def signal_partitions(bootstrap: str) -> list[TopicPartition]:
+async def signal_partitions(admin: KafkaConnection) -> list[TopicPartition]:
     topics = [signals_topic(org) for org in ORGANISATIONS]
-    counts = await partition_counts(bootstrap, topics)
+    counts = await partition_counts(admin, topics)
     return [TopicPartition(topic, p) for topic in topics for p in range(counts[topic])]
 
 
-async def end_offsets(bootstrap: str, partitions: list[TopicPartition]) -> Offsets:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+async def end_offsets(admin: KafkaConnection, partitions: list[TopicPartition]) -> Offsets:
+    consumer = AIOKafkaConsumer(**admin.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:
         ends: Offsets = await consumer.end_offsets(partitions)
@@ -123,11 +127,11 @@ async def end_offsets(bootstrap: str, partitions: list[TopicPartition]) -> Offse
         await consumer.stop()
 
 
-async def commit_offsets(bootstrap: str, group: str, offsets: Offsets) -> None:
+async def commit_offsets(admin: KafkaConnection, group: str, offsets: Offsets) -> None:
     """Set a new consumer group's committed offsets: where the gateway will start. In a transaction,
     as the gateway commits, since the broker warns against mixing plain and transactional commits."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, transactional_id=f"{group}-start", enable_idempotence=True, acks="all"
+        **admin.client_options(), transactional_id=f"{group}-start", enable_idempotence=True, acks="all"
     )
     await producer.start()
     try:
@@ -144,25 +148,27 @@ async def committed_offsets(
     return {tp: found[tp].offset if tp in found else -1 for tp in partitions}
 
 
-async def ensure_passthrough_topic(bootstrap: str, partitions: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ketenpoort-bench")
-    await admin.start()
+async def ensure_passthrough_topic(admin: KafkaConnection, partitions: int) -> None:
+    client = make_admin(admin, client_id="ketenpoort-bench")
+    await client.start()
     try:
-        if PASSTHROUGH_TOPIC not in set(await admin.list_topics()):
+        if PASSTHROUGH_TOPIC not in set(await client.list_topics()):
             new = [NewTopic(PASSTHROUGH_TOPIC, partitions, 1, topic_configs=BENCH_TOPIC_CONFIG)]
-            response = await admin.create_topics(new)
+            response = await client.create_topics(new)
             for name, code, *message in response.topic_errors:
                 if code not in (0, TopicAlreadyExistsError.errno):
                     raise RuntimeError(f"could not create topic {name}: error {code} {message}")
     finally:
-        await admin.close()
+        await client.close()
 
 
-async def preload(bootstrap: str, records: list[Record]) -> Span:
-    partitions = await signal_partitions(bootstrap)
-    start = await end_offsets(bootstrap, partitions)
-    await send_all(bootstrap, records)
-    end = await end_offsets(bootstrap, partitions)
+async def preload(where: Endpoints, records: list[Record]) -> Span:
+    """Send the records, each as its sender; the span they took in the signals topics."""
+    admin = where.kafka("admin")
+    partitions = await signal_partitions(admin)
+    start = await end_offsets(admin, partitions)
+    await send_all(where, records)
+    end = await end_offsets(admin, partitions)
     return Span(start, end)
 
 
@@ -193,18 +199,18 @@ async def read_span(
             await handle(batch)
 
 
-async def passthrough(bootstrap: str, settings: Settings, span: Span) -> float:
+async def passthrough(admin: KafkaConnection, settings: Settings, span: Span) -> float:
     """Seconds for consume → produce in one transaction per batch, with the consumed offsets."""
     group = f"bench-passthrough-{uuid4().hex[:8]}"
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **admin.client_options(),
         group_id=group,
         enable_auto_commit=False,
         isolation_level="read_committed",
     )
     # The same producer settings as the gateway's fan-out.
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **admin.client_options(),
         client_id=group,
         transactional_id=group,
         enable_idempotence=True,
@@ -256,10 +262,10 @@ class OneQueryPerRecipient(DecisionCache):
 
 def build_gateway(settings: Settings, where: Endpoints, decisions: type[DecisionCache]) -> AsgiFastStream:
     if decisions is DecisionCache:
-        return create_app(settings, where.kafka_bootstrap, where.opa_url)
+        return create_app(settings, where.kafka("gateway"), where.opa_url)
     # The same app with another decision source: create_app makes its DecisionCache itself.
     with mock.patch.object(gateway_app, "DecisionCache", decisions):
-        return create_app(settings, where.kafka_bootstrap, where.opa_url)
+        return create_app(settings, where.kafka("gateway"), where.opa_url)
 
 
 @dataclass
@@ -275,9 +281,10 @@ class RunningGateway:
 async def running_gateway(
     settings: Settings, where: Endpoints, start: Offsets, decisions: type[DecisionCache] = DecisionCache
 ) -> AsyncIterator[RunningGateway]:
-    """A gateway in this process with a consumer group of its own that starts at `start`."""
-    group = f"bench-{decisions.__name__.lower()}-{uuid4().hex[:8]}"
-    await commit_offsets(where.kafka_bootstrap, group, start)
+    """A gateway in this process with a consumer group of its own that starts at `start` (named in
+    the gateway principal's prefix, or the broker would not let it join)."""
+    group = f"ketenpoort-gateway-bench-{decisions.__name__.lower()}-{uuid4().hex[:8]}"
+    await commit_offsets(where.kafka("admin"), group, start)
     app = build_gateway(settings.model_copy(update={"gateway_group_id": group}), where, decisions)
     marks: dict[str, float] = {}
 
@@ -293,15 +300,15 @@ async def running_gateway(
         await app.stop()
 
 
-async def gateway_seconds(bootstrap: str, gateway: RunningGateway, span: Span) -> float:
+async def gateway_seconds(admin: KafkaConnection, gateway: RunningGateway, span: Span) -> float:
     """Seconds from the gateway starting to consume until its committed offsets reach the span's end.
     Its start-up (topics, audit heads, transactional producer) is not counted; joining is."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ketenpoort-bench")
-    await admin.start()
+    client = make_admin(admin, client_id="ketenpoort-bench")
+    await client.start()
     try:
-        return await caught_up(admin, gateway.group, span, gateway.routed_before) - gateway.started
+        return await caught_up(client, gateway.group, span, gateway.routed_before) - gateway.started
     finally:
-        await admin.close()
+        await client.close()
 
 
 async def caught_up(admin: AIOKafkaAdminClient, group: str, span: Span, before: float) -> float:
@@ -357,20 +364,20 @@ class LatencyResult:
 
 
 async def latency(where: Endpoints, *, rate: float, duration_s: float, warmup_s: float) -> LatencyResult:
-    """Offer signals at `rate` to the running gateway; per delivery, adapter send → inbox receipt."""
-    bootstrap = where.kafka_bootstrap
+    """Offer signals at `rate` to the running gateway, each sent by its sender; per delivery, adapter
+    send → inbox receipt (read as `admin`, the one principal that may read every inbox)."""
+    admin = where.kafka("admin")
     warmup = make_signals(round(rate * warmup_s))
     measured = make_signals(round(rate * duration_s))
     expected = await expected_deliveries(where.opa_url, measured)
     counted = {signal_id(r) for r in measured}
     inboxes = [inbox_topic(org) for org in RECIPIENTS]
-    counts = await partition_counts(bootstrap, inboxes)
+    counts = await partition_counts(admin, inboxes)
     receiver = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+        **admin.client_options(), isolation_level="read_committed", enable_auto_commit=False
     )
-    adapter = make_producer(bootstrap, client_id="bench-adapter")
+    adapters = Adapters(where, "bench-adapter")
     await receiver.start()
-    await adapter.start()
     sent: dict[str, float] = {}
     received: dict[tuple[str, str], float] = {}
 
@@ -393,9 +400,7 @@ async def latency(where: Endpoints, *, rate: float, duration_s: float, warmup_s:
             if delay > 0:
                 await asyncio.sleep(delay)
             sent[signal_id(record)] = time.perf_counter()
-            pending.append(
-                await adapter.send(record.topic, record.value, key=record.key, headers=record.headers)
-            )
+            pending.append(await adapters.send(record))
         await asyncio.gather(*pending)
         return len(records) / (time.perf_counter() - begun)
 
@@ -415,7 +420,7 @@ async def latency(where: Endpoints, *, rate: float, duration_s: float, warmup_s:
         with contextlib.suppress(asyncio.CancelledError):
             await receiving
     finally:
-        await adapter.stop()
+        await adapters.stop()
         await receiver.stop()
     return LatencyResult(sent, received, counted, len(expected), offered)
 
@@ -427,16 +432,16 @@ async def main(signals: int, rate: float, duration_s: float, warmup_s: float) ->
     say(f"stack: {settings.stack_path()} (started now and stopped at the end, unless already running)")
     with log_file.open("w") as log_stream, stack_session(settings) as where:
         configure_logging(settings.log_level, log_stream)  # as `ketenpoort gateway run` does, to a file
-        bootstrap = where.kafka_bootstrap
+        admin = where.kafka("admin")
         await ensure_topics(
-            bootstrap, partitions=settings.topic_partitions, replication=settings.topic_replication
+            admin, partitions=settings.topic_partitions, replication=settings.topic_replication
         )
-        await ensure_passthrough_topic(bootstrap, settings.topic_partitions)
-        span = await preload(bootstrap, make_signals(signals))
+        await ensure_passthrough_topic(admin, settings.topic_partitions)
+        span = await preload(where, make_signals(signals))
         say(f"preloaded {span.records} signals over {len(span.partitions)} partitions")
         # A freshly started broker is slow until the JVM has compiled its hot paths: an untimed pass,
         # and the passthrough timed after the naive run, on a broker that has been busy for a while.
-        await passthrough(bootstrap, settings, span)
+        await passthrough(admin, settings, span)
 
         rates: dict[str, float] = {}
 
@@ -445,10 +450,10 @@ async def main(signals: int, rate: float, duration_s: float, warmup_s: float) ->
             say(f"{name}: {span.records} signals in {seconds:.2f} s = {rates[name]:.0f} signals/s")
 
         async with running_gateway(settings, where, span.start, OneQueryPerRecipient) as naive:
-            note("naive", await gateway_seconds(bootstrap, naive, span))
-        note("passthrough", await passthrough(bootstrap, settings, span))
+            note("naive", await gateway_seconds(admin, naive, span))
+        note("passthrough", await passthrough(admin, settings, span))
         async with running_gateway(settings, where, span.start) as gateway:
-            note("gateway", await gateway_seconds(bootstrap, gateway, span))
+            note("gateway", await gateway_seconds(admin, gateway, span))
             # The same gateway, caught up, now at a fixed offered load.
             result = await latency(where, rate=rate, duration_s=duration_s, warmup_s=warmup_s)
         say(

@@ -3,8 +3,8 @@
 The subscriber reads batches from a fixed set of partitions (static assignment: instance i of n
 owns the partitions p with p % n == i) and never commits on its own; `Fanout.commit` does, inside
 the transaction that also holds the batch's deliveries and audit records. The handler is thin.
-Readiness and liveness are served over HTTP beside it (AsgiFastStream), and the metrics to an
-`admin` token only (gateway/access.py).
+Readiness and liveness are served over HTTP beside it (AsgiFastStream), the metrics to an `admin`
+token only and the audit to a `privacy_officer` token only (gateway/access.py, gateway/audit/api.py).
 """
 
 from __future__ import annotations
@@ -20,24 +20,31 @@ from faststream.specification import AsyncAPI
 from prometheus_client import make_asgi_app
 
 from gateway.access import RequireRole, Role
+from gateway.audit.api import PATHS as AUDIT_PATHS
+from gateway.audit.api import AuditApi
 from gateway.audit.chain import AuditChain
+from gateway.audit.reads import AuditRead, AuditReadLog
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
 from gateway.fanout import Fanout, owned_partitions
 from gateway.health import Health
-from gateway.kafka import ensure_topics
+from gateway.kafka import KafkaConnection, ensure_topics
 from gateway.logging import get_logger
 from gateway.router import Router
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.topics import AUDIT, DLQ, inbox_topic, signals_topic
+from gateway.topics import AUDIT, AUDIT_READS, DLQ, inbox_topic, signals_topic
 
 log = get_logger("gateway")
 
 
-def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFastStream:
+def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> AsgiFastStream:
+    """The gateway, connecting to Kafka as `kafka` (the `gateway` principal) and to OPA at `opa_url`."""
     broker = KafkaBroker(
-        kafka_bootstrap, client_id="ketenpoort-gateway", logger=logging.getLogger("faststream")
+        kafka.bootstrap,
+        security=kafka.faststream_security(),
+        client_id="ketenpoort-gateway",
+        logger=logging.getLogger("faststream"),
     )
     engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)
     decisions = DecisionCache(engine, refresh_s=settings.policy_refresh_s)
@@ -45,6 +52,17 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
     instance, instances = settings.gateway_instance, settings.gateway_instances
     owned = owned_partitions(settings.topic_partitions, instance, instances)
     fanout_holder: list[Fanout] = []
+    audit_reads = AuditReadLog(kafka)
+    audit_api = RequireRole(
+        AuditApi(
+            kafka,
+            settings.cache_path("audit"),
+            settings.pseudonym_key.get_secret_value().encode(),
+            audit_reads,
+        ),
+        settings.tokens_path(),
+        frozenset({Role.PRIVACY_OFFICER}),
+    )
 
     for topic, description in [
         *(
@@ -53,8 +71,14 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
         ),
         (DLQ, "Refused records, untouched, with kp_error_reason / kp_error_detail headers."),
         (AUDIT, "One hash-chained record per (signal, recipient): what was shared or withheld, and why."),
+        (
+            AUDIT_READS,
+            "Every read of the audit (who, through which channel, asking what), before it is answered.",
+        ),
     ]:
-        schema = Delivery | RejectionReceipt if topic.startswith("inbox.") else None
+        schema = {AUDIT_READS: AuditRead}.get(
+            topic, Delivery | RejectionReceipt if topic.startswith("inbox.") else None
+        )
         broker.publisher(topic, schema=schema, title=topic, description=description)
 
     @broker.subscriber(
@@ -74,15 +98,15 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
 
     async def prepare() -> None:
         await ensure_topics(
-            kafka_bootstrap, partitions=settings.topic_partitions, replication=settings.topic_replication
+            kafka, partitions=settings.topic_partitions, replication=settings.topic_replication
         )
         await engine.start()
         await decisions.start()  # an unreachable OPA is not fatal: signals wait until it answers
         if decisions.problem:
             health.fail("policy", decisions.problem)
-        chain = await AuditChain.load(kafka_bootstrap, settings.gateway_group_id, owned)
+        chain = await AuditChain.load(kafka, settings.gateway_group_id, owned)
         fanout = Fanout(
-            bootstrap=kafka_bootstrap,
+            kafka=kafka,
             transactional_id=f"{settings.gateway_group_id}-{instance}",
             group_id=settings.gateway_group_id,
             router=Router(decisions, settings.pseudonym_key.get_secret_value().encode()),
@@ -99,6 +123,7 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
             await fanout_holder[0].stop()
         await decisions.close()
         await engine.close()
+        await audit_reads.close()
 
     @get(include_in_schema=False)
     async def ready(scope: object) -> AsgiResponse:
@@ -118,6 +143,7 @@ def create_app(settings: Settings, kafka_bootstrap: str, opa_url: str) -> AsgiFa
             ("/health/live", live),
             ("/health/ready", ready),
             ("/metrics", RequireRole(make_asgi_app(), settings.tokens_path(), frozenset({Role.ADMIN}))),
+            *((path, audit_api) for path in AUDIT_PATHS),
         ],
         on_startup=[prepare],
         after_shutdown=[close],  # after the subscriber has stopped and its last batch is done

@@ -43,7 +43,7 @@ def gateway_run() -> None:
     except StackError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
-    app = create_app(settings, where.kafka_bootstrap, where.opa_url)
+    app = create_app(settings, where.kafka("gateway"), where.opa_url)
     # uvicorn serves /health/live, /health/ready and /metrics and runs the app's lifespan: the
     # subscriber starts with it and stops cleanly on SIGTERM / Ctrl-C.
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="on")

@@ -3,18 +3,24 @@
 Starts the local stack if needed (and stops it afterwards if it started it), runs the gateway
 in-process, sends a short fictional case, and prints what each organisation received, with
 what urgency and on which basis, and what was withheld from it.
+
+Every part logs in to Kafka as whom it plays: each adapter as its organisation, each inbox is read
+by its organisation (in a consumer group of its own prefix), the gateway as `gateway`. So what the
+table shows is also what the broker let each of them write and read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import orjson
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from rich.console import Console
 from rich.table import Table
 
@@ -64,6 +70,44 @@ def broken_record(template: Record) -> Record:
     return Record(template.topic, template.key, orjson.dumps(body), headers)
 
 
+@asynccontextmanager
+async def inbox_readers(where: Endpoints) -> AsyncIterator[list[AIOKafkaConsumer]]:
+    """One consumer per organisation, logged in as it, reading only its own inbox, in a consumer
+    group of this run (`<org>.demo-<uuid>`: the organisation's groups carry its name), each already
+    fixed at the inbox's current end."""
+    run = uuid4()
+    async with AsyncExitStack() as stack:
+        readers = []
+        for org in RECIPIENTS:
+            consumer = AIOKafkaConsumer(
+                inbox_topic(org),
+                **where.kafka(org).client_options(),
+                group_id=f"{org}.demo-{run}",
+                enable_auto_commit=False,  # a look, not a recipient's bookkeeping
+                isolation_level="read_committed",
+                auto_offset_reset="latest",
+            )
+            await consumer.start()
+            stack.push_async_callback(consumer.stop)
+            readers.append(consumer)
+        await asyncio.gather(*(pin_to_end(consumer) for consumer in readers))
+        yield readers
+
+
+@asynccontextmanager
+async def adapters(where: Endpoints, senders: set[str]) -> AsyncIterator[dict[str, AIOKafkaProducer]]:
+    """One producer per sending organisation, logged in as it: each adapter may write only its own
+    signals topic."""
+    async with AsyncExitStack() as stack:
+        producers = {}
+        for sender in sorted(senders):
+            producer = make_producer(where.kafka(sender), client_id=f"demo-adapter-{sender}")
+            await producer.start()
+            stack.push_async_callback(producer.stop)
+            producers[sender] = producer
+        yield producers
+
+
 async def pin_to_end(consumer: AIOKafkaConsumer, timeout_s: float = 10.0) -> None:
     """Wait for the inbox partitions and fix the read position at their current end, so the demo
     shows this run's deliveries only, also against a stack that has run before."""
@@ -74,21 +118,27 @@ async def pin_to_end(consumer: AIOKafkaConsumer, timeout_s: float = 10.0) -> Non
         await consumer.position(partition)
 
 
-async def collect(consumer: AIOKafkaConsumer, signal_ids: set[str], timeout_s: float) -> list[dict[str, Any]]:
+async def fetch(readers: list[AIOKafkaConsumer]) -> list[Any]:
+    """What the readers have now, all together, waiting at most 200 ms."""
+    fetched = await asyncio.gather(*(reader.getmany(timeout_ms=200) for reader in readers))
+    return [message for batches in fetched for messages in batches.values() for message in messages]
+
+
+async def collect(
+    readers: list[AIOKafkaConsumer], signal_ids: set[str], timeout_s: float
+) -> list[dict[str, Any]]:
     """This run's deliveries and receipts: wait until each sent signal shows up, then a moment more
     for the rest of its fan-out. Traffic of others on a shared stack is left out."""
     received: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout_s
     settle_until: float | None = None
     while time.monotonic() < min(deadline, settle_until or deadline):
-        batches = await consumer.getmany(timeout_ms=200)
-        for messages in batches.values():
-            for message in messages:
-                item = {**orjson.loads(message.value or b"{}"), "_inbox": message.topic}
-                # A redelivery carries the same delivery id: a recipient keeps one copy, and so do we.
-                duplicate = any(item.get("delivery_id", "-") == seen.get("delivery_id") for seen in received)
-                if item.get("signal_id") in signal_ids and not duplicate:
-                    received.append(item)
+        for message in await fetch(readers):
+            item = {**orjson.loads(message.value or b"{}"), "_inbox": message.topic}
+            # A redelivery carries the same delivery id: a recipient keeps one copy, and so do we.
+            duplicate = any(item.get("delivery_id", "-") == seen.get("delivery_id") for seen in received)
+            if item.get("signal_id") in signal_ids and not duplicate:
+                received.append(item)
         if settle_until is None and signal_ids <= {item["signal_id"] for item in received}:
             settle_until = time.monotonic() + SETTLE_S
     return received
@@ -135,34 +185,25 @@ async def run_demo(settings: Settings, console: Console) -> None:
         where: Endpoints = await asyncio.to_thread(session.__enter__)
     try:
         console.print(f"Kafka at {where.kafka_bootstrap}, OPA at {where.opa_url}")
-        await ensure_topics(where.kafka_bootstrap)
-        app = create_app(settings, where.kafka_bootstrap, where.opa_url)
+        case = case_records(settings)
+        senders = {sender for sender, _, _ in case}
+        gateway = where.kafka("gateway")
+        await ensure_topics(gateway)
+        app = create_app(settings, gateway, where.opa_url)
         await app.start()
-        consumer = AIOKafkaConsumer(
-            *(inbox_topic(org) for org in RECIPIENTS),
-            bootstrap_servers=where.kafka_bootstrap,
-            isolation_level="read_committed",
-            auto_offset_reset="latest",
-        )
-        producer = make_producer(where.kafka_bootstrap, client_id="demo-adapters")
-        await consumer.start()
-        await producer.start()
         try:
-            await pin_to_end(consumer)
-            case = case_records(settings)
-            originals = {}
-            for sender, record, body in case:
-                await send(producer, record)
-                originals[dict(record.headers)["ce_id"].decode()] = body
-                console.print(f"{sender} sent {dict(record.headers)['ce_type'].decode()}")
-            broken = broken_record(case[0][1])
-            await send(producer, broken)
-            console.print("police sent a report with an invalid BSN")
-            sent = {*originals, dict(broken.headers)["ce_id"].decode()}
-            received = await collect(consumer, sent, timeout_s=WAIT_S)
+            async with inbox_readers(where) as readers, adapters(where, senders) as producers:
+                originals = {}
+                for sender, record, body in case:
+                    await send(producers[sender], record)
+                    originals[dict(record.headers)["ce_id"].decode()] = body
+                    console.print(f"{sender} sent {dict(record.headers)['ce_type'].decode()}")
+                broken = broken_record(case[0][1])
+                await send(producers["police"], broken)
+                console.print("police sent a report with an invalid BSN")
+                sent = {*originals, dict(broken.headers)["ce_id"].decode()}
+                received = await collect(readers, sent, timeout_s=WAIT_S)
         finally:
-            await producer.stop()
-            await consumer.stop()
             await app.stop()
         console.print(table(received, originals))
     finally:

@@ -22,6 +22,7 @@ from gateway import metrics
 from gateway.audit.chain import AuditChain
 from gateway.decisions import DecisionError
 from gateway.health import Health
+from gateway.kafka import KafkaConnection
 from gateway.logging import get_logger
 from gateway.pipeline import Accepted, Record, Rejected
 from gateway.router import Routed, Router
@@ -61,14 +62,14 @@ class Fanout:
     def __init__(
         self,
         *,
-        bootstrap: str,
+        kafka: KafkaConnection,
         transactional_id: str,
         group_id: str,
         router: Router,
         chain: AuditChain,
         health: Health,
     ) -> None:
-        self.bootstrap = bootstrap
+        self.kafka = kafka
         self.transactional_id = transactional_id
         self.group_id = group_id
         self.router = router
@@ -82,7 +83,7 @@ class Fanout:
         if self._producer is not None:
             await self._stop_producer()
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap,
+            **self.kafka.client_options(),
             client_id=self.transactional_id,
             transactional_id=self.transactional_id,
             enable_idempotence=True,

@@ -1,6 +1,11 @@
 """Shared fixtures. Integration and scenario tests talk to a real Kafka broker and a real OPA:
 `KAFKA_BOOTSTRAP` / `OPA_URL` if set, else a running local stack, else one started for this session
-(and stopped at its end)."""
+(and stopped at its end).
+
+Kafka lets nobody in without logging in, and then only as far as gateway/principals.yaml allows, so a
+test connects as whom it plays (`stack.kafka("police")` to send as the police, `stack.kafka("gateway")`
+for the gateway under test) and as `admin` only to set up and to look. Against a Kafka of your own,
+give its credentials file as KETENPOORT_KAFKA_CREDENTIALS."""
 
 from __future__ import annotations
 

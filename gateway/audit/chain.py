@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
 from gateway.audit.records import AuditEntry, AuditRecord, Head, seal
+from gateway.kafka import KafkaConnection, read_to_end
 from gateway.topics import AUDIT
 
 TAIL_WINDOW = 64
@@ -39,9 +40,9 @@ class AuditChain:
         self.heads = heads
 
     @classmethod
-    async def load(cls, bootstrap: str, name: str, partitions: list[int]) -> AuditChain:
+    async def load(cls, kafka: KafkaConnection, name: str, partitions: list[int]) -> AuditChain:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+            **kafka.client_options(), isolation_level="read_committed", enable_auto_commit=False
         )
         await consumer.start()
         try:
@@ -61,19 +62,14 @@ async def _last_head(consumer: AIOKafkaConsumer, partition: TopicPartition, name
     window = TAIL_WINDOW
     while True:
         start = max(0, end - window)
-        consumer.seek(partition, start)
         last: AuditRecord | None = None
-        while await consumer.position(partition) < end:
-            batch = await consumer.getmany(partition, timeout_ms=1000)
-            for message in batch.get(partition, []):
-                try:
-                    record = AuditRecord.model_validate_json(message.value or b"")
-                except ValidationError:
-                    continue
-                if record.chain == name:
-                    last = record
-            if not batch:
-                break
+        async for message in read_to_end(consumer, {partition: start}):
+            try:
+                record = AuditRecord.model_validate_json(message.value or b"")
+            except ValidationError:
+                continue
+            if record.chain == name:
+                last = record
         if last is not None or start == 0:
             return Head.after(last)
         window *= 4

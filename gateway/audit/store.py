@@ -10,7 +10,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from gateway.audit.records import AuditRecord
-from gateway.kafka import partition_counts
+from gateway.kafka import KafkaConnection, partition_counts, read_to_end
 from gateway.topics import AUDIT
 
 SCHEMA = """
@@ -38,36 +38,27 @@ class AuditStore:
     def close(self) -> None:
         self.db.close()
 
-    async def catch_up(self, bootstrap: str, topic: str = AUDIT) -> int:
+    async def catch_up(self, kafka: KafkaConnection, topic: str = AUDIT) -> int:
         """Read every committed audit record not read before. Returns how many were added."""
-        count = (await partition_counts(bootstrap, [topic]))[topic]
+        count = (await partition_counts(kafka, [topic]))[topic]
         partitions = [TopicPartition(topic, p) for p in range(count)]
         if not partitions:
             return 0
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+        consumer = AIOKafkaConsumer(**kafka.client_options(), isolation_level="read_committed")
         await consumer.start()
         added = 0
         try:
-            consumer.assign(partitions)
-            ends = await consumer.end_offsets(partitions)
             known = dict(self.db.execute("select partition, next_offset from positions").fetchall())
+            starts = {tp: known.get(tp.partition, 0) for tp in partitions}
+            async for message in read_to_end(consumer, starts):
+                added += self._add(message.partition, message.offset, message.value or b"")
             for tp in partitions:
-                consumer.seek(tp, known.get(tp.partition, 0))
-            pending = {tp for tp in partitions if known.get(tp.partition, 0) < ends[tp]}
-            while pending:
-                batch = await consumer.getmany(*pending, timeout_ms=1000)
-                if not batch:
-                    break
-                for tp, messages in batch.items():
-                    for message in messages:
-                        added += self._add(tp.partition, message.offset, message.value or b"")
-                    position = await consumer.position(tp)
-                    self.db.execute(
-                        "insert or replace into positions values (?, ?)", (tp.partition, position)
-                    )
-                    if position >= ends[tp]:
-                        pending.discard(tp)
-                self.db.commit()
+                position = await consumer.position(tp)
+                self.db.execute("insert or replace into positions values (?, ?)", (tp.partition, position))
+            self.db.commit()  # records and positions together, or neither
+        except BaseException:
+            self.db.rollback()
+            raise
         finally:
             await consumer.stop()
         return added

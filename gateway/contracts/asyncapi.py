@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from pydantic import SecretStr
 
 from gateway.app import create_app
 from gateway.contracts.jsonschema import schema_of
+from gateway.kafka import KafkaConnection
 from gateway.schemas import CATALOGUE
 from gateway.settings import Settings
 
@@ -48,7 +50,16 @@ def _local_refs(node: Any) -> Any:
 
 
 def document() -> dict[str, Any]:
-    app = create_app(Settings(), DOCUMENTED_BOOTSTRAP, DOCUMENTED_OPA)
+    # Connected as the gateway over SASL_SSL, as in docker-compose.yml; the document shows the
+    # security scheme, never a password (this one is a placeholder).
+    documented = KafkaConnection(
+        bootstrap=DOCUMENTED_BOOTSTRAP,
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-512",
+        username="gateway",
+        password=SecretStr("not-a-password"),
+    )
+    app = create_app(Settings(), documented, DOCUMENTED_OPA)
     spec: dict[str, Any] = app.schema.to_specification().to_jsonable()
     components = spec.setdefault("components", {})
     payload = signal_payload(components)

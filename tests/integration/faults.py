@@ -17,19 +17,19 @@ from uuid import uuid4
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from adapters.publish import signal_record
 from gateway.audit.records import AuditRecord
 from gateway.contracts.examples import examples
 from gateway.decisions import Level, PolicyEngine, policy_input
-from gateway.kafka import make_producer, partition_counts
+from gateway.kafka import KafkaConnection, make_admin, partition_counts
 from gateway.pipeline import Record
 from gateway.schemas import CATALOGUE
 from gateway.settings import ORGANISATIONS, RECIPIENTS
+from gateway.stack import Endpoints
 from gateway.stack.process import free_ports
 from gateway.topics import AUDIT, inbox_topic, signals_topic
-from tests.integration.kafka_helpers import skip_history
+from tests.integration.kafka_helpers import Adapters, skip_history
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
 KEY = b"ketenpoort-local-development-key"
@@ -55,18 +55,17 @@ def signal_id(record: Record) -> str:
     return dict(record.headers)["ce_id"].decode()
 
 
-async def send_all(bootstrap: str, records: list[Record], pause_every: int = 0, pause_s: float = 0.0) -> None:
-    producer = make_producer(bootstrap, client_id="test-faults")
-    await producer.start()
-    try:
+async def send_all(
+    stack: Endpoints, records: list[Record], pause_every: int = 0, pause_s: float = 0.0
+) -> None:
+    """Send every record as its sender, pausing `pause_s` after each `pause_every` records."""
+    async with Adapters(stack, "test-faults") as adapters:
         for n, record in enumerate(records, start=1):
-            await producer.send(record.topic, record.value, key=record.key, headers=record.headers)
+            await adapters.send(record)
             if pause_every and n % pause_every == 0:
-                await producer.flush()
+                await adapters.flush()
                 await asyncio.sleep(pause_s)
-        await producer.flush()
-    finally:
-        await producer.stop()
+        await adapters.flush()
 
 
 async def expected_deliveries(opa_url: str, records: list[Record]) -> Counter[tuple[str, str]]:
@@ -90,12 +89,12 @@ async def expected_deliveries(opa_url: str, records: list[Record]) -> Counter[tu
     return expected
 
 
-async def read_all(bootstrap: str, topic: str) -> list[tuple[int, int, bytes]]:
+async def read_all(kafka: KafkaConnection, topic: str) -> list[tuple[int, int, bytes]]:
     """(partition, offset, value) of every committed record in the topic."""
-    count = (await partition_counts(bootstrap, [topic]))[topic]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+    count = (await partition_counts(kafka, [topic]))[topic]
+    consumer = AIOKafkaConsumer(**kafka.client_options(), isolation_level="read_committed")
     await consumer.start()
-    found = []
+    found: list[tuple[int, int, bytes]] = []
     try:
         partitions = [TopicPartition(topic, p) for p in range(count)]
         consumer.assign(partitions)
@@ -115,40 +114,43 @@ async def read_all(bootstrap: str, topic: str) -> list[tuple[int, int, bytes]]:
     return found
 
 
-async def delivered(bootstrap: str, ids: set[str]) -> Counter[tuple[str, str]]:
-    """(signal id, recipient) → how many copies of our signals the inboxes hold."""
+async def delivered(admin: KafkaConnection, ids: set[str]) -> Counter[tuple[str, str]]:
+    """(signal id, recipient) → how many copies of our signals the inboxes hold. As `admin`: no
+    other principal may read every inbox."""
     counts: Counter[tuple[str, str]] = Counter()
     for org in RECIPIENTS:
-        for _, _, value in await read_all(bootstrap, inbox_topic(org)):
+        for _, _, value in await read_all(admin, inbox_topic(org)):
             item = json.loads(value)
             if item.get("signal_id") in ids and "delivery_id" in item:
                 counts[(item["signal_id"], org)] += 1
     return counts
 
 
-async def audited(bootstrap: str, ids: set[str]) -> Counter[tuple[str, str]]:
+async def audited(audit_reader: KafkaConnection, ids: set[str]) -> Counter[tuple[str, str]]:
+    """(signal id, recipient) → how many audit records of our signals there are."""
     counts: Counter[tuple[str, str]] = Counter()
-    for _, _, value in await read_all(bootstrap, AUDIT):
+    for _, _, value in await read_all(audit_reader, AUDIT):
         record = AuditRecord.model_validate_json(value)
         if record.signal_id in ids:
             counts[(record.signal_id, record.recipient)] += 1
     return counts
 
 
-async def wait_until_consumed(bootstrap: str, group: str, timeout_s: float) -> None:
-    """Until the gateway's committed offsets reach the end of every signals topic."""
+async def wait_until_consumed(admin: KafkaConnection, group: str, timeout_s: float) -> None:
+    """Until the gateway's committed offsets reach the end of every signals topic (watched as
+    `admin`, which may look into any group)."""
     topics = [signals_topic(org) for org in ORGANISATIONS]
-    counts = await partition_counts(bootstrap, topics)
+    counts = await partition_counts(admin, topics)
     partitions = [TopicPartition(t, p) for t in topics for p in range(counts[t])]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(**admin.client_options())
     await consumer.start()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
+    client = make_admin(admin)
+    await client.start()
     try:
         deadline = time.monotonic() + timeout_s
         while True:
             ends = await consumer.end_offsets(partitions)
-            committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+            committed = await client.list_consumer_group_offsets(group, partitions=partitions)
             # A partition nobody wrote to has no committed offset (-1): nothing is behind there.
             behind = {
                 tp: ends[tp] - max(committed[tp].offset if tp in committed else 0, 0) for tp in partitions
@@ -159,20 +161,21 @@ async def wait_until_consumed(bootstrap: str, group: str, timeout_s: float) -> N
                 raise AssertionError(f"the gateway did not catch up within {timeout_s}s: {behind}")
             await asyncio.sleep(0.5)
     finally:
-        await admin.close()
+        await client.close()
         await consumer.stop()
 
 
 class GatewayProcess:
-    """`ketenpoort gateway run` as its own process, to be killed and started again."""
+    """`ketenpoort gateway run` as its own process, logged in as `gateway`, to be killed and
+    started again."""
 
-    def __init__(self, bootstrap: str, opa_url: str, workdir: Path, **settings: str) -> None:
-        self.group = f"faults-{uuid4().hex[:8]}"
+    def __init__(self, where: Endpoints, workdir: Path, **settings: str) -> None:
+        self.group = f"ketenpoort-gateway-faults-{uuid4().hex[:8]}"
         self.port = free_ports(1)[0]
+        self.admin = where.kafka("admin")
         self.env = {
             **os.environ,
-            "KAFKA_BOOTSTRAP": bootstrap,
-            "OPA_URL": opa_url,
+            **where.environment("gateway"),
             "KETENPOORT_CACHE": str(workdir / "cache"),
             "KETENPOORT_GATEWAY_GROUP_ID": self.group,
             "KETENPOORT_HTTP_PORT": str(self.port),
@@ -184,7 +187,7 @@ class GatewayProcess:
 
     async def skip_history(self) -> None:
         """Start this gateway's group at the end of the signals topics (see kafka_helpers)."""
-        await skip_history(self.env["KAFKA_BOOTSTRAP"], self.group)
+        await skip_history(self.admin, self.group)
 
     def start(self) -> None:
         with self.log.open("ab") as log:

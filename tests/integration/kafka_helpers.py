@@ -1,20 +1,70 @@
-"""Reading what the gateway delivered, for integration and scenario tests."""
+"""Sending signals as the organisations do, and reading what the gateway delivered, for integration
+and scenario tests."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from gateway.kafka import partition_counts
+from gateway.kafka import KafkaConnection, make_producer, partition_counts
+from gateway.pipeline import Record
 from gateway.settings import ORGANISATIONS
-from gateway.topics import signals_topic
+from gateway.stack import Endpoints
+from gateway.topics import sender_of, signals_topic
+
+
+class Adapters:
+    """One producer per sending organisation, each logged in as that organisation, as the real
+    adapters are: a test's signal reaches `signals.<org>` only because `<org>`'s ACL lets it."""
+
+    def __init__(self, stack: Endpoints, client_id: str) -> None:
+        self._stack = stack
+        self._client_id = client_id
+        self._producers: dict[str, AIOKafkaProducer] = {}
+
+    async def __aenter__(self) -> Adapters:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def send(self, record: Record) -> asyncio.Future[Any]:
+        """Queue the record on its sender's producer; the future gives its metadata once written."""
+        producer = await self._producer(record.topic)
+        future: asyncio.Future[Any] = await producer.send(
+            record.topic, record.value, key=record.key, headers=record.headers
+        )
+        return future
+
+    async def send_and_wait(self, record: Record) -> Any:
+        """Write the record; its metadata (partition, offset)."""
+        return await (await self.send(record))
+
+    async def flush(self) -> None:
+        for producer in self._producers.values():
+            await producer.flush()
+
+    async def stop(self) -> None:
+        for producer in self._producers.values():
+            await producer.stop()
+
+    async def _producer(self, topic: str) -> AIOKafkaProducer:
+        sender = sender_of(topic)
+        if sender is None:
+            raise ValueError(f"{topic} is no organisation's signals topic")
+        if sender not in self._producers:
+            producer = make_producer(self._stack.kafka(sender), client_id=f"{self._client_id}-{sender}")
+            await producer.start()
+            self._producers[sender] = producer
+        return self._producers[sender]
 
 
 async def read_topic(
-    bootstrap: str,
+    kafka: KafkaConnection,
     topic: str,
     *,
     until: Any = None,
@@ -26,7 +76,7 @@ async def read_topic(
     """
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         isolation_level="read_committed",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -61,14 +111,15 @@ def _parsed(raw: bytes | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"_raw": raw}
 
 
-async def skip_history(bootstrap: str, group: str) -> None:
+async def skip_history(admin: KafkaConnection, group: str) -> None:
     """Commit a new consumer group's offsets at the current end of every signals topic, so that a
     test's gateway handles the signals the test sends, not everything earlier tests left behind.
-    (A real deployment starts a new group at the beginning: nothing may be skipped there.)"""
+    (A real deployment starts a new group at the beginning: nothing may be skipped there.)
+    Test set-up, so as `admin`: the gateway principal never moves its own offsets past signals."""
     topics = [signals_topic(org) for org in ORGANISATIONS]
-    counts = await partition_counts(bootstrap, topics)
+    counts = await partition_counts(admin, topics)
     partitions = [TopicPartition(topic, p) for topic in topics for p in range(counts[topic])]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**admin.client_options(), group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(partitions)

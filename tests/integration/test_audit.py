@@ -5,56 +5,67 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
 import orjson
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from typer.testing import CliRunner, Result
 
-from adapters.publish import send, signal_record
+from adapters.publish import signal_record
 from gateway.audit.chain import AuditChain
 from gateway.audit.entries import audit_entries
 from gateway.audit.records import Head
 from gateway.cli import app
 from gateway.contracts.examples import example
 from gateway.decisions import Decision, Level
-from gateway.kafka import make_producer
+from gateway.kafka import KafkaConnection, make_admin, make_producer
 from gateway.pipeline import Accepted, identify
 from gateway.settings import Settings, get_settings
 from gateway.stack import Endpoints
+from tests.integration.kafka_helpers import Adapters
 from tests.integration.test_first_slice import delivery_of, running_gateway
 
 VICTIM_BSN = "123456782"  # Lotte Dekker, fictional, in every example
 runner = CliRunner()
 
 
-@pytest.fixture
-def cli_env(stack: Endpoints, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("KAFKA_BOOTSTRAP", stack.kafka_bootstrap)
-    monkeypatch.setenv("OPA_URL", stack.opa_url)
-    monkeypatch.setenv("KETENPOORT_CACHE", str(tmp_path / "cache"))
+def _cli_as(monkeypatch: pytest.MonkeyPatch, stack: Endpoints, principal: str, cache: Path) -> Iterator[None]:
+    """The command line's environment: the stack's Kafka as `principal`, its OPA, a cache of its own."""
+    for name, value in stack.environment(principal).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("KETENPOORT_CACHE", str(cache))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
 
 
-async def send_case(settings: Settings, bootstrap: str) -> dict[str, str]:
-    """The release and the breach of the fictional case, with ids of their own: {type: signal id}."""
+@pytest.fixture
+def cli_env(stack: Endpoints, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """The audit commands as the privacy officers run them: as `audit-reader`."""
+    yield from _cli_as(monkeypatch, stack, "audit-reader", tmp_path / "cache")
+
+
+@pytest.fixture
+def admin_cli_env(stack: Endpoints, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """The audit commands as `admin`: only a super user may read a throwaway copy of an audit topic."""
+    yield from _cli_as(monkeypatch, stack, "admin", tmp_path / "cache")
+
+
+async def send_case(settings: Settings, stack: Endpoints) -> dict[str, str]:
+    """The release and the breach of the fictional case, with ids of their own, each sent by its
+    sender: {type: signal id}."""
     key = settings.pseudonym_key.get_secret_value().encode()
-    producer = make_producer(bootstrap, client_id="test-audit")
-    await producer.start()
     sent = {}
-    try:
+    async with Adapters(stack, "test-audit") as adapters:
         for name in ("release_from_custody", "breach_of_conditions"):
             case = example(name)
             record, envelope = signal_record(case.sender, case.signal, signal_id=uuid4(), pseudonym_key=key)
-            await send(producer, record)
+            await adapters.send_and_wait(record)
             sent[name] = str(envelope.id)
-    finally:
-        await producer.stop()
     return sent
 
 
@@ -62,12 +73,10 @@ async def test_subject_access_and_recipient_reports(
     settings: Settings, stack: Endpoints, cli_env: None
 ) -> None:
     started = datetime.now(UTC) - timedelta(seconds=5)
-    async with running_gateway(settings, stack.kafka_bootstrap, stack.opa_url):
-        sent = await send_case(settings, stack.kafka_bootstrap)
-        release = await delivery_of(
-            stack.kafka_bootstrap, "slachtofferhulp", sent["release_from_custody"], 30
-        )
-        breach = await delivery_of(stack.kafka_bootstrap, "om", sent["breach_of_conditions"], 30)
+    async with running_gateway(settings, stack, stack.opa_url):
+        sent = await send_case(settings, stack)
+        release = await delivery_of(stack, "slachtofferhulp", sent["release_from_custody"], 30)
+        breach = await delivery_of(stack, "om", sent["breach_of_conditions"], 30)
     assert release is not None and breach is not None
 
     result = await invoke("audit", "subject", "--bsn", VICTIM_BSN, "--format", "json")
@@ -99,15 +108,16 @@ async def test_subject_access_and_recipient_reports(
     assert (await invoke("audit", "subject", "--bsn", "123456789")).exit_code == 2  # fails the 11-test
 
 
-async def copy_to_topic(bootstrap: str, records: list[bytes]) -> str:
+async def copy_to_topic(admin: KafkaConnection, records: list[bytes]) -> str:
+    """A throwaway topic holding `records`, made as `admin`: no other principal may create it."""
     topic = f"test.audit.{uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
+    client = make_admin(admin)
+    await client.start()
     try:
-        await admin.create_topics([NewTopic(topic, 1, 1)])
+        await client.create_topics([NewTopic(topic, 1, 1)])
     finally:
-        await admin.close()
-    producer = make_producer(bootstrap, client_id="test-audit-copy")
+        await client.close()
+    producer = make_producer(admin, client_id="test-audit-copy")
     await producer.start()
     try:
         for value in records:
@@ -126,12 +136,14 @@ async def copy_to_topic(bootstrap: str, records: list[bytes]) -> str:
     ],
     ids=["changed", "removed", "reordered"],
 )
-async def test_verify_names_the_tampered_record(stack: Endpoints, cli_env: None, tamper, named: str) -> None:  # type: ignore[no-untyped-def]
+async def test_verify_names_the_tampered_record(
+    stack: Endpoints, admin_cli_env: None, tamper: Callable[[list[bytes]], list[bytes]], named: str
+) -> None:
     chain = sealed_chain(6)
-    intact = await copy_to_topic(stack.kafka_bootstrap, chain)
+    intact = await copy_to_topic(stack.kafka("admin"), chain)
     assert (await invoke("audit", "verify", "--topic", intact)).exit_code == 0
 
-    broken = await copy_to_topic(stack.kafka_bootstrap, tamper(chain))
+    broken = await copy_to_topic(stack.kafka("admin"), tamper(chain))
     result = await invoke("audit", "verify", "--topic", broken)
     assert result.exit_code == 1
     assert named in result.output, result.output

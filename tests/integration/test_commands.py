@@ -23,27 +23,38 @@ from tests.integration.test_first_slice import delivery_of, send_police_report
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
 
 
-def environment(stack: Endpoints, tmp_path: Path) -> dict[str, str]:
-    return {
+def gateway_environment(stack: Endpoints, tmp_path: Path) -> dict[str, str]:
+    """`ketenpoort gateway run` as deployed: the stack's Kafka as `gateway`, its OPA."""
+    return {**os.environ, **stack.environment("gateway"), "KETENPOORT_CACHE": str(tmp_path / "cache")}
+
+
+def demo_environment(stack: Endpoints, tmp_path: Path) -> dict[str, str]:
+    """`ketenpoort demo` plays every part (each adapter, each inbox's reader, the gateway), so it gets
+    the stack's whole credentials file, as on a developer's machine, not one principal's login."""
+    env = {
         **os.environ,
         "KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
         "OPA_URL": stack.opa_url,
         "KETENPOORT_CACHE": str(tmp_path / "cache"),
     }
+    if stack.credentials is not None:
+        stack.credentials.save(tmp_path / "credentials.json")
+        env["KETENPOORT_KAFKA_CREDENTIALS"] = str(tmp_path / "credentials.json")
+    return env
 
 
 async def test_gateway_run_routes_signals_and_stops_on_sigterm(
     settings: Settings, stack: Endpoints, tmp_path: Path
 ) -> None:
     port = free_ports(1)[0]
-    group = f"test-run-{time.time_ns()}"
-    await ensure_topics(stack.kafka_bootstrap)
-    await skip_history(stack.kafka_bootstrap, group)
+    group = f"ketenpoort-gateway-test-run-{time.time_ns()}"
+    await ensure_topics(stack.kafka("admin"))
+    await skip_history(stack.kafka("admin"), group)
     tokens = tmp_path / "tokens.json"
     admin = TokenStore.load(tokens).issue(Identity(name="ops", role=Role.ADMIN), tokens)
     adapter = TokenStore.load(tokens).issue(Identity(name="vt", role=Role.ADAPTER, org="veiligthuis"), tokens)
     env = {
-        **environment(stack, tmp_path),
+        **gateway_environment(stack, tmp_path),
         "KETENPOORT_API_TOKENS_FILE": str(tokens),
         "KETENPOORT_GATEWAY_GROUP_ID": group,
         "KETENPOORT_HTTP_PORT": str(port),
@@ -51,8 +62,8 @@ async def test_gateway_run_routes_signals_and_stops_on_sigterm(
     log = (tmp_path / "gateway.log").open("wb")
     gateway = subprocess.Popen([str(KETENPOORT), "gateway", "run"], env=env, stdout=log, stderr=log)
     try:
-        signal_id = await send_police_report(settings, stack.kafka_bootstrap)
-        delivery = await delivery_of(stack.kafka_bootstrap, "veiligthuis", signal_id, timeout_s=30)
+        signal_id = await send_police_report(settings, stack)
+        delivery = await delivery_of(stack, "veiligthuis", signal_id, timeout_s=30)
         assert delivery is not None, (tmp_path / "gateway.log").read_text()
         assert "description" not in delivery["body"]
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
@@ -84,7 +95,7 @@ async def test_gateway_run_routes_signals_and_stops_on_sigterm(
 def test_demo_shows_what_each_organisation_received(stack: Endpoints, tmp_path: Path) -> None:
     result = subprocess.run(
         [str(KETENPOORT), "demo"],
-        env={**environment(stack, tmp_path), "COLUMNS": "200"},
+        env={**demo_environment(stack, tmp_path), "COLUMNS": "200"},
         capture_output=True,
         text=True,
         timeout=120,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from gateway.audit.verify import verify_topic
 from gateway.kafka import ensure_topics
+from gateway.pipeline import Record
 from gateway.settings import Settings
 from gateway.stack import Endpoints, down, pause, resume, up
 from tests.integration.faults import (
@@ -39,19 +41,21 @@ def fault_stack(
         down(own)
 
 
-async def assert_exactly_once(where: Endpoints, records: list, expected) -> None:  # type: ignore[no-untyped-def]
+async def assert_exactly_once(
+    where: Endpoints, records: list[Record], expected: Counter[tuple[str, str]]
+) -> None:
     ids = {signal_id(record) for record in records}
-    got = await delivered(where.kafka_bootstrap, ids)
+    got = await delivered(where.kafka("admin"), ids)
     missing = set(expected) - set(got)
     duplicated = {key: n for key, n in got.items() if n > 1}
     unexpected = set(got) - set(expected)
     assert not missing, f"{len(missing)} deliveries lost, e.g. {sorted(missing)[:3]}"
     assert not duplicated, f"{len(duplicated)} deliveries duplicated, e.g. {sorted(duplicated.items())[:3]}"
     assert not unexpected, f"{len(unexpected)} deliveries policy did not grant"
-    audit = await audited(where.kafka_bootstrap, ids)
+    audit = await audited(where.kafka("audit-reader"), ids)
     assert len(audit) == len(records) * 4, "one audit record per (signal, recipient asked)"
     assert all(n == 1 for n in audit.values()), "an audit record was written twice"
-    checked, findings = await verify_topic(where.kafka_bootstrap)
+    checked, findings = await verify_topic(where.kafka("audit-reader"))
     assert findings == [], [str(f) for f in findings[:5]]
     assert checked >= len(records) * 4
 
@@ -60,14 +64,14 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     fault_stack: tuple[Settings, Endpoints], tmp_path: Path
 ) -> None:
     _, where = fault_stack
-    await ensure_topics(where.kafka_bootstrap)
+    await ensure_topics(where.kafka("admin"))
     records = make_signals(5000)
     expected = await expected_deliveries(where.opa_url, records)
-    gateway = GatewayProcess(where.kafka_bootstrap, where.opa_url, tmp_path, batch_max_records="100")
+    gateway = GatewayProcess(where, tmp_path, batch_max_records="100")
     await gateway.skip_history()
     rng = random.Random(2018)
     gateway.start()
-    sending = asyncio.create_task(send_all(where.kafka_bootstrap, records, pause_every=250, pause_s=0.25))
+    sending = asyncio.create_task(send_all(where, records, pause_every=250, pause_s=0.25))
     try:
         for _ in range(10):
             await gateway.wait_ready()
@@ -75,7 +79,7 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
             gateway.kill()
             gateway.start()
         await sending
-        await wait_until_consumed(where.kafka_bootstrap, gateway.group, timeout_s=180)
+        await wait_until_consumed(where.kafka("admin"), gateway.group, timeout_s=180)
     finally:
         gateway.stop()
     assert gateway.starts == 11
@@ -86,29 +90,29 @@ async def test_nothing_is_delivered_while_the_policy_engine_is_down(
     fault_stack: tuple[Settings, Endpoints], tmp_path: Path
 ) -> None:
     own, where = fault_stack
-    await ensure_topics(where.kafka_bootstrap)
+    await ensure_topics(where.kafka("admin"))
     before, during = make_signals(100), make_signals(300)
-    gateway = GatewayProcess(where.kafka_bootstrap, where.opa_url, tmp_path)
+    gateway = GatewayProcess(where, tmp_path)
     await gateway.skip_history()
     gateway.start()
     try:
         await gateway.wait_ready()
-        await send_all(where.kafka_bootstrap, before)
-        await wait_until_consumed(where.kafka_bootstrap, gateway.group, timeout_s=60)
+        await send_all(where, before)
+        await wait_until_consumed(where.kafka("admin"), gateway.group, timeout_s=60)
         expected = await expected_deliveries(where.opa_url, before + during)
 
         await asyncio.to_thread(pause, own, "opa")
         try:
-            await send_all(where.kafka_bootstrap, during)
+            await send_all(where, during)
             await asyncio.sleep(3)  # the gateway is reading them, and must hold them back
             readiness = await gateway.readiness()
             assert readiness["status"] == 503 and "policy" in readiness["problems"], readiness
-            held = await delivered(where.kafka_bootstrap, {signal_id(r) for r in during})
+            held = await delivered(where.kafka("admin"), {signal_id(r) for r in during})
             assert not held, f"{sum(held.values())} copies delivered while OPA was down"
         finally:
             await asyncio.to_thread(resume, own, "opa")
 
-        await wait_until_consumed(where.kafka_bootstrap, gateway.group, timeout_s=60)
+        await wait_until_consumed(where.kafka("admin"), gateway.group, timeout_s=60)
         await gateway.wait_ready()
     finally:
         gateway.stop()
@@ -119,27 +123,27 @@ async def test_a_broker_restart_mid_stream_completes_exactly_once(
     fault_stack: tuple[Settings, Endpoints], tmp_path: Path
 ) -> None:
     own, where = fault_stack
-    await ensure_topics(where.kafka_bootstrap)
+    await ensure_topics(where.kafka("admin"))
     records = make_signals(3000)
     expected = await expected_deliveries(where.opa_url, records)
-    gateway = GatewayProcess(where.kafka_bootstrap, where.opa_url, tmp_path, batch_max_records="20")
+    gateway = GatewayProcess(where, tmp_path, batch_max_records="20")
     await gateway.skip_history()
-    await send_all(where.kafka_bootstrap, records)
+    await send_all(where, records)
     gateway.start()
     try:
         await gateway.wait_ready()
         ids = {signal_id(r) for r in records}
-        done_before = await delivered(where.kafka_bootstrap, ids)
+        done_before = await delivered(where.kafka("admin"), ids)
         for _ in range(100):  # mid-stream: as soon as the first batches are committed
             if done_before:
                 break
             await asyncio.sleep(0.1)
-            done_before = await delivered(where.kafka_bootstrap, ids)
+            done_before = await delivered(where.kafka("admin"), ids)
         assert 0 < len(done_before) < len(expected), "the restart must fall in the middle of the stream"
         await asyncio.to_thread(pause, own, "kafka")
         await asyncio.sleep(2)
         await asyncio.to_thread(resume, own, "kafka")
-        await wait_until_consumed(where.kafka_bootstrap, gateway.group, timeout_s=180)
+        await wait_until_consumed(where.kafka("admin"), gateway.group, timeout_s=180)
     finally:
         gateway.stop()
     await assert_exactly_once(where, records, expected)

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -25,12 +26,15 @@ SAMPLE = Path(__file__).parents[2] / "adapters" / "police" / "samples" / "report
 
 
 @asynccontextmanager
-async def running_gateway(settings: Settings, bootstrap: str, opa_url: str) -> AsyncIterator[None]:
+async def running_gateway(settings: Settings, stack: Endpoints, opa_url: str) -> AsyncIterator[None]:
+    """The gateway in this process, logged in as `gateway`, with a consumer group of its own (in
+    the gateway's ACL prefix) that starts at the end of the signals topics."""
     # A short policy refresh, so that a test changing a policy sees the gateway follow quickly.
-    fast = settings.model_copy(update={"gateway_group_id": f"test-{uuid4()}", "policy_refresh_s": 0.2})
-    await ensure_topics(bootstrap)
-    await skip_history(bootstrap, fast.gateway_group_id)
-    app = create_app(fast, bootstrap, opa_url)
+    group = f"ketenpoort-gateway-test-{uuid4()}"
+    fast = settings.model_copy(update={"gateway_group_id": group, "policy_refresh_s": 0.2})
+    await ensure_topics(stack.kafka("admin"))
+    await skip_history(stack.kafka("admin"), group)
+    app = create_app(fast, stack.kafka("gateway"), opa_url)
     await app.start()
     try:
         yield
@@ -38,11 +42,12 @@ async def running_gateway(settings: Settings, bootstrap: str, opa_url: str) -> A
         await app.stop()
 
 
-async def send_police_report(settings: Settings, bootstrap: str) -> UUID:
+async def send_police_report(settings: Settings, stack: Endpoints) -> UUID:
+    """The police adapter's sample report, sent as the police."""
     report = to_new_report(PoliceReportRecord.model_validate_json(SAMPLE.read_bytes()))
     key = settings.pseudonym_key.get_secret_value().encode()
     record, envelope = signal_record("police", report, signal_id=uuid4(), pseudonym_key=key)
-    producer = make_producer(bootstrap, client_id="test-adapter-police")
+    producer = make_producer(stack.kafka("police"), client_id="test-adapter-police")
     await producer.start()
     try:
         await send(producer, record)
@@ -51,19 +56,22 @@ async def send_police_report(settings: Settings, bootstrap: str) -> UUID:
     return envelope.id
 
 
-async def delivery_of(bootstrap: str, org: str, signal_id: UUID, timeout_s: float = 20.0) -> dict | None:  # type: ignore[type-arg]
-    def has(found: list[dict]) -> bool:  # type: ignore[type-arg]
+async def delivery_of(
+    stack: Endpoints, org: str, signal_id: UUID | str, timeout_s: float = 20.0
+) -> dict[str, Any] | None:
+    """The delivery of `signal_id` in `org`'s inbox, looked for by the test as `admin`."""
+
+    def has(found: list[dict[str, Any]]) -> bool:
         return any(item.get("signal_id") == str(signal_id) for item in found)
 
-    found = await read_topic(bootstrap, f"inbox.{org}", until=has, timeout_s=timeout_s)
+    found = await read_topic(stack.kafka("admin"), f"inbox.{org}", until=has, timeout_s=timeout_s)
     return next((item for item in found if item.get("signal_id") == str(signal_id)), None)
 
 
 async def test_a_police_report_reaches_veiligthuis_redacted(settings: Settings, stack: Endpoints) -> None:
-    await ensure_topics(stack.kafka_bootstrap)
-    async with running_gateway(settings, stack.kafka_bootstrap, stack.opa_url):
-        signal_id = await send_police_report(settings, stack.kafka_bootstrap)
-        delivery = await delivery_of(stack.kafka_bootstrap, "veiligthuis", signal_id)
+    async with running_gateway(settings, stack, stack.opa_url):
+        signal_id = await send_police_report(settings, stack)
+        delivery = await delivery_of(stack, "veiligthuis", signal_id)
 
     assert delivery is not None, "no delivery reached inbox.veiligthuis"
     body = delivery["body"]
@@ -77,7 +85,7 @@ async def test_a_police_report_reaches_veiligthuis_redacted(settings: Settings, 
     headers = " ".join(delivery["_headers"].values())
     assert "123456782" not in headers and "Lotte" not in headers
     # No policy grants the prosecution service anything of a new report yet.
-    assert await delivery_of(stack.kafka_bootstrap, "om", signal_id, timeout_s=2.0) is None
+    assert await delivery_of(stack, "om", signal_id, timeout_s=2.0) is None
 
 
 async def test_granting_a_field_delivers_it_without_restarting_the_gateway(
@@ -85,11 +93,10 @@ async def test_granting_a_field_delivers_it_without_restarting_the_gateway(
 ) -> None:
     policies = tmp_path / "policies"
     shutil.copytree(settings.policy_dir, policies)
-    await ensure_topics(stack.kafka_bootstrap)
     with throwaway_opa(settings, policies) as opa_url:
-        async with running_gateway(settings, stack.kafka_bootstrap, opa_url):
-            before = await send_police_report(settings, stack.kafka_bootstrap)
-            withheld = await delivery_of(stack.kafka_bootstrap, "veiligthuis", before)
+        async with running_gateway(settings, stack, opa_url):
+            before = await send_police_report(settings, stack)
+            withheld = await delivery_of(stack, "veiligthuis", before)
             assert withheld is not None and "description" not in withheld["body"]
 
             rule = policies / "new_report.rego"
@@ -98,8 +105,8 @@ async def test_granting_a_field_delivers_it_without_restarting_the_gateway(
             # The gateway checks OPA's policy revision every 0.2 s: the first copy decided under
             # the new revision must carry the newly granted field.
             for _ in range(20):
-                after = await send_police_report(settings, stack.kafka_bootstrap)
-                granted = await delivery_of(stack.kafka_bootstrap, "veiligthuis", after)
+                after = await send_police_report(settings, stack)
+                granted = await delivery_of(stack, "veiligthuis", after)
                 if granted is None or granted["policy_revision"] != withheld["policy_revision"]:
                     break
                 await asyncio.sleep(0.25)

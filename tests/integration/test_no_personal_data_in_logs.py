@@ -45,14 +45,13 @@ async def test_planted_bsn_and_name_appear_in_no_log_line(
     headers = [(k, str(uuid4()).encode() if k == "ce_id" else v) for k, v in good.headers]
     refused = Record(good.topic, good.key, json.dumps(broken).encode(), headers)
 
-    group = f"test-logs-{time.time_ns()}"
-    await ensure_topics(stack.kafka_bootstrap)
-    await skip_history(stack.kafka_bootstrap, group)
+    group = f"ketenpoort-gateway-test-logs-{time.time_ns()}"
+    await ensure_topics(stack.kafka("admin"))
+    await skip_history(stack.kafka("admin"), group)
     env_log = tmp_path / "gateway.log"
     env = {
         "PATH": str(KETENPOORT.parent),
-        "KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-        "OPA_URL": stack.opa_url,
+        **stack.environment("gateway"),
         "KETENPOORT_CACHE": str(tmp_path / "cache"),
         "KETENPOORT_GATEWAY_GROUP_ID": group,
         "KETENPOORT_HTTP_PORT": "0",
@@ -61,14 +60,14 @@ async def test_planted_bsn_and_name_appear_in_no_log_line(
     with env_log.open("wb") as log:
         gateway = subprocess.Popen([str(KETENPOORT), "gateway", "run"], env=env, stdout=log, stderr=log)
     try:
-        producer = make_producer(stack.kafka_bootstrap, client_id="test-logs")
+        producer = make_producer(stack.kafka("3ro"), client_id="test-logs")
         await producer.start()
         try:
             await send(producer, good)
             await send(producer, refused)
         finally:
             await producer.stop()
-        delivery = await delivery_of(stack.kafka_bootstrap, "om", str(envelope.id), timeout_s=30)  # type: ignore[arg-type]
+        delivery = await delivery_of(stack, "om", envelope.id, timeout_s=30)
         assert delivery is not None, env_log.read_text()[-3000:]
         assert delivery["body"]["victim"]["bsn"] == PLANTED_BSN  # the data itself did flow
         time.sleep(1)  # let the refused one be logged too
@@ -79,3 +78,5 @@ async def test_planted_bsn_and_name_appear_in_no_log_line(
     assert '"event":"signal_rejected"' in text and '"event":"signal_routed"' in text, text[-2000:]
     for planted in (PLANTED_BSN, PLANTED_BSN[:-1] + "8", PLANTED_GIVEN, PLANTED_FAMILY):
         assert planted not in text, f"{planted} appears in the gateway's log"
+    # Nor does the secret it logs in with, at the most verbose level there is.
+    assert "KAFKA_PASSWORD" not in env or env["KAFKA_PASSWORD"] not in text, "the Kafka password is logged"

@@ -334,7 +334,13 @@ async def test_an_unknown_recipient_gets_nothing(stack: Endpoints) -> None:
         response = await client.post(f"{DATA_API}/sharing/decisions", json={"input": query})
     response.raise_for_status()
     result = response.json()["result"]
-    deny = {"level": "none", "fields": [], "legal_basis": None, "purpose": None, "urgency": "none"}
+    deny: dict[str, object] = {
+        "level": "none",
+        "fields": [],
+        "legal_basis": None,
+        "purpose": None,
+        "urgency": "none",
+    }
     assert result["makelaar"] == deny
     assert result[sender] == deny
     assert result["police"]["level"] == "fields"

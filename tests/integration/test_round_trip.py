@@ -23,9 +23,10 @@ async def test_each_signal_type_round_trips_through_kafka(
     case = example(name)
     signal = case.signal
     record, envelope = signal_record(case.sender, signal, signal_id=uuid4(), pseudonym_key=b"round-trip")
-    await ensure_topics(stack.kafka_bootstrap)
+    await ensure_topics(stack.kafka("admin"))
 
-    producer = make_producer(stack.kafka_bootstrap, client_id="test-round-trip")
+    # Written by its sender, read back by the gateway: the two principals a signal passes between.
+    producer = make_producer(stack.kafka(case.sender), client_id="test-round-trip")
     await producer.start()
     try:
         meta = await producer.send_and_wait(
@@ -34,7 +35,7 @@ async def test_each_signal_type_round_trips_through_kafka(
     finally:
         await producer.stop()
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, isolation_level="read_committed")
+    consumer = AIOKafkaConsumer(**stack.kafka("gateway").client_options(), isolation_level="read_committed")
     await consumer.start()
     try:
         partition = TopicPartition(record.topic, meta.partition)
