@@ -100,9 +100,14 @@ def bearer(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
+# Where RequireRole puts the caller's Identity in the ASGI scope, for the app it wraps.
+IDENTITY_SCOPE_KEY = "ketenpoort.identity"
+
+
 class RequireRole:
-    """ASGI wrapper: the inner app answers only requests whose bearer token has one of `roles`.
-    The token file is read again when it changes, so a new token works without a restart."""
+    """ASGI wrapper: the inner app answers only requests whose bearer token has one of `roles`,
+    and finds the caller's Identity in `scope[IDENTITY_SCOPE_KEY]`. The token file is read again
+    when it changes, so a new token works without a restart."""
 
     def __init__(self, inner: ASGIApp, path: Path, roles: frozenset[Role]) -> None:
         self.inner, self.path, self.roles = inner, path, roles
@@ -122,7 +127,7 @@ class RequireRole:
         elif identity.role not in self.roles:
             await _refuse(send, 403, b'{"error": "this role may not use this endpoint"}')
         else:
-            await self.inner(scope, receive, send)
+            await self.inner({**scope, IDENTITY_SCOPE_KEY: identity}, receive, send)
 
 
 async def _refuse(send: Send, status: int, body: bytes) -> None:

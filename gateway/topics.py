@@ -6,6 +6,8 @@ from gateway.settings import ORGANISATIONS, RECIPIENTS
 
 DLQ = "gateway.dlq"
 AUDIT = "gateway.audit"
+# Every read of the audit (who asked what, when), written before the answer is given.
+AUDIT_READS = "gateway.audit.reads"
 INVOLVEMENTS = "chain.involvements"
 ALERTS = "alerts.oncall"
 SIGNALS_PREFIX = "signals."
@@ -36,7 +38,7 @@ def sender_of(topic: str) -> str | None:
 def all_topics() -> list[str]:
     signals = [signals_topic(org) for org in ORGANISATIONS]
     inboxes = [inbox_topic(org) for org in RECIPIENTS]
-    return [*signals, *inboxes, DLQ, AUDIT, INVOLVEMENTS, ALERTS]
+    return [*signals, *inboxes, DLQ, AUDIT, AUDIT_READS, INVOLVEMENTS, ALERTS]
 
 
 def topic_config(name: str) -> dict[str, str]:

@@ -1,22 +1,25 @@
-"""`ketenpoort audit subject|recipient|verify`: what was shared about whom, with whom, and proof that
-the trail is intact."""
+"""`ketenpoort audit subject|recipient|verify|reads`: what was shared about whom, with whom, proof
+that the trail is intact, and who read it. Every read is recorded before it is answered."""
 
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.markup import escape
 
-from gateway.audit.records import AuditRecord
+from gateway.audit.reads import AuditRead, AuditReadLog, Query, audit_reads
+from gateway.audit.records import AuditRecord, Finding, summary
 from gateway.audit.store import AuditStore
 from gateway.audit.verify import verify_topic
 from gateway.identity import pseudonym_of_bsn
-from gateway.kafka import cluster_id
+from gateway.kafka import KafkaConnection, cluster_id
 from gateway.schemas.persons import check_bsn
 from gateway.settings import Settings, get_settings
 from gateway.stack import StackError, endpoints
@@ -29,35 +32,35 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 
-def _bootstrap(settings: Settings) -> str:
+def _kafka(settings: Settings) -> KafkaConnection:
+    """The audit is read as the `audit-reader` principal: nobody else but the gateway may."""
     try:
-        return endpoints(settings).kafka_bootstrap
+        return endpoints(settings).kafka("audit-reader")
     except StackError as error:
         err.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
 
 
-async def _store(settings: Settings, bootstrap: str) -> AuditStore:
-    store = AuditStore(settings.cache_path("audit", f"{await cluster_id(bootstrap)}.sqlite"))
-    await store.catch_up(bootstrap)
+async def _record_read(kafka: KafkaConnection, query: Query, **asked: Any) -> None:
+    """Record this read in the log of audit reads, or stop: an unrecorded read is not answered."""
+    read = AuditRead(
+        reader=getpass.getuser(), role=kafka.username or "anonymous", channel="cli", query=query, **asked
+    )
+    try:
+        async with AuditReadLog(kafka) as reads:
+            await reads.record(read)
+    except KafkaError as error:
+        err.print(
+            "[red]this read could not be recorded in the audit log, so it is not answered: "
+            f"{escape(repr(error))}[/red]"
+        )
+        raise typer.Exit(1) from None
+
+
+async def _store(settings: Settings, kafka: KafkaConnection) -> AuditStore:
+    store = AuditStore(settings.cache_path("audit", f"{await cluster_id(kafka)}.sqlite"))
+    await store.catch_up(kafka)
     return store
-
-
-def _row(record: AuditRecord) -> dict[str, object]:
-    return {
-        "when": record.decided_at.isoformat(),
-        "signal_id": record.signal_id,
-        "signal_type": record.signal_type,
-        "from": record.sender,
-        "to": record.recipient,
-        "level": record.level,
-        "fields_shared": record.fields_delivered,
-        "fields_withheld": record.fields_withheld,
-        "legal_basis": record.legal_basis,
-        "purpose": record.processing_activity,
-        "policy_revision": record.policy_revision,
-        "trace_id": record.trace_id,
-    }
 
 
 def subject_report_markdown(pseudonym: str, records: list[AuditRecord], now: datetime) -> str:
@@ -104,7 +107,9 @@ def subject(
     pseudonym = pseudonym_of_bsn(bsn, settings.pseudonym_key.get_secret_value().encode())
 
     async def run() -> list[AuditRecord]:
-        store = await _store(settings, _bootstrap(settings))
+        kafka = _kafka(settings)
+        await _record_read(kafka, "subject", subject=pseudonym)
+        store = await _store(settings, kafka)
         try:
             return store.about(pseudonym)
         finally:
@@ -118,7 +123,7 @@ def subject(
                 {
                     "subject": pseudonym,
                     "generated_at": now.isoformat(),
-                    "records": [_row(r) for r in records],
+                    "records": [summary(r) for r in records],
                 },
                 indent=2,
             )
@@ -139,13 +144,15 @@ def recipient(
         since = since.replace(tzinfo=UTC)
 
     async def run() -> list[AuditRecord]:
-        store = await _store(settings, _bootstrap(settings))
+        kafka = _kafka(settings)
+        await _record_read(kafka, "recipient", recipient=org, since=since)
+        store = await _store(settings, kafka)
         try:
             return store.received_by(org, since)
         finally:
             store.close()
 
-    rows = [_row(record) for record in asyncio.run(run())]
+    rows = [summary(record) for record in asyncio.run(run())]
     if as_json:
         print(json.dumps(rows, indent=2))
         return
@@ -163,7 +170,13 @@ def verify_command(
     topic: Annotated[str, typer.Option(help="The audit topic to check.")] = AUDIT,
 ) -> None:
     """Check every hash chain: exit 0 when intact, else 1, naming each broken record."""
-    checked, findings = asyncio.run(verify_topic(_bootstrap(get_settings()), topic))
+
+    async def run() -> tuple[int, list[Finding]]:
+        kafka = _kafka(get_settings())
+        await _record_read(kafka, "verify")
+        return await verify_topic(kafka, topic)
+
+    checked, findings = asyncio.run(run())
     if not findings:
         out.print(f"[green]intact[/green]: {checked} audit records in {escape(topic)}, every chain unbroken")
         return
@@ -171,3 +184,30 @@ def verify_command(
         out.print(f"[red]broken[/red] {escape(str(finding))}")
     out.print(f"{len(findings)} problems in {checked} audit records")
     raise typer.Exit(1)
+
+
+@audit_app.command("reads")
+def reads_command(
+    since: Annotated[datetime | None, typer.Option(help="Only from this moment (ISO 8601).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Who read the audit, when, through the API or here, asking what (this read included)."""
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+
+    async def run() -> list[AuditRead]:
+        kafka = _kafka(get_settings())
+        await _record_read(kafka, "reads", since=since)
+        return await audit_reads(kafka, since)
+
+    found = asyncio.run(run())
+    if as_json:
+        print(json.dumps([read.model_dump(mode="json") for read in found], indent=2))
+        return
+    for read in found:
+        asked = read.subject or read.recipient or ""
+        out.print(
+            f"{read.read_at.isoformat()}  {escape(read.reader)} ({read.role}, {read.channel})  "
+            f"{read.query} {escape(asked)}"
+        )
+    out.print(f"{len(found)} reads of the audit")

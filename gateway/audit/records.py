@@ -151,3 +151,21 @@ def _check(
     if record.partition != partition:
         found.append(finding(f"moved: sealed for partition {record.partition}"))
     return found
+
+
+def summary(record: AuditRecord) -> dict[str, object]:
+    """One record as a privacy officer reads it, in reports and the audit API."""
+    return {
+        "when": record.decided_at.isoformat(),
+        "signal_id": record.signal_id,
+        "signal_type": record.signal_type,
+        "from": record.sender,
+        "to": record.recipient,
+        "level": record.level,
+        "fields_shared": record.fields_delivered,
+        "fields_withheld": record.fields_withheld,
+        "legal_basis": record.legal_basis,
+        "purpose": record.processing_activity,
+        "policy_revision": record.policy_revision,
+        "trace_id": record.trace_id,
+    }

@@ -1,0 +1,92 @@
+"""The log of audit reads: who read the audit, through which channel, asking what, and when.
+
+Reading the audit is itself processing personal data, so every read (through the API or the
+command line) is written to `gateway.audit.reads` before it is answered. A read that cannot be
+recorded is not answered. The log holds the chain pseudonym asked about, never the BSN.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Literal, Self
+from uuid import UUID, uuid4
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from gateway.kafka import KafkaConnection, make_producer, partition_counts, read_to_end
+from gateway.topics import AUDIT_READS
+
+Query = Literal["subject", "recipient", "reads", "verify"]
+
+
+class AuditRead(BaseModel):
+    """One read of the audit, recorded before it is answered."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: UUID = Field(default_factory=uuid4)
+    read_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    reader: str = Field(description="Who read: the API token's name, or the user at the command line.")
+    role: str = Field(description="The token's role, or the Kafka principal of the command line.")
+    channel: Literal["api", "cli"]
+    query: Query
+    subject: str | None = Field(default=None, description="The chain pseudonym asked about; never a BSN.")
+    recipient: str | None = Field(default=None, description="The organisation whose deliveries were asked.")
+    since: AwareDatetime | None = None
+
+
+class AuditReadLog:
+    """Writes audit reads; one producer, started on first use and kept until `close`."""
+
+    def __init__(self, kafka: KafkaConnection) -> None:
+        self.kafka = kafka
+        self._producer: AIOKafkaProducer | None = None
+
+    async def record(self, read: AuditRead) -> None:
+        """Return only once the read is stored on all in-sync replicas; raise if it cannot be."""
+        if self._producer is None:
+            producer = make_producer(self.kafka, client_id="ketenpoort-audit-reads")
+            await producer.start()
+            self._producer = producer
+        try:
+            await self._producer.send_and_wait(
+                AUDIT_READS, read.model_dump_json().encode(), key=read.reader.encode()
+            )
+        except KafkaError:
+            # A failed send can leave an idempotent producer out of sequence for good (seen after a
+            # refused write): start afresh with the next read.
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+async def audit_reads(kafka: KafkaConnection, since: datetime | None = None) -> list[AuditRead]:
+    """Every recorded read of the audit (from `since` on), oldest first."""
+    count = (await partition_counts(kafka, [AUDIT_READS]))[AUDIT_READS]
+    partitions = [TopicPartition(AUDIT_READS, p) for p in range(count)]
+    if not partitions:
+        return []
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
+    await consumer.start()
+    reads: list[AuditRead] = []
+    try:
+        async for message in read_to_end(consumer, {tp: 0 for tp in partitions}):
+            reads.append(AuditRead.model_validate_json(message.value or b""))
+    finally:
+        await consumer.stop()
+    return sorted((r for r in reads if since is None or r.read_at >= since), key=lambda r: r.read_at)
