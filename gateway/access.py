@@ -17,6 +17,7 @@ from pathlib import Path
 from faststream.asgi.types import ASGIApp, Receive, Scope, Send
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from gateway.http import respond
 from gateway.settings import RECIPIENTS
 
 
@@ -123,16 +124,9 @@ class RequireRole:
         headers = {key.decode().lower(): value.decode() for key, value in scope.get("headers", [])}
         identity = self._tokens().identify(bearer(headers.get("authorization")))
         if identity is None:
-            await _refuse(send, 401, b'{"error": "a valid bearer token is required"}')
+            challenge = [(b"www-authenticate", b'Bearer realm="ketenpoort"')]
+            await respond(send, 401, {"error": "a valid bearer token is required"}, challenge)
         elif identity.role not in self.roles:
-            await _refuse(send, 403, b'{"error": "this role may not use this endpoint"}')
+            await respond(send, 403, {"error": "this role may not use this endpoint"})
         else:
             await self.inner({**scope, IDENTITY_SCOPE_KEY: identity}, receive, send)
-
-
-async def _refuse(send: Send, status: int, body: bytes) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if status == 401:
-        headers.append((b"www-authenticate", b'Bearer realm="ketenpoort"'))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -8,6 +8,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from adapters.cli import adapter_app
 from gateway.access_cli import access_app
 from gateway.audit.cli import audit_app
 from gateway.contracts.cli import contracts_app, validate
@@ -25,6 +26,7 @@ app.add_typer(contracts_app, name="contracts")
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
 app.add_typer(access_app, name="access")
+app.add_typer(adapter_app, name="adapter")
 app.command()(validate)
 app.command("decide")(decide_command)
 

@@ -93,6 +93,18 @@ class Settings(BaseSettings):
     def tokens_path(self) -> Path:
         return self.api_tokens_file or self.cache_path("api-tokens.json")
 
+    delivery_webhook_url: str | None = Field(
+        default=None, description="An adapter delivers its inbox by POSTing each item here, signed."
+    )
+    delivery_webhook_secret: SecretStr | None = Field(
+        default=None, description="The HMAC key for the webhook's X-Ketenpoort-Signature."
+    )
+    delivery_dir: Path | None = Field(
+        default=None, description="An adapter delivers its inbox as one JSON file per item here."
+    )
+    delivery_max_attempts: int = Field(default=8, ge=1, description="Webhook attempts before a dead letter.")
+    adapter_http_port: int = Field(default=8081, ge=0, description="Port of an adapter's HTTP ingest.")
+
     topic_partitions: int = Field(
         default=3, ge=1, description="Partitions of each topic the gateway creates."
     )

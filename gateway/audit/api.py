@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from aiokafka.errors import KafkaError
 from faststream.asgi.request import AsgiRequest
 from faststream.asgi.types import Receive, Scope, Send
@@ -26,6 +25,7 @@ from gateway.access import IDENTITY_SCOPE_KEY, Identity
 from gateway.audit.reads import AuditRead, AuditReadLog, audit_reads
 from gateway.audit.records import summary
 from gateway.audit.store import AuditStore
+from gateway.http import respond
 from gateway.identity import pseudonym_of_bsn
 from gateway.kafka import KafkaConnection, cluster_id
 from gateway.logging import get_logger
@@ -54,18 +54,18 @@ class AuditApi:
         try:
             read = await self.parse(scope["path"], request, identity)
         except BadRequest as error:
-            await _respond(send, 400, {"error": str(error)})
+            await respond(send, 400, {"error": str(error)})
             return
         try:
             await self.reads.record(read)
         except (KafkaError, OSError) as error:
             log.error("audit_read_not_recorded", query=read.query, reader=read.reader, error=repr(error))
-            await _respond(
+            await respond(
                 send, 503, {"error": "the read could not be recorded in the audit log, so it is not answered"}
             )
             return
         log.info("audit_read", query=read.query, reader=read.reader, role=read.role)
-        await _respond(send, 200, await self.answer(read))
+        await respond(send, 200, await self.answer(read))
 
     async def parse(self, path: str, request: AsgiRequest, identity: Identity) -> AuditRead:
         who = {"reader": identity.name, "role": identity.role.value, "channel": "api"}
@@ -120,10 +120,3 @@ def _since(request: AsgiRequest) -> datetime | None:
     except ValueError:
         raise BadRequest(f"since must be an ISO 8601 moment, not {raw!r}") from None
     return since if since.tzinfo else since.replace(tzinfo=UTC)
-
-
-async def _respond(send: Send, status: int, body: dict[str, Any]) -> None:
-    payload = orjson.dumps(body)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})

@@ -8,7 +8,7 @@ records them in `<stack dir>/state.json`. `endpoints` is what the rest of the ga
 
 from gateway.stack.errors import StackError
 from gateway.stack.kafka import KAFKA_VERSION, ensure_kafka
-from gateway.stack.lifecycle import down, endpoints, pause, resume, stack_session, status, up
+from gateway.stack.lifecycle import down, endpoints, kafka_as, pause, resume, stack_session, status, up
 from gateway.stack.opa import OPA_VERSION, ensure_opa, throwaway_opa
 from gateway.stack.state import Endpoints, KafkaState, OpaState, StackState
 
@@ -24,6 +24,7 @@ __all__ = [
     "endpoints",
     "ensure_kafka",
     "ensure_opa",
+    "kafka_as",
     "pause",
     "resume",
     "stack_session",

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from gateway.kafka import KafkaConnection
 from gateway.principals import SUPER_USERS, Credentials, Principals, provision
 from gateway.settings import Settings
 from gateway.stack import kafka, opa, process, tools
@@ -22,6 +23,7 @@ from gateway.stack.state import (
     Endpoints,
     StackPaths,
     StackState,
+    connect_as,
     load_state,
     remove_state,
     save_state,
@@ -92,6 +94,17 @@ def endpoints(settings: Settings) -> Endpoints:
     return Endpoints(
         kafka_bootstrap=bootstrap, opa_url=opa_url, credentials=_credentials(settings, stack_kafka)
     )
+
+
+def kafka_as(settings: Settings, principal: str) -> KafkaConnection:
+    """Kafka alone, as `principal`, for what needs no OPA (adapters): KAFKA_BOOTSTRAP with the
+    credentials from the settings, else the running local stack."""
+    if settings.kafka_bootstrap:
+        return connect_as(settings.kafka_bootstrap, _credentials(settings, None), principal)
+    running = status(settings)
+    if running is None:
+        raise StackError("no Kafka broker: run `ketenpoort stack up` or set KAFKA_BOOTSTRAP")
+    return connect_as(running.kafka.bootstrap, _credentials(settings, running), principal)
 
 
 def _credentials(settings: Settings, stack_kafka: StackState | None) -> Credentials | None:

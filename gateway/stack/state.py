@@ -13,6 +13,17 @@ from gateway.principals import Credentials
 from gateway.stack.process import is_running
 
 
+def connect_as(bootstrap: str, credentials: Credentials | None, principal: str) -> KafkaConnection:
+    """How to connect to Kafka as `principal`. Credentials for one principal only (the
+    KAFKA_USERNAME of a deployed process) serve whatever it asks for: the broker decides."""
+    if credentials is None:
+        return KafkaConnection(bootstrap=bootstrap)
+    if len(credentials.passwords) == 1:
+        (only,) = credentials.passwords
+        return credentials.connection(bootstrap, only)
+    return credentials.connection(bootstrap, principal)
+
+
 @dataclass(frozen=True)
 class Endpoints:
     """Where Kafka and OPA are, and the Kafka credentials at hand (None: Kafka without login)."""
@@ -22,14 +33,7 @@ class Endpoints:
     credentials: Credentials | None = None
 
     def kafka(self, principal: str) -> KafkaConnection:
-        """How to connect to Kafka as `principal`. Credentials for one principal only (the
-        KAFKA_USERNAME of a deployed process) serve whatever it asks for: the broker decides."""
-        if self.credentials is None:
-            return KafkaConnection(bootstrap=self.kafka_bootstrap)
-        if len(self.credentials.passwords) == 1:
-            (only,) = self.credentials.passwords
-            return self.credentials.connection(self.kafka_bootstrap, only)
-        return self.credentials.connection(self.kafka_bootstrap, principal)
+        return connect_as(self.kafka_bootstrap, self.credentials, principal)
 
     def environment(self, principal: str) -> dict[str, str]:
         """The environment for a process of its own that connects as `principal`."""
