@@ -1,21 +1,62 @@
-"""Police native records → Ketenpoort signals. Pure functions: no Kafka, no files."""
+"""Police native records → Ketenpoort signals. Pure functions: no Kafka, no files.
+
+What each record kind (`soort`) becomes, with the part name that, with the record id, makes the
+signal id:
+- melding, aangifte: new_report ("report"), and risk_assessment ("risk") when the SASH was done;
+- aanhouding: breach_of_conditions ("breach");
+- wijziging_contactpersoon: contact_changed ("contact");
+- sash_herbeoordeling: risk_assessment ("risk"), with the previous level.
+
+The SASH level is the adapter's reading of the form (`sash_level`): see README.md, "The SASH level".
+"""
 
 from __future__ import annotations
 
-from uuid import NAMESPACE_URL, UUID, uuid5
+from dataclasses import dataclass
 
-from adapters.police.native import NativeOfficer, NativePerson, PoliceReportRecord
-from gateway.schemas import ContactPerson, NewReport, Person
+from adapters.kit import Mapped, MappingError
+from adapters.police.native import (
+    Aanleiding,
+    Antwoord,
+    Contactrol,
+    Kenmerk,
+    Maatregel,
+    MelderRol,
+    NativeAddress,
+    NativeOfficer,
+    NativePerson,
+    Niveau,
+    PoliceArrestRecord,
+    PoliceContactChangeRecord,
+    PoliceRecord,
+    PoliceReportRecord,
+    PoliceRescreenRecord,
+    SashForm,
+)
+from gateway.schemas import (
+    Address,
+    BreachOfConditions,
+    ContactChanged,
+    ContactPerson,
+    NewReport,
+    Person,
+    RiskAssessment,
+)
+from gateway.schemas.breach_of_conditions import DetectedBy, Severity
+from gateway.schemas.contact_person import ContactRole
+from gateway.schemas.measure import MeasureKind
 from gateway.schemas.new_report import ReporterRole, ReportKind, StalkingIndicator
+from gateway.schemas.problems import Problem
+from gateway.schemas.risk_assessment import Instrument, RiskLevel
 
-REPORTER_ROLES = {
+REPORTER_ROLES: dict[MelderRol, ReporterRole] = {
     "slachtoffer": ReporterRole.VICTIM,
     "getuige": ReporterRole.WITNESS,
     "professional": ReporterRole.PROFESSIONAL,
     "anoniem": ReporterRole.ANONYMOUS,
 }
 
-INDICATORS = {
+INDICATORS: dict[Kenmerk, StalkingIndicator] = {
     "VOLGEN": StalkingIndicator.FOLLOWING,
     "ONGEWENST_CONTACT": StalkingIndicator.UNWANTED_CONTACT,
     "BEDREIGING": StalkingIndicator.THREATS,
@@ -25,10 +66,37 @@ INDICATORS = {
     "GEWELD": StalkingIndicator.VIOLENCE,
 }
 
+MEASURES: dict[Maatregel, MeasureKind] = {
+    "GEDRAGSAANWIJZING": MeasureKind.BEHAVIOURAL_ORDER,
+    "CONTACTVERBOD": MeasureKind.CONTACT_BAN,
+    "GEBIEDSVERBOD": MeasureKind.AREA_BAN,
+    "ENKELBAND": MeasureKind.ANKLE_TAG,
+    "BIJZONDERE_VOORWAARDEN": MeasureKind.SPECIAL_CONDITIONS,
+    "SCHORSINGSVOORWAARDEN": MeasureKind.SUSPENSION_CONDITIONS,
+}
 
-def signal_id(record_number: str, signal: str) -> UUID:
-    """The same native record always yields the same signal id, so re-sending is idempotent."""
-    return uuid5(NAMESPACE_URL, f"urn:ketenpoort:police:{record_number}:{signal}")
+DETECTED_BY: dict[Aanleiding, DetectedBy] = {
+    "WAARNEMING_POLITIE": DetectedBy.POLICE_OBSERVATION,
+    "MELDING_SLACHTOFFER": DetectedBy.VICTIM_REPORT,
+    "ENKELBANDALARM": DetectedBy.ANKLE_TAG,
+    "MELDING_TOEZICHTHOUDER": DetectedBy.SUPERVISOR,
+    "OVERIG": DetectedBy.OTHER,
+}
+
+SEVERITIES: dict[Niveau, Severity] = {"laag": Severity.LOW, "midden": Severity.MEDIUM, "hoog": Severity.HIGH}
+
+LEVELS: dict[Niveau, RiskLevel] = {"laag": RiskLevel.LOW, "midden": RiskLevel.MEDIUM, "hoog": RiskLevel.HIGH}
+
+CONTACT_ROLES: dict[Contactrol, ContactRole] = {
+    "casusregisseur": ContactRole.CASE_DIRECTOR,
+    "vaste_contactpersoon": ContactRole.FIXED_CONTACT,
+}
+
+# The adapter's reading of the SASH form when the screener gave no eindoordeel (README.md):
+# count the risk factors answered ja.
+MIDDEN_FROM = 3  # ja answers from which the level is midden
+HOOG_FROM = 6  # ja answers from which the level is hoog
+MOST_UNKNOWN = 4  # more onbekend answers than this, and the count says too little to derive a level
 
 
 def person(native: NativePerson) -> Person:
@@ -37,6 +105,16 @@ def person(native: NativePerson) -> Person:
         given_name=native.voornamen,
         family_name=native.achternaam,
         birth_date=native.geboortedatum,
+        address=address(native.adres) if native.adres else None,
+    )
+
+
+def address(native: NativeAddress) -> Address:
+    return Address(
+        street=native.straat,
+        house_number=native.huisnummer,
+        postal_code=native.postcode,
+        city=native.woonplaats,
     )
 
 
@@ -44,16 +122,171 @@ def contact(officer: NativeOfficer) -> ContactPerson:
     return ContactPerson(role=officer.rol, name=officer.naam, phone=officer.telefoon, unit=officer.eenheid)
 
 
+@dataclass(frozen=True)
+class Subjects:
+    """Whom a signal is about: the suspect, the victim and the children of the family."""
+
+    suspect: Person | None
+    victim: Person | None
+    children: list[Person]
+
+
+def subjects(record: PoliceRecord) -> Subjects:
+    """The persons a record names; refused when it names neither suspect nor victim, since the
+    chain links every signal by one of them."""
+    if record.verdachte is None and record.slachtoffer is None:
+        raise MappingError(
+            [
+                Problem(
+                    path="verdachte",
+                    message="the record names neither a verdachte nor a slachtoffer: "
+                    "a signal must say whom it is about",
+                    expected="a verdachte or a slachtoffer",
+                )
+            ]
+        )
+    return Subjects(
+        suspect=person(record.verdachte) if record.verdachte else None,
+        victim=person(record.slachtoffer) if record.slachtoffer else None,
+        children=[person(child) for child in record.kinderen],
+    )
+
+
 def to_new_report(record: PoliceReportRecord) -> NewReport:
+    """*Melding* or *aangifte* → new_report."""
+    who = subjects(record)
     return NewReport(
+        suspect=who.suspect,
+        victim=who.victim,
+        children=who.children,
         kind=ReportKind(record.soort),
         reporter_role=REPORTER_ROLES[record.melder_rol],
         incident_time=record.pleegdatum,
         incident_place=record.pleegplaats,
         stalking_indicators=[INDICATORS[code] for code in record.kenmerken],
-        suspect=person(record.verdachte) if record.verdachte else None,
-        victim=person(record.slachtoffer) if record.slachtoffer else None,
-        children=[person(child) for child in record.kinderen],
         description=record.toelichting,
         contact=contact(record.behandelaar),
     )
+
+
+def sash_answers(form: SashForm) -> list[Antwoord]:
+    """The answers to the risk factors (not the alarm items) in the order of the form."""
+    answers = list(form.risicofactoren.model_dump().values())
+    if form.ex_partnerfactoren is not None:
+        answers += form.ex_partnerfactoren.model_dump().values()
+    return answers
+
+
+def alarm(answer: Antwoord) -> bool:
+    """An alarm item counts only when answered ja; onbekend is not established, so false."""
+    return answer == "ja"
+
+
+def sash_level(form: SashForm) -> RiskLevel:
+    """The SASH level of a filled-in form, as this adapter reads it (README.md):
+
+    1. an alarm item answered ja: hoog, whatever else the form says;
+    2. else the screener's eindoordeel, if given (the SASH leaves the level to the professional);
+    3. else the count of risk factors answered ja: laag below MIDDEN_FROM, hoog from HOOG_FROM,
+       midden between; refused when more than MOST_UNKNOWN answers are onbekend and the ja answers
+       alone do not reach hoog, since the unknown answers could then change the level.
+    """
+    alarms = form.alarmvragen
+    if alarm(alarms.geen_uitweg_dan_geweld) or alarm(alarms.slachtoffer_vreest_voor_eigen_leven):
+        return RiskLevel.HIGH
+    if form.eindoordeel is not None:
+        return LEVELS[form.eindoordeel]
+    answers = sash_answers(form)
+    yes, unknown = answers.count("ja"), answers.count("onbekend")
+    if yes >= HOOG_FROM:
+        return RiskLevel.HIGH
+    if unknown > MOST_UNKNOWN:
+        raise MappingError(
+            [
+                Problem(
+                    path="sash.eindoordeel",
+                    message=f"missing while more than {MOST_UNKNOWN} risk factors are answered 'onbekend': "
+                    "the adapter does not guess the level",
+                    expected=f"the screener's own level ('laag', 'midden' or 'hoog'), "
+                    f"or at most {MOST_UNKNOWN} 'onbekend' answers",
+                )
+            ]
+        )
+    return RiskLevel.MEDIUM if yes >= MIDDEN_FROM else RiskLevel.LOW
+
+
+def to_risk_assessment(
+    record: PoliceReportRecord | PoliceRescreenRecord, form: SashForm, previous: Niveau | None = None
+) -> RiskAssessment:
+    """A SASH screening → risk_assessment, the alarm items as they were answered."""
+    who = subjects(record)
+    return RiskAssessment(
+        suspect=who.suspect,
+        victim=who.victim,
+        children=who.children,
+        instrument=Instrument.SASH,
+        no_way_out_but_violence=alarm(form.alarmvragen.geen_uitweg_dan_geweld),
+        victim_fears_for_life=alarm(form.alarmvragen.slachtoffer_vreest_voor_eigen_leven),
+        risk_level=sash_level(form),
+        previous_risk_level=LEVELS[previous] if previous else None,
+        assessed_on=form.afnamedatum,
+        assessor=contact(form.afgenomen_door),
+        contact=contact(record.behandelaar),
+    )
+
+
+def to_breach(record: PoliceArrestRecord) -> BreachOfConditions:
+    """*Aanhouding* for breaking a measure → breach_of_conditions. The breach happened at the
+    pleegdatum when known, else (caught in the act) at the arrest."""
+    who = subjects(record)
+    return BreachOfConditions(
+        suspect=who.suspect,
+        victim=who.victim,
+        children=who.children,
+        measure=MEASURES[record.overtreden_maatregel],
+        breach_time=record.pleegdatum or record.aanhoudingstijdstip,
+        place=record.pleegplaats,
+        detected_by=DETECTED_BY[record.aanleiding],
+        severity=SEVERITIES[record.ernst],
+        description=record.toelichting,
+        contact=contact(record.behandelaar),
+    )
+
+
+def to_contact_changed(record: PoliceContactChangeRecord) -> ContactChanged:
+    """*Wijziging contactpersoon* → contact_changed; refused when nobody actually changes."""
+    new, previous = contact(record.behandelaar), contact(record.vorige_behandelaar)
+    if new == previous:
+        raise MappingError(
+            [
+                Problem(
+                    path="behandelaar",
+                    message="the same officer as vorige_behandelaar: nothing changes",
+                    expected="the officer who takes over the role",
+                )
+            ]
+        )
+    who = subjects(record)
+    return ContactChanged(
+        suspect=who.suspect,
+        victim=who.victim,
+        children=who.children,
+        role=CONTACT_ROLES[record.rol],
+        contact=new,
+        availability=record.bereikbaarheid,
+        previous_contact=previous,
+    )
+
+
+def to_signals(record: PoliceRecord) -> list[Mapped]:
+    """Every signal one police record means, each with its stable part name."""
+    if isinstance(record, PoliceReportRecord):
+        report = Mapped("report", to_new_report(record))
+        if record.sash is None:
+            return [report]
+        return [report, Mapped("risk", to_risk_assessment(record, record.sash))]
+    if isinstance(record, PoliceArrestRecord):
+        return [Mapped("breach", to_breach(record))]
+    if isinstance(record, PoliceContactChangeRecord):
+        return [Mapped("contact", to_contact_changed(record))]
+    return [Mapped("risk", to_risk_assessment(record, record.sash, record.vorige_uitkomst))]

@@ -1,0 +1,216 @@
+"""Veilig Thuis's native export: the registrations of its case system as CSV, one row per event.
+
+A row is one registration event (*registratieregel*) in a Veilig Thuis case (*zaak*): the report
+(*melding*) that opens the case, the safety assessment (*veiligheidsbeoordeling*), the assignment of
+a contact person (*toewijzing*), or the closing of the case (*afsluiting*). Column `soort` says which.
+Every row names the case, the event, the persons and the professional to call; the other columns
+belong to one kind of row and stay empty on the others (`COLUMNS_BY_KIND`). See README.md.
+
+Dates are ISO 8601 text: `yyyy-mm-dd`, and date-times with a UTC offset
+(`2026-03-02T09:15:00+01:00`). Anything else, a Unix time included, is refused per row: a number is
+ambiguous between organisations.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, NamedTuple
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from gateway.schemas.persons import check_bsn
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+DATE_EXAMPLE = "an ISO 8601 date yyyy-mm-dd, e.g. 2026-03-02"
+DATE_TIME_EXAMPLE = "an ISO 8601 date-time with a UTC offset, e.g. 2026-03-02T09:15:00+01:00"
+LIST_SEPARATOR = "|"
+
+
+def _iso_date(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "iso_date", "not a day of the calendar", {"expected": DATE_EXAMPLE}
+            ) from None
+    raise PydanticCustomError("iso_date", "not an ISO 8601 date", {"expected": DATE_EXAMPLE})
+
+
+def _iso_date_time(value: Any) -> datetime:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str) and _DATE_TIME.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "iso_date_time", "not a moment of the calendar", {"expected": DATE_TIME_EXAMPLE}
+            ) from None
+    raise PydanticCustomError(
+        "iso_date_time", "not an ISO 8601 date-time with a UTC offset", {"expected": DATE_TIME_EXAMPLE}
+    )
+
+
+def _bsn(value: Any) -> str:
+    try:
+        return check_bsn(str(value))
+    except ValueError as error:
+        raise PydanticCustomError(
+            "bsn", str(error), {"expected": "a BSN of nine digits that passes the 11-test"}
+        ) from None
+
+
+def _split(value: Any) -> Any:
+    """A list in one cell, separated by `|`: `VOLGEN|BEDREIGING`."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(LIST_SEPARATOR)]
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_date_time)]
+Bsn = Annotated[str, BeforeValidator(_bsn)]
+YesNo = Literal["ja", "nee"]
+
+Kind = Literal["melding", "veiligheidsbeoordeling", "toewijzing", "afsluiting"]
+ReporterCode = Literal["slachtoffer", "omstander", "professional", "anoniem"]
+IndicatorCode = Literal[
+    "VOLGEN", "ONGEWENST_CONTACT", "BEDREIGING", "VERNIELING", "POSTEN", "ONLINE", "GEWELD"
+]
+AppliesToCode = Literal["verdachte", "slachtoffer", "gezin"]
+RoleCode = Literal["casusregisseur", "casushouder"]
+CloseReasonCode = Literal[
+    "afgerond", "overgedragen", "geen_zorgen", "toestemming_ingetrokken", "verhuisd", "anders"
+]
+
+
+class RegistrationRow(BaseModel):
+    """*Registratieregel*: one event in a Veilig Thuis case, as one row of the export."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Every row: which case and event, what kind, when, and whom to call.
+    zaaknummer: str = Field(
+        pattern=r"^VT-[0-9]{4}-[0-9]{6}$", description="Case number, e.g. VT-2026-004711."
+    )
+    gebeurtenisnummer: int = Field(ge=1, description="Number of the event within the case: 1, 2, 3 ...")
+    soort: Kind = Field(description="Kind of row: melding, veiligheidsbeoordeling, toewijzing, afsluiting.")
+    geregistreerd_op: IsoDateTime = Field(description="When the event was registered, with UTC offset.")
+    medewerker_naam: str = Field(max_length=200, description="The Veilig Thuis professional to call.")
+    medewerker_functie: str = Field(max_length=100, description="Their function, e.g. 'casusregisseur'.")
+    medewerker_telefoon: str = Field(pattern=r"^\+?[0-9 ()-]{6,20}$", description="Their direct number.")
+    team: str | None = Field(default=None, max_length=200, description="Their team or region.")
+
+    # Every row: the persons. A person with any column filled needs voornamen and achternaam.
+    verdachte_bsn: Bsn | None = Field(default=None, description="BSN of the (suspected) perpetrator.")
+    verdachte_voornamen: str | None = Field(default=None, max_length=200, description="Their given names.")
+    verdachte_achternaam: str | None = Field(default=None, max_length=200, description="Their family name.")
+    verdachte_geboortedatum: IsoDate | None = Field(default=None, description="Their date of birth.")
+    slachtoffer_bsn: Bsn | None = Field(default=None, description="BSN of the victim.")
+    slachtoffer_voornamen: str | None = Field(default=None, max_length=200, description="Their given names.")
+    slachtoffer_achternaam: str | None = Field(default=None, max_length=200, description="Their family name.")
+    slachtoffer_geboortedatum: IsoDate | None = Field(default=None, description="Their date of birth.")
+    kind_1_bsn: Bsn | None = Field(default=None, description="BSN of the first child in the family.")
+    kind_1_voornamen: str | None = Field(default=None, max_length=200, description="Their given names.")
+    kind_1_achternaam: str | None = Field(default=None, max_length=200, description="Their family name.")
+    kind_1_geboortedatum: IsoDate | None = Field(default=None, description="Their date of birth.")
+    kind_2_bsn: Bsn | None = Field(default=None, description="BSN of the second child.")
+    kind_2_voornamen: str | None = Field(default=None, max_length=200, description="Their given names.")
+    kind_2_achternaam: str | None = Field(default=None, max_length=200, description="Their family name.")
+    kind_2_geboortedatum: IsoDate | None = Field(default=None, description="Their date of birth.")
+    kind_3_bsn: Bsn | None = Field(default=None, description="BSN of the third child.")
+    kind_3_voornamen: str | None = Field(default=None, max_length=200, description="Their given names.")
+    kind_3_achternaam: str | None = Field(default=None, max_length=200, description="Their family name.")
+    kind_3_geboortedatum: IsoDate | None = Field(default=None, description="Their date of birth.")
+
+    # melding: the report that opens the case.
+    melder: ReporterCode | None = Field(default=None, description="Who reported.")
+    incident_op: IsoDateTime | None = Field(default=None, description="When the latest incident happened.")
+    incident_plaats: str | None = Field(default=None, max_length=200, description="Where: municipality.")
+    kenmerken: list[IndicatorCode] | None = Field(
+        default=None, description="Stalking behaviour, `|`-separated."
+    )
+    toelichting: str | None = Field(default=None, max_length=10_000, description="The intake's free text.")
+    zaak_gestart_op: IsoDate | None = Field(default=None, description="First day of the case.")
+
+    # veiligheidsbeoordeling: the safety assessment and the safety conditions.
+    beoordeeld_op: IsoDate | None = Field(default=None, description="Day of the safety assessment.")
+    acute_onveiligheid: YesNo | None = Field(default=None, description="Acute unsafety: ja or nee.")
+    structurele_onveiligheid: YesNo | None = Field(
+        default=None, description="Structural unsafety: ja or nee."
+    )
+    voorwaarde_1: str | None = Field(default=None, max_length=1000, description="First safety condition.")
+    voorwaarde_1_geldt_voor: AppliesToCode | None = Field(default=None, description="Who keeps to it.")
+    voorwaarde_2: str | None = Field(default=None, max_length=1000, description="Second safety condition.")
+    voorwaarde_2_geldt_voor: AppliesToCode | None = Field(default=None, description="Who keeps to it.")
+    voorwaarde_3: str | None = Field(default=None, max_length=1000, description="Third safety condition.")
+    voorwaarde_3_geldt_voor: AppliesToCode | None = Field(default=None, description="Who keeps to it.")
+    voorwaarde_4: str | None = Field(default=None, max_length=1000, description="Fourth safety condition.")
+    voorwaarde_4_geldt_voor: AppliesToCode | None = Field(default=None, description="Who keeps to it.")
+    voorwaarde_5: str | None = Field(default=None, max_length=1000, description="Fifth safety condition.")
+    voorwaarde_5_geldt_voor: AppliesToCode | None = Field(default=None, description="Who keeps to it.")
+    monitoring_op: list[IsoDate] | None = Field(default=None, description="Monitoring days, `|`-separated.")
+
+    # toewijzing: the medewerker of this row now holds a role in the case.
+    rol: RoleCode | None = Field(
+        default=None, description="The role assigned: casusregisseur or casushouder."
+    )
+    bereikbaarheid: str | None = Field(default=None, max_length=100, description="When to reach them.")
+
+    # afsluiting: the case is closed (zaak_gestart_op is needed here too).
+    afgesloten_op: IsoDate | None = Field(default=None, description="Last day of the case.")
+    reden_afsluiting: CloseReasonCode | None = Field(default=None, description="Why the case was closed.")
+
+    @field_validator("kenmerken", "monitoring_op", mode="before")
+    @classmethod
+    def _one_cell_list(cls, value: Any) -> Any:
+        return _split(value)
+
+
+PERSONS = ("verdachte", "slachtoffer", "kind_1", "kind_2", "kind_3")
+"""The column prefixes of the persons a row names."""
+PERSON_COLUMNS = ("bsn", "voornamen", "achternaam", "geboortedatum")
+COMMON_COLUMNS = frozenset(
+    {"zaaknummer", "gebeurtenisnummer", "soort", "geregistreerd_op"}
+    | {"medewerker_naam", "medewerker_functie", "medewerker_telefoon", "team"}
+    | {f"{person}_{column}" for person in PERSONS for column in PERSON_COLUMNS}
+)
+"""The columns every kind of row uses."""
+
+CONDITIONS = tuple((f"voorwaarde_{n}", f"voorwaarde_{n}_geldt_voor") for n in range(1, 6))
+
+
+class KindColumns(NamedTuple):
+    required: frozenset[str]
+    optional: frozenset[str]
+
+
+COLUMNS_BY_KIND: dict[str, KindColumns] = {
+    "melding": KindColumns(
+        required=frozenset({"melder", "incident_op", "incident_plaats"}),
+        optional=frozenset({"kenmerken", "toelichting", "zaak_gestart_op"}),
+    ),
+    "veiligheidsbeoordeling": KindColumns(
+        required=frozenset({"beoordeeld_op", "acute_onveiligheid", "structurele_onveiligheid"}),
+        optional=frozenset({column for pair in CONDITIONS for column in pair} | {"monitoring_op"}),
+    ),
+    "toewijzing": KindColumns(required=frozenset({"rol"}), optional=frozenset({"bereikbaarheid"})),
+    "afsluiting": KindColumns(
+        required=frozenset({"zaak_gestart_op", "afgesloten_op", "reden_afsluiting"}), optional=frozenset()
+    ),
+}
+"""Besides the common columns, the columns each kind of row uses; all others stay empty on it."""
+
+
+def record_id(cells: dict[str, Any]) -> str | None:
+    """The row's id: case number and event number, e.g. `VT-2026-004711/3`. Two rows never share it."""
+    case, event = cells.get("zaaknummer"), cells.get("gebeurtenisnummer")
+    if not isinstance(case, str) or not isinstance(event, str) or not case.strip() or not event.strip():
+        return None
+    return f"{case.strip()}/{event.strip()}"
