@@ -1,8 +1,10 @@
-"""`ketenpoort demo`: a short fictional case through the real stack, shown per organisation.
+"""`ketenpoort demo`: the shared fictional scenario through the adapters and the real stack, shown
+per organisation.
 
 Starts the local stack if needed (and stops it afterwards if it started it), runs the gateway
-in-process, sends a short fictional case, and prints what each organisation received, with
-what urgency and on which basis, and what was withheld from it.
+in-process, replays the scenario of adapters/scenario.py step by step through each organisation's
+adapter, and prints what each organisation received, with what urgency and on which basis, and
+what was withheld from it.
 
 Every part logs in to Kafka as whom it plays: each adapter as its organisation, each inbox is read
 by its organisation (in a consumer group of its own prefix), the gateway as `gateway`. So what the
@@ -12,21 +14,24 @@ table shows is also what the broker let each of them write and read.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from rich.console import Console
 from rich.table import Table
 
-from adapters.police.mapping import signal_id, to_new_report
-from adapters.police.native import PoliceReportRecord
+from adapters.ingest import Ingest, planned
 from adapters.publish import send, signal_record
+from adapters.registry import adapter
+from adapters.scenario import steps
 from gateway.app import create_app
 from gateway.contracts.examples import example
 from gateway.kafka import ensure_topics, make_producer
@@ -36,38 +41,55 @@ from gateway.settings import RECIPIENTS, Settings
 from gateway.stack import Endpoints, stack_session
 from gateway.topics import inbox_topic
 
-SAMPLES = Path(__file__).parent.parent / "adapters" / "police" / "samples"
-CASE = ("risk_assessment", "release_from_custody", "breach_of_conditions")
 WAIT_S = 30.0
 SETTLE_S = 1.0
 
 
-def case_records(settings: Settings) -> list[tuple[str, Record, dict[str, Any]]]:
-    """The fictional case (Lotte Dekker, stalked by her ex-partner Bram Verhoef; their daughter
-    Mila): the police's report, through the police adapter; then, as the partners would send them,
-    the SASH score rising to hoog, his release with conditions, and an ankle-tag breach.
-    (sender, record, full body) in the order they happen."""
+@dataclass(frozen=True)
+class Sent:
+    """What the demo sent: each signal's full body by id, in order, and what it said it did."""
+
+    originals: dict[str, dict[str, Any]]
+    lines: list[str]
+
+
+async def replay_scenario(settings: Settings, where: Endpoints, ledger_dir: Path) -> Sent:
+    """The shared fictional scenario (adapters/scenario.py), each step through its organisation's
+    adapter, logged in as that organisation. A fresh ledger each run, so the demo replays it all."""
     key = settings.pseudonym_key.get_secret_value().encode()
-    native = PoliceReportRecord.model_validate_json((SAMPLES / "report-1.json").read_bytes())
-    report = to_new_report(native)
-    id_ = signal_id(native.registratienummer, report.name)
-    record, _ = signal_record("police", report, signal_id=id_, pseudonym_key=key)
-    out = [("police", record, report.model_dump(mode="json"))]
-    for name in CASE:
-        case = example(name)
-        record, _ = signal_record(case.sender, case.signal, signal_id=case.envelope.id, pseudonym_key=key)
-        out.append((case.sender, record, case.signal.model_dump(mode="json")))
-    return out
+    originals: dict[str, dict[str, Any]] = {}
+    lines = []
+    async with AsyncExitStack() as stack:
+        ingests: dict[str, Ingest] = {}
+        for n, (step, records) in enumerate(steps(), start=1):
+            if step.org not in ingests:
+                ingest = Ingest(adapter(step.org), where.kafka(step.org), ledger_dir, key)
+                ingests[step.org] = await stack.enter_async_context(ingest)
+            summary = await ingests[step.org].send(records, source=f"scenario step {n}")
+            for signal_id, mapped in planned(adapter(step.org), records):
+                originals[signal_id] = mapped.signal.model_dump(mode="json")
+            kinds = ", ".join(kind for outcome in summary.outcomes for kind in outcome.sent)
+            lines.append(f"{n}. {step.org}: {step.what} ({kinds})")
+    return Sent(originals, lines)
 
 
-def broken_record(template: Record) -> Record:
-    """A signal whose victim has a BSN that fails the 11-test: the gateway must refuse it whole."""
+async def send_broken_report(where: Endpoints, settings: Settings) -> str:
+    """A police report whose victim has a BSN that fails the 11-test, sent straight to Kafka as a
+    system bypassing the adapter might: the gateway refuses it whole and sends the police a
+    receipt. Returns its signal id."""
+    case = example("new_report")
+    key = settings.pseudonym_key.get_secret_value().encode()
+    template, _ = signal_record(case.sender, case.signal, signal_id=uuid4(), pseudonym_key=key)
     body = orjson.loads(template.value)
     body["victim"]["bsn"] = "123456789"
-    headers = [
-        (name, str(uuid4()).encode() if name == "ce_id" else value) for name, value in template.headers
-    ]
-    return Record(template.topic, template.key, orjson.dumps(body), headers)
+    record = Record(template.topic, template.key, orjson.dumps(body), template.headers)
+    producer = make_producer(where.kafka(case.sender), client_id="demo-broken-system")
+    await producer.start()
+    try:
+        await send(producer, record)
+    finally:
+        await producer.stop()
+    return dict(record.headers)["ce_id"].decode()
 
 
 @asynccontextmanager
@@ -92,20 +114,6 @@ async def inbox_readers(where: Endpoints) -> AsyncIterator[list[AIOKafkaConsumer
             readers.append(consumer)
         await asyncio.gather(*(pin_to_end(consumer) for consumer in readers))
         yield readers
-
-
-@asynccontextmanager
-async def adapters(where: Endpoints, senders: set[str]) -> AsyncIterator[dict[str, AIOKafkaProducer]]:
-    """One producer per sending organisation, logged in as it: each adapter may write only its own
-    signals topic."""
-    async with AsyncExitStack() as stack:
-        producers = {}
-        for sender in sorted(senders):
-            producer = make_producer(where.kafka(sender), client_id=f"demo-adapter-{sender}")
-            await producer.start()
-            stack.push_async_callback(producer.stop)
-            producers[sender] = producer
-        yield producers
 
 
 async def pin_to_end(consumer: AIOKafkaConsumer, timeout_s: float = 10.0) -> None:
@@ -185,24 +193,20 @@ async def run_demo(settings: Settings, console: Console) -> None:
         where: Endpoints = await asyncio.to_thread(session.__enter__)
     try:
         console.print(f"Kafka at {where.kafka_bootstrap}, OPA at {where.opa_url}")
-        case = case_records(settings)
-        senders = {sender for sender, _, _ in case}
         gateway = where.kafka("gateway")
         await ensure_topics(gateway)
         app = create_app(settings, gateway, where.opa_url)
         await app.start()
         try:
-            async with inbox_readers(where) as readers, adapters(where, senders) as producers:
-                originals = {}
-                for sender, record, body in case:
-                    await send(producers[sender], record)
-                    originals[dict(record.headers)["ce_id"].decode()] = body
-                    console.print(f"{sender} sent {dict(record.headers)['ce_type'].decode()}")
-                broken = broken_record(case[0][1])
-                await send(producers["police"], broken)
-                console.print("police sent a report with an invalid BSN")
-                sent = {*originals, dict(broken.headers)["ce_id"].decode()}
-                received = await collect(readers, sent, timeout_s=WAIT_S)
+            async with inbox_readers(where) as readers:
+                with tempfile.TemporaryDirectory(prefix="ketenpoort-demo-") as ledger_dir:
+                    sent = await replay_scenario(settings, where, Path(ledger_dir))
+                for line in sent.lines:
+                    console.print(line, markup=False)
+                broken = await send_broken_report(where, settings)
+                console.print("a police system, bypassing the adapter, sent a report with an invalid BSN")
+                received = await collect(readers, {*sent.originals, broken}, timeout_s=WAIT_S)
+                originals = sent.originals
         finally:
             await app.stop()
         console.print(table(received, originals))

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from gateway.kafka import KafkaConnection, make_producer, partition_counts
+from gateway.kafka import KafkaConnection, make_producer, partition_counts, read_to_end
 from gateway.pipeline import Record
 from gateway.settings import ORGANISATIONS
 from gateway.stack import Endpoints
@@ -72,34 +72,37 @@ async def read_topic(
 ) -> list[dict[str, Any]]:
     """Everything committed on `topic` from the start, as JSON values with `_headers` added.
 
-    Reads until `until(messages)` is true or the timeout passes; with no `until`, reads to the end.
+    Reads until `until(messages)` is true or the timeout passes; with no `until`, reads to the end
+    offsets of now (an empty poll is not the end: see gateway.kafka.read_to_end).
     """
+    found: list[dict[str, Any]] = []
     consumer = AIOKafkaConsumer(
-        topic,
-        **kafka.client_options(),
-        isolation_level="read_committed",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+        **kafka.client_options(), isolation_level="read_committed", enable_auto_commit=False
     )
     await consumer.start()
-    found: list[dict[str, Any]] = []
     try:
+        count = (await partition_counts(kafka, [topic]))[topic]
+        starts = {TopicPartition(topic, p): 0 for p in range(count)}
+        if until is None:
+            async for message in read_to_end(consumer, starts, timeout_s=timeout_s):
+                found.append(_item(message))
+            return found
+        consumer.assign(list(starts))
+        await consumer.seek_to_beginning(*starts)
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not until(found):
             batches = await consumer.getmany(timeout_ms=300)
-            for messages in batches.values():
-                for message in messages:
-                    value = _parsed(message.value)
-                    value["_headers"] = {k: v.decode() for k, v in message.headers}
-                    value["_key"] = message.key
-                    found.append(value)
-            if until is not None and until(found):
-                break
-            if until is None and not batches:
-                break
+            found.extend(_item(message) for messages in batches.values() for message in messages)
     finally:
         await consumer.stop()
     return found
+
+
+def _item(message: Any) -> dict[str, Any]:
+    value = _parsed(message.value)
+    value["_headers"] = {k: v.decode() for k, v in message.headers}
+    value["_key"] = message.key
+    return value
 
 
 def _parsed(raw: bytes | None) -> dict[str, Any]:
@@ -111,12 +114,12 @@ def _parsed(raw: bytes | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"_raw": raw}
 
 
-async def skip_history(admin: KafkaConnection, group: str) -> None:
-    """Commit a new consumer group's offsets at the current end of every signals topic, so that a
-    test's gateway handles the signals the test sends, not everything earlier tests left behind.
-    (A real deployment starts a new group at the beginning: nothing may be skipped there.)
-    Test set-up, so as `admin`: the gateway principal never moves its own offsets past signals."""
-    topics = [signals_topic(org) for org in ORGANISATIONS]
+async def skip_history(admin: KafkaConnection, group: str, topics: list[str] | None = None) -> None:
+    """Commit a new consumer group's offsets at the current end of `topics` (default: every signals
+    topic), so that a test's gateway or adapter handles what the test sends, not everything earlier
+    tests left behind. (A real deployment starts a new group at the beginning: nothing may be
+    skipped there.) Test set-up, so as `admin`: no other principal moves its offsets past anything."""
+    topics = topics or [signals_topic(org) for org in ORGANISATIONS]
     counts = await partition_counts(admin, topics)
     partitions = [TopicPartition(topic, p) for topic in topics for p in range(counts[topic])]
     consumer = AIOKafkaConsumer(**admin.client_options(), group_id=group, enable_auto_commit=False)

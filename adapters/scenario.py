@@ -1,0 +1,50 @@
+"""The shared fictional scenario, step by step, as each organisation's adapter sends it.
+
+A fictionalised version of the pattern DOMAIN.md describes (the Hümeyra case): a report at Veilig
+Thuis, a police complaint with a SASH score of hoog, a behavioural order with a contact ban and an
+ankle tag, the tag's alarm, an arrest, a release with conditions. Each organisation's part is in
+its `samples/scenario.*`; `STEPS` puts the records in the order they happen. Used by `ketenpoort
+demo` and tests/scenario/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.kit import NativeRecord
+from adapters.registry import adapter
+
+ADAPTERS = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Step:
+    org: str
+    records: tuple[int, ...]  # positions (from 0) in the organisation's samples/scenario file
+    what: str
+
+
+STEPS = (
+    Step(
+        "veiligthuis",
+        (0, 1, 2),
+        "Veilig Thuis registers Lotte's report, assigns a casusregisseur, finds it unsafe",
+    ),
+    Step("police", (0,), "the police take her complaint; the SASH screening says hoog"),
+    Step("om", (0,), "the OM imposes a behavioural order: contact ban, area ban, ankle tag"),
+    Step("3ro", (0, 1), "probation starts supervising the order"),
+    Step("3ro", (2,), "the ankle tag alarms: Bram entered the zone around her home"),
+    Step("police", (1,), "the police arrest him near her home"),
+    Step("om", (1, 2), "the OM summons him and releases him with conditions"),
+)
+
+
+def scenario_file(org: str) -> Path:
+    return ADAPTERS / org / "samples" / f"scenario{adapter(org).suffix}"
+
+
+def steps() -> list[tuple[Step, list[NativeRecord]]]:
+    """Each step with its records, read by the organisation's adapter."""
+    read = {org: adapter(org).read(scenario_file(org).read_bytes()) for org in {step.org for step in STEPS}}
+    return [(step, [read[step.org][n] for n in step.records]) for step in STEPS]
