@@ -9,6 +9,7 @@ token only and the audit to a `privacy_officer` token only (gateway/access.py, g
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from importlib.metadata import version
@@ -28,6 +29,8 @@ from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
 from gateway.fanout import Fanout, owned_partitions
 from gateway.health import Health
+from gateway.involvement_api import LookupApi
+from gateway.involvements import InvolvementIndex, follow, load_index
 from gateway.kafka import KafkaConnection, ensure_topics
 from gateway.logging import get_logger
 from gateway.router import Router
@@ -52,7 +55,15 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
     instance, instances = settings.gateway_instance, settings.gateway_instances
     owned = owned_partitions(settings.topic_partitions, instance, instances)
     fanout_holder: list[Fanout] = []
+    index_holder: list[InvolvementIndex] = []  # the involvement index, once loaded
+    background: list[asyncio.Task[None]] = []
+    stopping = asyncio.Event()
     audit_reads = AuditReadLog(kafka)
+    lookup_api = RequireRole(
+        LookupApi(index_holder, decisions, settings.pseudonym_key.get_secret_value().encode(), audit_reads),
+        settings.tokens_path(),
+        frozenset({Role.ADAPTER, Role.ONCALL}),
+    )
     audit_api = RequireRole(
         AuditApi(
             kafka,
@@ -105,11 +116,14 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
         if decisions.problem:
             health.fail("policy", decisions.problem)
         chain = await AuditChain.load(kafka, settings.gateway_group_id, owned)
+        index = await load_index(kafka, settings.involvement_retention_months)
+        index_holder.append(index)
+        background.append(asyncio.create_task(follow(kafka, index, stopping), name="involvement-follow"))
         fanout = Fanout(
             kafka=kafka,
             transactional_id=f"{settings.gateway_group_id}-{instance}",
             group_id=settings.gateway_group_id,
-            router=Router(decisions, settings.pseudonym_key.get_secret_value().encode()),
+            router=Router(decisions, settings.pseudonym_key.get_secret_value().encode(), index),
             chain=chain,
             health=health,
         )
@@ -119,6 +133,8 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
         log.info("gateway_started", instance=instance, instances=instances, partitions=owned)
 
     async def close() -> None:
+        stopping.set()
+        await asyncio.gather(*background, return_exceptions=True)
         if fanout_holder:
             await fanout_holder[0].stop()
         await decisions.close()
@@ -144,6 +160,7 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
             ("/health/ready", ready),
             ("/metrics", RequireRole(make_asgi_app(), settings.tokens_path(), frozenset({Role.ADMIN}))),
             *((path, audit_api) for path in AUDIT_PATHS),
+            ("/involvements", lookup_api),
         ],
         on_startup=[prepare],
         after_shutdown=[close],  # after the subscriber has stopped and its last batch is done

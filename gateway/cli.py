@@ -12,6 +12,7 @@ from adapters.cli import adapter_app
 from gateway.access_cli import access_app
 from gateway.audit.cli import audit_app
 from gateway.contracts.cli import contracts_app, validate
+from gateway.involvement_cli import involvement_app
 from gateway.logging import configure_logging
 from gateway.policy_tools.cli import decide_command, policy_app
 from gateway.settings import get_settings
@@ -27,6 +28,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
 app.add_typer(access_app, name="access")
 app.add_typer(adapter_app, name="adapter")
+app.add_typer(involvement_app, name="involvement")
 app.command()(validate)
 app.command("decide")(decide_command)
 

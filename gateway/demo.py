@@ -25,6 +25,7 @@ from uuid import uuid4
 
 import orjson
 from aiokafka import AIOKafkaConsumer
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
@@ -34,6 +35,7 @@ from adapters.registry import adapter
 from adapters.scenario import steps
 from gateway.app import create_app
 from gateway.contracts.examples import example
+from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import ensure_topics, make_producer
 from gateway.pipeline import Record
 from gateway.redact import withheld
@@ -167,7 +169,18 @@ def table(received: list[dict[str, Any]], originals: dict[str, dict[str, Any]]) 
         view.add_column(column)
     for item in sorted(received, key=lambda i: (order.get(i["signal_id"], len(order)), str(i["_inbox"]))):
         org = item["_inbox"].removeprefix("inbox.")
-        if "delivery_id" in item:
+        if item.get("signal_type") == MATCH_NOTICE:
+            named = sorted({i["organisation"] for p in item["body"]["persons"] for i in p["involved"]})
+            persons = ", ".join(f"{p['person_role']} ({p['match']})" for p in item["body"]["persons"])
+            view.add_row(
+                "match notice (dat-informatie)",
+                org,
+                "dat, normal",
+                f"also involved with the {persons}: {', '.join(named)}, and whom to call",
+                "all case content",
+                f"{item['legal_basis']} ({item['purpose']})",
+            )
+        elif "delivery_id" in item:
             original = originals.get(item["signal_id"], {})
             view.add_row(
                 f"{item['signal_type']} from {item['sender']}",
@@ -191,6 +204,9 @@ async def run_demo(settings: Settings, console: Console) -> None:
     with console.status("Starting the local stack (first run fetches Kafka and builds OPA)..."):
         session = stack_session(settings)
         where: Endpoints = await asyncio.to_thread(session.__enter__)
+    # Chain pseudonyms of this run's own: to the involvement index, the case's persons are new, so
+    # every run shows the partners finding each other, also on a stack that ran the demo before.
+    settings = settings.model_copy(update={"pseudonym_key": SecretStr(f"demo-{uuid4()}")})
     try:
         console.print(f"Kafka at {where.kafka_bootstrap}, OPA at {where.opa_url}")
         gateway = where.kafka("gateway")

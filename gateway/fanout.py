@@ -164,6 +164,7 @@ class Fanout:
             await self._stop_producer()
             return "kafka", f"transaction failed: {error!r:.200}"
         self.chain.advance(heads)
+        self.router.committed()
         self.health.recover("kafka")
         self._count(routed)
         return None

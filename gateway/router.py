@@ -1,6 +1,8 @@
 """Composes the pipeline for a batch: validate → identify → decide → redact → emit, plus the audit
-entries. No Kafka here; the only I/O is asking the decision cache, which raises DecisionError when
-policy cannot be asked (the caller then delivers nothing and retries: fail closed)."""
+entries, the involvement index's updates and match notices. No Kafka here; the only I/O is asking
+the decision cache, which raises DecisionError when policy cannot be asked (the caller then
+delivers nothing and retries: fail closed). The index changes a batch makes are applied only once
+the caller has committed the batch (`committed`)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from gateway.audit.entries import audit_entries
 from gateway.audit.records import AuditEntry
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import policy_input
+from gateway.involvements import IndexView, InvolvementIndex, match_notices, observed
 from gateway.pipeline import Accepted, Record, Rejected, emit, identify, reject, validate
 
 
@@ -25,29 +28,51 @@ class Routed:
 
 
 class Router:
-    def __init__(self, decisions: DecisionCache, pseudonym_key: bytes) -> None:
+    def __init__(
+        self, decisions: DecisionCache, pseudonym_key: bytes, index: InvolvementIndex | None = None
+    ) -> None:
         self.decisions = decisions
         self.pseudonym_key = pseudonym_key
+        self.index = index
+        self._view: IndexView | None = None
 
-    async def route(self, record: Record) -> Routed:
+    async def route(self, record: Record, view: IndexView | None = None) -> Routed:
         checked = validate(record)
         outcome = checked if isinstance(checked, Rejected) else identify(*checked, key=self.pseudonym_key)
         now = datetime.now(UTC)
         if isinstance(outcome, Rejected):
             return Routed(record, outcome, reject(record, outcome, now))
         signal, envelope = outcome.signal, outcome.envelope
+        involved = view.involved(outcome.pseudonym) if view is not None else frozenset()
         query = policy_input(
-            signal.name, envelope.org, signal.version, signal.attributes(), region=envelope.unit
+            signal.name,
+            envelope.org,
+            signal.version,
+            signal.attributes(),
+            region=envelope.unit,
+            involved=involved,
         )
         revision, decisions = await self.decisions.decide(query)
-        return Routed(
-            record,
-            outcome,
-            emit(outcome, decisions, revision, now),
-            audit_entries(outcome, decisions, revision, now),
-        )
+        outputs = emit(outcome, decisions, revision, now)
+        audit = audit_entries(outcome, decisions, revision, now)
+        if view is not None:
+            written, matches = view.observe(observed(outcome, self.pseudonym_key, now), signal.name)
+            outputs += [involvement.record() for involvement in written]
+            if matches:
+                notices, entries = await match_notices(self.decisions, matches, outcome, now)
+                outputs += notices
+                audit += entries
+        return Routed(record, outcome, outputs, audit)
 
     async def route_batch(self, records: list[Record]) -> list[Routed]:
-        """All or nothing: a DecisionError for any record fails the whole batch."""
+        """All or nothing: a DecisionError for any record fails the whole batch. The index changes
+        wait in a view until `committed`; a retried batch starts from the committed index again."""
         await self.decisions.ensure_available()
-        return [await self.route(record) for record in records]
+        self._view = self.index.view() if self.index is not None else None
+        return [await self.route(record, self._view) for record in records]
+
+    def committed(self) -> None:
+        """The last routed batch is committed: its index changes now hold."""
+        if self._view is not None:
+            self._view.commit()
+            self._view = None

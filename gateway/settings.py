@@ -93,6 +93,15 @@ class Settings(BaseSettings):
     def tokens_path(self) -> Path:
         return self.api_tokens_file or self.cache_path("api-tokens.json")
 
+    api_url: str = Field(
+        default="http://127.0.0.1:8080", description="The gateway's HTTP API, for the command-line clients."
+    )
+    api_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the command-line clients."
+    )
+    involvement_retention_months: int = Field(
+        default=24, ge=1, description="A closed involvement matches and can be looked up this long."
+    )
     delivery_webhook_url: str | None = Field(
         default=None, description="An adapter delivers its inbox by POSTing each item here, signed."
     )

@@ -1,8 +1,10 @@
-"""The log of audit reads: who read the audit, through which channel, asking what, and when.
+"""The log of reads: who read the audit or looked up a person's involvements, through which
+channel, asking what, and when.
 
-Reading the audit is itself processing personal data, so every read (through the API or the
-command line) is written to `gateway.audit.reads` before it is answered. A read that cannot be
-recorded is not answered. The log holds the chain pseudonym asked about, never the BSN.
+Reading the audit, or the involvement index, is itself processing personal data, so every read
+(through the API or the command line) is written to `gateway.audit.reads` before it is answered. A
+read that cannot be recorded is not answered. The log holds the chain pseudonym asked about, never
+the BSN.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from gateway.kafka import KafkaConnection, make_producer, partition_counts, read_to_end
 from gateway.topics import AUDIT_READS
 
-Query = Literal["subject", "recipient", "reads", "verify"]
+Query = Literal["subject", "recipient", "reads", "verify", "involvements"]
 
 
 class AuditRead(BaseModel):
@@ -36,6 +38,10 @@ class AuditRead(BaseModel):
     subject: str | None = Field(default=None, description="The chain pseudonym asked about; never a BSN.")
     recipient: str | None = Field(default=None, description="The organisation whose deliveries were asked.")
     since: AwareDatetime | None = None
+    org: str | None = Field(default=None, description="For a lookup: the organisation that looked up.")
+    shown: list[str] | None = Field(
+        default=None, description="For a lookup: the organisations whose involvement it was shown."
+    )
 
 
 class AuditReadLog:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -22,6 +23,7 @@ from adapters.publish import signal_record
 from gateway.audit.records import AuditRecord
 from gateway.contracts.examples import examples
 from gateway.decisions import Level, PolicyEngine, policy_input
+from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import KafkaConnection, make_admin, partition_counts
 from gateway.pipeline import Record
 from gateway.schemas import CATALOGUE
@@ -68,22 +70,38 @@ async def send_all(
         await adapters.flush()
 
 
-async def expected_deliveries(opa_url: str, records: list[Record]) -> Counter[tuple[str, str]]:
-    """(signal id, recipient) → 1 for every copy policy grants: what must arrive, exactly once."""
+@dataclass(frozen=True)
+class Expected:
+    """(signal id, recipient) pairs policy grants. Which partners are already involved with a
+    person depends on the order the gateway happened to see the signals in, so each signal must
+    reach at least the recipients granted with nobody involved (`at_least`), and at most those
+    granted with everybody involved (`at_most`)."""
+
+    at_least: set[tuple[str, str]]
+    at_most: set[tuple[str, str]]
+
+
+async def expected_deliveries(opa_url: str, records: list[Record]) -> Expected:
     engine = PolicyEngine(opa_url)
     await engine.start()
-    granted: dict[str, list[str]] = {}
-    expected: Counter[tuple[str, str]] = Counter()
+    granted: dict[tuple[str, bool], list[str]] = {}
+    expected = Expected(set(), set())
     try:
         for record in records:
             name = dict(record.headers)["ce_type"].decode().split(".")[2]
-            if name not in granted:
-                sender = record.topic.removeprefix("signals.")
-                attributes = CATALOGUE[name].model_validate_json(record.value).attributes()
-                decisions = await engine.decide(policy_input(name, sender, "1.0", attributes))
-                granted[name] = [org for org, d in decisions.items() if d.level is not Level.NONE]
-            for org in granted[name]:
-                expected[(signal_id(record), org)] += 1
+            sender = record.topic.removeprefix("signals.")
+            for everyone in (False, True):
+                if (name, everyone) not in granted:
+                    attributes = CATALOGUE[name].model_validate_json(record.value).attributes()
+                    involved = frozenset(RECIPIENTS) if everyone else frozenset()
+                    decisions = await engine.decide(
+                        policy_input(name, sender, "1.0", attributes, involved=involved)
+                    )
+                    granted[(name, everyone)] = [
+                        org for org, d in decisions.items() if d.level is not Level.NONE
+                    ]
+                pairs = {(signal_id(record), org) for org in granted[(name, everyone)]}
+                (expected.at_most if everyone else expected.at_least).update(pairs)
     finally:
         await engine.close()
     return expected
@@ -121,7 +139,8 @@ async def delivered(admin: KafkaConnection, ids: set[str]) -> Counter[tuple[str,
     for org in RECIPIENTS:
         for _, _, value in await read_all(admin, inbox_topic(org)):
             item = json.loads(value)
-            if item.get("signal_id") in ids and "delivery_id" in item:
+            # Copies of our signals; match notices (also naming a signal) are the index's, not copies.
+            if item.get("signal_id") in ids and "delivery_id" in item and item["signal_type"] != MATCH_NOTICE:
                 counts[(item["signal_id"], org)] += 1
     return counts
 
@@ -131,7 +150,7 @@ async def audited(audit_reader: KafkaConnection, ids: set[str]) -> Counter[tuple
     counts: Counter[tuple[str, str]] = Counter()
     for _, _, value in await read_all(audit_reader, AUDIT):
         record = AuditRecord.model_validate_json(value)
-        if record.signal_id in ids:
+        if record.signal_id in ids and record.signal_type != MATCH_NOTICE:
             counts[(record.signal_id, record.recipient)] += 1
     return counts
 

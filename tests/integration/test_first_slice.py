@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from pydantic import SecretStr
 
 from adapters.police.mapping import to_new_report
 from adapters.police.native import PoliceReportRecord
@@ -69,6 +70,8 @@ async def delivery_of(
 
 
 async def test_a_police_report_reaches_veiligthuis_redacted(settings: Settings, stack: Endpoints) -> None:
+    # A pseudonym key of its own: to the involvement index these persons are new, as on a fresh stack.
+    settings = settings.model_copy(update={"pseudonym_key": SecretStr(f"first-slice-{uuid4()}")})
     async with running_gateway(settings, stack, stack.opa_url):
         signal_id = await send_police_report(settings, stack)
         delivery = await delivery_of(stack, "veiligthuis", signal_id)
@@ -84,7 +87,7 @@ async def test_a_police_report_reaches_veiligthuis_redacted(settings: Settings, 
     assert delivery["_headers"]["ce_type"] == "nl.ketenpoort.new_report.v1"
     headers = " ".join(delivery["_headers"].values())
     assert "123456782" not in headers and "Lotte" not in headers
-    # No policy grants the prosecution service anything of a new report yet.
+    # No policy grants the prosecution service anything of a new report while it is not involved.
     assert await delivery_of(stack, "om", signal_id, timeout_s=2.0) is None
 
 

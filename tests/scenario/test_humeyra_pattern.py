@@ -19,6 +19,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from pydantic import SecretStr
 
 from adapters.delivery import Deliverer, FileDrop, InboxDelivery
 from adapters.ingest import Ingest, planned
@@ -40,6 +41,9 @@ async def holdings(
     """Replay the scenario; yield what each system holds, and the sender of each signal id."""
     work = tmp_path_factory.mktemp("scenario")
     run = uuid4().hex[:8]
+    # A pseudonym key of this run's own: the persons are new to the involvement index, as in a
+    # first run on a fresh stack, however often the scenario ran on this one before.
+    settings = settings.model_copy(update={"pseudonym_key": SecretStr(f"scenario-{run}")})
     key = settings.pseudonym_key.get_secret_value().encode()
     senders: dict[str, str] = {}
     async with AsyncExitStack() as stack_:
@@ -95,11 +99,13 @@ def copy(held: Holding, org: str, signal_type: str, sender: str) -> dict[str, An
     return found
 
 
-# What each system holds at the end: (signal type, sender). The involvement and contact signals of
-# Veilig Thuis and 3RO reach nobody yet: they go to partners already involved in the case, which
-# the involvement index (not built yet) will tell.
+# What each system holds at the end: (signal type, sender). Veilig Thuis's involvement and contact
+# signals reach nobody: it is the first to know the family. 3RO's reach the partners involved by
+# then, and each partner gets match notices ("ketenpoort") as others become involved.
 EXPECTED: dict[str, set[tuple[str, str]]] = {
     "police": {
+        *((kind, "3ro") for kind in ("involvement_opened", "contact_assigned")),
+        ("involvement_match", "ketenpoort"),
         ("new_report", "veiligthuis"),
         ("safety_assessment", "veiligthuis"),
         ("measure_imposed", "om"),
@@ -108,6 +114,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("release_from_custody", "om"),
     },
     "veiligthuis": {
+        *((kind, "3ro") for kind in ("involvement_opened", "contact_assigned")),
+        ("involvement_match", "ketenpoort"),
         ("new_report", "police"),
         ("risk_assessment", "police"),
         ("measure_imposed", "om"),
@@ -117,12 +125,15 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("release_from_custody", "om"),
     },
     "om": {
+        *((kind, "3ro") for kind in ("involvement_opened", "contact_assigned")),
+        ("involvement_match", "ketenpoort"),
         ("risk_assessment", "police"),
         ("safety_assessment", "veiligthuis"),
         ("breach_of_conditions", "3ro"),
         ("breach_of_conditions", "police"),
     },
     "3ro": {
+        ("involvement_match", "ketenpoort"),
         ("risk_assessment", "police"),
         ("safety_assessment", "veiligthuis"),
         ("measure_imposed", "om"),
@@ -140,7 +151,10 @@ def test_each_system_holds_exactly_what_the_policies_grant_it(
     held, _ = holdings
     assert {org: kinds(held, org) for org in RECIPIENTS} == EXPECTED
     for org in RECIPIENTS:
-        assert len(held[org]) == len(EXPECTED[org]), f"{org} holds a copy twice"
+        copies = [item for item in held[org] if item["signal_type"] != "involvement_match"]
+        assert len(copies) == len(EXPECTED[org] - {("involvement_match", "ketenpoort")}), (
+            f"{org} holds a copy twice"
+        )
 
 
 def test_probation_gets_the_sash_score_and_the_arrest_at_once(
@@ -170,7 +184,12 @@ def test_what_each_system_never_receives(holdings: tuple[Holding, dict[str, str]
     held, senders = holdings
     for org in RECIPIENTS:
         for item in held[org]:
+            if item["signal_type"] == "involvement_match":
+                continue  # the gateway's own notice: see test_a_match_notice_holds_no_content
             assert item["sender"] != org and senders[item["signal_id"]] == item["sender"]
+            if item["level"] == "dat":  # only that the sender is involved, and whom to call
+                assert set(item["body"]) == {"involved_organisation", "since", "contact"}, item["signal_type"]
+                continue
             granted = {field.split(".")[0] for field in item["fields"]}
             assert set(item["body"]) <= granted, f"{org}: {item['signal_type']} holds ungranted fields"
     for item in held["3ro"]:  # probation: never the victim's BSN, never the children's names
@@ -182,3 +201,40 @@ def test_what_each_system_never_receives(holdings: tuple[Holding, dict[str, str]
         assert "description" not in copy(held, org, "new_report", sender)["body"]  # the free text stays home
     (release,) = held["slachtofferhulp"]
     assert "bsn" not in release["body"]["suspect"] and "known_risk_level" not in release["body"]
+
+
+def notices(held: Holding, org: str) -> list[dict[str, Any]]:
+    return [item for item in held[org] if item["signal_type"] == "involvement_match"]
+
+
+def test_probation_learns_who_else_is_involved_and_whom_to_call(
+    holdings: tuple[Holding, dict[str, str]],
+) -> None:
+    """When 3RO starts supervising Bram, it learns that the police, the OM and Veilig Thuis are
+    involved with him, with their contacts; with Lotte only by name and birth date, as its export
+    has no BSN of hers: a weaker match, and marked so."""
+    held, _ = holdings
+    persons = [person for notice in notices(held, "3ro") for person in notice["body"]["persons"]]
+    suspect = next(p for p in persons if p["person_role"] == "suspect")
+    assert suspect["match"] == "bsn"
+    assert {i["organisation"] for i in suspect["involved"]} == {"police", "om", "veiligthuis"}
+    assert all(i["contact"]["phone"] for i in suspect["involved"])
+    victim = next(p for p in persons if p["person_role"] == "victim")
+    assert victim["match"] == "name_birth_date"
+    for org in ("police", "om", "veiligthuis"):  # and each of them learns of 3RO
+        named = {
+            i["organisation"] for n in notices(held, org) for p in n["body"]["persons"] for i in p["involved"]
+        }
+        assert "3ro" in named, org
+
+
+def test_a_match_notice_holds_no_content(holdings: tuple[Holding, dict[str, str]]) -> None:
+    held, _ = holdings
+    for org in RECIPIENTS:
+        for notice in notices(held, org):
+            assert notice["level"] == "dat" and notice["fields"] == [] and set(notice["body"]) == {"persons"}
+            for person in notice["body"]["persons"]:
+                assert set(person) == {"person_role", "match", "involved"}
+                for involvement in person["involved"]:
+                    assert set(involvement) == {"organisation", "role", "since", "closed_on", "contact"}
+            assert "111222333" not in str(notice) and "Verhoef" not in str(notice)

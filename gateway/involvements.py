@@ -1,0 +1,404 @@
+"""The chain involvement index: which organisations are involved with a person, since when, in which
+role, and whom to call (*dat-informatie*), never case content. See docs/dat-informatie.md.
+
+Every routed signal implies its sender's involvement with each person it names; involvement and
+contact signals say more (role, since, until, contact). The index lives in the compacted topic
+`chain.involvements`, one record per (chain pseudonym, organisation), written in the same
+transaction as the deliveries of the signal that changed it; each gateway keeps it in memory,
+read from the topic at start and followed while it runs.
+
+A person is indexed by the pseudonym of the BSN when it is known, and by the pseudonym of the
+normalised name and birth date when both are known: the second is a weaker match, used to find
+each other when one organisation does not know the BSN.
+
+When a second organisation becomes involved with the same person, each involved organisation gets
+a match notice naming the other and whom to call there, as far as the sharing policy for
+`involvement_opened` allows; the notice's id is fixed by the match, and the index (rebuilt from
+the topic on a restart) remembers the match, so a replay sends no second notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Literal
+from uuid import uuid5
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from gateway.audit.records import AuditEntry, DataSubject
+from gateway.decision_cache import DecisionCache
+from gateway.decisions import Decision, Level, policy_input
+from gateway.identity import chain_pseudonym
+from gateway.kafka import KafkaConnection, partition_counts, read_to_end
+from gateway.logging import get_logger
+from gateway.pipeline import Accepted, Record
+from gateway.schemas import ContactPerson, Person, new_envelope
+from gateway.schemas.delivery import Delivery
+from gateway.schemas.involvement import InvolvementClosed, InvolvementSignal
+from gateway.topics import INVOLVEMENTS, inbox_topic
+
+log = get_logger("involvements")
+
+Strength = Literal["bsn", "name_birth_date"]
+MATCH_NOTICE = "involvement_match"  # the signal_type of a match notice in an inbox
+
+# The role an organisation has when a signal, not an involvement signal, shows it is involved.
+DEFAULT_ROLES = {
+    "police": "investigator",
+    "veiligthuis": "case_holder",
+    "om": "prosecutor",
+    "3ro": "supervisor",
+    "slachtofferhulp": "victim_support",
+}
+
+
+class Involvement(BaseModel):
+    """One organisation's involvement with one person, as the index keeps it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pseudonym: str = Field(
+        description="The person's chain pseudonym (of the BSN, or of name and birth date)."
+    )
+    strength: Strength = Field(description="bsn, or name_birth_date: the weaker match.")
+    has_bsn: bool = Field(description="Whether the organisation knew the person's BSN.")
+    org: str
+    person_role: str = Field(description="suspect, victim or child, in the signal that last said so.")
+    role: str = Field(description="The organisation's role, e.g. case_holder, supervisor.")
+    since: date
+    closed_on: date | None = None
+    contact: ContactPerson | None = None
+    signal_id: str = Field(description="The signal that last changed this involvement.")
+    updated_at: AwareDatetime
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.pseudonym, self.org)
+
+    def current(self, today: date, retention_months: int) -> bool:
+        """Open, or closed less than `retention_months` ago: it still matches and can be looked up."""
+        return self.closed_on is None or _months_before(today, retention_months) <= self.closed_on
+
+    def record(self) -> Record:
+        return Record(
+            INVOLVEMENTS, f"{self.pseudonym}/{self.org}".encode(), self.model_dump_json().encode(), []
+        )
+
+
+def _months_before(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, 28))
+
+
+def person_keys(person: Person, key: bytes) -> list[tuple[str, Strength]]:
+    """The pseudonyms a person is indexed by: of the BSN when known; of the normalised name and
+    birth date when both are known (a person without a birth date is not matched by name)."""
+    keys: list[tuple[str, Strength]] = []
+    if person.bsn is not None:
+        keys.append((chain_pseudonym(person, key), "bsn"))
+    if person.birth_date is not None:
+        keys.append((chain_pseudonym(person.model_copy(update={"bsn": None}), key), "name_birth_date"))
+    return keys
+
+
+def observed(accepted: Accepted, key: bytes, now: datetime) -> list[Involvement]:
+    """What a routed signal says about its sender's involvement with each person it names."""
+    signal, org = accepted.signal, accepted.envelope.org
+    persons = [
+        ("suspect", signal.suspect),
+        ("victim", signal.victim),
+        *(("child", c) for c in signal.children),
+    ]
+    contact = getattr(signal, "contact", None)
+    if isinstance(signal, InvolvementSignal):
+        role, since = signal.role.value, signal.since
+    else:
+        role, since = DEFAULT_ROLES[org], accepted.envelope.time.date()
+    found = []
+    for person_role, person in persons:
+        if person is None:
+            continue
+        for pseudonym, strength in person_keys(person, key):
+            found.append(
+                Involvement(
+                    pseudonym=pseudonym,
+                    strength=strength,
+                    has_bsn=person.bsn is not None,
+                    org=org,
+                    person_role=person_role,
+                    role=role,
+                    since=since,
+                    closed_on=signal.until if isinstance(signal, InvolvementClosed) else None,
+                    contact=contact if isinstance(contact, ContactPerson) else None,
+                    signal_id=str(accepted.envelope.id),
+                    updated_at=now,
+                )
+            )
+    return found
+
+
+def merge(existing: Involvement | None, seen: Involvement, signal_type: str) -> tuple[Involvement, bool]:
+    """The involvement after a signal, and whether it (re)opened now."""
+    if existing is None or (existing.closed_on is not None and seen.closed_on is None):
+        return seen, seen.closed_on is None
+    authoritative = signal_type in ("involvement_opened", "involvement_closed")
+    updates: dict[str, object] = {"signal_id": seen.signal_id, "updated_at": seen.updated_at}
+    if authoritative:
+        updates |= {"role": seen.role, "since": seen.since, "closed_on": seen.closed_on}
+    if seen.contact is not None and (
+        authoritative or signal_type.startswith("contact_") or existing.contact is None
+    ):
+        updates["contact"] = seen.contact
+    return existing.model_copy(update=updates), False
+
+
+@dataclass(frozen=True)
+class Match:
+    """A newly opened involvement and the other organisations already involved with that person."""
+
+    newcomer: Involvement
+    others: tuple[Involvement, ...]
+
+
+class InvolvementIndex:
+    """The index in memory: every current involvement by (pseudonym, organisation)."""
+
+    def __init__(self, retention_months: int = 24) -> None:
+        self.retention_months = retention_months
+        self.entries: dict[tuple[str, str], Involvement] = {}
+        self.by_person: dict[str, set[str]] = {}  # pseudonym → organisations, for quick lookups
+        self.positions: dict[TopicPartition, int] = {}  # how far the topic has been read
+
+    def put(self, involvement: Involvement) -> None:
+        """Take one record of the topic (or one the gateway just committed); drop it if expired."""
+        if involvement.current(datetime.now(UTC).date(), self.retention_months):
+            self.entries[involvement.key] = involvement
+            self.by_person.setdefault(involvement.pseudonym, set()).add(involvement.org)
+        else:
+            self.entries.pop(involvement.key, None)
+            self.by_person.get(involvement.pseudonym, set()).discard(involvement.org)
+
+    def of(self, pseudonyms: Iterable[str]) -> list[Involvement]:
+        """Every current involvement with these pseudonyms (one person's BSN and name keys)."""
+        today = datetime.now(UTC).date()
+        found = (self.entries[(p, org)] for p in set(pseudonyms) for org in sorted(self.by_person.get(p, ())))
+        return [inv for inv in found if inv.current(today, self.retention_months)]
+
+    def view(self) -> IndexView:
+        return IndexView(self)
+
+
+@dataclass
+class IndexView:
+    """One batch's changes over the index, applied to it only after the batch is committed."""
+
+    index: InvolvementIndex
+    changed: dict[tuple[str, str], Involvement] = field(default_factory=dict)
+
+    def get(self, pseudonym: str, org: str) -> Involvement | None:
+        found = self.changed.get((pseudonym, org)) or self.index.entries.get((pseudonym, org))
+        today = datetime.now(UTC).date()
+        return found if found is not None and found.current(today, self.index.retention_months) else None
+
+    def involved(self, pseudonym: str) -> frozenset[str]:
+        """The organisations with an open involvement with this person: for the sharing policy."""
+        return frozenset(
+            org
+            for org in self._orgs(pseudonym)
+            if (inv := self.get(pseudonym, org)) and inv.closed_on is None
+        )
+
+    def current(self, pseudonym: str) -> list[Involvement]:
+        """Every involvement with this person that still matches: open, or closed within the
+        retention period."""
+        return [inv for org in sorted(self._orgs(pseudonym)) if (inv := self.get(pseudonym, org)) is not None]
+
+    def _orgs(self, pseudonym: str) -> set[str]:
+        return self.index.by_person.get(pseudonym, set()) | {org for p, org in self.changed if p == pseudonym}
+
+    def observe(self, seen: list[Involvement], signal_type: str) -> tuple[list[Involvement], list[Match]]:
+        """Merge what a signal showed; the changed involvements, and the matches it made."""
+        written, matches = [], []
+        for involvement in seen:
+            merged, opened = merge(self.get(*involvement.key), involvement, signal_type)
+            self.changed[merged.key] = merged
+            written.append(merged)
+            if opened:
+                others = tuple(
+                    other
+                    for other in self.current(merged.pseudonym)
+                    if other.org != merged.org
+                    # By name only where one side lacks the BSN: else the BSN match said it already.
+                    and (merged.strength == "bsn" or not (merged.has_bsn and other.has_bsn))
+                )
+                if others:
+                    matches.append(Match(merged, others))
+        return written, matches
+
+    def commit(self) -> None:
+        for involvement in self.changed.values():
+            self.index.put(involvement)
+        self.changed.clear()
+
+
+async def load_index(kafka: KafkaConnection, retention_months: int) -> InvolvementIndex:
+    """The index as the topic holds it now."""
+    index = InvolvementIndex(retention_months)
+    count = (await partition_counts(kafka, [INVOLVEMENTS]))[INVOLVEMENTS]
+    consumer = AIOKafkaConsumer(
+        **kafka.client_options(), isolation_level="read_committed", enable_auto_commit=False
+    )
+    await consumer.start()
+    partitions = [TopicPartition(INVOLVEMENTS, p) for p in range(count)]
+    try:
+        async for message in read_to_end(consumer, dict.fromkeys(partitions, 0)):
+            if message.value:
+                index.put(Involvement.model_validate_json(message.value))
+        index.positions = {tp: await consumer.position(tp) for tp in partitions}
+    finally:
+        await consumer.stop()
+    log.info("involvement_index_loaded", involvements=len(index.entries))
+    return index
+
+
+async def follow(kafka: KafkaConnection, index: InvolvementIndex, stop: asyncio.Event) -> None:
+    """Keep the index current with what other gateway instances write, from where `load_index`
+    stopped, until `stop` is set. (This instance's own writes arrive too: putting them again is
+    harmless.)"""
+    while not stop.is_set():
+        consumer = AIOKafkaConsumer(
+            **kafka.client_options(), isolation_level="read_committed", enable_auto_commit=False
+        )
+        try:
+            await consumer.start()
+            consumer.assign(list(index.positions))
+            for partition, offset in index.positions.items():
+                consumer.seek(partition, offset)
+            while not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=500)
+                for partition, messages in batch.items():
+                    for message in messages:
+                        if message.value:
+                            index.put(Involvement.model_validate_json(message.value))
+                    index.positions[partition] = messages[-1].offset + 1
+        except KafkaError as error:
+            log.warning("involvement_follow_paused", error=repr(error))
+            await asyncio.sleep(1.0)
+        finally:
+            await consumer.stop()
+
+
+async def match_notices(
+    decisions: DecisionCache, matches: list[Match], trigger: Accepted, now: datetime
+) -> tuple[list[Record], list[AuditEntry]]:
+    """One notice per organisation the signal's matches concern, naming, per person, the other
+    organisations involved that it may learn of: what the sharing policy for `involvement_opened`
+    grants a partner involved with the same person. Its id is fixed by the signal and the
+    recipient, so a replay gives the same notice."""
+    told: dict[str, list[tuple[Match, list[Involvement]]]] = {}
+    for match in matches:
+        told.setdefault(match.newcomer.org, []).append((match, list(match.others)))
+        for other in match.others:
+            told.setdefault(other.org, []).append((match, [match.newcomer]))
+    records, entries = [], []
+    for recipient, items in told.items():
+        persons, granted, revision = [], [], ""
+        for match, candidates in items:
+            named = []
+            for involvement in candidates:
+                revision, decision = await may_learn(decisions, recipient, involvement)
+                if decision.level is not Level.NONE:
+                    named.append(involvement)
+                    granted.append(decision)
+            if named:
+                persons.append(_person_entry(match.newcomer, named))
+        if not persons:
+            continue
+        notice_id = uuid5(trigger.envelope.id, f"match:{recipient}")
+        subjects = [
+            DataSubject(role=match.newcomer.person_role, id=match.newcomer.pseudonym) for match, _ in items
+        ]
+        notice = Delivery(
+            delivery_id=notice_id,
+            signal_id=trigger.envelope.id,
+            signal_type=MATCH_NOTICE,
+            sender="ketenpoort",
+            sent_at=now,
+            recipient=recipient,
+            level="dat",
+            fields=[],
+            legal_basis=granted[0].legal_basis,
+            purpose=granted[0].purpose,
+            urgency="normal",
+            policy_revision=revision,
+            chain_pseudonym=trigger.pseudonym,
+            body={"persons": persons},
+        )
+        envelope = new_envelope(
+            org="gateway", signal=MATCH_NOTICE, version=Delivery.version, id=notice_id, time=now,
+            traceparent=trigger.envelope.traceparent,
+        )  # fmt: skip
+        value = notice.model_dump_json().encode()
+        records.append(
+            Record(inbox_topic(recipient), trigger.pseudonym.encode(), value, envelope.to_headers())
+        )
+        entries.append(
+            AuditEntry(
+                record_id=str(uuid5(notice_id, "audit")),
+                signal_id=str(trigger.envelope.id),
+                signal_type=MATCH_NOTICE,
+                sender="ketenpoort",
+                recipient=recipient,
+                level="dat",
+                fields_delivered=[],
+                fields_withheld=[],
+                legal_basis=granted[0].legal_basis,
+                processing_activity=granted[0].purpose,
+                urgency="normal",
+                policy_revision=revision,
+                decided_at=now,
+                trace_id=trigger.envelope.trace_id,
+                data_subjects=list(dict.fromkeys(subjects)),
+            )
+        )
+    return records, entries
+
+
+async def may_learn(
+    decisions: DecisionCache, recipient: str, involvement: Involvement
+) -> tuple[str, Decision]:
+    """Whether `recipient` may learn of this involvement: the sharing policy's answer for an
+    `involvement_opened` of its organisation, with `recipient` involved with the same person."""
+    query = policy_input(
+        "involvement_opened",
+        involvement.org,
+        "1.0",
+        {"minors_involved": involvement.person_role == "child", "involvement_role": involvement.role},
+        involved=frozenset({recipient}),
+        recipients=(recipient,),
+    )
+    revision, decided = await decisions.decide(query)
+    return revision, decided[recipient]
+
+
+def _person_entry(newcomer: Involvement, named: list[Involvement]) -> dict[str, object]:
+    """One person of a match notice: how sure the match is, and who else is involved."""
+    return {
+        "person_role": newcomer.person_role,
+        "match": newcomer.strength,
+        "involved": [
+            {
+                "organisation": inv.org,
+                "role": inv.role,
+                "since": inv.since.isoformat(),
+                "closed_on": inv.closed_on.isoformat() if inv.closed_on else None,
+                "contact": inv.contact.model_dump(mode="json") if inv.contact else None,
+            }
+            for inv in named
+        ],
+    }
