@@ -19,6 +19,7 @@ from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker, KafkaMessage, TopicPartition
 from faststream.specification import AsyncAPI
 from prometheus_client import make_asgi_app
+from pydantic import BaseModel
 
 from gateway.access import RequireRole, Role
 from gateway.audit.api import PATHS as AUDIT_PATHS
@@ -30,13 +31,13 @@ from gateway.decisions import PolicyEngine
 from gateway.fanout import Fanout, owned_partitions
 from gateway.health import Health
 from gateway.involvement_api import LookupApi
-from gateway.involvements import InvolvementIndex, follow, load_index
+from gateway.involvements import Involvement, InvolvementIndex, follow, load_index
 from gateway.kafka import KafkaConnection, ensure_topics
 from gateway.logging import get_logger
 from gateway.router import Router
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.topics import AUDIT, AUDIT_READS, DLQ, inbox_topic, signals_topic
+from gateway.topics import AUDIT, AUDIT_READS, DLQ, INVOLVEMENTS, inbox_topic, signals_topic
 
 log = get_logger("gateway")
 
@@ -84,12 +85,15 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
         (AUDIT, "One hash-chained record per (signal, recipient): what was shared or withheld, and why."),
         (
             AUDIT_READS,
-            "Every read of the audit (who, through which channel, asking what), before it is answered.",
+            "Every read of the audit or lookup of involvements (who, how, what), before it is answered.",
+        ),
+        (
+            INVOLVEMENTS,
+            "The involvement index (compacted): one record per (chain pseudonym, organisation), no content.",
         ),
     ]:
-        schema = {AUDIT_READS: AuditRead}.get(
-            topic, Delivery | RejectionReceipt if topic.startswith("inbox.") else None
-        )
+        models: dict[str, type[BaseModel]] = {AUDIT_READS: AuditRead, INVOLVEMENTS: Involvement}
+        schema = models.get(topic, Delivery | RejectionReceipt if topic.startswith("inbox.") else None)
         broker.publisher(topic, schema=schema, title=topic, description=description)
 
     @broker.subscriber(
