@@ -18,7 +18,7 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -74,6 +74,34 @@ class Adapter(Protocol):
     def to_signals(self, native: Any) -> list[Mapped]:
         """The signals one native record means. Raises MappingError when it cannot be mapped."""
         ...
+
+
+@dataclass(frozen=True)
+class ExportAdapter(Generic[N]):
+    """An `Adapter` made of its parts: the export's media type, the model of one record, where its
+    id is, the mapping, and optionally a last touch on each record read (e.g. naming problems by
+    CSV column)."""
+
+    org: str
+    media_type: str
+    model: type[N]
+    record_id: Callable[[dict[str, Any]], Any]
+    mapping: Callable[[N], list[Mapped]]
+    tidy: Callable[[NativeRecord], NativeRecord] | None = None
+
+    @property
+    def suffix(self) -> str:
+        return ".json" if self.media_type == "application/json" else ".csv"
+
+    def read(self, raw: bytes) -> list[NativeRecord]:
+        reader = read_json_records if self.media_type == "application/json" else read_csv_records
+        records = reader(raw, self.model, self.record_id)
+        return [self.tidy(record) for record in records] if self.tidy else records
+
+    def to_signals(self, native: Any) -> list[Mapped]:
+        if not isinstance(native, self.model):
+            raise TypeError(f"the {self.org} adapter maps {self.model.__name__}, not {type(native).__name__}")
+        return self.mapping(native)
 
 
 def read_json_records(

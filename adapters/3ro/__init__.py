@@ -8,30 +8,12 @@ and its modules import each other relatively.
 
 from __future__ import annotations
 
-from typing import Any
-
-from adapters.kit import Mapped, NativeRecord, read_csv_records
+from adapters.kit import ExportAdapter
 
 from .mapping import to_signals
 from .native import ProbationRow, named_by_column, record_id
 
+# Probation's export (CSV, one row per event) read into `ProbationRow`s, problems named by column.
+ADAPTER = ExportAdapter("3ro", "text/csv", ProbationRow, record_id, to_signals, tidy=named_by_column)
 
-class ProbationAdapter:
-    """Probation's export (CSV, one row per event) read into `ProbationRow`s and mapped to signals."""
-
-    org = "3ro"
-    media_type = "text/csv"
-    suffix = ".csv"
-
-    def read(self, raw: bytes) -> list[NativeRecord]:
-        return [named_by_column(record) for record in read_csv_records(raw, ProbationRow, record_id)]
-
-    def to_signals(self, native: Any) -> list[Mapped]:
-        if not isinstance(native, ProbationRow):
-            raise TypeError(f"the 3RO adapter maps ProbationRow, not {type(native).__name__}")
-        return to_signals(native)
-
-
-ADAPTER = ProbationAdapter()
-
-__all__ = ["ADAPTER", "ProbationAdapter"]
+__all__ = ["ADAPTER"]

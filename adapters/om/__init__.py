@@ -6,29 +6,11 @@ plumbing that sends and delivers is shared (adapters/ingest.py, adapters/deliver
 
 from __future__ import annotations
 
-from typing import Any
-
-from adapters.kit import Mapped, NativeRecord, read_json_records
+from adapters.kit import ExportAdapter
 from adapters.om.mapping import to_signals
 from adapters.om.native import OmRecord, record_id
 
+# The OM's export (one JSON object or an array) read into `OmRecord`s and mapped to signals.
+ADAPTER = ExportAdapter("om", "application/json", OmRecord, record_id, to_signals)
 
-class OmAdapter:
-    """The OM's export (one JSON object or an array) read into `OmRecord`s and mapped to signals."""
-
-    org = "om"
-    media_type = "application/json"
-    suffix = ".json"
-
-    def read(self, raw: bytes) -> list[NativeRecord]:
-        return read_json_records(raw, OmRecord, record_id)
-
-    def to_signals(self, native: Any) -> list[Mapped]:
-        if not isinstance(native, OmRecord):
-            raise TypeError(f"the OM adapter maps OmRecord, not {type(native).__name__}")
-        return to_signals(native)
-
-
-ADAPTER = OmAdapter()
-
-__all__ = ["ADAPTER", "OmAdapter"]
+__all__ = ["ADAPTER"]

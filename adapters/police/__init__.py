@@ -6,29 +6,13 @@ plumbing that sends and delivers is shared (adapters/ingest.py, adapters/deliver
 
 from __future__ import annotations
 
-from typing import Any
-
-from adapters.kit import Mapped, NativeRecord, read_json_records
+from adapters.kit import ExportAdapter
 from adapters.police.mapping import to_signals
 from adapters.police.native import PoliceMutation, record_id
 
+# The police's export (one JSON object or an array) read into `PoliceMutation`s and mapped.
+ADAPTER = ExportAdapter(
+    "police", "application/json", PoliceMutation, record_id, lambda mutation: to_signals(mutation.root)
+)
 
-class PoliceAdapter:
-    """The police's export (one JSON object or an array) read into `PoliceMutation`s and mapped."""
-
-    org = "police"
-    media_type = "application/json"
-    suffix = ".json"
-
-    def read(self, raw: bytes) -> list[NativeRecord]:
-        return read_json_records(raw, PoliceMutation, record_id)
-
-    def to_signals(self, native: Any) -> list[Mapped]:
-        if not isinstance(native, PoliceMutation):
-            raise TypeError(f"the police adapter maps PoliceMutation, not {type(native).__name__}")
-        return to_signals(native.root)
-
-
-ADAPTER = PoliceAdapter()
-
-__all__ = ["ADAPTER", "PoliceAdapter"]
+__all__ = ["ADAPTER"]

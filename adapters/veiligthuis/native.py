@@ -13,57 +13,13 @@ ambiguous between organisations.
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway.schemas.persons import check_bsn
+from adapters.cells import Bsn, IsoDate, IsoDateTime
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
-DATE_EXAMPLE = "an ISO 8601 date yyyy-mm-dd, e.g. 2026-03-02"
-DATE_TIME_EXAMPLE = "an ISO 8601 date-time with a UTC offset, e.g. 2026-03-02T09:15:00+01:00"
 LIST_SEPARATOR = "|"
-
-
-def _iso_date(value: Any) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise PydanticCustomError(
-                "iso_date", "not a day of the calendar", {"expected": DATE_EXAMPLE}
-            ) from None
-    raise PydanticCustomError("iso_date", "not an ISO 8601 date", {"expected": DATE_EXAMPLE})
-
-
-def _iso_date_time(value: Any) -> datetime:
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value
-    if isinstance(value, str) and _DATE_TIME.fullmatch(value):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise PydanticCustomError(
-                "iso_date_time", "not a moment of the calendar", {"expected": DATE_TIME_EXAMPLE}
-            ) from None
-    raise PydanticCustomError(
-        "iso_date_time", "not an ISO 8601 date-time with a UTC offset", {"expected": DATE_TIME_EXAMPLE}
-    )
-
-
-def _bsn(value: Any) -> str:
-    try:
-        return check_bsn(str(value))
-    except ValueError as error:
-        raise PydanticCustomError(
-            "bsn", str(error), {"expected": "a BSN of nine digits that passes the 11-test"}
-        ) from None
 
 
 def _split(value: Any) -> Any:
@@ -73,9 +29,6 @@ def _split(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_date_time)]
-Bsn = Annotated[str, BeforeValidator(_bsn)]
 YesNo = Literal["ja", "nee"]
 
 Kind = Literal["melding", "veiligheidsbeoordeling", "toewijzing", "afsluiting"]

@@ -24,6 +24,7 @@ from gateway.schemas.contact_person import ContactRole
 from gateway.schemas.involvement import InvolvementRole
 from gateway.schemas.measure import MeasureKind
 from gateway.schemas.risk_assessment import Instrument, RiskLevel
+from tests.fictional import BRAM
 
 PACKAGE = importlib.import_module("adapters.3ro")
 ADAPTER = PACKAGE.ADAPTER
@@ -31,7 +32,6 @@ SAMPLES = Path(__file__).parents[2] / "adapters" / "3ro" / "samples"
 BAD = SAMPLES / "bad"
 CEST = timezone(timedelta(hours=2))
 
-BRAM = Person(bsn="111222333", given_name="Bram", family_name="Verhoef", birth_date=date(1990, 4, 12))
 LOTTE = Person(given_name="Lotte", family_name="Dekker", birth_date=date(1993, 8, 30))
 DENNIS = Person(bsn="345678904", given_name="Dennis", family_name="Vos", birth_date=date(1985, 6, 3))
 YARA = Person(given_name="Yara", family_name="Bos", birth_date=date(1988, 11, 21))

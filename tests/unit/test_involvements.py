@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 from uuid import uuid4
 
 from gateway.involvements import Involvement, InvolvementIndex, merge, person_keys
-from gateway.schemas import ContactPerson, Person
+from gateway.schemas import ContactPerson
+from tests.fictional import BRAM
 
 KEY = b"test-key"
 NOW = datetime(2026, 4, 18, 22, 47, tzinfo=UTC)
-BRAM = Person(bsn="111222333", given_name="Bram", family_name="Verhoef", birth_date=date(1990, 4, 12))
 CALL = ContactPerson(role="toezichthouder", name="S. Kuiper", phone="+31 10 555 0131")
 
 

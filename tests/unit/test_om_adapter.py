@@ -28,6 +28,7 @@ from gateway.schemas.measure import EndReason, MeasureKind
 from gateway.schemas.prosecution_decision import DecisionKind
 from gateway.schemas.release_from_custody import ReleaseKind, ReleaseStatus
 from gateway.schemas.risk_assessment import RiskLevel
+from tests.fictional import BRAM, LOTTE, NOOR
 
 pytestmark = pytest.mark.unit
 
@@ -35,9 +36,6 @@ SAMPLES = Path(__file__).parents[2] / "adapters" / "om" / "samples"
 CET = timezone(timedelta(hours=1))
 CEST = timezone(timedelta(hours=2))
 
-BRAM = Person(bsn="111222333", given_name="Bram", family_name="Verhoef", birth_date=date(1990, 4, 12))
-LOTTE = Person(bsn="123456782", given_name="Lotte", family_name="Dekker", birth_date=date(1993, 8, 30))
-NOOR = Person(bsn="234567806", given_name="Noor", family_name="Dekker", birth_date=date(2019, 2, 14))
 JANSEN = ContactPerson(
     role="zaaksofficier",
     name="mr. R. Jansen",

@@ -26,6 +26,7 @@ from gateway.schemas.contact_person import ContactRole
 from gateway.schemas.involvement import CloseReason, InvolvementRole
 from gateway.schemas.new_report import ReporterRole, ReportKind, StalkingIndicator
 from gateway.schemas.safety_assessment import AppliesTo, SafetyCondition
+from tests.fictional import BRAM, LOTTE, NOOR
 
 pytestmark = pytest.mark.unit
 
@@ -33,9 +34,6 @@ SAMPLES = Path(__file__).parents[2] / "adapters" / "veiligthuis" / "samples"
 CET = timezone(timedelta(hours=1))
 CEST = timezone(timedelta(hours=2))
 
-BRAM = Person(bsn="111222333", given_name="Bram", family_name="Verhoef", birth_date=date(1990, 4, 12))
-LOTTE = Person(bsn="123456782", given_name="Lotte", family_name="Dekker", birth_date=date(1993, 8, 30))
-NOOR = Person(bsn="234567806", given_name="Noor", family_name="Dekker", birth_date=date(2019, 2, 14))
 TRIAGE = ContactPerson(
     role="medewerker triage",
     name="J. Visser",
