@@ -18,6 +18,7 @@ from adapters.police.native import PoliceReportRecord
 from adapters.publish import send, signal_record
 from gateway.app import create_app
 from gateway.decisions import PolicyEngine, policy_input
+from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import ensure_topics, make_producer
 from gateway.settings import Settings
 from gateway.stack import Endpoints, throwaway_opa
@@ -60,13 +61,17 @@ async def send_police_report(settings: Settings, stack: Endpoints) -> UUID:
 async def delivery_of(
     stack: Endpoints, org: str, signal_id: UUID | str, timeout_s: float = 20.0
 ) -> dict[str, Any] | None:
-    """The delivery of `signal_id` in `org`'s inbox, looked for by the test as `admin`."""
+    """The copy of `signal_id` in `org`'s inbox, looked for by the test as `admin` (not a match
+    notice, which names the signal that made the match)."""
+
+    def copy(item: dict[str, Any]) -> bool:
+        return item.get("signal_id") == str(signal_id) and item.get("signal_type") != MATCH_NOTICE
 
     def has(found: list[dict[str, Any]]) -> bool:
-        return any(item.get("signal_id") == str(signal_id) for item in found)
+        return any(copy(item) for item in found)
 
     found = await read_topic(stack.kafka("admin"), f"inbox.{org}", until=has, timeout_s=timeout_s)
-    return next((item for item in found if item.get("signal_id") == str(signal_id)), None)
+    return next((item for item in found if copy(item)), None)
 
 
 async def test_a_police_report_reaches_veiligthuis_redacted(settings: Settings, stack: Endpoints) -> None:
