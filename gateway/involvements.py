@@ -157,6 +157,12 @@ def merge(existing: Involvement | None, seen: Involvement, signal_type: str) -> 
     return existing.model_copy(update=updates), False
 
 
+def _same_facts(before: Involvement, after: Involvement) -> bool:
+    """Equal but for which signal last touched it, and when."""
+    ignored = {"signal_id", "updated_at"}
+    return before.model_dump(exclude=ignored) == after.model_dump(exclude=ignored)
+
+
 @dataclass(frozen=True)
 class Match:
     """A newly opened involvement and the other organisations already involved with that person."""
@@ -225,7 +231,10 @@ class IndexView:
         """Merge what a signal showed; the changed involvements, and the matches it made."""
         written, matches = [], []
         for involvement in seen:
-            merged, opened = merge(self.get(*involvement.key), involvement, signal_type)
+            existing = self.get(*involvement.key)
+            merged, opened = merge(existing, involvement, signal_type)
+            if existing is not None and _same_facts(existing, merged):
+                continue  # one more signal of a known involvement: nothing to write
             self.changed[merged.key] = merged
             written.append(merged)
             if opened:

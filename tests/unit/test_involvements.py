@@ -98,3 +98,14 @@ def test_a_long_closed_involvement_no_longer_matches_and_leaves_the_index() -> N
     _, (match,) = index.view().observe([involvement("3ro")], "involvement_opened")
     assert [o.org for o in match.others] == ["om"]  # closed within the period: still worth a call
     assert index.view().involved("kp-bram") == frozenset()  # but no longer involved for sharing
+
+
+def test_another_signal_of_a_known_involvement_writes_nothing() -> None:
+    index = InvolvementIndex()
+    view = index.view()
+    (first,), _ = view.observe([involvement("police")], "new_report")
+    again, _ = view.observe([involvement("police")], "breach_of_conditions")
+    assert again == []  # the index topic does not grow with every signal
+    new_contact = CALL.model_copy(update={"phone": "+31 10 555 0199"})
+    (changed,), _ = view.observe([involvement("police", contact=new_contact)], "contact_changed")
+    assert changed.contact == new_contact and first.contact == CALL
