@@ -20,6 +20,7 @@ the topic on a restart) remembers the match, so a replay sends no second notice.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -46,6 +47,7 @@ log = get_logger("involvements")
 
 Strength = Literal["bsn", "name_birth_date"]
 MATCH_NOTICE = "involvement_match"  # the signal_type of a match notice in an inbox
+SWEEP_EVERY_S = 3600.0  # how often a running gateway drops involvements that expired meanwhile
 
 # The role an organisation has when a signal, not an involvement signal, shows it is involved.
 DEFAULT_ROLES = {
@@ -189,6 +191,15 @@ class InvolvementIndex:
             self.entries.pop(involvement.key, None)
             self.by_person.get(involvement.pseudonym, set()).discard(involvement.org)
 
+    def sweep(self) -> int:
+        """Drop what has expired since it was read; how many."""
+        today = datetime.now(UTC).date()
+        expired = [inv for inv in self.entries.values() if not inv.current(today, self.retention_months)]
+        for involvement in expired:
+            self.entries.pop(involvement.key, None)
+            self.by_person.get(involvement.pseudonym, set()).discard(involvement.org)
+        return len(expired)
+
     def of(self, pseudonyms: Iterable[str]) -> list[Involvement]:
         """Every current involvement with these pseudonyms (one person's BSN and name keys)."""
         today = datetime.now(UTC).date()
@@ -288,7 +299,11 @@ async def follow(kafka: KafkaConnection, index: InvolvementIndex, stop: asyncio.
             consumer.assign(list(index.positions))
             for partition, offset in index.positions.items():
                 consumer.seek(partition, offset)
+            swept = time.monotonic()
             while not stop.is_set():
+                if time.monotonic() - swept > SWEEP_EVERY_S:
+                    index.sweep()
+                    swept = time.monotonic()
                 batch = await consumer.getmany(timeout_ms=500)
                 for partition, messages in batch.items():
                     for message in messages:

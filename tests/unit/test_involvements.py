@@ -109,3 +109,11 @@ def test_another_signal_of_a_known_involvement_writes_nothing() -> None:
     new_contact = CALL.model_copy(update={"phone": "+31 10 555 0199"})
     (changed,), _ = view.observe([involvement("police", contact=new_contact)], "contact_changed")
     assert changed.contact == new_contact and first.contact == CALL
+
+
+def test_a_sweep_drops_what_expired_while_the_gateway_ran() -> None:
+    index = InvolvementIndex(retention_months=24)
+    today = datetime.now(UTC).date()
+    index.put(involvement("om", closed_on=date(today.year - 1, today.month, 1)))
+    index.retention_months = 6  # as if a year had passed
+    assert index.sweep() == 1 and index.entries == {} and index.by_person["kp-bram"] == set()
