@@ -137,8 +137,17 @@ class PolicyEngine:
 
     async def decide(self, policy_input: dict[str, Any]) -> dict[str, Decision]:
         requested = [recipient["org"] for recipient in policy_input["recipients"]]
+        result = await self.evaluate(f"{POLICY_PACKAGE}/{DECISIONS_RULE}", policy_input)
+        return parse_decisions(result, requested)
+
+    async def evaluate(self, path: str, policy_input: dict[str, Any]) -> Any:
+        """The value of the policy document at `path` (e.g. `ketenpoort/alerts/decisions`) for this
+        input; None where OPA leaves it undefined. The caller checks its shape."""
+        package, _, rule = path.strip("/").rpartition("/")
         try:
-            response = await self._client.query_rule(policy_input, POLICY_PACKAGE, DECISIONS_RULE)
+            response = await self._client.query_rule(policy_input, package, rule)
         except Exception as error:  # aiohttp and opa_client raise many kinds; all mean "no decision"
             raise DecisionError(f"policy engine at {self.url} unavailable: {error!r:.300}") from error
-        return parse_decisions(response.get("result"), requested)
+        if not isinstance(response, dict):
+            raise DecisionError(f"policy engine at {self.url} gave no usable answer: {response!r:.200}")
+        return response.get("result")
