@@ -9,11 +9,12 @@ give its credentials file as KETENPOORT_KAFKA_CREDENTIALS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from gateway.decisions import PolicyEngine
 from gateway.settings import Settings
 from gateway.stack import Endpoints, stack_session
 
@@ -37,3 +38,14 @@ def settings() -> Settings:
 def stack(settings: Settings) -> Iterator[Endpoints]:
     with stack_session(settings) as endpoints:
         yield endpoints
+
+
+@pytest.fixture
+async def engine(stack: Endpoints) -> AsyncIterator[PolicyEngine]:
+    """A client of the session's real OPA."""
+    engine = PolicyEngine(stack.opa_url)
+    await engine.start()
+    try:
+        yield engine
+    finally:
+        await engine.close()

@@ -4,7 +4,6 @@ content of the signal from the sharing policy (the alert carries what sharing gr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from gateway.alerts.rules import alert_decisions
 from gateway.contracts.examples import Example, examples
 from gateway.decisions import Level, PolicyEngine, policy_input
-from gateway.stack import Endpoints
 
 # signal type → {organisation: priority}; types not named alert nobody.
 EXPECTED: dict[str, dict[str, str]] = {
@@ -27,16 +25,6 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 
 EXAMPLES = examples()
-
-
-@pytest.fixture
-async def engine(stack: Endpoints) -> AsyncIterator[PolicyEngine]:
-    engine = PolicyEngine(stack.opa_url)
-    await engine.start()
-    try:
-        yield engine
-    finally:
-        await engine.close()
 
 
 def query(case: Example) -> dict[str, Any]:

@@ -4,7 +4,6 @@ exists in the signal's schema."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,16 +27,6 @@ def example(name: str) -> tuple[str, dict[str, Any]]:
     """(sender, attributes) of the example of a signal type, as the gateway computes them."""
     case = load_example(name)
     return case.sender, case.signal.attributes()
-
-
-@pytest.fixture
-async def engine(stack: Endpoints) -> AsyncIterator[PolicyEngine]:
-    engine = PolicyEngine(stack.opa_url)
-    await engine.start()
-    try:
-        yield engine
-    finally:
-        await engine.close()
 
 
 @pytest.fixture
