@@ -9,11 +9,15 @@ demo` and tests/scenario/.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.kit import NativeRecord
+from adapters.ingest import Ingest, Summary, planned
+from adapters.kit import Mapped, NativeRecord
 from adapters.registry import adapter
+from gateway.kafka import KafkaConnection
 
 ADAPTERS = Path(__file__).parent
 
@@ -48,3 +52,29 @@ def steps() -> list[tuple[Step, list[NativeRecord]]]:
     """Each step with its records, read by the organisation's adapter."""
     read = {org: adapter(org).read(scenario_file(org).read_bytes()) for org in {step.org for step in STEPS}}
     return [(step, [read[step.org][n] for n in step.records]) for step in STEPS]
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """One step as sent: what the adapter reported, and each signal it means, by signal id."""
+
+    step: Step
+    summary: Summary
+    signals: list[tuple[str, Mapped]]
+
+
+async def replay(
+    connect: Callable[[str], KafkaConnection], ledger_dir: Path, pseudonym_key: bytes
+) -> list[Replayed]:
+    """Send every step through its organisation's adapter, logged in as that organisation
+    (`connect(org)`), in order. A fresh `ledger_dir` sends everything; a used one skips what it sent."""
+    replayed = []
+    async with AsyncExitStack() as stack:
+        ingests: dict[str, Ingest] = {}
+        for step, records in steps():
+            if step.org not in ingests:
+                ingest = Ingest(adapter(step.org), connect(step.org), ledger_dir, pseudonym_key)
+                ingests[step.org] = await stack.enter_async_context(ingest)
+            summary = await ingests[step.org].send(records, source=step.what)
+            replayed.append(Replayed(step, summary, planned(adapter(step.org), records)))
+    return replayed

@@ -29,10 +29,8 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
-from adapters.ingest import Ingest, planned
 from adapters.publish import send, signal_record
-from adapters.registry import adapter
-from adapters.scenario import steps
+from adapters.scenario import replay
 from gateway.app import create_app
 from gateway.contracts.examples import example
 from gateway.involvements import MATCH_NOTICE
@@ -61,17 +59,11 @@ async def replay_scenario(settings: Settings, where: Endpoints, ledger_dir: Path
     key = settings.pseudonym_key.get_secret_value().encode()
     originals: dict[str, dict[str, Any]] = {}
     lines = []
-    async with AsyncExitStack() as stack:
-        ingests: dict[str, Ingest] = {}
-        for n, (step, records) in enumerate(steps(), start=1):
-            if step.org not in ingests:
-                ingest = Ingest(adapter(step.org), where.kafka(step.org), ledger_dir, key)
-                ingests[step.org] = await stack.enter_async_context(ingest)
-            summary = await ingests[step.org].send(records, source=f"scenario step {n}")
-            for signal_id, mapped in planned(adapter(step.org), records):
-                originals[signal_id] = mapped.signal.model_dump(mode="json")
-            kinds = ", ".join(kind for outcome in summary.outcomes for kind in outcome.sent)
-            lines.append(f"{n}. {step.org}: {step.what} ({kinds})")
+    for n, sent in enumerate(await replay(where.kafka, ledger_dir, key), start=1):
+        for signal_id, mapped in sent.signals:
+            originals[signal_id] = mapped.signal.model_dump(mode="json")
+        kinds = ", ".join(kind for outcome in sent.summary.outcomes for kind in outcome.sent)
+        lines.append(f"{n}. {sent.step.org}: {sent.step.what} ({kinds})")
     return Sent(originals, lines)
 
 

@@ -22,9 +22,7 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.delivery import Deliverer, FileDrop, InboxDelivery
-from adapters.ingest import Ingest, planned
-from adapters.registry import adapter
-from adapters.scenario import steps
+from adapters.scenario import replay
 from gateway.settings import RECIPIENTS, Settings
 from gateway.stack import Endpoints
 from gateway.topics import inbox_topic
@@ -56,15 +54,9 @@ async def holdings(
             )
             await delivery.start()
             stack_.push_async_callback(delivery.stop)
-        ingests: dict[str, Ingest] = {}
-        for step, records in steps():
-            if step.org not in ingests:
-                ingests[step.org] = await stack_.enter_async_context(
-                    Ingest(adapter(step.org), stack.kafka(step.org), work / "ledger", key)
-                )
-            summary = await ingests[step.org].send(records, source=step.what)
-            assert not summary.rejected, summary.as_json()
-            senders.update((signal_id, step.org) for signal_id, _ in planned(adapter(step.org), records))
+        for sent in await replay(stack.kafka, work / "ledger", key):
+            assert not sent.summary.rejected, sent.summary.as_json()
+            senders.update((signal_id, sent.step.org) for signal_id, _ in sent.signals)
         held = await _settled(work)
     assert not (work / "dead").exists(), "a delivery became a dead letter"
     yield held, senders
