@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiokafka.errors import KafkaError
 from faststream.asgi.request import AsgiRequest
 from faststream.asgi.types import Receive, Scope, Send
 
 from gateway.access import IDENTITY_SCOPE_KEY, Identity
-from gateway.audit.reads import AuditRead, AuditReadLog
+from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import DecisionError, Level
 from gateway.http import respond
@@ -68,7 +67,7 @@ class LookupApi:
         )
         try:
             await self.reads.record(read)
-        except (KafkaError, OSError) as error:
+        except ReadNotRecorded as error:
             log.error("lookup_not_recorded", org=identity.org, error=repr(error))
             await respond(send, 503, {"error": "the lookup could not be recorded, so it is not answered"})
             return

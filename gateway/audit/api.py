@@ -17,12 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiokafka.errors import KafkaError
 from faststream.asgi.request import AsgiRequest
 from faststream.asgi.types import Receive, Scope, Send
 
 from gateway.access import IDENTITY_SCOPE_KEY, Identity
-from gateway.audit.reads import AuditRead, AuditReadLog, audit_reads
+from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded, audit_reads
 from gateway.audit.records import summary
 from gateway.audit.store import AuditStore
 from gateway.http import respond
@@ -58,7 +57,7 @@ class AuditApi:
             return
         try:
             await self.reads.record(read)
-        except (KafkaError, OSError) as error:
+        except ReadNotRecorded as error:
             log.error("audit_read_not_recorded", query=read.query, reader=read.reader, error=repr(error))
             await respond(
                 send, 503, {"error": "the read could not be recorded in the audit log, so it is not answered"}

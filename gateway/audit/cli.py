@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.markup import escape
 
-from gateway.audit.reads import AuditRead, AuditReadLog, Query, audit_reads
+from gateway.audit.reads import AuditRead, AuditReadLog, Query, ReadNotRecorded, audit_reads
 from gateway.audit.records import AuditRecord, Finding, summary
 from gateway.audit.store import AuditStore
 from gateway.audit.verify import verify_topic
@@ -49,7 +48,7 @@ async def _record_read(kafka: KafkaConnection, query: Query, **asked: Any) -> No
     try:
         async with AuditReadLog(kafka) as reads:
             await reads.record(read)
-    except KafkaError as error:
+    except ReadNotRecorded as error:
         err.print(
             "[red]this read could not be recorded in the audit log, so it is not answered: "
             f"{escape(repr(error))}[/red]"

@@ -9,6 +9,7 @@ the BSN.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Literal, Self
@@ -44,6 +45,10 @@ class AuditRead(BaseModel):
     )
 
 
+class ReadNotRecorded(Exception):
+    """The read could not be stored, so it must not be answered."""
+
+
 class AuditReadLog:
     """Writes audit reads; one producer, started on first use and kept until `close`."""
 
@@ -52,25 +57,25 @@ class AuditReadLog:
         self._producer: AIOKafkaProducer | None = None
 
     async def record(self, read: AuditRead) -> None:
-        """Return only once the read is stored on all in-sync replicas; raise if it cannot be."""
-        if self._producer is None:
-            producer = make_producer(self.kafka, client_id="ketenpoort-audit-reads")
-            await producer.start()
-            self._producer = producer
+        """Return only once the read is stored on all in-sync replicas; ReadNotRecorded if not."""
         try:
+            if self._producer is None:
+                self._producer = make_producer(self.kafka, client_id="ketenpoort-audit-reads")
+                await self._producer.start()
             await self._producer.send_and_wait(
                 AUDIT_READS, read.model_dump_json().encode(), key=read.reader.encode()
             )
-        except KafkaError:
+        except (KafkaError, OSError) as error:
             # A failed send can leave an idempotent producer out of sequence for good (seen after a
             # refused write): start afresh with the next read.
             await self.close()
-            raise
+            raise ReadNotRecorded(repr(error)) from error
 
     async def close(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
-            await producer.stop()
+            with contextlib.suppress(KafkaError):
+                await producer.stop()
 
     async def __aenter__(self) -> Self:
         return self

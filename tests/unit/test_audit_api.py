@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka.errors import KafkaConnectionError
 
 from gateway.access import Identity, RequireRole, Role, TokenStore
 from gateway.audit.api import AuditApi
-from gateway.audit.reads import AuditRead, AuditReadLog
+from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded
 from gateway.kafka import KafkaConnection
+from gateway.stack.process import free_ports
 
 BSN = "111222333"  # fictional, passes the 11-test
 
@@ -28,7 +28,7 @@ class Log(AuditReadLog):
 
     async def record(self, read: AuditRead) -> None:
         if self.broken:
-            raise KafkaConnectionError("broker unreachable")
+            raise ReadNotRecorded("KafkaConnectionError('broker unreachable')")
         self.recorded.append(read)
 
 
@@ -112,3 +112,12 @@ async def test_a_bad_request_says_why_and_is_not_recorded(
     assert response.status_code == 400 and problem in response.json()["error"]
     assert log.recorded == []
     assert BSN not in response.text
+
+
+async def test_a_broker_that_cannot_be_reached_means_the_read_is_not_recorded() -> None:
+    port = free_ports(1)[0]  # nothing listens there
+    log = AuditReadLog(KafkaConnection(bootstrap=f"127.0.0.1:{port}"))
+    read = AuditRead(reader="fg", role="privacy_officer", channel="api", query="reads")
+    with pytest.raises(ReadNotRecorded):
+        await log.record(read)
+    await log.close()
