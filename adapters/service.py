@@ -9,6 +9,7 @@ organisation.
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from faststream.asgi.types import Receive, Scope, Send
@@ -85,22 +86,22 @@ class AdapterService:
             await respond(send, 404, {"error": f"no such path; records go to {self.records_path}"})
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.ingest.__aenter__()
-                    if self.delivery is not None:
-                        await self.delivery.start()
-                except Exception as error:  # reported to the server, which exits
-                    await send({"type": "lifespan.startup.failed", "message": repr(error)})
+        async with AsyncExitStack() as running:
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    try:
+                        await running.enter_async_context(self.ingest)
+                        if self.delivery is not None:
+                            await self.delivery.start()
+                            running.push_async_callback(self.delivery.stop)
+                    except Exception as error:  # reported to the server, which exits
+                        await send({"type": "lifespan.startup.failed", "message": repr(error)})
+                        return
+                    self.ready = True
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    self.ready = False
+                    await running.aclose()  # delivery first, then the producer
+                    await send({"type": "lifespan.shutdown.complete"})
                     return
-                self.ready = True
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                self.ready = False
-                if self.delivery is not None:
-                    await self.delivery.stop()
-                await self.ingest.__aexit__(None, None, None)
-                await send({"type": "lifespan.shutdown.complete"})
-                return
