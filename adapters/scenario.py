@@ -9,7 +9,7 @@ demo` and tests/scenario/.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,10 +64,17 @@ class Replayed:
 
 
 async def replay(
-    connect: Callable[[str], KafkaConnection], ledger_dir: Path, pseudonym_key: bytes
+    connect: Callable[[str], KafkaConnection],
+    ledger_dir: Path,
+    pseudonym_key: bytes,
+    settle: Callable[[Replayed], Awaitable[None]] | None = None,
 ) -> list[Replayed]:
     """Send every step through its organisation's adapter, logged in as that organisation
-    (`connect(org)`), in order. A fresh `ledger_dir` sends everything; a used one skips what it sent."""
+    (`connect(org)`), in order. A fresh `ledger_dir` sends everything; a used one skips what it sent.
+
+    Signals on different organisations' topics have no order between them at the gateway; `settle`,
+    awaited with each step once sent, can wait until the gateway has handled it, so the steps happen
+    in turn."""
     replayed = []
     async with AsyncExitStack() as stack:
         ingests: dict[str, Ingest] = {}
@@ -77,4 +84,6 @@ async def replay(
                 ingests[step.org] = await stack.enter_async_context(ingest)
             summary = await ingests[step.org].send(records, source=step.what)
             replayed.append(Replayed(step, summary, planned(adapter(step.org), records)))
+            if settle is not None:
+                await settle(replayed[-1])
     return replayed

@@ -22,11 +22,11 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.delivery import Deliverer, FileDrop, InboxDelivery
-from adapters.scenario import replay
+from adapters.scenario import Replayed, replay
 from gateway.settings import RECIPIENTS, Settings
 from gateway.stack import Endpoints
-from gateway.topics import inbox_topic
-from tests.integration.kafka_helpers import skip_history
+from gateway.topics import AUDIT, inbox_topic
+from tests.integration.kafka_helpers import read_topic, skip_history
 from tests.integration.test_first_slice import running_gateway
 
 Holding = dict[str, list[dict[str, Any]]]  # organisation → the deliveries its system holds
@@ -54,12 +54,28 @@ async def holdings(
             )
             await delivery.start()
             stack_.push_async_callback(delivery.stop)
-        for sent in await replay(stack.kafka, work / "ledger", key):
+
+        # Each step handled before the next: the partners become involved in the scenario's order.
+        async def settle(step: Replayed) -> None:
+            await _audited(stack, {signal_id for signal_id, _ in step.signals})
+
+        for sent in await replay(stack.kafka, work / "ledger", key, settle):
             assert not sent.summary.rejected, sent.summary.as_json()
             senders.update((signal_id, sent.step.org) for signal_id, _ in sent.signals)
         held = await _settled(work)
     assert not (work / "dead").exists(), "a delivery became a dead letter"
     yield held, senders
+
+
+async def _audited(stack: Endpoints, signal_ids: set[str], timeout_s: float = 30.0) -> None:
+    """Until the gateway has decided on every one of these signals: each leaves audit records, also
+    where nobody is granted anything."""
+
+    def done(found: list[dict[str, Any]]) -> bool:
+        return signal_ids <= {item.get("signal_id") for item in found}
+
+    found = await read_topic(stack.kafka("admin"), AUDIT, until=done, timeout_s=timeout_s)
+    assert done(found), f"the gateway did not handle {len(signal_ids)} signals within {timeout_s:.0f} s"
 
 
 async def _settled(work: Path, timeout_s: float = 60.0) -> Holding:
