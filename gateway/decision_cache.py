@@ -14,14 +14,18 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import orjson
 
+from gateway.alerts.rules import AlertDecision, alert_decisions
 from gateway.decisions import Decision, DecisionError, PolicyEngine
 from gateway.logging import get_logger
 
 log = get_logger("gateway.decisions")
+
+T = TypeVar("T")
 
 
 class DecisionCache:
@@ -30,6 +34,7 @@ class DecisionCache:
         self.refresh_s = refresh_s
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[str, bytes], dict[str, Decision]] = OrderedDict()
+        self._alerts: OrderedDict[tuple[str, bytes], dict[str, AlertDecision]] = OrderedDict()
         self._revision: str | None = None
         self._checked_at = 0.0
         self._problem: str | None = "not started"
@@ -66,12 +71,12 @@ class DecisionCache:
             if self._problem is None:
                 log.warning("policy_engine_unavailable", error=str(error))
             self._problem = str(error)
-            self._entries.clear()
+            self._forget()
             return
         if revision != self._revision:
             if self._revision is not None:
                 log.info("policy_changed", old_revision=self._revision, new_revision=revision)
-            self._entries.clear()
+            self._forget()
             self._revision = revision
         self._problem = None
         self._checked_at = time.monotonic()
@@ -90,25 +95,48 @@ class DecisionCache:
             await self.engine.check_health()
         except DecisionError as error:
             self._problem = str(error)
-            self._entries.clear()
+            self._forget()
             raise
 
     async def decide(self, policy_input: dict[str, Any]) -> tuple[str, dict[str, Decision]]:
         """(policy revision, decisions) for this input. Raises DecisionError when OPA is unavailable."""
+        revision, decisions, hit = await self._cached(self._entries, policy_input, self.engine.decide)
+        if hit:
+            self.hits += 1
+        else:
+            self.misses += 1
+        return revision, decisions
+
+    async def alerts(self, policy_input: dict[str, Any]) -> dict[str, AlertDecision]:
+        """The on-call alerts this input raises (gateway/alerts/rules.py), cached like decisions."""
+        _, alerts, _ = await self._cached(
+            self._alerts, policy_input, lambda query: alert_decisions(self.engine, query)
+        )
+        return alerts
+
+    async def _cached(
+        self,
+        store: OrderedDict[tuple[str, bytes], T],
+        policy_input: dict[str, Any],
+        ask: Callable[[dict[str, Any]], Awaitable[T]],
+    ) -> tuple[str, T, bool]:
+        """(revision, answer, whether it was cached): asked of OPA only when not in `store`."""
         if self.problem is not None:
             raise DecisionError(self.problem)
         revision = self._revision
         assert revision is not None
         key = (revision, orjson.dumps(policy_input, option=orjson.OPT_SORT_KEYS))
-        cached = self._entries.get(key)
+        cached = store.get(key)
         if cached is not None:
-            self.hits += 1
-            self._entries.move_to_end(key)
-            return revision, cached
-        self.misses += 1
-        decisions = await self.engine.decide(policy_input)
+            store.move_to_end(key)
+            return revision, cached, True
+        answer = await ask(policy_input)
         if revision == self._revision:  # a refresh in between made this answer's revision unknown
-            self._entries[key] = decisions
-            if len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return revision, decisions
+            store[key] = answer
+            if len(store) > self.max_entries:
+                store.popitem(last=False)
+        return revision, answer, False
+
+    def _forget(self) -> None:
+        self._entries.clear()
+        self._alerts.clear()

@@ -1,6 +1,6 @@
 """Composes the pipeline for a batch: validate → identify → decide → redact → emit, plus the audit
-entries, the involvement index's updates and match notices. No Kafka here; the only I/O is asking
-the decision cache, which raises DecisionError when policy cannot be asked (the caller then
+entries, the on-call alerts raised, the involvement index's updates and match notices. No Kafka
+here; the only I/O is asking the decision cache, which raises DecisionError when policy cannot be asked (the caller then
 delivers nothing and retries: fail closed). The index changes a batch makes are applied only once
 the caller has committed the batch (`committed`)."""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from gateway.alerts.raising import raised
 from gateway.audit.entries import audit_entries
 from gateway.audit.records import AuditEntry
 from gateway.decision_cache import DecisionCache
@@ -54,6 +55,7 @@ class Router:
         )
         revision, decisions = await self.decisions.decide(query)
         outputs = emit(outcome, decisions, revision, now)
+        outputs += raised(outcome, await self.decisions.alerts(query), decisions, now)
         audit = audit_entries(outcome, decisions, revision, now)
         if view is not None:
             written, matches = view.observe(observed(outcome, self.pseudonym_key, now), signal.name)

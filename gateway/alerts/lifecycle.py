@@ -4,20 +4,22 @@ Pure: no Kafka, no clock of its own. The events are what goes on `alerts.oncall`
 id; an alert's state is the fold of its events, so a restarted gateway rebuilds every open alert,
 and every timer, by reading the topic again (`AlertBook`).
 
-An alert goes to the organisation's primary on call first. If nobody acknowledges it within the
-deadline of its priority, it escalates to the secondary, then to the duty officer; after that it
-reminds the duty officer each deadline until someone acknowledges or closes it.
+The gateway raises an alert (`raised`); the on-call service delivers it to the organisation's
+primary on call (`delivered`, with the channels that took it). If nobody acknowledges it within the
+deadline of its priority after that delivery, it escalates to the secondary (`escalated`, then
+`delivered` again), then to the duty officer; after that it reminds the duty officer each deadline
+until someone acknowledges or closes it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Literal
-from uuid import UUID
+from typing import Any, Literal
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 Priority = Literal["p1", "p2"]
 Tier = Literal["primary", "secondary", "duty_officer"]
@@ -40,7 +42,7 @@ class OnCall(BaseModel):
 
 class Shift(BaseModel):
     """Who is on call on these weekdays (0 is Monday) from `start` to `end`, local time; a shift
-    whose end is before its start runs past midnight."""
+    whose end is before its start runs past midnight, and one whose end is its start lasts a day."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -54,7 +56,7 @@ class Shift(BaseModel):
     def covers(self, at: datetime) -> bool:
         local = at.astimezone(LOCAL)
         moment, today, yesterday = local.time(), local.weekday(), (local.weekday() - 1) % 7
-        if self.start <= self.end:
+        if self.start < self.end:
             return today in self.days and self.start <= moment < self.end
         return (today in self.days and moment >= self.start) or (yesterday in self.days and moment < self.end)
 
@@ -70,6 +72,17 @@ class Roster(BaseModel):
     org: str
     shifts: tuple[Shift, ...]
 
+    @model_validator(mode="after")
+    def _nobody_missing(self) -> Roster:
+        """Somebody is on call at every moment of the week: a gap is said when the roster is read,
+        not when an alert finds nobody."""
+        monday = datetime(2026, 1, 5, tzinfo=LOCAL)
+        for step in range(7 * 24 * 4):
+            moment = monday + timedelta(minutes=15 * step)
+            if not any(shift.covers(moment) for shift in self.shifts):
+                raise ValueError(f"the on-call roster of {self.org} has nobody at {moment:%a %H:%M}")
+        return self
+
     def on_call(self, at: datetime) -> Shift:
         """The shift covering `at`; a gap in the roster is a configuration error, said at once."""
         for shift in self.shifts:
@@ -79,10 +92,11 @@ class Roster(BaseModel):
 
 
 class AlertEvent(BaseModel):
-    """One change in an alert's life, as it is kept on `alerts.oncall`."""
+    """One change in an alert's life, as it is kept on `alerts.oncall` (keyed by alert id)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    event_id: UUID = Field(default_factory=uuid4, description="This event's own id: applied once.")
     alert_id: UUID
     kind: Kind
     at: AwareDatetime
@@ -92,52 +106,81 @@ class AlertEvent(BaseModel):
     tier: Tier | None = Field(default=None, description="Whom the alert is with after this event.")
     person: str | None = Field(default=None, description="That person's name.")
     by: str | None = Field(default=None, description="Who acknowledged or closed it.")
+    note: str | None = Field(default=None, max_length=2000, description="Why it was closed, in a line.")
+    channels: list[str] | None = Field(default=None, description="Delivered: the channels that took it.")
+    # Raised only: what the alert is about, and the content the sharing policy grants `org` (the
+    # sender's own signal, where the sender is alerted).
+    signal_type: str | None = None
+    sender: str | None = None
+    reason: str | None = None
+    content: dict[str, Any] | None = None
 
 
 @dataclass
 class Alert:
-    """An alert's state: the fold of its events."""
+    """An alert's state: the fold of its events. `since` is when it reached the person it is with:
+    the deadline to acknowledge runs from there."""
 
     alert_id: UUID
     org: str
     priority: Priority
     signal_id: UUID
     raised_at: datetime
+    signal_type: str = ""
+    sender: str = ""
+    reason: str = ""
+    content: dict[str, Any] = field(default_factory=dict)
     tier: Tier = "primary"
     person: str | None = None
-    since: datetime | None = None  # when it came to its current tier
+    delivered: bool = False  # to the person of the current tier
+    since: datetime | None = None
     acknowledged_by: str | None = None
-    closed: bool = False
+    acknowledged_at: datetime | None = None
+    closed_at: datetime | None = None
+    events: list[AlertEvent] = field(default_factory=list)
 
     @classmethod
     def raised(cls, event: AlertEvent) -> Alert:
         return cls(
-            event.alert_id, event.org, event.priority, event.signal_id, event.at, event.tier or "primary",
-            event.person, event.at,
+            event.alert_id, event.org, event.priority, event.signal_id, event.at, event.signal_type or "",
+            event.sender or "", event.reason or "", dict(event.content or {}), event.tier or "primary",
+            event.person, events=[event],
         )  # fmt: skip
 
     def apply(self, event: AlertEvent) -> None:
-        if event.kind == "escalated":
-            self.tier, self.person, self.since = event.tier or self.tier, event.person, event.at
-        elif event.kind == "acknowledged":
-            self.acknowledged_by = event.by or "unknown"
-        elif event.kind == "closed":
-            self.closed = True
+        self.events.append(event)
+        if event.kind == "delivered" and event.tier == self.tier and not self.delivered:
+            self.delivered, self.person, self.since = True, event.person, event.at
+        elif event.kind == "escalated":
+            self.tier, self.person, self.delivered = event.tier or self.tier, event.person, False
+        elif event.kind == "acknowledged" and self.acknowledged_by is None:
+            self.acknowledged_by, self.acknowledged_at = event.by or "unknown", event.at
+        elif event.kind == "closed" and self.closed_at is None:
+            self.closed_at = event.at
 
     @property
     def open(self) -> bool:
         """Still waiting for someone to take it."""
-        return self.acknowledged_by is None and not self.closed
+        return self.acknowledged_by is None and self.closed_at is None
 
-    def due(self) -> datetime | None:
-        """When it escalates unless acknowledged; None once acknowledged or closed."""
-        if not self.open:
+    @property
+    def status(self) -> str:
+        if self.closed_at is not None:
+            return "closed"
+        return "acknowledged" if self.acknowledged_by is not None else "open"
+
+    def due(self, deadlines: dict[str, timedelta] = ACK_DEADLINES) -> datetime | None:
+        """When it escalates unless acknowledged; None once acknowledged or closed, and while it is
+        not yet delivered to the person of its tier (the deadline runs from the delivery)."""
+        if not self.open or not self.delivered or self.since is None:
             return None
-        return (self.since or self.raised_at) + ACK_DEADLINES[self.priority]
+        return self.since + deadlines[self.priority]
 
-    def escalation(self, now: datetime, roster: Roster) -> AlertEvent | None:
+    def escalation(
+        self, now: datetime, roster: Roster, deadlines: dict[str, timedelta] = ACK_DEADLINES
+    ) -> AlertEvent | None:
         """The escalation due at `now`: to the next tier, or a reminder to the duty officer."""
-        due = self.due()
+        due = self.due(deadlines)
         if due is None or now < due:
             return None
         tier = TIERS[min(TIERS.index(self.tier) + 1, len(TIERS) - 1)]
@@ -149,22 +192,38 @@ class Alert:
 
 @dataclass
 class AlertBook:
-    """Every alert, rebuilt from the events of `alerts.oncall` in order."""
+    """Every alert, rebuilt from the events of `alerts.oncall` in order. Applying an event twice
+    (the service's own event, then its echo from the topic) changes nothing."""
 
+    deadlines: dict[str, timedelta] = field(default_factory=lambda: dict(ACK_DEADLINES))
     alerts: dict[UUID, Alert] = field(default_factory=dict)
+    _seen: set[UUID] = field(default_factory=set)
 
-    def apply(self, event: AlertEvent) -> None:
+    def apply(self, event: AlertEvent) -> Alert | None:
+        """The alert the event changed, or None when it changed nothing."""
+        if event.event_id in self._seen:
+            return None
+        self._seen.add(event.event_id)
         if event.kind == "raised":
-            self.alerts.setdefault(event.alert_id, Alert.raised(event))
-        elif event.alert_id in self.alerts:
-            self.alerts[event.alert_id].apply(event)
+            if event.alert_id in self.alerts:
+                return None  # the same signal routed again: one alert
+            alert = self.alerts[event.alert_id] = Alert.raised(event)
+            return alert
+        alert = self.alerts.get(event.alert_id)
+        if alert is not None:
+            alert.apply(event)
+        return alert
+
+    def undelivered(self) -> list[Alert]:
+        """Open alerts not yet delivered to the person of their tier: to deliver now."""
+        return [alert for alert in self.alerts.values() if alert.open and not alert.delivered]
 
     def escalations(self, now: datetime, rosters: dict[str, Roster]) -> list[AlertEvent]:
         """The escalations due at `now`, for whoever writes them to the topic and notifies."""
-        due = (alert.escalation(now, rosters[alert.org]) for alert in self.alerts.values())
+        due = (alert.escalation(now, rosters[alert.org], self.deadlines) for alert in self.alerts.values())
         return [event for event in due if event is not None]
 
     def next_due(self) -> datetime | None:
         """When the next timer runs out: the moment to look again."""
-        moments = [due for alert in self.alerts.values() if (due := alert.due()) is not None]
+        moments = [due for alert in self.alerts.values() if (due := alert.due(self.deadlines)) is not None]
         return min(moments, default=None)

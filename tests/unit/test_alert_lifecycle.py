@@ -33,8 +33,26 @@ ROSTER = Roster(
 def raised(priority: str = "p1") -> AlertEvent:
     return AlertEvent.model_validate(
         {"alert_id": uuid4(), "kind": "raised", "at": RAISED_AT, "org": "3ro", "priority": priority,
-         "signal_id": uuid4(), "tier": "primary", "person": "night primary"}
+         "signal_id": uuid4(), "tier": "primary", "signal_type": "breach_of_conditions", "sender": "3ro"}
     )  # fmt: skip
+
+
+def delivered(
+    alert: AlertEvent, at: datetime, tier: str = "primary", person: str = "night primary"
+) -> AlertEvent:
+    return alert.model_copy(
+        update={"event_id": uuid4(), "kind": "delivered", "at": at, "tier": tier, "person": person,
+                "channels": ["console"]}
+    )  # fmt: skip
+
+
+def book_with(*alerts: AlertEvent) -> AlertBook:
+    """Alerts raised and delivered to the primary at RAISED_AT."""
+    book = AlertBook()
+    for alert in alerts:
+        book.apply(alert)
+        book.apply(delivered(alert, RAISED_AT))
+    return book
 
 
 def test_the_roster_finds_who_is_on_call_also_past_midnight() -> None:
@@ -42,47 +60,88 @@ def test_the_roster_finds_who_is_on_call_also_past_midnight() -> None:
     monday_7 = datetime(2026, 4, 20, 5, 0, tzinfo=UTC)  # 07:00 local, the night shift from Sunday
     assert ROSTER.on_call(monday_7).primary.name == "night primary"
     assert ROSTER.on_call(monday_7 + timedelta(hours=2)).primary.name == "day primary"
-    gap = Roster(org="om", shifts=ROSTER.shifts[:1])
-    with pytest.raises(LookupError, match="om has nobody at Sat 22:47"):
-        gap.on_call(RAISED_AT)
+
+
+def test_a_roster_with_a_gap_is_refused_when_it_is_read() -> None:
+    with pytest.raises(ValueError, match="om has nobody at Mon 00:00"):
+        Roster(org="om", shifts=ROSTER.shifts[:1])
+    day = ROSTER.shifts[0]
+    all_day = day.model_copy(update={"days": frozenset(range(7)), "start": time(6), "end": time(6)})
+    assert Roster(org="om", shifts=(all_day,)).on_call(RAISED_AT) == all_day
+
+
+def test_the_deadline_runs_from_the_delivery_not_before() -> None:
+    book = AlertBook()
+    alert = raised("p1")
+    book.apply(alert)
+    assert [a.alert_id for a in book.undelivered()] == [alert.alert_id]
+    assert book.escalations(RAISED_AT + timedelta(hours=1), {"3ro": ROSTER}) == []
+    late = RAISED_AT + timedelta(minutes=30)  # the service was down: the primary gets it now
+    book.apply(delivered(alert, late))
+    assert book.undelivered() == []
+    assert book.next_due() == late + timedelta(minutes=5)
 
 
 def test_an_unacknowledged_alert_escalates_to_the_secondary_then_the_duty_officer() -> None:
-    book = AlertBook()
-    book.apply(raised("p1"))
+    book = book_with(alert := raised("p1"))
     assert book.escalations(RAISED_AT + timedelta(minutes=4), {"3ro": ROSTER}) == []
     (first,) = book.escalations(RAISED_AT + timedelta(minutes=5), {"3ro": ROSTER})
     assert (first.tier, first.person) == ("secondary", "night secondary")
     book.apply(first)
+    assert book.escalations(first.at + timedelta(minutes=10), {"3ro": ROSTER}) == []  # not delivered yet
+    book.apply(delivered(alert, first.at, "secondary", "night secondary"))
     (second,) = book.escalations(first.at + timedelta(minutes=5), {"3ro": ROSTER})
     assert (second.tier, second.person) == ("duty_officer", "night duty")
     book.apply(second)
+    book.apply(delivered(alert, second.at, "duty_officer", "night duty"))
     (reminder,) = book.escalations(second.at + timedelta(minutes=5), {"3ro": ROSTER})
     assert reminder.tier == "duty_officer"
+    book.apply(reminder)
+    assert [a.alert_id for a in book.undelivered()] == [alert.alert_id]  # the reminder is delivered too
 
 
-def test_a_lower_priority_waits_longer() -> None:
-    book = AlertBook()
-    book.apply(raised("p2"))
+def test_a_lower_priority_waits_longer_and_deadlines_are_configurable() -> None:
+    book = book_with(raised("p2"))
     assert book.escalations(RAISED_AT + timedelta(minutes=14), {"3ro": ROSTER}) == []
     assert book.next_due() == RAISED_AT + timedelta(minutes=15)
+    quick = AlertBook(deadlines={"p1": timedelta(seconds=2), "p2": timedelta(seconds=4)})
+    quick.apply(alert := raised("p2"))
+    quick.apply(delivered(alert, RAISED_AT))
+    assert quick.next_due() == RAISED_AT + timedelta(seconds=4)
 
 
 def test_an_acknowledged_or_closed_alert_never_escalates() -> None:
     for kind in ("acknowledged", "closed"):
-        book = AlertBook()
-        alert = raised()
-        book.apply(alert)
+        book = book_with(alert := raised())
         book.apply(
-            alert.model_copy(update={"kind": kind, "at": RAISED_AT + timedelta(minutes=2), "by": "S. Kuiper"})
+            alert.model_copy(
+                update={
+                    "event_id": uuid4(),
+                    "kind": kind,
+                    "at": RAISED_AT + timedelta(minutes=2),
+                    "by": "S. Kuiper",
+                }
+            )
         )
         assert book.escalations(RAISED_AT + timedelta(hours=1), {"3ro": ROSTER}) == []
         assert book.next_due() is None
+        assert book.alerts[alert.alert_id].status == kind
+
+
+def test_an_event_applied_twice_or_a_signal_raised_twice_changes_nothing() -> None:
+    book = book_with(alert := raised())
+    (escalation,) = book.escalations(RAISED_AT + timedelta(minutes=5), {"3ro": ROSTER})
+    assert book.apply(escalation) is not None
+    assert book.apply(escalation) is None  # its echo from the topic
+    assert book.apply(alert.model_copy(update={"event_id": uuid4()})) is None  # raised again
+    state = book.alerts[alert.alert_id]
+    assert (state.tier, len(state.events)) == ("secondary", 3)
 
 
 def test_a_restart_rebuilds_every_timer_from_the_events() -> None:
+    alerts = [raised(), raised("p2")]
+    events = [e for a in alerts for e in (a, delivered(a, RAISED_AT))]
     live = AlertBook()
-    events = [raised(), raised("p2")]
     for event in events:
         live.apply(event)
     escalation = live.escalations(RAISED_AT + timedelta(minutes=5), {"3ro": ROSTER})
@@ -92,8 +151,9 @@ def test_a_restart_rebuilds_every_timer_from_the_events() -> None:
     rebuilt = AlertBook()
     for event in (AlertEvent.model_validate_json(e.model_dump_json()) for e in events):  # as read back
         rebuilt.apply(event)
-    later = RAISED_AT + timedelta(minutes=10)
-    assert rebuilt.next_due() == live.next_due()
+    assert [a.alert_id for a in rebuilt.undelivered()] == [a.alert_id for a in live.undelivered()]
+    later = RAISED_AT + timedelta(minutes=20)
+    assert rebuilt.next_due() == live.next_due() == RAISED_AT + timedelta(minutes=15)
     assert [e.tier for e in rebuilt.escalations(later, {"3ro": ROSTER})] == [
         e.tier for e in live.escalations(later, {"3ro": ROSTER})
     ]

@@ -1,0 +1,62 @@
+"""The gateway raises on-call alerts: for each organisation the alert policy names, one `raised`
+event on `alerts.oncall`, written in the same transaction as the signal's deliveries. The on-call
+service (gateway/alerts/service.py) takes it from there.
+
+An alert carries what the sharing policy grants its organisation of the signal, as that
+organisation's inbox copy does; the sender's own on-call staff get the sender's own signal. The
+alert id is fixed by (signal, organisation), so a signal routed twice raises one alert.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+import orjson
+
+from gateway.alerts.lifecycle import AlertEvent
+from gateway.alerts.rules import AlertDecision
+from gateway.decisions import Decision
+from gateway.pipeline import Accepted, Record, body_for
+from gateway.topics import ALERTS
+
+
+def alert_id(signal: Accepted, org: str) -> UUID:
+    return uuid5(signal.envelope.id, f"alert:{org}")
+
+
+def content_for(signal: Accepted, org: str, decisions: dict[str, Decision]) -> dict[str, Any] | None:
+    """What `org` may see of the signal; None when it may see nothing (then it gets no alert)."""
+    if org == signal.envelope.org:
+        return signal.body
+    decision = decisions.get(org)
+    return body_for(signal, decision) if decision is not None else None
+
+
+def raised(
+    signal: Accepted, alerts: dict[str, AlertDecision], decisions: dict[str, Decision], now: datetime
+) -> list[Record]:
+    """One `raised` event per organisation to alert, keyed by its alert id."""
+    out = []
+    for org, alert in sorted(alerts.items()):
+        content = content_for(signal, org, decisions)
+        if content is None:  # the policy alerts only partners it grants content; never alert blind
+            continue
+        event = AlertEvent(
+            event_id=uuid5(signal.envelope.id, f"raised:{org}"),
+            alert_id=alert_id(signal, org),
+            kind="raised",
+            at=now,
+            org=org,
+            priority=alert.priority,
+            signal_id=signal.envelope.id,
+            tier="primary",
+            signal_type=signal.envelope.signal,
+            sender=signal.envelope.org,
+            reason=alert.reason,
+            content=content,
+        )
+        value = orjson.dumps(event.model_dump(mode="json"))
+        out.append(Record(ALERTS, str(event.alert_id).encode(), value, []))
+    return out
