@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: demo test lint install clean bench
+.PHONY: demo test lint install clean bench browser
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 or set PYTHON=..."; exit 2; }
@@ -21,7 +21,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ketenpoort demo
 
-test: $(STAMP)
+# Headless Chromium and chromedriver for the end-to-end tests, from Debian's packages (see the script).
+browser:
+	@scripts/ensure-browser
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -105,24 +105,31 @@ def bearer(authorization: str | None) -> str | None:
 IDENTITY_SCOPE_KEY = "ketenpoort.identity"
 
 
-class RequireRole:
-    """ASGI wrapper: the inner app answers only requests whose bearer token has one of `roles`,
-    and finds the caller's Identity in `scope[IDENTITY_SCOPE_KEY]`. The token file is read again
-    when it changes, so a new token works without a restart."""
+class TokenFile:
+    """The token file, read again when it changes, so a new token works without a restart."""
 
-    def __init__(self, inner: ASGIApp, path: Path, roles: frozenset[Role]) -> None:
-        self.inner, self.path, self.roles = inner, path, roles
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self._store, self._mtime = TokenStore([]), -1.0
 
-    def _tokens(self) -> TokenStore:
+    def identify(self, presented: str | None) -> Identity | None:
         mtime = self.path.stat().st_mtime if self.path.exists() else 0.0
         if mtime != self._mtime:
             self._store, self._mtime = TokenStore.load(self.path), mtime
-        return self._store
+        return self._store.identify(presented)
+
+
+class RequireRole:
+    """ASGI wrapper: the inner app answers only requests whose bearer token has one of `roles`,
+    and finds the caller's Identity in `scope[IDENTITY_SCOPE_KEY]`."""
+
+    def __init__(self, inner: ASGIApp, path: Path, roles: frozenset[Role]) -> None:
+        self.inner, self.roles = inner, roles
+        self.tokens = TokenFile(path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {key.decode().lower(): value.decode() for key, value in scope.get("headers", [])}
-        identity = self._tokens().identify(bearer(headers.get("authorization")))
+        identity = self.tokens.identify(bearer(headers.get("authorization")))
         if identity is None:
             challenge = [(b"www-authenticate", b'Bearer realm="ketenpoort"')]
             await respond(send, 401, {"error": "a valid bearer token is required"}, challenge)

@@ -21,8 +21,10 @@ from gateway.stack.cli import stack_app
 
 app = typer.Typer(no_args_is_help=True, help="Ketenpoort: the chain partners' signal gateway.")
 gateway_app = typer.Typer(no_args_is_help=True, help="Run the gateway.")
+oncall_app = typer.Typer(no_args_is_help=True, help="On-call alerts: the service and its console.")
 app.add_typer(stack_app, name="stack", help="The local Kafka + OPA stack (the embedded default).")
 app.add_typer(gateway_app, name="gateway")
+app.add_typer(oncall_app, name="oncall")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
@@ -51,6 +53,24 @@ def gateway_run() -> None:
     # uvicorn serves /health/live, /health/ready and /metrics and runs the app's lifespan: the
     # subscriber starts with it and stops cleanly on SIGTERM / Ctrl-C.
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="on")
+
+
+@oncall_app.command("serve")
+def oncall_serve() -> None:
+    """Deliver the alerts the gateway raises, escalate unacknowledged ones, serve the console."""
+    from gateway.alerts.app import create_oncall_app
+    from gateway.alerts.config import OnCallConfig
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    try:
+        where = endpoints(settings)
+        config = OnCallConfig.load(settings.oncall_config)
+        app = create_oncall_app(settings, where.kafka("oncall"), config)
+    except (StackError, ValueError) as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    uvicorn.run(app, host=settings.http_host, port=settings.oncall_http_port, log_config=None, lifespan="on")
 
 
 @app.command()

@@ -1,8 +1,8 @@
 """Composes the pipeline for a batch: validate → identify → decide → redact → emit, plus the audit
 entries, the on-call alerts raised, the involvement index's updates and match notices. No Kafka
-here; the only I/O is asking the decision cache, which raises DecisionError when policy cannot be asked (the caller then
-delivers nothing and retries: fail closed). The index changes a batch makes are applied only once
-the caller has committed the batch (`committed`)."""
+here; the only I/O is asking the decision cache, which raises DecisionError when policy cannot be
+asked (the caller then delivers nothing and retries: fail closed). The index changes a batch makes
+are applied only once the caller has committed the batch (`committed`)."""
 
 from __future__ import annotations
 

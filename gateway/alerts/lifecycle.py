@@ -207,12 +207,12 @@ class AlertBook:
         if event.kind == "raised":
             if event.alert_id in self.alerts:
                 return None  # the same signal routed again: one alert
-            alert = self.alerts[event.alert_id] = Alert.raised(event)
-            return alert
-        alert = self.alerts.get(event.alert_id)
-        if alert is not None:
-            alert.apply(event)
-        return alert
+            self.alerts[event.alert_id] = Alert.raised(event)
+            return self.alerts[event.alert_id]
+        changed = self.alerts.get(event.alert_id)
+        if changed is not None:
+            changed.apply(event)
+        return changed
 
     def undelivered(self) -> list[Alert]:
         """Open alerts not yet delivered to the person of their tier: to deliver now."""

@@ -22,8 +22,9 @@ from gateway.pipeline import Accepted, Record, body_for
 from gateway.topics import ALERTS
 
 
-def alert_id(signal: Accepted, org: str) -> UUID:
-    return uuid5(signal.envelope.id, f"alert:{org}")
+def alert_id_of(signal_id: UUID, org: str) -> UUID:
+    """The id of the alert a signal raises for `org`: the same however often it is routed."""
+    return uuid5(signal_id, f"alert:{org}")
 
 
 def content_for(signal: Accepted, org: str, decisions: dict[str, Decision]) -> dict[str, Any] | None:
@@ -45,7 +46,7 @@ def raised(
             continue
         event = AlertEvent(
             event_id=uuid5(signal.envelope.id, f"raised:{org}"),
-            alert_id=alert_id(signal, org),
+            alert_id=alert_id_of(signal.envelope.id, org),
             kind="raised",
             at=now,
             org=org,

@@ -30,12 +30,13 @@ from gateway.kafka import KafkaConnection, ensure_topics, make_producer
 from gateway.principals import Principals, provision
 from gateway.settings import ORGANISATIONS, RECIPIENTS
 from gateway.stack import Endpoints
-from gateway.topics import AUDIT, AUDIT_READS, INVOLVEMENTS, all_topics, inbox_topic, signals_topic
+from gateway.topics import ALERTS, AUDIT, AUDIT_READS, INVOLVEMENTS, all_topics, inbox_topic, signals_topic
 
 GROUP_PREFIX = {
     **{org: f"{org}." for org in RECIPIENTS},
     "audit-reader": "audit-reader.",
     "gateway": "ketenpoort-gateway-",
+    "oncall": "ketenpoort-oncall-",
 }
 PROBE_TIMEOUT_S = 15.0
 
@@ -43,6 +44,8 @@ PROBE_TIMEOUT_S = 15.0
 def may_write(principal: str, topic: str) -> bool:
     if principal in RECIPIENTS:
         return principal in ORGANISATIONS and topic == signals_topic(principal)
+    if principal == "oncall":
+        return topic == ALERTS
     return principal == "audit-reader" and topic == AUDIT_READS
 
 
@@ -51,6 +54,8 @@ def may_read(principal: str, topic: str) -> bool:
         return topic == inbox_topic(principal)
     if principal == "audit-reader":
         return topic in (AUDIT, AUDIT_READS)
+    if principal == "oncall":
+        return topic == ALERTS
     return topic.startswith("signals.") or topic in (AUDIT, INVOLVEMENTS)  # the gateway
 
 
@@ -123,7 +128,7 @@ async def outcomes(stack: Endpoints, principal: str, probe: str) -> dict[str, bo
     return dict(zip(topics, results, strict=True))
 
 
-@pytest.mark.parametrize("principal", [*RECIPIENTS, "audit-reader"])
+@pytest.mark.parametrize("principal", [*RECIPIENTS, "audit-reader", "oncall"])
 async def test_a_principal_writes_only_where_it_may(credentials: Endpoints, principal: str) -> None:
     got = await outcomes(credentials, principal, "write")
     assert got == {topic: may_write(principal, topic) for topic in all_topics()}
@@ -134,7 +139,7 @@ async def test_the_gateway_cannot_publish_in_an_organisations_name(credentials: 
         assert not await write_allowed(credentials.kafka("gateway"), signals_topic(org))
 
 
-@pytest.mark.parametrize("principal", [*RECIPIENTS, "audit-reader", "gateway"])
+@pytest.mark.parametrize("principal", [*RECIPIENTS, "audit-reader", "gateway", "oncall"])
 async def test_a_principal_reads_only_what_it_may(credentials: Endpoints, principal: str) -> None:
     got = await outcomes(credentials, principal, "read")
     assert got == {topic: may_read(principal, topic) for topic in all_topics()}

@@ -1,0 +1,72 @@
+"""The on-call service as an ASGI app: the service (gateway/alerts/service.py) running in its
+lifespan, the console and its API (gateway/alerts/console.py), and health endpoints.
+
+Channels come from the configuration: e-mail when it names a mail server, and a webhook for each
+organisation that has one. The service connects to Kafka as the `oncall` principal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from adapters.delivery import Webhook
+from gateway.alerts.channels import Channel
+from gateway.alerts.config import OnCallConfig
+from gateway.alerts.console import Console
+from gateway.alerts.email import EmailChannel
+from gateway.alerts.service import OnCallService
+from gateway.alerts.webhook import WebhookChannel
+from gateway.kafka import KafkaConnection
+from gateway.settings import Settings
+
+
+def channels_of(config: OnCallConfig) -> tuple[list[Channel], dict[str, list[Channel]]]:
+    """(channels for every organisation, each organisation's own)."""
+    common: list[Channel] = []
+    if config.smtp is not None:
+        smtp = config.smtp
+        password = smtp.password()
+        common.append(EmailChannel(smtp.host, smtp.port, smtp.sender, username=smtp.username,
+                                   password=password, starttls=smtp.starttls))  # fmt: skip
+    own: dict[str, list[Channel]] = {
+        org: [WebhookChannel(Webhook(entry.webhook.url, entry.webhook.secret()))]
+        for org, entry in config.organisations.items()
+        if entry.webhook is not None
+    }
+    return common, own
+
+
+def create_oncall_app(settings: Settings, kafka: KafkaConnection, config: OnCallConfig) -> Starlette:
+    common, own = channels_of(config)
+    service = OnCallService(kafka, config, common, org_channels=own)
+    console = Console(service, settings.tokens_path(), secure_cookie=settings.console_secure_cookie)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+            for channel in (c for channels in own.values() for c in channels):
+                if isinstance(channel, WebhookChannel):
+                    await channel.close()
+
+    async def live(request: Request) -> JSONResponse:
+        return JSONResponse({"live": True})
+
+    async def ready(request: Request) -> JSONResponse:
+        return JSONResponse({"ready": service.ready}, status_code=200 if service.ready else 503)
+
+    app = Starlette(
+        routes=[Route("/health/live", live), Route("/health/ready", ready), *console.routes()],
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    return app

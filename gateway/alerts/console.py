@@ -1,0 +1,255 @@
+"""The on-call web console and its API, served by the on-call service.
+
+On-call staff sign in with their organisation's `oncall` token and see only that organisation's
+alerts: the open ones live (server-sent events), with an acknowledge and a close button, and the
+history. An organisation's own systems may use the same API with the token as a bearer instead.
+
+A console session is a random id in an HttpOnly, SameSite=Strict cookie, kept in memory for
+`SESSION_HOURS` (a restart signs everybody out); a request that changes anything also needs the
+session's CSRF token in X-CSRF-Token. The page loads nothing from elsewhere, and its
+Content-Security-Policy says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from gateway.access import Identity, Role, TokenFile, bearer
+from gateway.alerts.lifecycle import Alert
+from gateway.alerts.service import AlertClosed, AlertNotFound, OnCallService
+
+PAGES = Path(__file__).with_name("console")
+COOKIE = "kp_console"
+SESSION_HOURS = 12
+HEARTBEAT_S = 15.0
+HISTORY = 50
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+}
+
+
+@dataclass(frozen=True)
+class Session:
+    identity: Identity
+    csrf: str
+    expires: float
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def alert_view(alert: Alert, service: OnCallService) -> dict[str, Any]:
+    """An alert as the console and the API show it."""
+    return {
+        "alert_id": str(alert.alert_id),
+        "org": alert.org,
+        "priority": alert.priority,
+        "signal_id": str(alert.signal_id),
+        "reason": alert.reason,
+        "signal_type": alert.signal_type,
+        "sender": alert.sender,
+        "raised_at": _iso(alert.raised_at),
+        "status": alert.status,
+        "tier": alert.tier,
+        "person": alert.person,
+        "delivered": alert.delivered,
+        "due": _iso(alert.due(service.book.deadlines)),
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": _iso(alert.acknowledged_at),
+        "closed_at": _iso(alert.closed_at),
+        "content": alert.content,
+        "events": [
+            event.model_dump(mode="json", include={"kind", "at", "tier", "person", "by", "note", "channels"})
+            for event in alert.events
+        ],
+    }
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(body), status, {**SECURITY_HEADERS, **(headers or {})}, media_type="application/json"
+    )
+
+
+def _error(status: int, message: str) -> Response:
+    return _json({"error": message}, status)
+
+
+class Console:
+    def __init__(self, service: OnCallService, tokens: Path, *, secure_cookie: bool = False) -> None:
+        self.service, self.tokens, self.secure_cookie = service, TokenFile(tokens), secure_cookie
+        self.sessions: dict[str, Session] = {}
+
+    # Who is asking
+
+    def _session(self, request: Request) -> Session | None:
+        session_id = request.cookies.get(COOKIE)
+        session = self.sessions.get(session_id) if session_id else None
+        if session is None or session.expires < time.time():
+            return None
+        return session
+
+    def _caller(self, request: Request, *, changes: bool) -> Identity | Response:
+        """The on-call identity of a bearer token or of a session (with its CSRF token when the
+        request changes anything), else the error response to give."""
+        token = bearer(request.headers.get("authorization"))
+        if token is not None:
+            identity = self.tokens.identify(token)
+            if identity is None:
+                return _error(401, "a valid bearer token is required")
+            if identity.role is not Role.ONCALL:
+                return _error(403, "only on-call tokens may use the console")
+            return identity
+        session = self._session(request)
+        if session is None:
+            return _error(401, "sign in first")
+        presented = request.headers.get("x-csrf-token", "")
+        if changes and not secrets.compare_digest(presented, session.csrf):
+            return _error(403, "the X-CSRF-Token header is missing or wrong")
+        return session.identity
+
+    # Pages
+
+    async def page(self, request: Request) -> Response:
+        name = request.path_params.get("name", "index.html")
+        media = {"index.html": "text/html", "console.js": "text/javascript", "console.css": "text/css"}
+        if name not in media:
+            return _error(404, "no such page")
+        return FileResponse(PAGES / name, media_type=media[name], headers=SECURITY_HEADERS)
+
+    # Session
+
+    async def sign_in(self, request: Request) -> Response:
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return _error(400, 'send {"token": "..."} as JSON')
+        token = body.get("token") if isinstance(body, dict) else None
+        identity = self.tokens.identify(token if isinstance(token, str) else None)
+        if identity is None:
+            return _error(401, "this token is not known")
+        if identity.role is not Role.ONCALL:
+            return _error(403, "only on-call tokens may use the console")
+        for stale in [sid for sid, s in self.sessions.items() if s.expires < time.time()]:
+            del self.sessions[stale]
+        session_id = secrets.token_urlsafe(32)
+        session = Session(identity, secrets.token_urlsafe(32), time.time() + SESSION_HOURS * 3600)
+        self.sessions[session_id] = session
+        response = _json(self._me(session))
+        response.set_cookie(
+            COOKIE, session_id, max_age=SESSION_HOURS * 3600, path="/console", httponly=True,
+            samesite="strict", secure=self.secure_cookie,
+        )  # fmt: skip
+        return response
+
+    @staticmethod
+    def _me(session: Session) -> dict[str, Any]:
+        return {"name": session.identity.name, "org": session.identity.org, "csrf": session.csrf}
+
+    async def me(self, request: Request) -> Response:
+        session = self._session(request)
+        return _json(self._me(session)) if session is not None else _error(401, "sign in first")
+
+    async def sign_out(self, request: Request) -> Response:
+        caller = self._caller(request, changes=True)
+        if isinstance(caller, Response):
+            return caller
+        self.sessions.pop(request.cookies.get(COOKIE, ""), None)
+        response = Response(status_code=204, headers=SECURITY_HEADERS)
+        response.delete_cookie(COOKIE, path="/console")
+        return response
+
+    # Alerts
+
+    async def alerts(self, request: Request) -> Response:
+        caller = self._caller(request, changes=False)
+        if isinstance(caller, Response):
+            return caller
+        mine = sorted(self.service.alerts(caller.org or ""), key=lambda a: a.raised_at, reverse=True)
+        return _json(
+            {
+                "open": [alert_view(a, self.service) for a in mine if a.closed_at is None],
+                "history": [alert_view(a, self.service) for a in mine if a.closed_at is not None][:HISTORY],
+            }
+        )
+
+    async def events(self, request: Request) -> Response:
+        caller = self._caller(request, changes=False)
+        if isinstance(caller, Response):
+            return caller
+        org = caller.org
+        changed: asyncio.Queue[Alert] = asyncio.Queue()
+        stop = self.service.subscribe(lambda alert: changed.put_nowait(alert) if alert.org == org else None)
+
+        async def stream() -> AsyncIterator[bytes]:
+            try:
+                yield b"retry: 2000\n\n"
+                while True:
+                    try:
+                        alert = await asyncio.wait_for(changed.get(), HEARTBEAT_S)
+                    except TimeoutError:
+                        yield b": keep-alive\n\n"
+                        continue
+                    yield b"event: alert\ndata: " + orjson.dumps(alert_view(alert, self.service)) + b"\n\n"
+            finally:
+                stop()
+
+        headers = {**SECURITY_HEADERS, "x-accel-buffering": "no"}
+        return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+    async def act(self, request: Request) -> Response:
+        caller = self._caller(request, changes=True)
+        if isinstance(caller, Response):
+            return caller
+        try:
+            alert_id = UUID(request.path_params["alert_id"])
+        except ValueError:
+            return _error(404, "no such alert")
+        action = request.path_params["action"]
+        if action not in ("acknowledge", "close"):
+            return _error(404, "an alert can be acknowledged or closed")
+        try:
+            if action == "acknowledge":
+                alert = await self.service.acknowledge(alert_id, caller.org or "", caller.name)
+            else:
+                body = orjson.loads(await request.body() or b"{}")
+                note = body.get("note") if isinstance(body, dict) else None
+                if not isinstance(note, str) or not note.strip():
+                    return _error(400, 'closing needs {"note": "what was done"}')
+                alert = await self.service.close(alert_id, caller.org or "", caller.name, note.strip()[:2000])
+        except AlertNotFound:
+            return _error(404, "no such alert for your organisation")
+        except AlertClosed as closed:
+            return _error(409, str(closed))
+        except orjson.JSONDecodeError:
+            return _error(400, 'closing needs {"note": "what was done"} as JSON')
+        return _json(alert_view(alert, self.service))
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/console", self.page, methods=["GET"]),
+            Route("/console/{name:str}", self.page, methods=["GET"]),
+            Route("/console/api/session", self.sign_in, methods=["POST"]),
+            Route("/console/api/session", self.sign_out, methods=["DELETE"]),
+            Route("/console/api/me", self.me, methods=["GET"]),
+            Route("/console/api/alerts", self.alerts, methods=["GET"]),
+            Route("/console/api/events", self.events, methods=["GET"]),
+            Route("/console/api/alerts/{alert_id:str}/{action:str}", self.act, methods=["POST"]),
+        ]

@@ -1,0 +1,294 @@
+"""The on-call service: takes the alerts the gateway raises on `alerts.oncall`, delivers them to the
+person on call through the channels, escalates what nobody acknowledges in time, and records every
+change as an event on the same topic.
+
+The topic is the only state. At start the service reads it whole into an AlertBook, so every open
+alert and every running timer survives a restart; then it follows the topic. Its own events are
+written first (acks=all) and applied after, so what the console shows has been recorded; their
+echo from the topic changes nothing. One instance runs per deployment.
+
+Delivery of one alert runs in a task of its own, so a slow webhook holds up no other alert. The
+`delivered` event names the channels that took it; the console always does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from uuid import UUID
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from pydantic import ValidationError
+
+from gateway.alerts.channels import Channel, ChannelFailed, Notice
+from gateway.alerts.config import OnCallConfig
+from gateway.alerts.lifecycle import Alert, AlertBook, AlertEvent, Roster
+from gateway.kafka import KafkaConnection, make_producer, partition_counts, read_to_end
+from gateway.logging import get_logger
+from gateway.topics import ALERTS
+
+log = get_logger("gateway.oncall")
+
+CHANNEL_TIMEOUT_S = 10.0
+LOOK_AT_LEAST_EVERY_S = 1.0
+
+Listener = Callable[[Alert], None]
+
+
+class AlertNotFound(LookupError):
+    """No alert with that id for that organisation."""
+
+
+class AlertClosed(Exception):
+    """The alert is closed: nothing more to do."""
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class OnCallService:
+    def __init__(
+        self,
+        kafka: KafkaConnection,
+        config: OnCallConfig,
+        channels: Iterable[Channel] = (),
+        *,
+        org_channels: Mapping[str, Iterable[Channel]] | None = None,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        """`channels` serve every organisation (e-mail); `org_channels` one each (its webhook)."""
+        self.kafka, self.config, self.clock = kafka, config, clock
+        self.channels = list(channels)
+        self.org_channels = {org: list(own) for org, own in (org_channels or {}).items()}
+        self.rosters: dict[str, Roster] = config.rosters()
+        self.book = AlertBook(deadlines=config.deadlines())
+        self._listeners: set[Listener] = set()
+        self._producer: AIOKafkaProducer | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self._positions: dict[TopicPartition, int] = {}
+        self._delivering: dict[UUID, asyncio.Task[None]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._wake = asyncio.Event()
+        self._write = asyncio.Lock()
+        self.ready = False
+
+    # Start and stop
+
+    async def start(self) -> None:
+        """Rebuild every alert from the topic, then follow it and run the timers."""
+        self._producer = make_producer(self.kafka, client_id="ketenpoort-oncall")
+        await self._producer.start()
+        count = (await partition_counts(self.kafka, [ALERTS]))[ALERTS]
+        if count == 0:
+            raise RuntimeError(f"the topic {ALERTS} does not exist: start the gateway first")
+        partitions = [TopicPartition(ALERTS, p) for p in range(count)]
+        consumer = self._new_consumer()
+        await consumer.start()
+        try:
+            async for message in read_to_end(consumer, dict.fromkeys(partitions, 0)):
+                self._take(message.value)
+            self._positions = {tp: await consumer.position(tp) for tp in partitions}
+        finally:
+            await consumer.stop()
+        open_alerts = sum(alert.open for alert in self.book.alerts.values())
+        log.info("oncall_started", alerts=len(self.book.alerts), open=open_alerts)
+        self._tasks = [
+            asyncio.create_task(self._follow(), name="oncall-follow"),
+            asyncio.create_task(self._timers(), name="oncall-timers"),
+        ]
+        self.ready = True
+
+    async def stop(self) -> None:
+        self.ready = False
+        for task in [*self._tasks, *self._delivering.values()]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, *self._delivering.values(), return_exceptions=True)
+        if self._producer is not None:
+            await self._producer.stop()
+
+    def _new_consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            **self.kafka.client_options(),
+            client_id="ketenpoort-oncall",
+            isolation_level="read_committed",  # the gateway raises alerts in transactions
+            enable_auto_commit=False,
+            fetch_max_wait_ms=100,
+        )
+
+    # Events in
+
+    def _take(self, value: bytes | None) -> None:
+        """Apply one record of the topic. A record that is not an event is logged and passed over:
+        nothing but the gateway and this service writes the topic (ACLs), so it cannot be a lost alert."""
+        if not value:
+            return
+        try:
+            event = AlertEvent.model_validate_json(value)
+        except ValidationError as error:
+            log.error("oncall_event_unreadable", error=str(error)[:300])
+            return
+        self._apply(event)
+
+    def _apply(self, event: AlertEvent) -> None:
+        alert = self.book.apply(event)
+        if alert is None:
+            return
+        if event.kind == "raised":
+            log.info("alert_raised", alert_id=str(alert.alert_id), org=alert.org, priority=alert.priority)
+        for listener in list(self._listeners):
+            listener(alert)
+        self._wake.set()
+
+    async def _follow(self) -> None:
+        while True:
+            consumer = self._new_consumer()
+            try:
+                await consumer.start()
+                consumer.assign(list(self._positions))
+                for partition, offset in self._positions.items():
+                    consumer.seek(partition, offset)
+                while True:
+                    batch = await consumer.getmany(timeout_ms=500)
+                    for partition, messages in batch.items():
+                        for message in messages:
+                            self._take(message.value)
+                        self._positions[partition] = messages[-1].offset + 1
+            except KafkaError as error:
+                log.warning("oncall_follow_paused", error=repr(error))
+                await asyncio.sleep(1.0)
+            finally:
+                await consumer.stop()
+
+    # Events out
+
+    async def record(self, event: AlertEvent) -> Alert:
+        """Write the event to the topic, then apply it. Raises KafkaError when it is not recorded:
+        then nothing changed."""
+        assert self._producer is not None, "start() first"
+        value = orjson.dumps(event.model_dump(mode="json"))
+        async with self._write:
+            await self._producer.send_and_wait(ALERTS, value, key=str(event.alert_id).encode())
+        self._apply(event)
+        return self.book.alerts[event.alert_id]
+
+    # Timers and delivery
+
+    async def _timers(self) -> None:
+        """Deliver what is undelivered and escalate what is overdue; then sleep until the next
+        deadline, a new event, or a second at most (a missed wake costs no more than that)."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.tick()
+            except KafkaError as error:
+                log.warning("oncall_tick_failed", error=repr(error))
+            now = self.clock()
+            due = self.book.next_due()
+            wait = LOOK_AT_LEAST_EVERY_S
+            if due is not None:
+                wait = min(wait, max((due - now).total_seconds(), 0.01))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def tick(self) -> None:
+        now = self.clock()
+        for event in self.book.escalations(now, self.rosters):
+            log.warning("alert_escalated", alert_id=str(event.alert_id), org=event.org, tier=event.tier)
+            await self.record(event)
+        for alert in self.book.undelivered():
+            if alert.alert_id not in self._delivering:
+                task = asyncio.create_task(self._deliver(alert), name=f"deliver-{alert.alert_id}")
+                self._delivering[alert.alert_id] = task
+
+    async def _deliver(self, alert: Alert) -> None:
+        try:
+            now = self.clock()
+            tier = alert.tier
+            person = self.rosters[alert.org].on_call(now).person(tier)
+            notice = Notice(
+                alert_id=alert.alert_id, org=alert.org, priority=alert.priority, reason=alert.reason,
+                signal_id=alert.signal_id, signal_type=alert.signal_type, sender=alert.sender,
+                raised_at=alert.raised_at, tier=tier, person=person.name, email=person.email,
+                escalation=tier != "primary" or any(e.kind == "escalated" for e in alert.events),
+                console_url=self.config.console_url, content=alert.content,
+            )  # fmt: skip
+            taken = await self._notify(notice)
+            if not alert.open or alert.tier != tier:
+                return  # acknowledged or escalated meanwhile: its delivery no longer applies
+            delivered = AlertEvent(
+                alert_id=alert.alert_id, kind="delivered", at=self.clock(), org=alert.org,
+                priority=alert.priority, signal_id=alert.signal_id, tier=tier, person=person.name,
+                channels=["console", *taken],
+            )  # fmt: skip
+            await self.record(delivered)
+        except KafkaError as error:
+            log.warning("alert_delivery_not_recorded", alert_id=str(alert.alert_id), error=repr(error))
+        except LookupError as error:  # nobody on call: the configuration was checked, so say it loudly
+            log.error("alert_not_deliverable", alert_id=str(alert.alert_id), error=str(error))
+        finally:
+            self._delivering.pop(alert.alert_id, None)
+            self._wake.set()
+
+    async def _notify(self, notice: Notice) -> list[str]:
+        """Every channel at once; the names of those that took the notice."""
+
+        async def one(channel: Channel) -> str | None:
+            try:
+                await asyncio.wait_for(channel.notify(notice), CHANNEL_TIMEOUT_S)
+            except (ChannelFailed, TimeoutError) as failure:
+                log.warning(
+                    "alert_channel_failed",
+                    alert_id=str(notice.alert_id),
+                    channel=channel.name,
+                    reason=str(failure) or "timed out",
+                )
+                return None
+            return channel.name
+
+        channels = [*self.channels, *self.org_channels.get(notice.org, [])]
+        taken = await asyncio.gather(*(one(channel) for channel in channels))
+        return [name for name in taken if name is not None]
+
+    # What people do
+
+    def alert_of(self, alert_id: UUID, org: str) -> Alert:
+        alert = self.book.alerts.get(alert_id)
+        if alert is None or alert.org != org:
+            raise AlertNotFound(f"no alert {alert_id} for {org}")
+        return alert
+
+    async def acknowledge(self, alert_id: UUID, org: str, by: str) -> Alert:
+        """`by` takes the alert: its escalation stops. Acknowledging it again changes nothing."""
+        alert = self.alert_of(alert_id, org)
+        if alert.closed_at is not None:
+            raise AlertClosed(f"alert {alert_id} is closed")
+        if alert.acknowledged_by is not None:
+            return alert
+        return await self.record(self._event(alert, "acknowledged", by=by))
+
+    async def close(self, alert_id: UUID, org: str, by: str, note: str) -> Alert:
+        """Done with: `note` says what was done. Closing also acknowledges."""
+        alert = self.alert_of(alert_id, org)
+        if alert.closed_at is not None:
+            return alert
+        return await self.record(self._event(alert, "closed", by=by, note=note))
+
+    def _event(self, alert: Alert, kind: str, *, by: str, note: str | None = None) -> AlertEvent:
+        return AlertEvent.model_validate(
+            {"alert_id": alert.alert_id, "kind": kind, "at": self.clock(), "org": alert.org,
+             "priority": alert.priority, "signal_id": alert.signal_id, "tier": alert.tier,
+             "person": alert.person, "by": by, "note": note}
+        )  # fmt: skip
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` with every alert that changes; returns how to stop."""
+        self._listeners.add(listener)
+        return lambda: self._listeners.discard(listener)
+
+    def alerts(self, org: str) -> list[Alert]:
+        return [alert for alert in self.book.alerts.values() if alert.org == org]

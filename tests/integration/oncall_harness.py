@@ -1,0 +1,203 @@
+"""What the on-call tests (and bench/alerts.py) run against: the gateway and the on-call service on
+the real Kafka and OPA, with real receivers for its channels: an HTTP server taking the webhook, a
+real SMTP server (aiosmtpd) taking the mail, and the console served over HTTP by uvicorn.
+
+Alerts from earlier runs on a shared stack are closed when a service starts here, so that only the
+alerts a test raises are delivered and escalated while it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+import orjson
+import uvicorn
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from adapters.publish import signal_record
+from gateway.access import Identity, Role, TokenStore
+from gateway.alerts.app import create_oncall_app
+from gateway.alerts.config import OnCallConfig, SmtpConfig, WebhookConfig
+from gateway.alerts.service import OnCallService
+from gateway.contracts.examples import examples
+from gateway.kafka import make_producer
+from gateway.settings import Settings
+from gateway.stack import Endpoints
+from gateway.stack.process import LOOPBACK, free_ports
+
+T = TypeVar("T")
+WEBHOOK_SECRET_ENV = "KETENPOORT_TEST_ALERT_WEBHOOK_SECRET"
+WEBHOOK_SECRET = "fictional-webhook-secret"
+
+
+async def eventually(find: Callable[[], T | None], timeout_s: float, what: str) -> T:
+    """`find()` once it gives something, polling; AssertionError naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = find()
+        if found is not None and found != []:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout_s} s")
+        await asyncio.sleep(0.02)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, without taking over SIGINT and SIGTERM: those stay the test runner's."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@asynccontextmanager
+async def served(app: Any, port: int, *, lifespan: str = "off") -> AsyncIterator[str]:
+    """`app` on 127.0.0.1:`port` with uvicorn in this event loop; yields its base URL."""
+    config = uvicorn.Config(
+        app, host=LOOPBACK, port=port, log_config=None, lifespan=lifespan, access_log=False,
+        timeout_graceful_shutdown=1,
+    )  # fmt: skip
+    server = _Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises what stopped it
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://{LOOPBACK}:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass(frozen=True)
+class Hook:
+    headers: dict[str, str]
+    raw: bytes
+    at: float  # time.monotonic() when it arrived
+
+    @property
+    def body(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = orjson.loads(self.raw)
+        return parsed
+
+
+@dataclass
+class WebhookReceiver:
+    """An organisation's system taking alerts: answers `status` and keeps what it was sent."""
+
+    received: list[Hook] = field(default_factory=list)
+    status: int = 200
+    url: str = ""
+
+    async def take(self, request: Request) -> Response:
+        self.received.append(Hook(dict(request.headers), await request.body(), time.monotonic()))
+        return Response(status_code=self.status)
+
+    def about(self, alert_id: UUID | str) -> list[Hook]:
+        return [hook for hook in self.received if hook.body.get("alert_id") == str(alert_id)]
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[WebhookReceiver]:
+        app = Starlette(routes=[Route("/alerts", self.take, methods=["POST"])])
+        async with served(app, free_ports(1)[0]) as base:
+            self.url = f"{base}/alerts"
+            yield self
+
+
+@dataclass
+class Mailbox:
+    """A real SMTP server on 127.0.0.1 keeping every message (in its own thread, as aiosmtpd runs)."""
+
+    messages: list[tuple[float, EmailMessage]] = field(default_factory=list)
+    port: int = 0
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.original_content or b""
+        message = email.message_from_bytes(content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append((time.monotonic(), message))
+        return "250 OK"
+
+    def about(self, alert_id: UUID | str) -> list[EmailMessage]:
+        return [m for _, m in self.messages if m["X-Ketenpoort-Alert"] == str(alert_id)]
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Mailbox]:
+        self.port = free_ports(1)[0]
+        controller = Controller(self, hostname=LOOPBACK, port=self.port)
+        controller.start()
+        try:
+            yield self
+        finally:
+            controller.stop()
+
+
+def quick_config(mailbox: Mailbox, webhook: WebhookReceiver, *, p1_s: int = 2, p2_s: int = 4) -> OnCallConfig:
+    """The default rosters, quick deadlines, the mailbox as mail server, the receiver as the police's
+    and probation's webhook."""
+    default = OnCallConfig.load()
+    hook = WebhookConfig(url=webhook.url, secret_env=WEBHOOK_SECRET_ENV)
+    organisations = {
+        org: entry.model_copy(update={"webhook": hook}) if org in ("police", "3ro") else entry
+        for org, entry in default.organisations.items()
+    }
+    return default.model_copy(
+        update={
+            "deadlines_s": {"p1": p1_s, "p2": p2_s},
+            "smtp": SmtpConfig(host=LOOPBACK, port=mailbox.port, sender="alerts@ketenpoort.test"),
+            "organisations": organisations,
+        }
+    )
+
+
+def oncall_token(settings: Settings, org: str, name: str | None = None) -> str:
+    """A new on-call token of `org`, in the settings' token file."""
+    path = settings.tokens_path()
+    identity = Identity(name=name or f"{org} on-call desk", role=Role.ONCALL, org=org)
+    return TokenStore.load(path).issue(identity, path)
+
+
+@asynccontextmanager
+async def oncall_running(
+    settings: Settings, stack: Endpoints, config: OnCallConfig, *, close_before: datetime | None = None
+) -> AsyncIterator[tuple[OnCallService, str]]:
+    """The on-call service and its console, logged in to Kafka as `oncall`; yields (service, base
+    URL). Open alerts raised before `close_before` (by default: before it started) are closed first."""
+    cutoff = close_before or datetime.now(UTC) - timedelta(seconds=1)
+    app = create_oncall_app(settings, stack.kafka("oncall"), config)
+    service: OnCallService = app.state.service
+    async with served(app, free_ports(1)[0], lifespan="on") as base:
+        for alert in list(service.book.alerts.values()):
+            if alert.open and alert.raised_at < cutoff:
+                await service.close(alert.alert_id, alert.org, "test set-up", "raised by an earlier run")
+        yield service, base
+
+
+async def send_breach(settings: Settings, stack: Endpoints) -> UUID:
+    """Probation's example breach of conditions (severity high), sent as 3RO; its signal id."""
+    case = next(c for c in examples() if c.signal.name == "breach_of_conditions")
+    key = settings.pseudonym_key.get_secret_value().encode()
+    record, envelope = signal_record(case.sender, case.signal, signal_id=uuid4(), pseudonym_key=key)
+    producer = make_producer(stack.kafka(case.sender), client_id="test-3ro-breach")
+    await producer.start()
+    try:
+        await producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
+    finally:
+        await producer.stop()
+    return envelope.id
