@@ -22,6 +22,7 @@ from prometheus_client import make_asgi_app
 from pydantic import BaseModel
 
 from gateway.access import RequireRole, Role
+from gateway.alerts.lifecycle import AlertEvent
 from gateway.audit.api import PATHS as AUDIT_PATHS
 from gateway.audit.api import AuditApi
 from gateway.audit.chain import AuditChain
@@ -37,7 +38,7 @@ from gateway.logging import get_logger
 from gateway.router import Router
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.topics import AUDIT, AUDIT_READS, DLQ, INVOLVEMENTS, inbox_topic, signals_topic
+from gateway.topics import ALERTS, AUDIT, AUDIT_READS, DLQ, INVOLVEMENTS, inbox_topic, signals_topic
 
 log = get_logger("gateway")
 
@@ -91,8 +92,17 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
             INVOLVEMENTS,
             "The involvement index (compacted): one record per (chain pseudonym, organisation), no content.",
         ),
+        (
+            ALERTS,
+            "On-call alerts, keyed by alert id: raised here; delivered, escalated, acknowledged and closed "
+            "by the on-call service. An alert's state is the fold of its events.",
+        ),
     ]:
-        models: dict[str, type[BaseModel]] = {AUDIT_READS: AuditRead, INVOLVEMENTS: Involvement}
+        models: dict[str, type[BaseModel]] = {
+            AUDIT_READS: AuditRead,
+            INVOLVEMENTS: Involvement,
+            ALERTS: AlertEvent,
+        }
         schema = models.get(topic, Delivery | RejectionReceipt if topic.startswith("inbox.") else None)
         broker.publisher(topic, schema=schema, title=topic, description=description)
 
