@@ -4,7 +4,7 @@ per organisation.
 Starts the local stack if needed (and stops it afterwards if it started it), runs the gateway
 in-process, replays the scenario of adapters/scenario.py step by step through each organisation's
 adapter, and prints what each organisation received, with what urgency and on which basis, and
-what was withheld from it.
+what was withheld from it; then which on-call staff the case alerted, at which priority.
 
 Every part logs in to Kafka as whom it plays: each adapter as its organisation, each inbox is read
 by its organisation (in a consumer group of its own prefix), the gateway as `gateway`. So what the
@@ -24,22 +24,23 @@ from typing import Any
 from uuid import uuid4
 
 import orjson
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
 from adapters.publish import send, signal_record
 from adapters.scenario import replay
+from gateway.alerts.lifecycle import AlertEvent
 from gateway.app import create_app
 from gateway.contracts.examples import example
 from gateway.involvements import MATCH_NOTICE
-from gateway.kafka import ensure_topics, make_producer
+from gateway.kafka import ensure_topics, make_producer, partition_counts, read_to_end
 from gateway.pipeline import Record
 from gateway.redact import withheld
 from gateway.settings import RECIPIENTS, Settings
 from gateway.stack import Endpoints, stack_session
-from gateway.topics import inbox_topic
+from gateway.topics import ALERTS, inbox_topic
 
 WAIT_S = 30.0
 SETTLE_S = 1.0
@@ -192,6 +193,34 @@ def table(received: list[dict[str, Any]], originals: dict[str, dict[str, Any]]) 
     return view
 
 
+async def alerts_raised(where: Endpoints, signal_ids: set[str]) -> list[AlertEvent]:
+    """The on-call alerts this run's signals raised, read from `alerts.oncall` (as `admin`: a look)."""
+    kafka = where.kafka("admin")
+    count = (await partition_counts(kafka, [ALERTS]))[ALERTS]
+    consumer = AIOKafkaConsumer(**kafka.client_options(), isolation_level="read_committed")
+    await consumer.start()
+    try:
+        starts = {TopicPartition(ALERTS, p): 0 for p in range(count)}
+        records = [m.value async for m in read_to_end(consumer, starts) if m.value]
+        events = [AlertEvent.model_validate_json(value) for value in records]
+    finally:
+        await consumer.stop()
+    return [e for e in events if e.kind == "raised" and str(e.signal_id) in signal_ids]
+
+
+def alerts_table(raised: list[AlertEvent], originals: dict[str, dict[str, Any]]) -> Table:
+    order = {signal_id: n for n, signal_id in enumerate(originals)}
+    view = Table(title="On-call alerts raised (`ketenpoort oncall serve` delivers and escalates them)")
+    for column in ("signal", "alerted", "priority", "reason", "content"):
+        view.add_column(column)
+    for event in sorted(raised, key=lambda e: (order.get(str(e.signal_id), 0), e.org)):
+        content = ", ".join(sorted(event.content or {})) or "-"
+        view.add_row(
+            f"{event.signal_type} from {event.sender}", event.org, event.priority, event.reason or "", content
+        )
+    return view
+
+
 async def run_demo(settings: Settings, console: Console) -> None:
     with console.status("Starting the local stack (first run fetches Kafka and builds OPA)..."):
         session = stack_session(settings)
@@ -218,5 +247,6 @@ async def run_demo(settings: Settings, console: Console) -> None:
         finally:
             await app.stop()
         console.print(table(received, originals))
+        console.print(alerts_table(await alerts_raised(where, set(originals)), originals))
     finally:
         await asyncio.to_thread(session.__exit__, None, None, None)

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from adapters.delivery import Webhook
@@ -64,8 +64,16 @@ def create_oncall_app(settings: Settings, kafka: KafkaConnection, config: OnCall
     async def ready(request: Request) -> JSONResponse:
         return JSONResponse({"ready": service.ready}, status_code=200 if service.ready else 503)
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)  # browsers ask; the console has none
+
     app = Starlette(
-        routes=[Route("/health/live", live), Route("/health/ready", ready), *console.routes()],
+        routes=[
+            Route("/health/live", live),
+            Route("/health/ready", ready),
+            Route("/favicon.ico", no_icon),
+            *console.routes(),
+        ],
         lifespan=lifespan,
     )
     app.state.service = service
