@@ -68,11 +68,13 @@ async def run_checks(engine: PolicyEngine, path: Path = CHECKS) -> list[CheckRes
 
 def opa_test(opa: Path, policy_dir: Path) -> tuple[bool, str, float | None]:
     """(passed, verbose output, coverage %) of the Rego unit tests."""
+    # Each test may take up to a minute (OPA's default is 5 s): coverage runs slowly on a busy machine.
+    base = [str(opa), "test", "--timeout=60s"]
     verbose = subprocess.run(
-        [str(opa), "test", "--verbose", str(policy_dir)], capture_output=True, text=True, check=False
+        [*base, "--verbose", str(policy_dir)], capture_output=True, text=True, check=False
     )
     coverage_run = subprocess.run(
-        [str(opa), "test", "--coverage", str(policy_dir)], capture_output=True, text=True, check=False
+        [*base, "--coverage", str(policy_dir)], capture_output=True, text=True, check=False
     )
     try:
         coverage: float | None = float(json.loads(coverage_run.stdout)["coverage"])

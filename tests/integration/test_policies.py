@@ -24,13 +24,13 @@ def run(opa: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_policy_tests_pass(opa: Path, settings: Settings) -> None:
-    result = run(opa, "test", "--verbose", str(settings.policy_dir))
+    result = run(opa, "test", "--timeout=60s", "--verbose", str(settings.policy_dir))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS" in result.stdout
 
 
 def test_policy_tests_cover_the_policies(opa: Path, settings: Settings) -> None:
-    result = run(opa, "test", "--coverage", str(settings.policy_dir))
+    result = run(opa, "test", "--timeout=60s", "--coverage", str(settings.policy_dir))
     assert result.returncode == 0, result.stderr
     coverage = json.loads(result.stdout)["coverage"]
     assert coverage >= MIN_COVERAGE, f"policy test coverage {coverage}% < {MIN_COVERAGE}%"
