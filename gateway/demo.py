@@ -25,7 +25,7 @@ from uuid import uuid4
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -202,9 +202,14 @@ async def alerts_raised(where: Endpoints, signal_ids: set[str]) -> list[AlertEve
     try:
         starts = {TopicPartition(ALERTS, p): 0 for p in range(count)}
         records = [m.value async for m in read_to_end(consumer, starts) if m.value]
-        events = [AlertEvent.model_validate_json(value) for value in records]
     finally:
         await consumer.stop()
+    events = []
+    for value in records:
+        try:
+            events.append(AlertEvent.model_validate_json(value))
+        except ValidationError:
+            continue  # not an alert event (the on-call service passes over such records too)
     return [e for e in events if e.kind == "raised" and str(e.signal_id) in signal_ids]
 
 

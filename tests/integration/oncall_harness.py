@@ -17,10 +17,12 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 from uuid import UUID, uuid4
 
 import orjson
+import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -39,6 +41,7 @@ from gateway.kafka import make_producer
 from gateway.settings import Settings
 from gateway.stack import Endpoints
 from gateway.stack.process import LOOPBACK, free_ports
+from tests.integration.test_first_slice import running_gateway
 
 T = TypeVar("T")
 WEBHOOK_SECRET_ENV = "KETENPOORT_TEST_ALERT_WEBHOOK_SECRET"
@@ -66,7 +69,7 @@ class _Server(uvicorn.Server):
 
 
 @asynccontextmanager
-async def served(app: Any, port: int, *, lifespan: str = "off") -> AsyncIterator[str]:
+async def served(app: Any, port: int, *, lifespan: Literal["on", "off"] = "off") -> AsyncIterator[str]:
     """`app` on 127.0.0.1:`port` with uvicorn in this event loop; yields its base URL."""
     config = uvicorn.Config(
         app, host=LOOPBACK, port=port, log_config=None, lifespan=lifespan, access_log=False,
@@ -201,3 +204,24 @@ async def send_breach(settings: Settings, stack: Endpoints) -> UUID:
     finally:
         await producer.stop()
     return envelope.id
+
+
+@pytest.fixture
+def oncall_settings(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The session's settings with a token file of the test's own, and the webhook secret set."""
+    monkeypatch.setenv(WEBHOOK_SECRET_ENV, WEBHOOK_SECRET)
+    return settings.model_copy(update={"api_tokens_file": tmp_path / "tokens.json"})
+
+
+@pytest.fixture
+async def channels() -> AsyncIterator[tuple[Mailbox, WebhookReceiver]]:
+    """A real SMTP server and a webhook receiver, for the on-call service's channels."""
+    async with Mailbox().running() as mailbox, WebhookReceiver().running() as webhook:
+        yield mailbox, webhook
+
+
+@pytest.fixture
+async def alerting_gateway(oncall_settings: Settings, stack: Endpoints) -> AsyncIterator[None]:
+    """The gateway in this process: it raises the alerts."""
+    async with running_gateway(oncall_settings, stack, stack.opa_url):
+        yield

@@ -6,14 +6,12 @@ a restart of the on-call service. Deadlines are 2 s (p1) and 4 s (p2) here inste
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
 import orjson
-import pytest
 
 from adapters.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from gateway.alerts.lifecycle import Alert
@@ -25,7 +23,6 @@ from gateway.topics import ALERTS
 from tests.integration.kafka_helpers import read_topic
 from tests.integration.oncall_harness import (
     WEBHOOK_SECRET,
-    WEBHOOK_SECRET_ENV,
     Mailbox,
     WebhookReceiver,
     eventually,
@@ -34,27 +31,8 @@ from tests.integration.oncall_harness import (
     quick_config,
     send_breach,
 )
-from tests.integration.test_first_slice import running_gateway
 
 P1_S = 2
-
-
-@pytest.fixture
-def oncall_settings(settings: Settings, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv(WEBHOOK_SECRET_ENV, WEBHOOK_SECRET)
-    return settings.model_copy(update={"api_tokens_file": tmp_path / "tokens.json"})
-
-
-@pytest.fixture
-async def channels() -> AsyncIterator[tuple[Mailbox, WebhookReceiver]]:
-    async with Mailbox().running() as mailbox, WebhookReceiver().running() as webhook:
-        yield mailbox, webhook
-
-
-@pytest.fixture
-async def gateway(oncall_settings: Settings, stack: Endpoints) -> AsyncIterator[None]:
-    async with running_gateway(oncall_settings, stack, stack.opa_url):
-        yield
 
 
 def alert_of(service: OnCallService, signal_id: UUID, org: str) -> Alert | None:
@@ -70,7 +48,10 @@ async def delivered(service: OnCallService, signal_id: UUID, org: str, tier: str
 
 
 async def test_a_breach_reaches_every_channel_with_what_each_may_see(
-    oncall_settings: Settings, stack: Endpoints, gateway: None, channels: tuple[Mailbox, WebhookReceiver]
+    oncall_settings: Settings,
+    stack: Endpoints,
+    alerting_gateway: None,
+    channels: tuple[Mailbox, WebhookReceiver],
 ) -> None:
     mailbox, webhook = channels
     config = quick_config(mailbox, webhook, p1_s=60)
@@ -118,7 +99,10 @@ def _leaves(value: Any) -> list[str]:
 
 
 async def test_an_unacknowledged_alert_escalates_to_the_secondary_then_the_duty_officer(
-    oncall_settings: Settings, stack: Endpoints, gateway: None, channels: tuple[Mailbox, WebhookReceiver]
+    oncall_settings: Settings,
+    stack: Endpoints,
+    alerting_gateway: None,
+    channels: tuple[Mailbox, WebhookReceiver],
 ) -> None:
     mailbox, webhook = channels
     config = quick_config(mailbox, webhook, p1_s=P1_S)
@@ -154,7 +138,10 @@ def _kinds(found: list[dict[str, Any]], alert_id: UUID) -> list[tuple[str, str |
 
 
 async def test_an_acknowledged_alert_stops_escalating(
-    oncall_settings: Settings, stack: Endpoints, gateway: None, channels: tuple[Mailbox, WebhookReceiver]
+    oncall_settings: Settings,
+    stack: Endpoints,
+    alerting_gateway: None,
+    channels: tuple[Mailbox, WebhookReceiver],
 ) -> None:
     mailbox, webhook = channels
     async with oncall_running(oncall_settings, stack, quick_config(mailbox, webhook, p1_s=P1_S)) as (
@@ -183,7 +170,10 @@ async def test_an_acknowledged_alert_stops_escalating(
 
 
 async def test_a_restarted_service_keeps_the_timers_and_delivers_what_waited(
-    oncall_settings: Settings, stack: Endpoints, gateway: None, channels: tuple[Mailbox, WebhookReceiver]
+    oncall_settings: Settings,
+    stack: Endpoints,
+    alerting_gateway: None,
+    channels: tuple[Mailbox, WebhookReceiver],
 ) -> None:
     mailbox, webhook = channels
     config = quick_config(mailbox, webhook, p1_s=4)

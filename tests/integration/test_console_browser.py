@@ -1,0 +1,157 @@
+"""The on-call console end to end, in headless Chromium the size of a phone, on the real Kafka and
+OPA: an alert raised by a signal appears on the signed-in page within 2 s, can be acknowledged there,
+and the acknowledgement stops its escalation. A wrong token gets an error, not the alerts.
+
+Selenium blocks, and the gateway and the on-call service run in this test's event loop: every
+WebDriver call runs in a thread (`asyncio.to_thread`), so they keep working while the browser waits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver import Chrome
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from gateway.alerts.raising import alert_id_of
+from gateway.kafka import ensure_topics
+from gateway.settings import Settings
+from gateway.stack import Endpoints
+from tests.browser import chromium
+from tests.integration.oncall_harness import (
+    Mailbox,
+    WebhookReceiver,
+    oncall_running,
+    oncall_token,
+    quick_config,
+    send_breach,
+)
+
+T = TypeVar("T")
+P1_S = 4  # long enough to click in time, short enough to wait out twice
+PHONE_WIDTH = 390
+APPEARS_WITHIN_S = 2.0
+NAME = "police duty desk"
+
+
+@asynccontextmanager
+async def browser() -> AsyncIterator[Chrome]:
+    """A phone-sized headless Chromium, started and quit in a thread."""
+    manager = chromium(PHONE_WIDTH, 844)
+    driver = await asyncio.to_thread(manager.__enter__)
+    try:
+        yield driver
+    finally:
+        await asyncio.to_thread(manager.__exit__, None, None, None)
+
+
+async def until(driver: Chrome, found: Callable[[Chrome], T], timeout_s: float = 10.0) -> T:
+    """What `found` gives once it is truthy, polling every 50 ms. An element missing, or gone
+    because the page re-drew it (it re-draws a card whenever its alert changes), counts as not yet."""
+    wait = WebDriverWait(
+        driver, timeout_s, poll_frequency=0.05,
+        ignored_exceptions=[NoSuchElementException, StaleElementReferenceException],
+    )  # fmt: skip
+    return await asyncio.to_thread(wait.until, found)
+
+
+def css(selector: str) -> Callable[[Chrome], WebElement]:
+    return lambda driver: driver.find_element(By.CSS_SELECTOR, selector)
+
+
+async def text(driver: Chrome, selector: str) -> str:
+    """The text of what `selector` finds, once it has some."""
+    return await until(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).text)
+
+
+async def click(driver: Chrome, selector: str) -> None:
+    def clicked(d: Chrome) -> bool:
+        d.find_element(By.CSS_SELECTOR, selector).click()
+        return True
+
+    await until(driver, clicked)
+
+
+async def sign_in(driver: Chrome, base: str, token: str) -> None:
+    await asyncio.to_thread(driver.get, f"{base}/console")
+    field = await until(driver, css("#signin:not([hidden]) #token"))  # once the page has booted
+    await asyncio.to_thread(field.send_keys, token)
+    await asyncio.to_thread(driver.find_element(By.CSS_SELECTOR, "#signin-form button[type=submit]").click)
+
+
+def _shown(driver: Chrome, element_id: str) -> bool:
+    return bool(driver.find_element(By.ID, element_id).is_displayed())
+
+
+async def page_width(driver: Chrome) -> int:
+    width: int = await asyncio.to_thread(driver.execute_script, "return document.documentElement.scrollWidth")
+    return width
+
+
+async def test_an_alert_appears_within_2_s_and_acknowledging_it_stops_the_escalation(
+    oncall_settings: Settings,
+    stack: Endpoints,
+    alerting_gateway: None,
+    channels: tuple[Mailbox, WebhookReceiver],
+) -> None:
+    mailbox, webhook = channels
+    config = quick_config(mailbox, webhook, p1_s=P1_S)
+    async with oncall_running(oncall_settings, stack, config) as (service, base), browser() as driver:
+        await sign_in(driver, base, oncall_token(oncall_settings, "police", NAME))
+        await until(driver, css('#connection[data-state="live"]'))  # the live stream is open
+        assert await text(driver, "#user-name") == NAME
+
+        t0 = time.monotonic()
+        signal_id = await send_breach(oncall_settings, stack)
+        alert_id = alert_id_of(signal_id, "police")
+        card = f'#open-alerts > article.alert-card[data-alert-id="{alert_id}"]'
+        await until(driver, css(card))
+        took = time.monotonic() - t0
+        assert took <= APPEARS_WITHIN_S, f"the alert appeared {took:.2f} s after the signal was sent"
+
+        alert = service.book.alerts[alert_id]
+        assert await text(driver, f"{card} .badge") == "P1"
+        assert alert.reason and await text(driver, f"{card} h3.reason") == alert.reason
+        assert await page_width(driver) <= PHONE_WIDTH  # no sideways scrolling on a phone
+
+        # Delivered to the primary on call, the card counts down to the escalation: take it then.
+        assert (await text(driver, f"{card} .countdown")).startswith("escalates in 0:0")
+        await click(driver, f"{card} button.acknowledge")
+        said = await text(driver, f'{card}[data-status="acknowledged"] .acknowledged-by')
+        assert said.startswith(f"Acknowledged by {NAME}"), said
+        assert await page_width(driver) <= PHONE_WIDTH
+
+        await asyncio.sleep(P1_S * 2.5)  # twice the deadline, and a little more
+        kinds = [e.kind for e in alert.events]
+        assert "escalated" not in kinds, [(e.kind, e.tier, e.at.time()) for e in alert.events]
+        assert kinds == ["raised", "delivered", "acknowledged"]
+        assert [e.by for e in alert.events if e.kind == "acknowledged"] == [NAME]
+        assert len(mailbox.about(alert_id)) == 1 and len(webhook.about(alert_id)) == 1
+        # And the page still shows it taken.
+        status = await until(
+            driver, lambda d: d.find_element(By.CSS_SELECTOR, card).get_attribute("data-status")
+        )
+        assert status == "acknowledged"
+
+
+async def test_a_wrong_token_gets_an_error_and_no_alerts(
+    oncall_settings: Settings, stack: Endpoints, channels: tuple[Mailbox, WebhookReceiver]
+) -> None:
+    mailbox, webhook = channels
+    oncall_token(oncall_settings, "police", NAME)  # a token file with a real token in it
+    await ensure_topics(stack.kafka("admin"))  # the service needs its topic, even with no gateway
+    async with (
+        oncall_running(oncall_settings, stack, quick_config(mailbox, webhook)) as (_, base),
+        browser() as driver,
+    ):
+        await sign_in(driver, base, "not-a-token-anybody-was-given")
+        error = await until(driver, lambda d: d.find_element(By.ID, "signin-error").text)
+        assert error == "this token is not known"
+        assert not await asyncio.to_thread(_shown, driver, "alert-view")
+        assert await asyncio.to_thread(_shown, driver, "signin")
