@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+from aiokafka.errors import KafkaError
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -240,6 +241,8 @@ class Console:
             return _error(409, str(closed))
         except orjson.JSONDecodeError:
             return _error(400, 'closing needs {"note": "what was done"} as JSON')
+        except KafkaError:
+            return _error(503, "not recorded: Kafka cannot be reached; nothing changed, try again")
         return _json(alert_view(alert, self.service))
 
     def routes(self) -> list[Route]:

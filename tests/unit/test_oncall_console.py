@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 import httpx
 import orjson
 import pytest
+from aiokafka.errors import KafkaConnectionError
 from starlette.applications import Starlette
 
 from gateway.access import Identity, Role, TokenStore
@@ -168,3 +169,18 @@ async def test_the_page_loads_nothing_from_elsewhere(client: httpx.AsyncClient) 
         assert f"/console/{asset}" in page.text
     assert "http" not in page.text.replace("http-equiv", "")
     assert (await client.get("/console/secrets.txt")).status_code == 404
+
+
+async def test_an_action_that_cannot_be_recorded_changes_nothing(
+    client: httpx.AsyncClient, service: OnCallService, tokens: dict[str, str]
+) -> None:
+    class Down:
+        async def send_and_wait(self, topic: str, value: bytes, key: bytes) -> None:
+            raise KafkaConnectionError("broker down")
+
+    service._producer = Down()  # type: ignore[assignment]
+    alert_id = raise_alert(service, "police")
+    csrf = (await sign_in(client, tokens["police"]))["csrf"]
+    answer = await client.post(f"/console/api/alerts/{alert_id}/acknowledge", headers={"X-CSRF-Token": csrf})
+    assert answer.status_code == 503 and "nothing changed" in answer.json()["error"]
+    assert service.book.alerts[alert_id].open
