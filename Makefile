@@ -39,3 +39,4 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python -m bench.decisions --signals 5000
 	$(BIN)/python -m bench.pipeline --signals 10000
+	$(BIN)/python -m bench.alerts --alerts 200
