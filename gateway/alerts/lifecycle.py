@@ -193,11 +193,17 @@ class Alert:
 @dataclass
 class AlertBook:
     """Every alert, rebuilt from the events of `alerts.oncall` in order. Applying an event twice
-    (the service's own event, then its echo from the topic) changes nothing."""
+    (the service's own event, then its echo from the topic) changes nothing.
+
+    The book keeps which alerts wait for a delivery and when each open alert falls due, updated as
+    events arrive: the service asks after every event, and the book holds every alert the topic
+    still has, closed ones too, so the questions cost what the open alerts cost, not all of them."""
 
     deadlines: dict[str, timedelta] = field(default_factory=lambda: dict(ACK_DEADLINES))
     alerts: dict[UUID, Alert] = field(default_factory=dict)
     _seen: set[UUID] = field(default_factory=set)
+    _undelivered: dict[UUID, Alert] = field(default_factory=dict)
+    _due: dict[UUID, datetime] = field(default_factory=dict)
 
     def apply(self, event: AlertEvent) -> Alert | None:
         """The alert the event changed, or None when it changed nothing."""
@@ -207,23 +213,37 @@ class AlertBook:
         if event.kind == "raised":
             if event.alert_id in self.alerts:
                 return None  # the same signal routed again: one alert
-            self.alerts[event.alert_id] = Alert.raised(event)
-            return self.alerts[event.alert_id]
-        changed = self.alerts.get(event.alert_id)
-        if changed is not None:
-            changed.apply(event)
-        return changed
+            alert = self.alerts[event.alert_id] = Alert.raised(event)
+        else:
+            found = self.alerts.get(event.alert_id)
+            if found is None:
+                return None
+            found.apply(event)
+            alert = found
+        self._track(alert)
+        return alert
+
+    def _track(self, alert: Alert) -> None:
+        if alert.open and not alert.delivered:
+            self._undelivered[alert.alert_id] = alert
+        else:
+            self._undelivered.pop(alert.alert_id, None)
+        due = alert.due(self.deadlines)
+        if due is not None:
+            self._due[alert.alert_id] = due
+        else:
+            self._due.pop(alert.alert_id, None)
 
     def undelivered(self) -> list[Alert]:
         """Open alerts not yet delivered to the person of their tier: to deliver now."""
-        return [alert for alert in self.alerts.values() if alert.open and not alert.delivered]
+        return list(self._undelivered.values())
 
     def escalations(self, now: datetime, rosters: dict[str, Roster]) -> list[AlertEvent]:
         """The escalations due at `now`, for whoever writes them to the topic and notifies."""
-        due = (alert.escalation(now, rosters[alert.org], self.deadlines) for alert in self.alerts.values())
-        return [event for event in due if event is not None]
+        due = [self.alerts[alert_id] for alert_id, moment in self._due.items() if moment <= now]
+        events = (alert.escalation(now, rosters[alert.org], self.deadlines) for alert in due)
+        return [event for event in events if event is not None]
 
     def next_due(self) -> datetime | None:
         """When the next timer runs out: the moment to look again."""
-        moments = [due for alert in self.alerts.values() if (due := alert.due(self.deadlines)) is not None]
-        return min(moments, default=None)
+        return min(self._due.values(), default=None)

@@ -7,9 +7,12 @@ from datetime import UTC, datetime, time, timedelta
 from uuid import uuid4
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.alerts.lifecycle import AlertBook, AlertEvent, OnCall, Roster, Shift
 
+KINDS = ("raised", "delivered", "escalated", "acknowledged", "closed")
 RAISED_AT = datetime(2026, 4, 18, 20, 47, tzinfo=UTC)  # Saturday 22:47 in Rotterdam
 
 
@@ -157,3 +160,24 @@ def test_a_restart_rebuilds_every_timer_from_the_events() -> None:
     assert [e.tier for e in rebuilt.escalations(later, {"3ro": ROSTER})] == [
         e.tier for e in live.escalations(later, {"3ro": ROSTER})
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=st.lists(st.tuples(st.integers(0, 3), st.sampled_from(KINDS), st.integers(0, 600)), max_size=40))
+def test_what_the_book_keeps_track_of_is_what_its_alerts_say(steps: list[tuple[int, str, int]]) -> None:
+    """The book's running account of undelivered alerts and due times equals asking every alert."""
+    book = AlertBook()
+    alerts = [raised() for _ in range(4)]
+    at = RAISED_AT
+    for which, kind, seconds in steps:
+        at += timedelta(seconds=seconds)
+        alert = alerts[which]
+        state = book.alerts.get(alert.alert_id)
+        tier = state.tier if state is not None else "primary"
+        book.apply(alert.model_copy(update={"event_id": uuid4(), "kind": kind, "at": at, "tier": tier}))
+        everyone = list(book.alerts.values())
+        waiting = {a.alert_id for a in everyone if a.open and not a.delivered}
+        assert {a.alert_id for a in book.undelivered()} == waiting
+        assert book.next_due() == min((d for a in everyone if (d := a.due(book.deadlines))), default=None)
+        due_now = {a.alert_id for a in everyone if (d := a.due(book.deadlines)) is not None and d <= at}
+        assert {e.alert_id for e in book.escalations(at, {"3ro": ROSTER})} == due_now
