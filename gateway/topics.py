@@ -17,6 +17,12 @@ SIGNALS_PREFIX = "signals."
 SIGNAL_RECORD_MAX_BYTES = 4 * 1024 * 1024
 DLQ_RECORD_MAX_BYTES = 5 * 1024 * 1024
 INBOX_PREFIX = "inbox."
+# Kafka deletes records after 7 days unless a topic says otherwise. The audit and the log of its
+# reads are the proof of what was shared with whom: they are kept until the privacy officers'
+# retention policy removes them. On-call alerts carry case content: kept 90 days, long enough to
+# follow up and evaluate, and the on-call service forgets what the topic no longer holds.
+KEEP = "-1"
+ALERTS_RETENTION_MS = str(90 * 24 * 3600 * 1000)
 
 
 def signals_topic(org: str) -> str:
@@ -47,6 +53,10 @@ def topic_config(name: str) -> dict[str, str]:
         return {"cleanup.policy": "compact"}
     if name == DLQ:
         return {"max.message.bytes": str(DLQ_RECORD_MAX_BYTES)}
+    if name in (AUDIT, AUDIT_READS):
+        return {"retention.ms": KEEP}
+    if name == ALERTS:
+        return {"retention.ms": ALERTS_RETENTION_MS}
     if name.startswith(SIGNALS_PREFIX):
         return {"max.message.bytes": str(SIGNAL_RECORD_MAX_BYTES)}
     return {}

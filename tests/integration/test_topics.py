@@ -1,0 +1,33 @@
+"""The broker holds each topic as Ketenpoort relies on it: `ensure_topics` sets what Kafka's defaults
+would get wrong (seven days' retention for the audit, delete instead of compact for the index)."""
+
+from __future__ import annotations
+
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from gateway.kafka import ensure_topics, make_admin
+from gateway.stack import Endpoints
+from gateway.topics import ALERTS, AUDIT, AUDIT_READS, DLQ, INVOLVEMENTS, topic_config
+
+
+async def test_every_topic_has_the_configuration_ketenpoort_relies_on(stack: Endpoints) -> None:
+    admin_login = stack.kafka("admin")
+    await ensure_topics(admin_login)
+    admin = make_admin(admin_login)
+    await admin.start()
+    try:
+        topics = [AUDIT, AUDIT_READS, ALERTS, INVOLVEMENTS, DLQ]
+        resources = [ConfigResource(ConfigResourceType.TOPIC, topic) for topic in topics]
+        responses = await admin.describe_configs(resources)
+    finally:
+        await admin.close()
+    actual = {
+        resource[3]: {entry[0]: entry[1] for entry in resource[4]}
+        for response in responses
+        for resource in response.resources
+    }
+    for topic in topics:
+        for key, value in topic_config(topic).items():
+            assert actual[topic][key] == value, f"{topic} {key}"
+    assert actual[AUDIT]["retention.ms"] == "-1"
+    assert int(actual[ALERTS]["retention.ms"]) == 90 * 24 * 3600 * 1000
