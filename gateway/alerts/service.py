@@ -4,8 +4,13 @@ change as an event on the same topic.
 
 The topic is the only state. At start the service reads it whole into an AlertBook, so every open
 alert and every running timer survives a restart; then it follows the topic. Its own events are
-written first (acks=all) and applied after, so what the console shows has been recorded; their
-echo from the topic changes nothing. One instance runs per deployment.
+written first (a transaction of their own) and applied after, so what the console shows has been
+recorded; their echo from the topic changes nothing.
+
+One instance works at a time: all use the transactional id `ketenpoort-oncall`, so a starting
+instance fences the one before it (a rolling deployment hands over). A fenced instance finds out
+at its next write, then stops delivering and escalating and reports itself not ready; it may have
+notified once more in between (a webhook receiver sees the same X-Ketenpoort-Delivery).
 
 Delivery of one alert runs in a task of its own, so a slow webhook holds up no other alert. The
 `delivered` event names the channels that took it; the console always does.
@@ -21,18 +26,19 @@ from uuid import UUID
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, ProducerFenced
 from pydantic import ValidationError
 
 from gateway.alerts.channels import Channel, ChannelFailed, Notice
 from gateway.alerts.config import OnCallConfig
 from gateway.alerts.lifecycle import Alert, AlertBook, AlertEvent, Roster
-from gateway.kafka import KafkaConnection, make_producer, partition_counts, read_to_end
+from gateway.kafka import KafkaConnection, partition_counts, read_to_end
 from gateway.logging import get_logger
 from gateway.topics import ALERTS
 
 log = get_logger("gateway.oncall")
 
+TRANSACTIONAL_ID = "ketenpoort-oncall"
 CHANNEL_TIMEOUT_S = 10.0
 LOOK_AT_LEAST_EVERY_S = 1.0
 
@@ -76,12 +82,19 @@ class OnCallService:
         self._wake = asyncio.Event()
         self._write = asyncio.Lock()
         self.ready = False
+        self.fenced = False
 
     # Start and stop
 
     async def start(self) -> None:
         """Rebuild every alert from the topic, then follow it and run the timers."""
-        self._producer = make_producer(self.kafka, client_id="ketenpoort-oncall")
+        self._producer = AIOKafkaProducer(
+            **self.kafka.client_options(),
+            client_id="ketenpoort-oncall",
+            transactional_id=TRANSACTIONAL_ID,  # starting it fences an older instance
+            enable_idempotence=True,
+            acks="all",
+        )
         await self._producer.start()
         count = (await partition_counts(self.kafka, [ALERTS]))[ALERTS]
         if count == 0:
@@ -170,11 +183,23 @@ class OnCallService:
         """Write the event to the topic, then apply it. Raises KafkaError when it is not recorded:
         then nothing changed."""
         assert self._producer is not None, "start() first"
+        if self.fenced:
+            raise ProducerFenced()
         value = orjson.dumps(event.model_dump(mode="json"))
         async with self._write:
-            await self._producer.send_and_wait(ALERTS, value, key=str(event.alert_id).encode())
+            try:
+                async with self._producer.transaction():
+                    await self._producer.send(ALERTS, value, key=str(event.alert_id).encode())
+            except ProducerFenced:
+                self._fenced()
+                raise
         self._apply(event)
         return self.book.alerts[event.alert_id]
+
+    def _fenced(self) -> None:
+        if not self.fenced:
+            log.error("oncall_fenced", detail="another on-call service instance took over; this one stops")
+        self.fenced, self.ready = True, False
 
     # Timers and delivery
 
@@ -196,6 +221,8 @@ class OnCallService:
                 await asyncio.wait_for(self._wake.wait(), wait)
 
     async def tick(self) -> None:
+        if self.fenced:
+            return
         now = self.clock()
         for event in self.book.escalations(now, self.rosters):
             log.warning("alert_escalated", alert_id=str(event.alert_id), org=event.org, tier=event.tier)

@@ -192,3 +192,31 @@ async def test_a_restarted_service_keeps_the_timers_and_delivers_what_waited(
     assert [e.kind for e in escalated.events][:4] == ["raised", "delivered", "escalated", "delivered"]
     assert waited.tier == "primary" and waited.events[1].kind == "delivered"
     assert len(mailbox.about(waited.alert_id)) == 1
+
+
+async def test_a_second_instance_takes_over_and_the_first_stops(
+    oncall_settings: Settings,
+    stack: Endpoints,
+    alerting_gateway: None,
+    channels: tuple[Mailbox, WebhookReceiver],
+) -> None:
+    mailbox, webhook = channels
+    config = quick_config(mailbox, webhook, p1_s=60)
+    began = datetime.now(UTC)
+    async with (
+        oncall_running(oncall_settings, stack, config) as (first, first_base),
+        oncall_running(oncall_settings, stack, config, close_before=began) as (second, _),  # fences the first
+    ):
+        signal_id = await send_breach(oncall_settings, stack)
+        alert = await delivered(second, signal_id, "police")
+        await eventually(lambda: first.fenced or None, 20.0, "the first instance stepping down")
+        async with httpx.AsyncClient(base_url=first_base) as client:
+            assert (await client.get("/health/ready")).status_code == 503
+        assert second.ready and not second.fenced
+        await asyncio.sleep(1.0)  # time for a second delivered event, were one written
+    kinds = [e.kind for e in alert.events]
+    assert kinds == ["raised", "delivered"], kinds
+    on_topic = await read_topic(
+        stack.kafka("admin"), ALERTS, until=lambda found: len(_kinds(found, alert.alert_id)) >= 2
+    )
+    assert [kind for kind, _ in _kinds(on_topic, alert.alert_id)] == ["raised", "delivered"]

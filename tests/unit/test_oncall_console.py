@@ -5,6 +5,7 @@ tests/integration/test_oncall.py and test_console_browser.py run the same agains
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,16 @@ from gateway.topics import ALERTS
 
 
 class Recorder:
-    """Stands in for the producer: keeps what the service writes."""
+    """Stands in for the transactional producer: keeps what the service writes."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes, bytes]] = []
 
-    async def send_and_wait(self, topic: str, value: bytes, key: bytes) -> None:
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        yield
+
+    async def send(self, topic: str, value: bytes, key: bytes) -> None:
         self.sent.append((topic, key, value))
 
 
@@ -174,8 +179,8 @@ async def test_the_page_loads_nothing_from_elsewhere(client: httpx.AsyncClient) 
 async def test_an_action_that_cannot_be_recorded_changes_nothing(
     client: httpx.AsyncClient, service: OnCallService, tokens: dict[str, str]
 ) -> None:
-    class Down:
-        async def send_and_wait(self, topic: str, value: bytes, key: bytes) -> None:
+    class Down(Recorder):
+        async def send(self, topic: str, value: bytes, key: bytes) -> None:
             raise KafkaConnectionError("broker down")
 
     service._producer = Down()  # type: ignore[assignment]
