@@ -1,6 +1,6 @@
 """Fixtures of the on-call tests, shared by test_oncall.py and test_console_browser.py (defined in
 oncall_harness.py, beside the rest of what those tests run against)."""
 
-from tests.integration.oncall_harness import alerting_gateway, channels, oncall_settings
+from tests.integration.oncall_harness import alerting, channels, oncall_settings
 
-__all__ = ["alerting_gateway", "channels", "oncall_settings"]
+__all__ = ["alerting", "channels", "oncall_settings"]

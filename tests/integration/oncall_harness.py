@@ -13,7 +13,7 @@ import email
 import email.policy
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -220,8 +220,34 @@ async def channels() -> AsyncIterator[tuple[Mailbox, WebhookReceiver]]:
         yield mailbox, webhook
 
 
+@dataclass
+class Alerting:
+    """What an on-call test works with: the gateway running (it raises the alerts), the channels'
+    receivers, and how to start the on-call service, send a breach and issue a token."""
+
+    settings: Settings
+    stack: Endpoints
+    mailbox: Mailbox
+    webhook: WebhookReceiver
+
+    def config(self, *, p1_s: int = 2, p2_s: int = 4) -> OnCallConfig:
+        return quick_config(self.mailbox, self.webhook, p1_s=p1_s, p2_s=p2_s)
+
+    def running(
+        self, config: OnCallConfig, *, close_before: datetime | None = None
+    ) -> AbstractAsyncContextManager[tuple[OnCallService, str]]:
+        return oncall_running(self.settings, self.stack, config, close_before=close_before)
+
+    async def breach(self) -> UUID:
+        return await send_breach(self.settings, self.stack)
+
+    def token(self, org: str, name: str | None = None) -> str:
+        return oncall_token(self.settings, org, name)
+
+
 @pytest.fixture
-async def alerting_gateway(oncall_settings: Settings, stack: Endpoints) -> AsyncIterator[None]:
-    """The gateway in this process: it raises the alerts."""
+async def alerting(
+    oncall_settings: Settings, stack: Endpoints, channels: tuple[Mailbox, WebhookReceiver]
+) -> AsyncIterator[Alerting]:
     async with running_gateway(oncall_settings, stack, stack.opa_url):
-        yield
+        yield Alerting(oncall_settings, stack, *channels)

@@ -25,12 +25,12 @@ from gateway.settings import Settings
 from gateway.stack import Endpoints
 from tests.browser import chromium
 from tests.integration.oncall_harness import (
+    Alerting,
     Mailbox,
     WebhookReceiver,
     oncall_running,
     oncall_token,
     quick_config,
-    send_breach,
 )
 
 T = TypeVar("T")
@@ -95,20 +95,16 @@ async def page_width(driver: Chrome) -> int:
 
 
 async def test_an_alert_appears_within_2_s_and_acknowledging_it_stops_the_escalation(
-    oncall_settings: Settings,
-    stack: Endpoints,
-    alerting_gateway: None,
-    channels: tuple[Mailbox, WebhookReceiver],
+    alerting: Alerting,
 ) -> None:
-    mailbox, webhook = channels
-    config = quick_config(mailbox, webhook, p1_s=P1_S)
-    async with oncall_running(oncall_settings, stack, config) as (service, base), browser() as driver:
-        await sign_in(driver, base, oncall_token(oncall_settings, "police", NAME))
+    config = alerting.config(p1_s=P1_S)
+    async with alerting.running(config) as (service, base), browser() as driver:
+        await sign_in(driver, base, alerting.token("police", NAME))
         await until(driver, css('#connection[data-state="live"]'))  # the live stream is open
         assert await text(driver, "#user-name") == NAME
 
         t0 = time.monotonic()
-        signal_id = await send_breach(oncall_settings, stack)
+        signal_id = await alerting.breach()
         alert_id = alert_id_of(signal_id, "police")
         card = f'#open-alerts > article.alert-card[data-alert-id="{alert_id}"]'
         await until(driver, css(card))
@@ -132,7 +128,7 @@ async def test_an_alert_appears_within_2_s_and_acknowledging_it_stops_the_escala
         assert "escalated" not in kinds, [(e.kind, e.tier, e.at.time()) for e in alert.events]
         assert kinds == ["raised", "delivered", "acknowledged"]
         assert [e.by for e in alert.events if e.kind == "acknowledged"] == [NAME]
-        assert len(mailbox.about(alert_id)) == 1 and len(webhook.about(alert_id)) == 1
+        assert len(alerting.mailbox.about(alert_id)) == 1 and len(alerting.webhook.about(alert_id)) == 1
         # And the page still shows it taken.
         status = await until(
             driver, lambda d: d.find_element(By.CSS_SELECTOR, card).get_attribute("data-status")

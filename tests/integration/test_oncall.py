@@ -17,19 +17,12 @@ from adapters.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from gateway.alerts.lifecycle import Alert
 from gateway.alerts.raising import alert_id_of
 from gateway.alerts.service import OnCallService
-from gateway.settings import Settings
-from gateway.stack import Endpoints
 from gateway.topics import ALERTS
 from tests.integration.kafka_helpers import read_topic
 from tests.integration.oncall_harness import (
     WEBHOOK_SECRET,
-    Mailbox,
-    WebhookReceiver,
+    Alerting,
     eventually,
-    oncall_running,
-    oncall_token,
-    quick_config,
-    send_breach,
 )
 
 P1_S = 2
@@ -47,20 +40,14 @@ async def delivered(service: OnCallService, signal_id: UUID, org: str, tier: str
     return await eventually(find, 20.0, f"delivery of {org}'s alert to its {tier}")
 
 
-async def test_a_breach_reaches_every_channel_with_what_each_may_see(
-    oncall_settings: Settings,
-    stack: Endpoints,
-    alerting_gateway: None,
-    channels: tuple[Mailbox, WebhookReceiver],
-) -> None:
-    mailbox, webhook = channels
-    config = quick_config(mailbox, webhook, p1_s=60)
-    async with oncall_running(oncall_settings, stack, config) as (service, base):
-        token = oncall_token(oncall_settings, "police")
+async def test_a_breach_reaches_every_channel_with_what_each_may_see(alerting: Alerting) -> None:
+    config = alerting.config(p1_s=60)
+    async with alerting.running(config) as (service, base):
+        token = alerting.token("police")
         auth = {"Authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(base_url=base, headers=auth) as client:
             async with client.stream("GET", "/console/api/events", timeout=30) as events:
-                signal_id = await send_breach(oncall_settings, stack)
+                signal_id = await alerting.breach()
                 alert = await delivered(service, signal_id, "police")
                 pushed = await anext(
                     orjson.loads(line.removeprefix("data: "))
@@ -74,12 +61,12 @@ async def test_a_breach_reaches_every_channel_with_what_each_may_see(
         assert alert.priority == "p1" and alert.sender == "3ro"
         assert alert.events[-1].channels == ["console", "email", "webhook"]
         # The sharing policy's grant for the police is the alert's content, as in its inbox copy.
-        (hook,) = webhook.about(alert.alert_id)
+        (hook,) = alerting.webhook.about(alert.alert_id)
         assert hook.body["content"] == alert.content and alert.content
         stamp = hook.headers[TIMESTAMP_HEADER.lower()]
         assert hook.headers[SIGNATURE_HEADER.lower()] == signature(WEBHOOK_SECRET.encode(), stamp, hook.raw)
         # The mail goes to the primary on call, and carries nothing of the signal.
-        (mail,) = mailbox.about(alert.alert_id)
+        (mail,) = alerting.mailbox.about(alert.alert_id)
         person = config.rosters()["police"].on_call(alert.raised_at).primary
         assert mail["To"] == person.email and config.console_url in mail.get_content()
         raw = mail.as_string()
@@ -99,15 +86,11 @@ def _leaves(value: Any) -> list[str]:
 
 
 async def test_an_unacknowledged_alert_escalates_to_the_secondary_then_the_duty_officer(
-    oncall_settings: Settings,
-    stack: Endpoints,
-    alerting_gateway: None,
-    channels: tuple[Mailbox, WebhookReceiver],
+    alerting: Alerting,
 ) -> None:
-    mailbox, webhook = channels
-    config = quick_config(mailbox, webhook, p1_s=P1_S)
-    async with oncall_running(oncall_settings, stack, config) as (service, _):
-        signal_id = await send_breach(oncall_settings, stack)
+    config = alerting.config(p1_s=P1_S)
+    async with alerting.running(config) as (service, _):
+        signal_id = await alerting.breach()
         first = await delivered(service, signal_id, "police")
         shift = config.rosters()["police"].on_call(first.raised_at)
         await delivered(service, signal_id, "police", "secondary")
@@ -121,14 +104,16 @@ async def test_an_unacknowledged_alert_escalates_to_the_secondary_then_the_duty_
     deliveries = [e for e in alert.events if e.kind == "delivered"]
     for before, escalation in zip(deliveries, escalated, strict=False):
         assert (escalation.at - before.at).total_seconds() >= P1_S  # not before the deadline
-    recipients = [m["To"] for m in mailbox.about(alert.alert_id)]
+    recipients = [m["To"] for m in alerting.mailbox.about(alert.alert_id)]
     assert recipients[:3] == [shift.primary.email, shift.secondary.email, shift.duty_officer.email]
-    assert [h.headers["x-ketenpoort-delivery"] for h in webhook.about(alert.alert_id)][:3] == [
+    assert [h.headers["x-ketenpoort-delivery"] for h in alerting.webhook.about(alert.alert_id)][:3] == [
         f"alert-{alert.alert_id}-{tier}" for tier in ("primary", "secondary", "duty_officer")
     ]
     # Every change is on the topic, as the service recorded it.
     on_topic = await read_topic(
-        stack.kafka("admin"), ALERTS, until=lambda found: _kinds(found, alert.alert_id)[:6] == kinds[:6]
+        alerting.stack.kafka("admin"),
+        ALERTS,
+        until=lambda found: _kinds(found, alert.alert_id)[:6] == kinds[:6],
     )
     assert _kinds(on_topic, alert.alert_id)[:6] == kinds[:6]
 
@@ -137,22 +122,13 @@ def _kinds(found: list[dict[str, Any]], alert_id: UUID) -> list[tuple[str, str |
     return [(item["kind"], item.get("tier")) for item in found if item.get("alert_id") == str(alert_id)]
 
 
-async def test_an_acknowledged_alert_stops_escalating(
-    oncall_settings: Settings,
-    stack: Endpoints,
-    alerting_gateway: None,
-    channels: tuple[Mailbox, WebhookReceiver],
-) -> None:
-    mailbox, webhook = channels
-    async with oncall_running(oncall_settings, stack, quick_config(mailbox, webhook, p1_s=P1_S)) as (
-        service,
-        base,
-    ):
-        token = oncall_token(oncall_settings, "police", "police duty desk")
-        signal_id = await send_breach(oncall_settings, stack)
+async def test_an_acknowledged_alert_stops_escalating(alerting: Alerting) -> None:
+    async with alerting.running(alerting.config(p1_s=P1_S)) as (service, base):
+        token = alerting.token("police", "police duty desk")
+        signal_id = await alerting.breach()
         alert = await delivered(service, signal_id, "police")
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
-            other = oncall_token(oncall_settings, "om")
+            other = alerting.token("om")
             refused = await client.post(
                 f"/console/api/alerts/{alert.alert_id}/acknowledge",
                 headers={"Authorization": f"Bearer {other}"},
@@ -163,51 +139,39 @@ async def test_an_acknowledged_alert_stops_escalating(
             assert answer.json()["acknowledged_by"] == "police duty desk"
         await asyncio.sleep(P1_S * 2.5)
         assert [e.kind for e in alert.events if e.kind == "escalated"] == []
-        assert len(mailbox.about(alert.alert_id)) == 1
+        assert len(alerting.mailbox.about(alert.alert_id)) == 1
         # Closing records what was done, and the alert moves to the history.
         closed = await service.close(alert.alert_id, "police", "police duty desk", "unit sent to the address")
         assert closed.status == "closed" and closed.events[-1].note == "unit sent to the address"
 
 
-async def test_a_restarted_service_keeps_the_timers_and_delivers_what_waited(
-    oncall_settings: Settings,
-    stack: Endpoints,
-    alerting_gateway: None,
-    channels: tuple[Mailbox, WebhookReceiver],
-) -> None:
-    mailbox, webhook = channels
-    config = quick_config(mailbox, webhook, p1_s=4)
+async def test_a_restarted_service_keeps_the_timers_and_delivers_what_waited(alerting: Alerting) -> None:
+    config = alerting.config(p1_s=4)
     began = datetime.now(UTC)
-    async with oncall_running(oncall_settings, stack, config) as (service, _):
-        first = await send_breach(oncall_settings, stack)
+    async with alerting.running(config) as (service, _):
+        first = await alerting.breach()
         before = await delivered(service, first, "police")
     # Down: one alert's deadline runs out, and another is raised with nobody to deliver it.
-    second = await send_breach(oncall_settings, stack)
+    second = await alerting.breach()
     await asyncio.sleep(4.5)
-    async with oncall_running(oncall_settings, stack, config, close_before=began) as (service, _):
+    async with alerting.running(config, close_before=began) as (service, _):
         rebuilt = alert_of(service, first, "police")
         assert rebuilt is not None and rebuilt.since == before.since  # the timer, from the topic
         escalated = await delivered(service, first, "police", "secondary")
         waited = await delivered(service, second, "police")
     assert [e.kind for e in escalated.events][:4] == ["raised", "delivered", "escalated", "delivered"]
     assert waited.tier == "primary" and waited.events[1].kind == "delivered"
-    assert len(mailbox.about(waited.alert_id)) == 1
+    assert len(alerting.mailbox.about(waited.alert_id)) == 1
 
 
-async def test_a_second_instance_takes_over_and_the_first_stops(
-    oncall_settings: Settings,
-    stack: Endpoints,
-    alerting_gateway: None,
-    channels: tuple[Mailbox, WebhookReceiver],
-) -> None:
-    mailbox, webhook = channels
-    config = quick_config(mailbox, webhook, p1_s=60)
+async def test_a_second_instance_takes_over_and_the_first_stops(alerting: Alerting) -> None:
+    config = alerting.config(p1_s=60)
     began = datetime.now(UTC)
     async with (
-        oncall_running(oncall_settings, stack, config) as (first, first_base),
-        oncall_running(oncall_settings, stack, config, close_before=began) as (second, _),  # fences the first
+        alerting.running(config) as (first, first_base),
+        alerting.running(config, close_before=began) as (second, _),  # fences the first
     ):
-        signal_id = await send_breach(oncall_settings, stack)
+        signal_id = await alerting.breach()
         alert = await delivered(second, signal_id, "police")
         await eventually(lambda: first.fenced or None, 20.0, "the first instance stepping down")
         async with httpx.AsyncClient(base_url=first_base) as client:
@@ -217,6 +181,6 @@ async def test_a_second_instance_takes_over_and_the_first_stops(
     kinds = [e.kind for e in alert.events]
     assert kinds == ["raised", "delivered"], kinds
     on_topic = await read_topic(
-        stack.kafka("admin"), ALERTS, until=lambda found: len(_kinds(found, alert.alert_id)) >= 2
+        alerting.stack.kafka("admin"), ALERTS, until=lambda found: len(_kinds(found, alert.alert_id)) >= 2
     )
     assert [kind for kind, _ in _kinds(on_topic, alert.alert_id)] == ["raised", "delivered"]
