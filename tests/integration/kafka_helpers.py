@@ -6,15 +6,32 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any
+from uuid import UUID, uuid4
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from adapters.publish import signal_record
 from gateway.kafka import KafkaConnection, make_producer, partition_counts, read_to_end
 from gateway.pipeline import Record
+from gateway.schemas import Signal
 from gateway.settings import ORGANISATIONS
 from gateway.stack import Endpoints
 from gateway.topics import sender_of, signals_topic
+
+
+async def send_once(
+    stack: Endpoints, org: str, signal: Signal, pseudonym_key: bytes, signal_id: UUID | None = None
+) -> UUID:
+    """One signal, sent as `org` by a producer of its own; the signal's id."""
+    record, envelope = signal_record(org, signal, signal_id=signal_id or uuid4(), pseudonym_key=pseudonym_key)
+    producer = make_producer(stack.kafka(org), client_id=f"test-{org}")
+    await producer.start()
+    try:
+        await producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
+    finally:
+        await producer.stop()
+    return envelope.id
 
 
 class Adapters:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import orjson
 import pytest
@@ -31,16 +31,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from adapters.publish import signal_record
 from gateway.access import Identity, Role, TokenStore
 from gateway.alerts.app import create_oncall_app
 from gateway.alerts.config import OnCallConfig, SmtpConfig, WebhookConfig
 from gateway.alerts.service import OnCallService
 from gateway.contracts.examples import examples
-from gateway.kafka import make_producer
 from gateway.settings import Settings
 from gateway.stack import Endpoints
 from gateway.stack.process import LOOPBACK, free_ports
+from tests.integration.kafka_helpers import send_once
 from tests.integration.test_first_slice import running_gateway
 
 T = TypeVar("T")
@@ -196,14 +195,7 @@ async def send_breach(settings: Settings, stack: Endpoints) -> UUID:
     """Probation's example breach of conditions (severity high), sent as 3RO; its signal id."""
     case = next(c for c in examples() if c.signal.name == "breach_of_conditions")
     key = settings.pseudonym_key.get_secret_value().encode()
-    record, envelope = signal_record(case.sender, case.signal, signal_id=uuid4(), pseudonym_key=key)
-    producer = make_producer(stack.kafka(case.sender), client_id="test-3ro-breach")
-    await producer.start()
-    try:
-        await producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
-    finally:
-        await producer.stop()
-    return envelope.id
+    return await send_once(stack, case.sender, case.signal, key)
 
 
 @pytest.fixture

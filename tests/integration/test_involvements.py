@@ -22,18 +22,17 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from adapters.publish import signal_record
 from gateway.access import Identity, Role, TokenStore
 from gateway.audit.reads import audit_reads
 from gateway.contracts.examples import example
 from gateway.identity import pseudonym_of_bsn
 from gateway.involvements import MATCH_NOTICE
-from gateway.kafka import ensure_topics, make_producer
+from gateway.kafka import ensure_topics
 from gateway.schemas import Signal
 from gateway.schemas.involvement import InvolvementRole
 from gateway.stack import Endpoints
 from gateway.stack.process import free_ports
-from tests.integration.kafka_helpers import read_topic, skip_history
+from tests.integration.kafka_helpers import read_topic, send_once, skip_history
 from tests.integration.test_commands import gateway_environment
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
@@ -88,16 +87,7 @@ class Gateway:
         raise AssertionError(self.log.read_text()[-3000:])
 
     async def send(self, org: str, signal_: Signal, signal_id: UUID | None = None) -> UUID:
-        record, envelope = signal_record(
-            org, signal_, signal_id=signal_id or uuid4(), pseudonym_key=self.key.encode()
-        )
-        producer = make_producer(self.stack.kafka(org), client_id=f"test-involvements-{org}")
-        await producer.start()
-        try:
-            await producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
-        finally:
-            await producer.stop()
-        return envelope.id
+        return await send_once(self.stack, org, signal_, self.key.encode(), signal_id)
 
     async def lookup(self, org: str, bsn: str = BRAM, *, post: bool = True) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.tokens[org]}"}
