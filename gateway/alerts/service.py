@@ -75,7 +75,6 @@ class OnCallService:
         self.book = AlertBook(deadlines=config.deadlines())
         self._listeners: set[Listener] = set()
         self._producer: AIOKafkaProducer | None = None
-        self._consumer: AIOKafkaConsumer | None = None
         self._positions: dict[TopicPartition, int] = {}
         self._delivering: dict[UUID, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -96,6 +95,21 @@ class OnCallService:
             acks="all",
         )
         await self._producer.start()
+        try:
+            await self._rebuild()
+        except BaseException:
+            await self._producer.stop()  # nothing half-started is left behind
+            raise
+        open_alerts = sum(alert.open for alert in self.book.alerts.values())
+        log.info("oncall_started", alerts=len(self.book.alerts), open=open_alerts)
+        self._tasks = [
+            asyncio.create_task(self._follow(), name="oncall-follow"),
+            asyncio.create_task(self._timers(), name="oncall-timers"),
+        ]
+        self.ready = True
+
+    async def _rebuild(self) -> None:
+        """The book as the topic holds it now, and where to follow it from."""
         count = (await partition_counts(self.kafka, [ALERTS]))[ALERTS]
         if count == 0:
             raise RuntimeError(f"the topic {ALERTS} does not exist: start the gateway first")
@@ -108,13 +122,6 @@ class OnCallService:
             self._positions = {tp: await consumer.position(tp) for tp in partitions}
         finally:
             await consumer.stop()
-        open_alerts = sum(alert.open for alert in self.book.alerts.values())
-        log.info("oncall_started", alerts=len(self.book.alerts), open=open_alerts)
-        self._tasks = [
-            asyncio.create_task(self._follow(), name="oncall-follow"),
-            asyncio.create_task(self._timers(), name="oncall-timers"),
-        ]
-        self.ready = True
 
     async def stop(self) -> None:
         self.ready = False
