@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, uuid5
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from gateway.decisions import Decision, Level
+from gateway.decisions import Decision, Level, policy_input
 from gateway.identity import ChainPseudonym, chain_pseudonym
 from gateway.redact import redact
 from gateway.schemas import CATALOGUE, Envelope, EnvelopeError, Signal, new_envelope
@@ -52,6 +52,22 @@ class Accepted:
     def body(self) -> dict[str, Any]:
         """The signal as JSON, dumped once for every recipient's copy and the audit."""
         return self.signal.model_dump(mode="json")
+
+
+def query(
+    accepted: Accepted, *, involved: frozenset[str] = frozenset(), recipients: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """The policy input for an accepted signal: its type, sender, version, region and attributes."""
+    signal, envelope = accepted.signal, accepted.envelope
+    return policy_input(
+        signal.name,
+        envelope.org,
+        signal.version,
+        signal.attributes(),
+        region=envelope.unit,
+        involved=involved,
+        recipients=recipients,
+    )
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from gateway.alerts.raising import raised
 from gateway.audit.entries import audit_entries
 from gateway.audit.records import AuditEntry
 from gateway.decision_cache import DecisionCache
-from gateway.decisions import policy_input
 from gateway.involvements import IndexView, InvolvementIndex, match_notices, observed
-from gateway.pipeline import Accepted, Record, Rejected, emit, identify, reject, validate
+from gateway.pipeline import Accepted, Record, Rejected, emit, identify, query, reject, validate
 
 
 @dataclass(frozen=True)
@@ -43,22 +42,14 @@ class Router:
         now = datetime.now(UTC)
         if isinstance(outcome, Rejected):
             return Routed(record, outcome, reject(record, outcome, now))
-        signal, envelope = outcome.signal, outcome.envelope
         involved = view.involved(outcome.pseudonym) if view is not None else frozenset()
-        query = policy_input(
-            signal.name,
-            envelope.org,
-            signal.version,
-            signal.attributes(),
-            region=envelope.unit,
-            involved=involved,
-        )
-        revision, decisions = await self.decisions.decide(query)
+        asked = query(outcome, involved=involved)
+        revision, decisions = await self.decisions.decide(asked)
         outputs = emit(outcome, decisions, revision, now)
-        outputs += raised(outcome, await self.decisions.alerts(query), decisions, now)
+        outputs += raised(outcome, await self.decisions.alerts(asked), decisions, now)
         audit = audit_entries(outcome, decisions, revision, now)
         if view is not None:
-            written, matches = view.observe(observed(outcome, self.pseudonym_key, now), signal.name)
+            written, matches = view.observe(observed(outcome, self.pseudonym_key, now), outcome.signal.name)
             outputs += [involvement.record() for involvement in written]
             if matches:
                 notices, entries = await match_notices(self.decisions, matches, outcome, now)

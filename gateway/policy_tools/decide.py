@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.contracts.validate import Outcome, as_record, check
-from gateway.decisions import PolicyEngine, policy_input
-from gateway.pipeline import Accepted, Rejected, body_for, identify, validate
+from gateway.decisions import PolicyEngine
+from gateway.pipeline import Accepted, Rejected, body_for, identify, query, validate
 from gateway.settings import RECIPIENTS
 
 PREVIEW_KEY = b"decide-preview-only"  # the pseudonym is not shown; any key will do
@@ -21,17 +21,9 @@ async def decide(message: Any, engine: PolicyEngine) -> dict[str, Any] | Outcome
     accepted = identify(*checked, key=PREVIEW_KEY)
     if not isinstance(accepted, Accepted):
         return check(message, "signal")
-    signal, envelope = accepted.signal, accepted.envelope
+    envelope = accepted.envelope
     revision = await engine.revision()
-    query = policy_input(
-        signal.name,
-        envelope.org,
-        signal.version,
-        signal.attributes(),
-        region=envelope.unit,
-        recipients=RECIPIENTS,
-    )
-    decisions = await engine.decide(query)
+    decisions = await engine.decide(query(accepted, recipients=RECIPIENTS))
     return {
         "signal_id": str(envelope.id),
         "policy_revision": revision,
