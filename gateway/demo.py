@@ -24,7 +24,7 @@ from typing import Any
 from uuid import uuid4
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -35,7 +35,7 @@ from gateway.alerts.lifecycle import AlertEvent
 from gateway.app import create_app
 from gateway.contracts.examples import example
 from gateway.involvements import MATCH_NOTICE
-from gateway.kafka import ensure_topics, make_producer, partition_counts, read_to_end
+from gateway.kafka import ensure_topics, make_producer, read_whole
 from gateway.pipeline import Record
 from gateway.redact import withheld
 from gateway.settings import RECIPIENTS, Settings
@@ -195,22 +195,18 @@ def table(received: list[dict[str, Any]], originals: dict[str, dict[str, Any]]) 
 
 async def alerts_raised(where: Endpoints, signal_ids: set[str]) -> list[AlertEvent]:
     """The on-call alerts this run's signals raised, read from `alerts.oncall` (as `admin`: a look)."""
-    kafka = where.kafka("admin")
-    count = (await partition_counts(kafka, [ALERTS]))[ALERTS]
-    consumer = AIOKafkaConsumer(**kafka.client_options(), isolation_level="read_committed")
-    await consumer.start()
-    try:
-        starts = {TopicPartition(ALERTS, p): 0 for p in range(count)}
-        records = [m.value async for m in read_to_end(consumer, starts) if m.value]
-    finally:
-        await consumer.stop()
-    events = []
-    for value in records:
+    raised: list[AlertEvent] = []
+
+    def take(message: ConsumerRecord[bytes, bytes]) -> None:
         try:
-            events.append(AlertEvent.model_validate_json(value))
+            event = AlertEvent.model_validate_json(message.value or b"")
         except ValidationError:
-            continue  # not an alert event (the on-call service passes over such records too)
-    return [e for e in events if e.kind == "raised" and str(e.signal_id) in signal_ids]
+            return  # not an alert event (the on-call service passes over such records too)
+        if event.kind == "raised" and str(event.signal_id) in signal_ids:
+            raised.append(event)
+
+    await read_whole(where.kafka("admin"), ALERTS, take)
+    return raised
 
 
 def alerts_table(raised: list[AlertEvent], originals: dict[str, dict[str, Any]]) -> Table:

@@ -27,15 +27,15 @@ from datetime import UTC, date, datetime
 from typing import Literal
 from uuid import uuid5
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka import ConsumerRecord, TopicPartition
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.audit.records import AuditEntry, DataSubject
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision, Level, policy_input
 from gateway.identity import chain_pseudonym
-from gateway.kafka import KafkaConnection, partition_counts, read_to_end
+from gateway.kafka import KafkaConnection, read_whole
+from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
 from gateway.pipeline import Accepted, Record
 from gateway.schemas import ContactPerson, Person, new_envelope
@@ -269,52 +269,33 @@ class IndexView:
 async def load_index(kafka: KafkaConnection, retention_months: int) -> InvolvementIndex:
     """The index as the topic holds it now."""
     index = InvolvementIndex(retention_months)
-    count = (await partition_counts(kafka, [INVOLVEMENTS]))[INVOLVEMENTS]
-    consumer = AIOKafkaConsumer(
-        **kafka.client_options(), isolation_level="read_committed", enable_auto_commit=False
-    )
-    await consumer.start()
-    partitions = [TopicPartition(INVOLVEMENTS, p) for p in range(count)]
-    try:
-        async for message in read_to_end(consumer, dict.fromkeys(partitions, 0)):
-            if message.value:
-                index.put(Involvement.model_validate_json(message.value))
-        index.positions = {tp: await consumer.position(tp) for tp in partitions}
-    finally:
-        await consumer.stop()
+
+    def take(message: ConsumerRecord[bytes, bytes]) -> None:
+        if message.value:
+            index.put(Involvement.model_validate_json(message.value))
+
+    index.positions = await read_whole(kafka, INVOLVEMENTS, take)
     log.info("involvement_index_loaded", involvements=len(index.entries))
     return index
 
 
 async def follow(kafka: KafkaConnection, index: InvolvementIndex, stop: asyncio.Event) -> None:
     """Keep the index current with what other gateway instances write, from where `load_index`
-    stopped, until `stop` is set. (This instance's own writes arrive too: putting them again is
-    harmless.)"""
-    while not stop.is_set():
-        consumer = AIOKafkaConsumer(
-            **kafka.client_options(), isolation_level="read_committed", enable_auto_commit=False
-        )
-        try:
-            await consumer.start()
-            consumer.assign(list(index.positions))
-            for partition, offset in index.positions.items():
-                consumer.seek(partition, offset)
+    stopped, until `stop` is set, and drop what expires meanwhile. (This instance's own writes
+    arrive too: putting them again is harmless.)"""
+    swept = time.monotonic()
+
+    def take(message: ConsumerRecord[bytes, bytes]) -> None:
+        if message.value:
+            index.put(Involvement.model_validate_json(message.value))
+
+    def sweep_hourly() -> None:
+        nonlocal swept
+        if time.monotonic() - swept > SWEEP_EVERY_S:
+            index.sweep()
             swept = time.monotonic()
-            while not stop.is_set():
-                if time.monotonic() - swept > SWEEP_EVERY_S:
-                    index.sweep()
-                    swept = time.monotonic()
-                batch = await consumer.getmany(timeout_ms=500)
-                for partition, messages in batch.items():
-                    for message in messages:
-                        if message.value:
-                            index.put(Involvement.model_validate_json(message.value))
-                    index.positions[partition] = messages[-1].offset + 1
-        except KafkaError as error:
-            log.warning("involvement_follow_paused", error=repr(error))
-            await asyncio.sleep(1.0)
-        finally:
-            await consumer.stop()
+
+    await follow_partitions(kafka, index.positions, take, stop=stop, polled=sweep_hourly)
 
 
 async def match_notices(

@@ -8,21 +8,25 @@ topic name fails loudly instead of creating a topic nobody reads.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
+from gateway.logging import get_logger
 from gateway.topics import SIGNAL_RECORD_MAX_BYTES, all_topics, topic_config
+
+log = get_logger("gateway.kafka")
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256"]
@@ -199,3 +203,62 @@ async def read_to_end(
         if pending and time.monotonic() > deadline:
             behind = ", ".join(f"{p.topic}[{p.partition}]" for p in sorted(pending))
             raise TimeoutError(f"could not read {behind} to the end within {timeout_s:.0f} s")
+
+
+async def read_whole(
+    kafka: KafkaConnection, topic: str, take: Callable[[ConsumerRecord[bytes, bytes]], None]
+) -> dict[TopicPartition, int]:
+    """Hand every committed record `topic` holds now to `take`, partition by partition in order;
+    returns where each partition ends, to `follow` from. A topic that does not exist holds nothing."""
+    count = (await partition_counts(kafka, [topic]))[topic]
+    partitions = [TopicPartition(topic, p) for p in range(count)]
+    if not partitions:
+        return {}
+    consumer = AIOKafkaConsumer(
+        **kafka.client_options(), isolation_level="read_committed", enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        async for message in read_to_end(consumer, dict.fromkeys(partitions, 0)):
+            take(message)
+        return {tp: await consumer.position(tp) for tp in partitions}
+    finally:
+        await consumer.stop()
+
+
+async def follow(
+    kafka: KafkaConnection,
+    positions: dict[TopicPartition, int],
+    take: Callable[[ConsumerRecord[bytes, bytes]], None],
+    *,
+    stop: asyncio.Event | None = None,
+    polled: Callable[[], None] | None = None,
+) -> None:
+    """Hand every committed record of the partitions to `take`, from `positions` on, keeping
+    `positions` at the next record to read, until `stop` is set (or the task is cancelled).
+    `polled` is called after each poll. A Kafka error pauses a second, then it connects again and
+    goes on where it was: nothing is skipped and nothing is taken twice."""
+    while stop is None or not stop.is_set():
+        consumer = AIOKafkaConsumer(
+            **kafka.client_options(),
+            isolation_level="read_committed",
+            enable_auto_commit=False,
+        )
+        try:
+            await consumer.start()
+            consumer.assign(list(positions))
+            for partition, offset in positions.items():
+                consumer.seek(partition, offset)
+            while stop is None or not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=500)
+                for partition, messages in batch.items():
+                    for message in messages:
+                        take(message)
+                    positions[partition] = messages[-1].offset + 1
+                if polled is not None:
+                    polled()
+        except KafkaError as error:
+            log.warning("follow_paused", topics=sorted({p.topic for p in positions}), error=repr(error))
+            await asyncio.sleep(1.0)
+        finally:
+            await consumer.stop()

@@ -25,14 +25,14 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 from pydantic import ValidationError
 
 from gateway.alerts.channels import Channel, ChannelFailed, Notice
 from gateway.alerts.config import OnCallConfig
 from gateway.alerts.lifecycle import Alert, AlertBook, AlertEvent, Roster
-from gateway.kafka import KafkaConnection, partition_counts, read_to_end
+from gateway.kafka import KafkaConnection, follow, read_whole
 from gateway.logging import get_logger
 from gateway.topics import ALERTS
 
@@ -110,18 +110,9 @@ class OnCallService:
 
     async def _rebuild(self) -> None:
         """The book as the topic holds it now, and where to follow it from."""
-        count = (await partition_counts(self.kafka, [ALERTS]))[ALERTS]
-        if count == 0:
+        self._positions = await read_whole(self.kafka, ALERTS, lambda message: self._take(message.value))
+        if not self._positions:
             raise RuntimeError(f"the topic {ALERTS} does not exist: start the gateway first")
-        partitions = [TopicPartition(ALERTS, p) for p in range(count)]
-        consumer = self._new_consumer()
-        await consumer.start()
-        try:
-            async for message in read_to_end(consumer, dict.fromkeys(partitions, 0)):
-                self._take(message.value)
-            self._positions = {tp: await consumer.position(tp) for tp in partitions}
-        finally:
-            await consumer.stop()
 
     async def stop(self) -> None:
         self.ready = False
@@ -130,15 +121,6 @@ class OnCallService:
         await asyncio.gather(*self._tasks, *self._delivering.values(), return_exceptions=True)
         if self._producer is not None:
             await self._producer.stop()
-
-    def _new_consumer(self) -> AIOKafkaConsumer:
-        return AIOKafkaConsumer(
-            **self.kafka.client_options(),
-            client_id="ketenpoort-oncall",
-            isolation_level="read_committed",  # the gateway raises alerts in transactions
-            enable_auto_commit=False,
-            fetch_max_wait_ms=100,
-        )
 
     # Events in
 
@@ -165,24 +147,8 @@ class OnCallService:
         self._wake.set()
 
     async def _follow(self) -> None:
-        while True:
-            consumer = self._new_consumer()
-            try:
-                await consumer.start()
-                consumer.assign(list(self._positions))
-                for partition, offset in self._positions.items():
-                    consumer.seek(partition, offset)
-                while True:
-                    batch = await consumer.getmany(timeout_ms=500)
-                    for partition, messages in batch.items():
-                        for message in messages:
-                            self._take(message.value)
-                        self._positions[partition] = messages[-1].offset + 1
-            except KafkaError as error:
-                log.warning("oncall_follow_paused", error=repr(error))
-                await asyncio.sleep(1.0)
-            finally:
-                await consumer.stop()
+        """The topic from where the rebuild stopped; a fetch is answered as soon as records arrive."""
+        await follow(self.kafka, self._positions, lambda message: self._take(message.value))
 
     # Events out
 

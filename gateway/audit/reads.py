@@ -15,11 +15,11 @@ from types import TracebackType
 from typing import Literal, Self
 from uuid import UUID, uuid4
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from gateway.kafka import KafkaConnection, make_producer, partition_counts, read_to_end
+from gateway.kafka import KafkaConnection, make_producer, read_whole
 from gateway.topics import AUDIT_READS
 
 Query = Literal["subject", "recipient", "reads", "verify", "involvements"]
@@ -88,16 +88,8 @@ class AuditReadLog:
 
 async def audit_reads(kafka: KafkaConnection, since: datetime | None = None) -> list[AuditRead]:
     """Every recorded read of the audit (from `since` on), oldest first."""
-    count = (await partition_counts(kafka, [AUDIT_READS]))[AUDIT_READS]
-    partitions = [TopicPartition(AUDIT_READS, p) for p in range(count)]
-    if not partitions:
-        return []
-    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
-    await consumer.start()
     reads: list[AuditRead] = []
-    try:
-        async for message in read_to_end(consumer, {tp: 0 for tp in partitions}):
-            reads.append(AuditRead.model_validate_json(message.value or b""))
-    finally:
-        await consumer.stop()
+    await read_whole(
+        kafka, AUDIT_READS, lambda message: reads.append(AuditRead.model_validate_json(message.value or b""))
+    )
     return sorted((r for r in reads if since is None or r.read_at >= since), key=lambda r: r.read_at)
