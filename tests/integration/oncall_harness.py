@@ -12,18 +12,17 @@ import asyncio
 import email
 import email.policy
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
 import pytest
-import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from starlette.applications import Starlette
@@ -40,6 +39,7 @@ from gateway.settings import Settings
 from gateway.stack import Endpoints
 from gateway.stack.process import LOOPBACK, free_ports
 from tests.integration.kafka_helpers import send_once
+from tests.integration.serving import served
 from tests.integration.test_first_slice import running_gateway
 
 T = TypeVar("T")
@@ -57,34 +57,6 @@ async def eventually(find: Callable[[], T | None], timeout_s: float, what: str) 
         if time.monotonic() > deadline:
             raise AssertionError(f"no {what} within {timeout_s} s")
         await asyncio.sleep(0.02)
-
-
-class _Server(uvicorn.Server):
-    """uvicorn, without taking over SIGINT and SIGTERM: those stay the test runner's."""
-
-    @contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-@asynccontextmanager
-async def served(app: Any, port: int, *, lifespan: Literal["on", "off"] = "off") -> AsyncIterator[str]:
-    """`app` on 127.0.0.1:`port` with uvicorn in this event loop; yields its base URL."""
-    config = uvicorn.Config(
-        app, host=LOOPBACK, port=port, log_config=None, lifespan=lifespan, access_log=False,
-        timeout_graceful_shutdown=1,
-    )  # fmt: skip
-    server = _Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()  # raises what stopped it
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://{LOOPBACK}:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass(frozen=True)

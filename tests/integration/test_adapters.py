@@ -20,7 +20,6 @@ from uuid import uuid4
 
 import httpx
 import pytest
-import uvicorn
 
 from adapters.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, Deliverer, InboxDelivery, Webhook
 from adapters.ingest import Ingest, export_files, signal_id
@@ -32,6 +31,7 @@ from gateway.stack import Endpoints
 from gateway.stack.process import free_ports
 from gateway.topics import inbox_topic, signals_topic
 from tests.integration.kafka_helpers import read_topic, skip_history
+from tests.integration.serving import served
 from tests.integration.test_first_slice import running_gateway, send_police_report
 
 ROOT = Path(__file__).parents[2]
@@ -244,30 +244,22 @@ async def test_the_inbox_reaches_a_webhook_signed_and_retried(
 ) -> None:
     secret = b"vt-webhook-secret"
     receiver = Receiver(secret)
-    port = free_ports(1)[0]
-    server = uvicorn.Server(
-        uvicorn.Config(receiver, host="127.0.0.1", port=port, log_config=None, lifespan="off")
-    )
-    serving = asyncio.create_task(server.serve())
-    deliverer = Deliverer(
-        Webhook(f"http://127.0.0.1:{port}/ketenpoort", secret), tmp_path / "dead", first_pause_s=0.1
-    )
     # Police reports reach Veilig Thuis (docs/sharing-matrix.md); its system's webhook gets them.
     group = f"veiligthuis.test-{uuid4().hex[:8]}"
     await skip_history(stack.kafka("admin"), group, [inbox_topic("veiligthuis")])
-    delivery = InboxDelivery("veiligthuis", stack.kafka("veiligthuis"), deliverer, group=group)
-    try:
-        async with running_gateway(settings, stack, stack.opa_url):
-            await delivery.start()
-            sent = str(await send_police_report(settings, stack))
-            deadline = time.monotonic() + 60
-            while not any(item.get("signal_id") == sent for item in receiver.stored):
-                assert time.monotonic() < deadline, (
-                    f"not delivered; dead letters: {list((tmp_path / 'dead').glob('*'))}"
-                )
-                await asyncio.sleep(0.25)
-    finally:
-        await delivery.stop()
-        server.should_exit = True
-        await serving
+    async with served(receiver, free_ports(1)[0]) as base:
+        deliverer = Deliverer(Webhook(f"{base}/ketenpoort", secret), tmp_path / "dead", first_pause_s=0.1)
+        delivery = InboxDelivery("veiligthuis", stack.kafka("veiligthuis"), deliverer, group=group)
+        try:
+            async with running_gateway(settings, stack, stack.opa_url):
+                await delivery.start()
+                sent = str(await send_police_report(settings, stack))
+                deadline = time.monotonic() + 60
+                while not any(item.get("signal_id") == sent for item in receiver.stored):
+                    assert time.monotonic() < deadline, (
+                        f"not delivered; dead letters: {list((tmp_path / 'dead').glob('*'))}"
+                    )
+                    await asyncio.sleep(0.25)
+        finally:
+            await delivery.stop()
     assert not (tmp_path / "dead").exists()
