@@ -214,7 +214,7 @@ class OnCallService:
                 alert_id=alert.alert_id, org=alert.org, priority=alert.priority, reason=alert.reason,
                 signal_id=alert.signal_id, signal_type=alert.signal_type, sender=alert.sender,
                 raised_at=alert.raised_at, tier=tier, person=person.name, email=person.email,
-                escalation=tier != "primary" or any(e.kind == "escalated" for e in alert.events),
+                escalation=tier != "primary",
                 console_url=self.config.console_url, content=alert.content,
             )  # fmt: skip
             taken = await self._notify(notice)
