@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 from importlib.metadata import version
+from typing import Any
 
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
@@ -31,6 +32,7 @@ from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
 from gateway.fanout import Fanout, owned_partitions
 from gateway.health import Health
+from gateway.intake import Rewinder, no_decoding, raw_batch
 from gateway.involvement_api import LookupApi
 from gateway.involvements import Involvement, InvolvementIndex, follow, load_index
 from gateway.kafka import KafkaConnection, ensure_topics
@@ -45,15 +47,18 @@ log = get_logger("gateway")
 
 def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> AsgiFastStream:
     """The gateway, connecting to Kafka as `kafka` (the `gateway` principal) and to OPA at `opa_url`."""
+    health = Health()
+    subscriber_holder: list[Any] = []  # the signals subscriber, whose consumer a failed batch rewinds
+    rewinder = Rewinder(lambda: subscriber_holder[0].consumer if subscriber_holder else None, health)
     broker = KafkaBroker(
         kafka.bootstrap,
         security=kafka.faststream_security(),
         client_id="ketenpoort-gateway",
         logger=logging.getLogger("faststream"),
+        middlewares=[rewinder.middleware()],
     )
     engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)
     decisions = DecisionCache(engine, refresh_s=settings.policy_refresh_s)
-    health = Health()
     instance, instances = settings.gateway_instance, settings.gateway_instances
     owned = owned_partitions(settings.topic_partitions, instance, instances)
     fanout_holder: list[Fanout] = []
@@ -106,7 +111,7 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
         schema = models.get(topic, Delivery | RejectionReceipt if topic.startswith("inbox.") else None)
         broker.publisher(topic, schema=schema, title=topic, description=description)
 
-    @broker.subscriber(
+    signals = broker.subscriber(
         partitions=[TopicPartition(signals_topic(org), p) for org in ORGANISATIONS for p in owned],
         batch=True,
         max_records=settings.batch_max_records,
@@ -115,11 +120,16 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
         auto_offset_reset="earliest",
         isolation_level="read_committed",
         ack_policy=AckPolicy.MANUAL,  # offsets are committed in the fan-out transaction only
+        parser=raw_batch,  # nothing decoded before the gateway's own validation (gateway/intake.py)
+        decoder=no_decoding,
         title="signals",
         description="Signals from the organisations: signals.<org>, written only by that organisation.",
     )
+    subscriber_holder.append(signals)
+
+    @signals
     async def on_signals(message: KafkaMessage) -> None:
-        await fanout_holder[0].commit(list(message.raw_message), message.consumer)
+        await fanout_holder[0].commit(list(message.raw_message), signals.consumer)
 
     async def prepare() -> None:
         await ensure_topics(

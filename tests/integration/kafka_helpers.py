@@ -117,7 +117,8 @@ async def read_topic(
 
 def _item(message: Any) -> dict[str, Any]:
     value = _parsed(message.value)
-    value["_headers"] = {k: v.decode() for k, v in message.headers}
+    # Dead letters keep whatever bytes their sender put in a header: shown, never a reason to fail.
+    value["_headers"] = {k: (v or b"").decode(errors="backslashreplace") for k, v in message.headers}
     value["_key"] = message.key
     return value
 

@@ -3,16 +3,20 @@ sender gets a rejection receipt, nothing of it is delivered, and the gateway kee
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
+from adapters.police.mapping import to_new_report
+from adapters.police.native import PoliceReportRecord
+from adapters.publish import signal_record
 from gateway.pipeline import Record
 from gateway.settings import Settings
 from gateway.stack import Endpoints
 from gateway.topics import DLQ
 from tests.front_door_corpus import load
 from tests.integration.kafka_helpers import Adapters, read_topic
-from tests.integration.test_first_slice import delivery_of, running_gateway, send_police_report
+from tests.integration.test_first_slice import SAMPLE, delivery_of, running_gateway, send_police_report
 
 
 async def test_every_bad_input_is_dead_lettered_and_receipted(settings: Settings, stack: Endpoints) -> None:
@@ -65,3 +69,66 @@ async def test_every_bad_input_is_dead_lettered_and_receipted(settings: Settings
         delivered = await read_topic(admin, f"inbox.{org}", timeout_s=5)
         leaked = {d["signal_id"] for d in delivered if "delivery_id" in d} & refused_ids
         assert not leaked, f"inbox.{org} holds deliveries of refused signals {leaked}"
+
+
+async def test_undecodable_records_in_a_burst_lose_none_of_the_records_around_them(
+    settings: Settings, stack: Endpoints
+) -> None:
+    """Bodies that are not JSON, not UTF-8 or nested too deeply, sent as a real sender's system
+    sends them (every CloudEvents header and `content-type: application/json`), in the same
+    batches as valid signals: each bad one is dead-lettered with a receipt, each valid one is
+    delivered, and none of either is lost."""
+    key = settings.pseudonym_key.get_secret_value().encode()
+    report = to_new_report(PoliceReportRecord.model_validate_json(SAMPLE.read_bytes()))
+    bad_bodies = [
+        b"not json at all",
+        b'{"kind": "\xe9"}',
+        b'{"a": ' * 5000 + b"1" + b"}" * 5000,
+        b"",
+        b"\xff\xfe{\x00}\x00",
+    ]
+    good_ids: list[str] = []
+    bad_at: dict[tuple[str, int, int], str] = {}
+    admin = stack.kafka("admin")
+    async with running_gateway(settings, stack, stack.opa_url):
+        async with Adapters(stack, "test-front-door-burst") as adapters:
+            pending = []
+            for _ in range(4):
+                for body in bad_bodies:
+                    good, _ = signal_record("police", report, signal_id=uuid4(), pseudonym_key=key)
+                    good_ids.append(dict(good.headers)["ce_id"].decode())
+                    pending.append((None, await adapters.send(good)))
+                    bad, envelope = signal_record("police", report, signal_id=uuid4(), pseudonym_key=key)
+                    assert ("content-type", b"application/json") in bad.headers
+                    pending.append((str(envelope.id), await adapters.send(replace(bad, value=body))))
+            await adapters.flush()
+            for bad_id, future in pending:
+                meta = await future
+                if bad_id is not None:
+                    bad_at[(meta.topic, meta.partition, meta.offset)] = bad_id
+
+        def copies(found: list[dict[str, Any]]) -> set[str]:
+            return {m["signal_id"] for m in found if m.get("signal_id") in good_ids and "delivery_id" in m}
+
+        delivered = copies(
+            await read_topic(
+                admin, "inbox.veiligthuis", until=lambda f: copies(f) >= set(good_ids), timeout_s=60
+            )
+        )
+
+        def ours(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [m for m in found if m["_headers"].get("ce_id") in bad_at.values()]
+
+        dead = ours(await read_topic(admin, DLQ, until=lambda f: len(ours(f)) >= len(bad_at), timeout_s=30))
+        receipts = [
+            item
+            for item in await read_topic(stack.kafka("police"), "inbox.police", timeout_s=10)
+            if (item.get("topic"), item.get("partition"), item.get("offset")) in bad_at
+        ]
+
+    assert delivered == set(good_ids), f"{len(set(good_ids) - delivered)} valid signals were lost"
+    assert sorted(m["_headers"]["ce_id"] for m in dead) == sorted(bad_at.values())
+    assert {m["_headers"]["kp_error_reason"] for m in dead} == {"bad_json"}
+    assert all(m["_headers"]["content-type"] == "application/json" for m in dead), "not kept untouched"
+    assert len(receipts) == len(bad_at), "a refused record without a receipt to its sender"
+    assert {r["reason"] for r in receipts} == {"bad_json"}
