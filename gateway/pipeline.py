@@ -89,6 +89,25 @@ def _refuse(
     return Rejected(reason, (Problem(path=path, message=message, expected=expected),), signal_id)
 
 
+def check_versions(envelope: Envelope, model: type[Signal]) -> Rejected | None:
+    """`ce_type` and `ce_dataschema` name the same signal and major, and a version the catalogue has."""
+    signal_id = str(envelope.id)
+    major = model.version.split(".")[0]
+    if envelope.major != major:
+        expected = f"nl.ketenpoort.{model.name}.v{major}"
+        return _refuse(
+            "unsupported_version", "header ce_type", "unsupported major version", expected, signal_id
+        )
+    expected = " or ".join(f"urn:ketenpoort:schema:{model.name}:{v}" for v in model.versions())
+    if envelope.schema_signal != model.name or envelope.schema_version.split(".")[0] != major:
+        message = f"{envelope.dataschema} does not match ce_type {envelope.type}"
+        return _refuse("version_mismatch", "header ce_dataschema", message, expected, signal_id)
+    if envelope.schema_version not in model.versions():
+        message = f"version {envelope.schema_version} of {model.name} is not known to the gateway"
+        return _refuse("unsupported_version", "header ce_dataschema", message, expected, signal_id)
+    return None
+
+
 def validate(record: Record) -> tuple[Envelope, Signal] | Rejected:
     """Check the record is a well-formed signal its sender may send. Rejections say what to fix."""
     sender = sender_of(record.topic)
@@ -114,12 +133,9 @@ def validate(record: Record) -> tuple[Envelope, Signal] | Rejected:
         return _refuse(
             "unknown_type", "header ce_type", f"{envelope.type} is not a signal type", known, signal_id
         )
-    major = model.version.split(".")[0]
-    if envelope.type.rsplit(".v", 1)[1] != major:
-        expected = f"nl.ketenpoort.{model.name}.v{major}"
-        return _refuse(
-            "unsupported_version", "header ce_type", "unsupported major version", expected, signal_id
-        )
+    refused = check_versions(envelope, model)
+    if refused is not None:
+        return refused
     try:
         body = orjson.loads(record.value)
     except orjson.JSONDecodeError as error:

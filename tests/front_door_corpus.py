@@ -63,11 +63,17 @@ def build(spec: dict[str, Any], name: str = "case") -> Record:
         value = spec["raw"].encode()
     if "raw_hex" in spec:
         value = bytes.fromhex(spec["raw_hex"])
+    if "nest_depth" in spec:
+        value = b'{"kind": ' + b'{"a": ' * spec["nest_depth"] + b"1" + b"}" * spec["nest_depth"] + b"}"
     if "pad_to_bytes" in spec:
         data = orjson.loads(value)
         data["description"] = "x" * spec["pad_to_bytes"]
         value = orjson.dumps(data)
-    return Record(topic=topic, key=None, value=value, headers=record.headers)
+    headers = record.headers
+    # Header values that are not text: bytes a sender's system may put there (hex per header).
+    for name, raw in spec.get("headers_hex", {}).items():
+        headers = [(n, bytes.fromhex(raw) if n == name else v) for n, v in headers]
+    return Record(topic=topic, key=None, value=value, headers=headers)
 
 
 def load() -> list[BadCase]:

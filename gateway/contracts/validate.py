@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from gateway.pipeline import Record, Rejected, identify, validate
-from gateway.schemas.envelope import SOURCE_RE
+from gateway.schemas.envelope import CONTENT_TYPE, SOURCE_RE
 from gateway.schemas.problems import Problem
 from gateway.topics import signals_topic
 
@@ -43,6 +43,9 @@ class Outcome:
 
 
 def header_name(attribute: str) -> str:
+    """The Kafka header of a CloudEvents attribute in binary mode (`datacontenttype` is `content-type`)."""
+    if attribute == "datacontenttype":
+        return "content-type"
     return attribute if attribute.startswith("ce_") or attribute == "traceparent" else f"ce_{attribute}"
 
 
@@ -52,7 +55,10 @@ def as_record(message: Any) -> Record | Outcome:
         problem = Problem(path="(message)", message="not a signal", expected='{"ce": {...}, "data": {...}}')
         return Outcome("", False, reason="bad_message", problems=[problem])
     ce: dict[str, Any] = message["ce"]
+    # As a real sender's system sends it: with `content-type`, unless the message names its own.
     headers = [(header_name(name), str(value).encode()) for name, value in ce.items()]
+    if "datacontenttype" not in ce:
+        headers.append(("content-type", CONTENT_TYPE.encode()))
     match = SOURCE_RE.match(str(ce.get("source", "")))
     topic = signals_topic(match["org"]) if match else signals_topic("police")  # the envelope check reports it
     return Record(topic=topic, key=None, value=orjson.dumps(message["data"]), headers=headers)

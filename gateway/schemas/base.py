@@ -32,6 +32,14 @@ class Signal(BaseModel):
     victim: Person | None = Field(default=None, description="The person who is stalked or threatened.")
     children: list[Person] = Field(default_factory=list, description="Children in the family system.")
 
+    @classmethod
+    def versions(cls) -> tuple[str, ...]:
+        """The versions a body may say it is: every minor of the current major up to the current one.
+        A later minor only adds optional fields (checked by `ketenpoort contracts check`), so a body of
+        an earlier minor is valid under the current model; a later minor is not known here yet."""
+        major, minor = (int(part) for part in cls.version.split("."))
+        return tuple(f"{major}.{m}" for m in range(minor + 1))
+
     def subject(self) -> Person | None:
         """The person the chain links this signal by: the suspect, else the victim."""
         return self.suspect or self.victim

@@ -19,6 +19,9 @@ SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 SOURCE_RE = re.compile(r"^urn:ketenpoort:(?P<org>[a-z0-9]+)(?::(?P<unit>[a-z0-9-]+))?$")
 TYPE_RE = re.compile(r"^nl\.ketenpoort\.(?P<signal>[a-z_]+)\.v(?P<major>[0-9]+)$")
+DATASCHEMA_RE = re.compile(
+    r"^urn:ketenpoort:schema:(?P<signal>[a-z_]+):(?P<version>(?P<major>[0-9]+)\.(?P<minor>[0-9]+))$"
+)
 TRACEPARENT_RE = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 
 Headers = list[tuple[str, bytes]]
@@ -50,7 +53,10 @@ class Envelope(BaseModel):
     source: str = Field(pattern=SOURCE_RE.pattern, description="urn:ketenpoort:<org>[:<unit>]")
     type: str = Field(pattern=TYPE_RE.pattern, description="nl.ketenpoort.<signal>.v<major>")
     time: AwareDatetime = Field(description="When the sender produced the signal.")
-    dataschema: str = Field(description="URN of the body's schema, with its full version.")
+    dataschema: str = Field(
+        pattern=DATASCHEMA_RE.pattern,
+        description="urn:ketenpoort:schema:<signal>:<major.minor>: the body's schema, with its full version.",
+    )
     traceparent: str = Field(pattern=TRACEPARENT_RE, description="W3C trace context.")
 
     @property
@@ -71,6 +77,27 @@ class Envelope(BaseModel):
         match = TYPE_RE.match(self.type)
         assert match is not None
         return match["signal"]
+
+    @property
+    def schema_signal(self) -> str:
+        """The signal type the dataschema names (`urn:ketenpoort:schema:new_report:1.0` → `new_report`)."""
+        match = DATASCHEMA_RE.match(self.dataschema)
+        assert match is not None
+        return match["signal"]
+
+    @property
+    def schema_version(self) -> str:
+        """The body's full version (`urn:ketenpoort:schema:new_report:1.0` → `1.0`)."""
+        match = DATASCHEMA_RE.match(self.dataschema)
+        assert match is not None
+        return match["version"]
+
+    @property
+    def major(self) -> str:
+        """The major version `ce_type` names (`nl.ketenpoort.new_report.v1` → `1`)."""
+        match = TYPE_RE.match(self.type)
+        assert match is not None
+        return match["major"]
 
     @property
     def trace_id(self) -> str:
