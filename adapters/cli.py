@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -16,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from adapters.delivery import Deliverer, FileDrop, InboxDelivery, Target, Webhook
 from adapters.ingest import Ingest, Summary, export_files
 from adapters.kit import Adapter, NativeRecord
+from adapters.preflight import check_sending
 from adapters.registry import adapter as adapter_of
 from adapters.service import AdapterService
 from gateway.kafka import KafkaConnection
@@ -44,11 +46,21 @@ def for_organisation(
 
 
 def _connect(settings: Settings, org: str) -> KafkaConnection:
+    """The organisation's login to Kafka, once the broker has shown it may write `signals.<org>`;
+    else one line on what is wrong and how to fix it, and exit code 2."""
     try:
-        return kafka_as(settings, org)
+        kafka = kafka_as(settings, org)
     except (StackError, KeyError) as error:
-        err.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from None
+        _fail(str(error))
+    problem = asyncio.run(check_sending(kafka, org))
+    if problem is not None:
+        _fail(problem.line)
+    return kafka
+
+
+def _fail(line: str) -> NoReturn:
+    err.print(f"[red]{escape(line)}[/red]")
+    raise typer.Exit(2)
 
 
 def _ingest(settings: Settings, adapter: Adapter, kafka: KafkaConnection) -> Ingest:
@@ -72,9 +84,14 @@ def ingest_command(
         err.print(f"[red]no {adapter.suffix} files in {escape(str(path))}[/red]")
         raise typer.Exit(2)
     exports = [(file, adapter.read(file.read_bytes())) for file in files]
-    summaries = asyncio.run(
-        _send_all(adapter, _ingest(settings, adapter, _connect(settings, adapter.org)), exports)
-    )
+    kafka = _connect(settings, adapter.org)
+    try:
+        summaries = asyncio.run(_send_all(adapter, _ingest(settings, adapter, kafka), exports))
+    except KafkaError as error:
+        _fail(
+            f"Kafka refused to take the signals ({type(error).__name__}: {error}): ingest the export "
+            "again once it is fixed; a signal sent twice keeps its id, so recipients keep one copy"
+        )
     if as_json:
         print(json.dumps([summary.as_json() for summary in summaries], indent=2))
     else:
