@@ -18,8 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from aiokafka.errors import KafkaError
+
 from gateway.certs import TlsFiles
-from gateway.kafka import KafkaConnection, make_admin
+from gateway.kafka import KafkaConnection, ensure_topics, make_admin
 from gateway.principals import SUPER_USERS, Credentials
 from gateway.settings import Settings
 from gateway.stack import process, tools
@@ -302,6 +304,18 @@ def is_healthy(connection: KafkaConnection, timeout_s: float = 5.0) -> bool:
             await admin.close()
 
     return _run_blocking(probe)
+
+
+def create_topics(connection: KafkaConnection, *, partitions: int, replication: int) -> list[str]:
+    """Every Ketenpoort topic that is missing, configured as the gateway configures it
+    (`gateway.kafka.ensure_topics`): adapters can send before any gateway ran. Returns the names
+    it created; StackError if the broker refuses."""
+    try:
+        return _run_blocking(
+            lambda: ensure_topics(connection, partitions=partitions, replication=replication)
+        )
+    except (KafkaError, RuntimeError) as error:
+        raise StackError(f"could not create the topics ({error})") from None
 
 
 def _run_blocking(factory: Callable[[], Coroutine[Any, Any, _T]]) -> _T:

@@ -37,12 +37,14 @@ def _paths(settings: Settings) -> StackPaths:
 
 
 def up(settings: Settings) -> tuple[StackState, bool]:
-    """Start the local stack, or return the running one; the bool says whether it started now."""
+    """Start the local stack, or return the running one; the bool says whether it started now.
+    Either way every topic exists when it returns, so adapters can send at once."""
     paths = _paths(settings)
     with file_lock(paths.lock_file):
         current = load_state(paths)
         if current is not None:
             if current.is_running() and _is_healthy(current):
+                _create_topics(settings, current.kafka_as("admin"))  # a stack started without them
                 return current, False
             _teardown(current, paths)
         state = _start(settings, paths)
@@ -229,6 +231,7 @@ def _start(settings: Settings, paths: StackPaths) -> StackState:
         admin = credentials.connection(kafka_state.bootstrap, "admin")
         kafka.wait_ready(kafka_state, admin)
         provision(admin, principals, credentials)
+        _create_topics(settings, admin)
     except BaseException:
         process.stop([(c.pid, c.start_time) for c in started], timeout_s=STOP_TIMEOUT_S)
         shutil.rmtree(paths.kafka_data, ignore_errors=True)
@@ -239,6 +242,10 @@ def _start(settings: Settings, paths: StackPaths) -> StackState:
         kafka=kafka_state,
         opa=opa_state,
     )
+
+
+def _create_topics(settings: Settings, admin: KafkaConnection) -> None:
+    kafka.create_topics(admin, partitions=settings.topic_partitions, replication=settings.topic_replication)
 
 
 def _teardown(state: StackState, paths: StackPaths) -> list[str]:

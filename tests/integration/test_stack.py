@@ -18,8 +18,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import NewTopic
 from typer.testing import CliRunner
 
-from gateway.kafka import KafkaConnection, ensure_topics, make_admin, make_producer
-from gateway.settings import Settings, get_settings
+from adapters.preflight import check_sending
+from gateway.kafka import KafkaConnection, ensure_topics, make_admin, make_producer, partition_counts
+from gateway.settings import ORGANISATIONS, Settings, get_settings
 from gateway.stack import (
     StackError,
     StackState,
@@ -32,7 +33,7 @@ from gateway.stack import (
 )
 from gateway.stack.cli import stack_app
 from gateway.stack.kafka import is_healthy
-from gateway.topics import signals_topic
+from gateway.topics import all_topics, signals_topic
 
 pytestmark = pytest.mark.integration
 
@@ -148,6 +149,21 @@ async def test_kafka_carries_a_committed_transaction(started: tuple[StackState, 
     assert (message.key, message.value) == (b"k", b"hallo")
 
 
+async def test_up_creates_every_topic_so_adapters_can_send_at_once(
+    settings: Settings, started: tuple[StackState, bool]
+) -> None:
+    """No gateway runs on this stack, yet every topic exists with the settings' partitions, each
+    organisation may write its own, and the gateway's own `ensure_topics` at start has nothing left
+    to create (and sets the same configuration again without complaint)."""
+    state, _ = started
+    admin = state.kafka_as("admin")
+    counts = await partition_counts(admin, all_topics())
+    assert counts == dict.fromkeys(all_topics(), settings.topic_partitions)
+    for org in ORGANISATIONS:
+        assert await check_sending(state.kafka_as(org), org) is None, org
+    assert await ensure_topics(admin, partitions=settings.topic_partitions) == []
+
+
 def test_kafka_refuses_a_client_that_does_not_log_in(started: tuple[StackState, bool]) -> None:
     state, _ = started
     assert is_healthy(state.kafka_as("admin"))
@@ -168,7 +184,7 @@ async def test_credentials_let_an_organisation_publish_its_signals(
     assert (printed["bootstrap"], printed["username"]) == (state.kafka.bootstrap, "police")
     assert (printed["security_protocol"], printed["sasl_mechanism"]) == ("SASL_PLAINTEXT", "SCRAM-SHA-512")
 
-    await ensure_topics(state.kafka_as("admin"))
+    # No gateway has run on this stack: `up` created the topics.
     producer = make_producer(KafkaConnection.model_validate(printed), client_id="stack-test-police")
     await producer.start()
     try:
