@@ -306,7 +306,9 @@ def is_healthy(connection: KafkaConnection, timeout_s: float = 5.0) -> bool:
     return _run_blocking(probe)
 
 
-def create_topics(connection: KafkaConnection, *, partitions: int, replication: int) -> list[str]:
+def create_topics(
+    kafka: KafkaState, connection: KafkaConnection, *, partitions: int, replication: int
+) -> list[str]:
     """Every Ketenpoort topic that is missing, configured as the gateway configures it
     (`gateway.kafka.ensure_topics`): adapters can send before any gateway ran. Returns the names
     it created; StackError if the broker refuses."""
@@ -315,7 +317,7 @@ def create_topics(connection: KafkaConnection, *, partitions: int, replication: 
             lambda: ensure_topics(connection, partitions=partitions, replication=replication)
         )
     except (KafkaError, RuntimeError) as error:
-        raise StackError(f"could not create the topics ({error})") from None
+        raise StackError(f"could not create the topics ({error}); see {kafka.log_file}") from None
 
 
 def _run_blocking(factory: Callable[[], Coroutine[Any, Any, _T]]) -> _T:

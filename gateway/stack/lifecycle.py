@@ -21,6 +21,7 @@ from gateway.stack.errors import StackError
 from gateway.stack.state import (
     Component,
     Endpoints,
+    KafkaState,
     StackPaths,
     StackState,
     connect_as,
@@ -44,7 +45,8 @@ def up(settings: Settings) -> tuple[StackState, bool]:
         current = load_state(paths)
         if current is not None:
             if current.is_running() and _is_healthy(current):
-                _create_topics(settings, current.kafka_as("admin"))  # a stack started without them
+                # A stack started before `up` created the topics gets them now.
+                _create_topics(settings, current.kafka, current.kafka_as("admin"))
                 return current, False
             _teardown(current, paths)
         state = _start(settings, paths)
@@ -231,7 +233,7 @@ def _start(settings: Settings, paths: StackPaths) -> StackState:
         admin = credentials.connection(kafka_state.bootstrap, "admin")
         kafka.wait_ready(kafka_state, admin)
         provision(admin, principals, credentials)
-        _create_topics(settings, admin)
+        _create_topics(settings, kafka_state, admin)
     except BaseException:
         process.stop([(c.pid, c.start_time) for c in started], timeout_s=STOP_TIMEOUT_S)
         shutil.rmtree(paths.kafka_data, ignore_errors=True)
@@ -244,8 +246,10 @@ def _start(settings: Settings, paths: StackPaths) -> StackState:
     )
 
 
-def _create_topics(settings: Settings, admin: KafkaConnection) -> None:
-    kafka.create_topics(admin, partitions=settings.topic_partitions, replication=settings.topic_replication)
+def _create_topics(settings: Settings, state: KafkaState, admin: KafkaConnection) -> None:
+    kafka.create_topics(
+        state, admin, partitions=settings.topic_partitions, replication=settings.topic_replication
+    )
 
 
 def _teardown(state: StackState, paths: StackPaths) -> list[str]:
