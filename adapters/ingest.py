@@ -31,9 +31,11 @@ from gateway.schemas.problems import Problem, problems_from
 NAMESPACE = uuid5(NAMESPACE_URL, "urn:ketenpoort:adapters")
 
 
-def signal_id(org: str, record_id: str, part: str) -> UUID:
-    """Stable per (organisation, native record, part of it): ingesting twice gives the same id."""
-    return uuid5(NAMESPACE, f"{org}/{record_id}/{part}")
+def signal_id(org: str, record_id: str, part: str, namespace: UUID = NAMESPACE) -> UUID:
+    """Stable per (organisation, native record, part of it): ingesting twice gives the same id, and
+    the gateway routes it once. (A replay that stands for other records, such as each run of the
+    demo, gives its own `namespace`.)"""
+    return uuid5(namespace, f"{org}/{record_id}/{part}")
 
 
 @dataclass
@@ -127,7 +129,12 @@ class Ingest:
     """Sends one organisation's records as that organisation. Use as `async with`."""
 
     def __init__(
-        self, adapter: Adapter, kafka: KafkaConnection, ledger_dir: Path, pseudonym_key: bytes
+        self,
+        adapter: Adapter,
+        kafka: KafkaConnection,
+        ledger_dir: Path,
+        pseudonym_key: bytes,
+        namespace: UUID = NAMESPACE,
     ) -> None:
         self.adapter, self.kafka, self.ledger_dir, self.pseudonym_key = (
             adapter,
@@ -135,6 +142,7 @@ class Ingest:
             ledger_dir,
             pseudonym_key,
         )
+        self.namespace = namespace
         self._producer: AIOKafkaProducer | None = None
         self._ledger: Ledger | None = None
 
@@ -199,7 +207,9 @@ class Ingest:
         except ValidationError as error:
             outcome.problems.extend(problems_from(error, prefix="signal."))
             return []
-        ids = {m.part: str(signal_id(self.adapter.org, record.record_id, m.part)) for m in mapped}
+        ids = {
+            m.part: str(signal_id(self.adapter.org, record.record_id, m.part, self.namespace)) for m in mapped
+        }
         assert self._ledger is not None
         already = self._ledger.sent(ids.values()) | queued
         to_send = []
@@ -222,11 +232,13 @@ def export_files(path: Path, suffix: str) -> list[Path]:
     return [path]
 
 
-def planned(adapter: Adapter, records: list[NativeRecord]) -> list[tuple[str, Mapped]]:
+def planned(
+    adapter: Adapter, records: list[NativeRecord], namespace: UUID = NAMESPACE
+) -> list[tuple[str, Mapped]]:
     """The signals the good records mean, with the ids `Ingest.send` gives them."""
     out = []
     for record in records:
         if record.ok and record.record_id is not None:
             for mapped in adapter.to_signals(record.native):
-                out.append((str(signal_id(adapter.org, record.record_id, mapped.part)), mapped))
+                out.append((str(signal_id(adapter.org, record.record_id, mapped.part, namespace)), mapped))
     return out

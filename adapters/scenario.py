@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
-from adapters.ingest import Ingest, Summary, planned
+from adapters.ingest import NAMESPACE, Ingest, Summary, planned
 from adapters.kit import Mapped, NativeRecord
 from adapters.registry import adapter
 from gateway.kafka import KafkaConnection
@@ -68,22 +69,24 @@ async def replay(
     ledger_dir: Path,
     pseudonym_key: bytes,
     settle: Callable[[Replayed], Awaitable[None]] | None = None,
+    namespace: UUID = NAMESPACE,
 ) -> list[Replayed]:
     """Send every step through its organisation's adapter, logged in as that organisation
     (`connect(org)`), in order. A fresh `ledger_dir` sends everything; a used one skips what it sent.
 
     Signals on different organisations' topics have no order between them at the gateway; `settle`,
     awaited with each step once sent, can wait until the gateway has handled it, so the steps happen
-    in turn."""
+    in turn. The signal ids are the adapters' own, in `namespace`: a replay that must be new to a
+    stack that saw the scenario before (the demo, the scenario test) gives a namespace of its own."""
     replayed = []
     async with AsyncExitStack() as stack:
         ingests: dict[str, Ingest] = {}
         for step, records in steps():
             if step.org not in ingests:
-                ingest = Ingest(adapter(step.org), connect(step.org), ledger_dir, pseudonym_key)
+                ingest = Ingest(adapter(step.org), connect(step.org), ledger_dir, pseudonym_key, namespace)
                 ingests[step.org] = await stack.enter_async_context(ingest)
             summary = await ingests[step.org].send(records, source=step.what)
-            replayed.append(Replayed(step, summary, planned(adapter(step.org), records)))
+            replayed.append(Replayed(step, summary, planned(adapter(step.org), records, namespace)))
             if settle is not None:
                 await settle(replayed[-1])
     return replayed

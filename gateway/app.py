@@ -40,7 +40,18 @@ from gateway.logging import get_logger
 from gateway.router import Router
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.topics import ALERTS, AUDIT, AUDIT_READS, DLQ, INVOLVEMENTS, inbox_topic, signals_topic
+from gateway.signal_ids import SignalSeen, load_ids
+from gateway.signal_ids import follow as follow_ids
+from gateway.topics import (
+    ALERTS,
+    AUDIT,
+    AUDIT_READS,
+    DLQ,
+    INVOLVEMENTS,
+    SIGNAL_IDS,
+    inbox_topic,
+    signals_topic,
+)
 
 log = get_logger("gateway")
 
@@ -98,6 +109,11 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
             "The involvement index (compacted): one record per (chain pseudonym, organisation), no content.",
         ),
         (
+            SIGNAL_IDS,
+            "The memory of signal ids, keyed by signal id: the copy that was routed (first) and each later "
+            "copy (duplicate), with the content digest. Kept 90 days.",
+        ),
+        (
             ALERTS,
             "On-call alerts, keyed by alert id: raised here; delivered, escalated, acknowledged and closed "
             "by the on-call service. An alert's state is the fold of its events.",
@@ -107,6 +123,7 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
             AUDIT_READS: AuditRead,
             INVOLVEMENTS: Involvement,
             ALERTS: AlertEvent,
+            SIGNAL_IDS: SignalSeen,
         }
         schema = models.get(topic, Delivery | RejectionReceipt if topic.startswith("inbox.") else None)
         broker.publisher(topic, schema=schema, title=topic, description=description)
@@ -143,11 +160,13 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
         index = await load_index(kafka, settings.involvement_retention_months)
         index_holder.append(index)
         background.append(asyncio.create_task(follow(kafka, index, stopping), name="involvement-follow"))
+        ids = await load_ids(kafka)
+        background.append(asyncio.create_task(follow_ids(kafka, ids, stopping), name="signal-ids-follow"))
         fanout = Fanout(
             kafka=kafka,
             transactional_id=f"{settings.gateway_group_id}-{instance}",
             group_id=settings.gateway_group_id,
-            router=Router(decisions, settings.pseudonym_key.get_secret_value().encode(), index),
+            router=Router(decisions, settings.pseudonym_key.get_secret_value().encode(), index, ids),
             chain=chain,
             health=health,
         )

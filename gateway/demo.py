@@ -21,7 +21,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import uuid4, uuid5
 
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -29,6 +29,7 @@ from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from adapters.ingest import NAMESPACE
 from adapters.publish import send, signal_record
 from adapters.scenario import replay
 from gateway.alerts.lifecycle import AlertEvent
@@ -56,11 +57,14 @@ class Sent:
 
 async def replay_scenario(settings: Settings, where: Endpoints, ledger_dir: Path) -> Sent:
     """The shared fictional scenario (adapters/scenario.py), each step through its organisation's
-    adapter, logged in as that organisation. A fresh ledger each run, so the demo replays it all."""
+    adapter, logged in as that organisation. A fresh ledger and signal ids of the run's own: the
+    gateway routes an id once, and a stack that ran the demo before would see the same records'
+    ids as copies of what it routed then."""
     key = settings.pseudonym_key.get_secret_value().encode()
     originals: dict[str, dict[str, Any]] = {}
     lines = []
-    for n, sent in enumerate(await replay(where.kafka, ledger_dir, key), start=1):
+    namespace = uuid5(NAMESPACE, f"demo-{uuid4()}")
+    for n, sent in enumerate(await replay(where.kafka, ledger_dir, key, namespace=namespace), start=1):
         for signal_id, mapped in sent.signals:
             originals[signal_id] = mapped.signal.model_dump(mode="json")
         kinds = ", ".join(kind for outcome in sent.summary.outcomes for kind in outcome.sent)

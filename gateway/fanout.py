@@ -26,6 +26,7 @@ from gateway.kafka import KafkaConnection
 from gateway.logging import get_logger
 from gateway.pipeline import Accepted, Record, Rejected
 from gateway.router import Routed, Router
+from gateway.signal_ids import Duplicate
 from gateway.topics import AUDIT, DLQ_RECORD_MAX_BYTES, sender_of
 
 log = get_logger("gateway.fanout")
@@ -145,9 +146,7 @@ class Fanout:
             return "policy", str(error)
         self.health.recover("policy")
         metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
-        audit, heads = self.chain.seal(
-            [(r.source.partition or 0, entry) for r in routed for entry in r.audit]
-        )
+        audit, heads = self.chain.seal([(r.source.partition, entry) for r in routed for entry in r.audit])
         try:
             producer = self._producer or await self._fresh_producer()
             async with producer.transaction():
@@ -173,11 +172,19 @@ class Fanout:
     def _count(routed: list[Routed]) -> None:
         metrics.BATCH_SIZE.observe(len(routed))
         for item in routed:
-            metrics.SIGNALS_IN.labels(sender_of(item.source.topic) or "unknown").inc()
+            sender = sender_of(item.source.topic) or "unknown"
+            metrics.SIGNALS_IN.labels(sender).inc()
             if isinstance(item.outcome, Rejected):
+                metrics.RECORDS.labels(item.source.topic, "rejected").inc()
                 metrics.DEAD_LETTERS.labels(item.outcome.reason).inc()
                 log.info("signal_rejected", reason=item.outcome.reason, signal_id=item.outcome.signal_id)
                 continue
+            if isinstance(item.outcome, Duplicate):
+                metrics.RECORDS.labels(item.source.topic, "duplicate").inc()
+                metrics.DUPLICATES.labels(sender).inc()
+                log.info("signal_duplicate", signal_id=item.outcome.signal_id, first=item.outcome.first)
+                continue
+            metrics.RECORDS.labels(item.source.topic, "accepted").inc()
             assert isinstance(item.outcome, Accepted)
             envelope = item.outcome.envelope
             for entry in item.audit:

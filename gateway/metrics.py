@@ -5,6 +5,17 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 SIGNALS_IN = Counter("ketenpoort_signals_in_total", "Signals read from signals.<org>.", ["sender"])
+# Every record read has exactly one outcome: read = accepted + rejected + duplicate, per topic.
+RECORDS = Counter(
+    "ketenpoort_records_total",
+    "Records read from signals.<org>, by outcome: accepted (routed), rejected (dead-lettered) or duplicate.",
+    ["topic", "outcome"],
+)
+DUPLICATES = Counter(
+    "ketenpoort_duplicates_total",
+    "Copies of a signal already routed: recorded, nothing delivered.",
+    ["sender"],
+)
 DELIVERIES = Counter(
     "ketenpoort_deliveries_total", "Copies delivered to inbox.<org>.", ["recipient", "level"]
 )

@@ -6,11 +6,12 @@ them with the policy decision and the audit; `gateway/fanout.py` moves records i
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
-from uuid import NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -83,9 +84,10 @@ class Rejected:
         return "; ".join(str(problem) for problem in self.problems)
 
 
-def _refuse(
+def refuse(
     reason: str, path: str, message: str, expected: str | None = None, signal_id: str | None = None
 ) -> Rejected:
+    """A refusal with one problem."""
     return Rejected(reason, (Problem(path=path, message=message, expected=expected),), signal_id)
 
 
@@ -95,16 +97,16 @@ def check_versions(envelope: Envelope, model: type[Signal]) -> Rejected | None:
     major = model.version.split(".")[0]
     if envelope.major != major:
         expected = f"nl.ketenpoort.{model.name}.v{major}"
-        return _refuse(
+        return refuse(
             "unsupported_version", "header ce_type", "unsupported major version", expected, signal_id
         )
     expected = " or ".join(f"urn:ketenpoort:schema:{model.name}:{v}" for v in model.versions())
     if envelope.schema_signal != model.name or envelope.schema_version.split(".")[0] != major:
         message = f"{envelope.dataschema} does not match ce_type {envelope.type}"
-        return _refuse("version_mismatch", "header ce_dataschema", message, expected, signal_id)
+        return refuse("version_mismatch", "header ce_dataschema", message, expected, signal_id)
     if envelope.schema_version not in model.versions():
         message = f"version {envelope.schema_version} of {model.name} is not known to the gateway"
-        return _refuse("unsupported_version", "header ce_dataschema", message, expected, signal_id)
+        return refuse("unsupported_version", "header ce_dataschema", message, expected, signal_id)
     return None
 
 
@@ -112,11 +114,9 @@ def validate(record: Record) -> tuple[Envelope, Signal] | Rejected:
     """Check the record is a well-formed signal its sender may send. Rejections say what to fix."""
     sender = sender_of(record.topic)
     if sender is None:
-        return _refuse(
-            "unknown_topic", "topic", f"{record.topic} is not read by the gateway", "signals.<org>"
-        )
+        return refuse("unknown_topic", "topic", f"{record.topic} is not read by the gateway", "signals.<org>")
     if len(record.value) > MAX_BODY_BYTES:
-        return _refuse("too_large", "(body)", f"{len(record.value)} bytes", f"at most {MAX_BODY_BYTES} bytes")
+        return refuse("too_large", "(body)", f"{len(record.value)} bytes", f"at most {MAX_BODY_BYTES} bytes")
     try:
         envelope = Envelope.from_headers(record.headers)
     except EnvelopeError as error:
@@ -124,13 +124,13 @@ def validate(record: Record) -> tuple[Envelope, Signal] | Rejected:
     signal_id = str(envelope.id)
     if envelope.org != sender:
         message = f"{envelope.source} may not publish on {record.topic}"
-        return _refuse("source_mismatch", "header ce_source", message, f"urn:ketenpoort:{sender}", signal_id)
+        return refuse("source_mismatch", "header ce_source", message, f"urn:ketenpoort:{sender}", signal_id)
     model = CATALOGUE.get(envelope.signal)
     if model is None:
         known = ", ".join(
             f"nl.ketenpoort.{name}.v{m.version.split('.')[0]}" for name, m in sorted(CATALOGUE.items())
         )
-        return _refuse(
+        return refuse(
             "unknown_type", "header ce_type", f"{envelope.type} is not a signal type", known, signal_id
         )
     refused = check_versions(envelope, model)
@@ -139,9 +139,9 @@ def validate(record: Record) -> tuple[Envelope, Signal] | Rejected:
     try:
         body = orjson.loads(record.value)
     except orjson.JSONDecodeError as error:
-        return _refuse("bad_json", "(body)", f"not JSON: {error}", "a JSON object", signal_id)
+        return refuse("bad_json", "(body)", f"not JSON: {error}", "a JSON object", signal_id)
     if not isinstance(body, dict):
-        return _refuse("bad_json", "(body)", f"a JSON {type(body).__name__}", "a JSON object", signal_id)
+        return refuse("bad_json", "(body)", f"a JSON {type(body).__name__}", "a JSON object", signal_id)
     try:
         signal = model.model_validate(body)
     except ValidationError as error:
@@ -152,7 +152,7 @@ def validate(record: Record) -> tuple[Envelope, Signal] | Rejected:
 def identify(envelope: Envelope, signal: Signal, key: bytes) -> Accepted | Rejected:
     subject = signal.subject()
     if subject is None:
-        return _refuse(
+        return refuse(
             "no_subject",
             "suspect",
             "neither a suspect nor a victim",
@@ -197,6 +197,23 @@ def _record(topic: str, key: str | None, model: BaseModel, envelope: Envelope) -
     )
 
 
+def delivery_id_of(accepted: Accepted, recipient: str, decision: Decision, body: dict[str, Any]) -> UUID:
+    """Stable while what the recipient receives stays the same, so that it can drop a redelivery by
+    it; another id as soon as anything it receives changes (the body, the level, the fields, the
+    legal basis, the purpose or the urgency)."""
+    received = {
+        "recipient": recipient,
+        "level": decision.level.value,
+        "fields": sorted(decision.fields),
+        "legal_basis": decision.legal_basis,
+        "purpose": decision.purpose,
+        "urgency": decision.urgency,
+        "body": body,
+    }
+    digest = hashlib.sha256(orjson.dumps(received, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return uuid5(accepted.envelope.id, f"delivery:{recipient}:{digest}")
+
+
 def emit(accepted: Accepted, decisions: dict[str, Decision], revision: str, now: datetime) -> list[Record]:
     """One inbox record per recipient that gets anything."""
     out = []
@@ -204,7 +221,7 @@ def emit(accepted: Accepted, decisions: dict[str, Decision], revision: str, now:
         body = body_for(accepted, decision)
         if body is None:
             continue
-        delivery_id = uuid5(accepted.envelope.id, recipient)
+        delivery_id = delivery_id_of(accepted, recipient, decision, body)
         delivery = Delivery(
             delivery_id=delivery_id,
             signal_id=accepted.envelope.id,

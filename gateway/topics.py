@@ -10,6 +10,9 @@ AUDIT = "gateway.audit"
 AUDIT_READS = "gateway.audit.reads"
 INVOLVEMENTS = "chain.involvements"
 ALERTS = "alerts.oncall"
+# The memory of signal ids: the copy of each id that was routed, and each later copy (gateway/signal_ids.py).
+SIGNAL_IDS = "gateway.signal-ids"
+SIGNAL_IDS_RETENTION_DAYS = 90
 SIGNALS_PREFIX = "signals."
 # A signal body may be at most 1 MiB (the gateway refuses larger ones); the broker accepts records up
 # to 4 MiB on signals topics so that such a record still reaches the gateway to be refused, and
@@ -44,7 +47,7 @@ def sender_of(topic: str) -> str | None:
 def all_topics() -> list[str]:
     signals = [signals_topic(org) for org in ORGANISATIONS]
     inboxes = [inbox_topic(org) for org in RECIPIENTS]
-    return [*signals, *inboxes, DLQ, AUDIT, AUDIT_READS, INVOLVEMENTS, ALERTS]
+    return [*signals, *inboxes, DLQ, AUDIT, AUDIT_READS, INVOLVEMENTS, ALERTS, SIGNAL_IDS]
 
 
 def topic_config(name: str) -> dict[str, str]:
@@ -57,6 +60,8 @@ def topic_config(name: str) -> dict[str, str]:
         return {"retention.ms": KEEP}
     if name == ALERTS:
         return {"retention.ms": ALERTS_RETENTION_MS}
+    if name == SIGNAL_IDS:
+        return {"retention.ms": str(SIGNAL_IDS_RETENTION_DAYS * 24 * 3600 * 1000)}
     if name.startswith(SIGNALS_PREFIX):
         return {"max.message.bytes": str(SIGNAL_RECORD_MAX_BYTES)}
     return {}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import uuid5
+from uuid import UUID, uuid5
 
 from gateway.audit.records import AuditEntry, DataSubject
 from gateway.decisions import Decision, Level
-from gateway.pipeline import Accepted
+from gateway.pipeline import Accepted, Record
 from gateway.redact import withheld
 
 
@@ -30,6 +30,24 @@ def delivered_and_withheld(body: dict[str, Any], decision: Decision) -> tuple[li
     if decision.level in (Level.FULL, Level.FIELDS):
         return [path for path in decision.fields if _present(body, path)], withheld(body, decision.fields)
     return [], present  # dat and none: no content at all
+
+
+def read_from(entries: list[AuditEntry], record: Record) -> list[AuditEntry]:
+    """The entries of one record read, stamped with where it was read. Their ids are derived from
+    that place too, so no two records read ever share an audit record id, even when one signal id
+    is routed twice (a copy arriving after the memory of ids has forgotten it)."""
+    place = f"{record.topic}/{record.partition}/{record.offset}"
+    return [
+        entry.model_copy(
+            update={
+                "record_id": str(uuid5(UUID(entry.record_id), place)),
+                "source_topic": record.topic,
+                "source_partition": record.partition,
+                "source_offset": record.offset,
+            }
+        )
+        for entry in entries
+    ]
 
 
 def audit_entries(

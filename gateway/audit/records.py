@@ -30,7 +30,7 @@ class AuditEntry(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    record_id: str = Field(description="Stable per (signal, recipient).")
+    record_id: str = Field(description="Unique: one per (record read, recipient).")
     signal_id: str
     signal_type: str
     sender: str
@@ -45,6 +45,11 @@ class AuditEntry(BaseModel):
     decided_at: AwareDatetime
     trace_id: str
     data_subjects: list[DataSubject]
+    # Where the signal was read: what `ketenpoort gateway reconcile` accounts by. (Absent in records
+    # written before it was recorded.)
+    source_topic: str | None = None
+    source_partition: int | None = None
+    source_offset: int | None = None
 
 
 class AuditRecord(AuditEntry):

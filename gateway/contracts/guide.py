@@ -27,7 +27,7 @@ This is the reference for IT teams connecting an organisation's systems to Keten
 is a Kafka record on your organisation's topic `signals.<org>`:
 
 - **headers**: a CloudEvents 1.0 envelope in binary mode: `ce_specversion` (`1.0`), `ce_id` (a UUID
-  you choose; send the same id again for the same fact, and it is the same signal), `ce_source`
+  you choose; see *Ids* below), `ce_source`
   (`urn:ketenpoort:<org>` or `urn:ketenpoort:<org>:<unit>`), `ce_type` (below), `ce_time` (with a UTC
   offset), `ce_dataschema` (below), `traceparent` (W3C), `content-type: application/json`.
   **No personal data in headers.**
@@ -40,10 +40,22 @@ Check a message before you send it: `ketenpoort validate FILE...` reads files ho
 what is expected. The gateway refuses an invalid signal whole: it goes to `gateway.dlq` with the
 reason, and a *rejection receipt* in your `inbox.<org>` names the signal id and the problems.
 
+**Ids.** A signal's *content* is its body with `ce_type`, `ce_dataschema` and `ce_source` (not
+`ce_time` or `traceparent`). Send the same `ce_id` again only with the same content, for instance
+when you are not sure it arrived: it is the same signal, routed once however often it comes (each
+further copy is recorded as a duplicate and delivers nothing). A changed or new fact needs a new
+`ce_id`: the same id with other content is refused as `id_reused` (dead letter and receipt; nobody
+receives anything new). The gateway remembers ids for 90 days. A delivery's id (`ce_id` of what your
+inbox receives) is the same for the same content and changes whenever what you receive changes:
+drop a delivery whose id you have handled before.
+
 **Versions.** `ce_type` carries the major version (`.v1`), `ce_dataschema` the full one
-(`urn:ketenpoort:schema:<signal>:1.0`). A new minor version accepts every message the previous one
-accepted (only optional fields, new enum values, wider limits); anything else is a new major
-version. JSON Schemas of every version are in `gateway/schemas/json/<signal>/<version>.json`.
+(`urn:ketenpoort:schema:<signal>:1.0`); both must name the same signal and major
+(`version_mismatch` otherwise), and the version must be one the gateway knows: the current one or
+an earlier minor of the same major (`unsupported_version` otherwise). A new minor version accepts
+every message the previous one accepted (only optional fields, new enum values, wider limits);
+anything else is a new major version. JSON Schemas of every version are in
+`gateway/schemas/json/<signal>/<version>.json`.
 """
 
 

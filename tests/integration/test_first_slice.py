@@ -28,9 +28,9 @@ SAMPLE = Path(__file__).parents[2] / "adapters" / "police" / "samples" / "report
 
 
 @asynccontextmanager
-async def running_gateway(settings: Settings, stack: Endpoints, opa_url: str) -> AsyncIterator[None]:
+async def running_gateway(settings: Settings, stack: Endpoints, opa_url: str) -> AsyncIterator[str]:
     """The gateway in this process, logged in as `gateway`, with a consumer group of its own (in
-    the gateway's ACL prefix) that starts at the end of the signals topics."""
+    the gateway's ACL prefix) that starts at the end of the signals topics; gives the group."""
     # A short policy refresh, so that a test changing a policy sees the gateway follow quickly.
     group = f"ketenpoort-gateway-test-{uuid4()}"
     fast = settings.model_copy(update={"gateway_group_id": group, "policy_refresh_s": 0.2})
@@ -39,7 +39,7 @@ async def running_gateway(settings: Settings, stack: Endpoints, opa_url: str) ->
     app = create_app(fast, stack.kafka("gateway"), opa_url)
     await app.start()
     try:
-        yield
+        yield group
     finally:
         await app.stop()
 

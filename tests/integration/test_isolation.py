@@ -30,7 +30,16 @@ from gateway.kafka import KafkaConnection, ensure_topics, make_producer
 from gateway.principals import Principals, provision
 from gateway.settings import ORGANISATIONS, RECIPIENTS
 from gateway.stack import Endpoints
-from gateway.topics import ALERTS, AUDIT, AUDIT_READS, INVOLVEMENTS, all_topics, inbox_topic, signals_topic
+from gateway.topics import (
+    ALERTS,
+    AUDIT,
+    AUDIT_READS,
+    INVOLVEMENTS,
+    SIGNAL_IDS,
+    all_topics,
+    inbox_topic,
+    signals_topic,
+)
 
 GROUP_PREFIX = {
     **{org: f"{org}." for org in RECIPIENTS},
@@ -56,7 +65,7 @@ def may_read(principal: str, topic: str) -> bool:
         return topic in (AUDIT, AUDIT_READS)
     if principal == "oncall":
         return topic == ALERTS
-    return topic.startswith("signals.") or topic in (AUDIT, INVOLVEMENTS)  # the gateway
+    return topic.startswith("signals.") or topic in (AUDIT, INVOLVEMENTS, SIGNAL_IDS)  # the gateway
 
 
 @pytest.fixture(scope="module")

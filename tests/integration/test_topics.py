@@ -7,7 +7,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from gateway.kafka import ensure_topics, make_admin
 from gateway.stack import Endpoints
-from gateway.topics import ALERTS, AUDIT, AUDIT_READS, DLQ, INVOLVEMENTS, topic_config
+from gateway.topics import ALERTS, AUDIT, AUDIT_READS, DLQ, INVOLVEMENTS, SIGNAL_IDS, topic_config
 
 
 async def test_every_topic_has_the_configuration_ketenpoort_relies_on(stack: Endpoints) -> None:
@@ -16,7 +16,7 @@ async def test_every_topic_has_the_configuration_ketenpoort_relies_on(stack: End
     admin = make_admin(admin_login)
     await admin.start()
     try:
-        topics = [AUDIT, AUDIT_READS, ALERTS, INVOLVEMENTS, DLQ]
+        topics = [AUDIT, AUDIT_READS, ALERTS, INVOLVEMENTS, DLQ, SIGNAL_IDS]
         resources = [ConfigResource(ConfigResourceType.TOPIC, topic) for topic in topics]
         responses = await admin.describe_configs(resources)
     finally:
@@ -31,3 +31,4 @@ async def test_every_topic_has_the_configuration_ketenpoort_relies_on(stack: End
             assert actual[topic][key] == value, f"{topic} {key}"
     assert actual[AUDIT]["retention.ms"] == "-1"
     assert int(actual[ALERTS]["retention.ms"]) == 90 * 24 * 3600 * 1000
+    assert int(actual[SIGNAL_IDS]["retention.ms"]) == 90 * 24 * 3600 * 1000
