@@ -40,3 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.decisions --signals 5000
 	$(BIN)/python -m bench.pipeline --signals 10000
 	$(BIN)/python -m bench.alerts --alerts 200
+	$(BIN)/python -m bench.ids --ids 250000

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import datetime
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -53,6 +56,46 @@ def gateway_run() -> None:
     # uvicorn serves /health/live, /health/ready and /metrics and runs the app's lifespan: the
     # subscriber starts with it and stops cleanly on SIGTERM / Ctrl-C.
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="on")
+
+
+@gateway_app.command("reconcile")
+def gateway_reconcile(
+    since: Annotated[
+        datetime | None, typer.Option(help="Only records written from this time (ISO 8601, with offset).")
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option(help="The gateway's consumer group (default: settings).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+) -> None:
+    """Prove that every record on signals.* up to the gateway's committed offsets has exactly one
+    outcome: routed (audited per recipient), dead-lettered, or recorded as a duplicate. Prints each
+    gap by topic, partition and offset; exit code 1 on any gap. Connects as `admin`."""
+    from gateway.reconcile import reconcile
+
+    settings = get_settings()
+    try:
+        admin = endpoints(settings).kafka("admin")
+    except (StackError, KeyError) as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    if since is not None and since.tzinfo is None:
+        err.print("[red]--since needs a UTC offset, e.g. 2026-12-07T09:00:00+01:00[/red]")
+        raise typer.Exit(2)
+    report = asyncio.run(reconcile(admin, group or settings.gateway_group_id, since))
+    if as_json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        out = Console()
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(report.outcomes.items())) or "none"
+        out.print(f"{report.read} records read up to the committed offsets: {counts}")
+        for gap in report.gaps:
+            out.print(f"[red]gap[/red] {gap}")
+        for tp, waiting in sorted(report.pending.items()):
+            out.print(f"{tp.topic}[{tp.partition}]: {waiting} records not handled yet")
+        out.print(f"{len(report.gaps)} gaps" if report.gaps else "every record has exactly one outcome")
+    if report.gaps:
+        raise typer.Exit(1)
 
 
 @oncall_app.command("serve")
