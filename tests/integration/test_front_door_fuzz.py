@@ -17,6 +17,7 @@ from uuid import UUID, uuid4, uuid5
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
 from adapters.publish import signal_record
@@ -100,14 +101,21 @@ def draw_records(key: bytes) -> list[Record]:
 
 
 def with_fresh_ids(records: list[Record], run: UUID) -> list[Record]:
-    """The drawn ids mapped into this run, so that a run on a stack that kept earlier runs' ids
-    sends new signals, not copies of them."""
+    """Each drawn record's ids mapped to ids of its own in this run: a run on a stack that kept
+    earlier runs' ids sends new signals, not copies of them, and two drawn records never share an
+    id by chance (hypothesis repeats values): the copies are made on purpose (`with_copies`),
+    behind their first on the same partition, where the order is defined."""
+
+    def own(n: int, value: bytes) -> bytes:
+        try:
+            UUID(value.decode())
+        except ValueError:
+            return value  # not an id: refused as such, whatever it is
+        return str(uuid5(run, f"{n}/{value.hex()}")).encode()
+
     fresh = []
-    for record in records:
-        headers = [
-            (name, str(uuid5(run, value.decode(errors="replace"))).encode() if name == "ce_id" else value)
-            for name, value in record.headers
-        ]
+    for n, record in enumerate(records):
+        headers = [(name, own(n, value) if name == "ce_id" else value) for name, value in record.headers]
         fresh.append(replace(record, headers=headers))
     return fresh
 
@@ -165,6 +173,7 @@ async def test_arbitrary_records_among_valid_ones_each_get_exactly_one_outcome(
     expected = await expected_deliveries(stack.opa_url, valid)
 
     admin = stack.kafka("admin")
+    counted_before = records_counted()
     since = datetime.now(UTC) - timedelta(seconds=1)
     async with running_gateway(settings, stack, stack.opa_url) as group:
         async with Adapters(stack, "test-fuzz") as adapters:
@@ -182,6 +191,11 @@ async def test_arbitrary_records_among_valid_ones_each_get_exactly_one_outcome(
         "rejected": len(refused),
         "duplicate": len(duplicates),
     }
+    # The metric says the same: records read = accepted + rejected + duplicates.
+    counted = records_counted() - counted_before
+    assert counted == Counter(
+        {"accepted": len(firsts), "rejected": len(refused), "duplicate": len(duplicates)}
+    )
     letters = dict(await dead_letters(admin))
     assert {place[n]: reason for n, reason in refused.items()} == {
         place[n]: letters.get(place[n]) for n in refused
@@ -219,3 +233,13 @@ async def dead_letters(admin: KafkaConnection) -> list[tuple[tuple[str, int, int
     finally:
         await consumer.stop()
     return found
+
+
+def records_counted() -> Counter[str]:
+    """`ketenpoort_records_total` of the gateway in this process, per outcome over every topic."""
+    counted: Counter[str] = Counter()
+    for metric in REGISTRY.collect():
+        for sample in metric.samples:
+            if sample.name == "ketenpoort_records_total":
+                counted[sample.labels["outcome"]] += int(sample.value)
+    return counted
