@@ -1,0 +1,219 @@
+"""Exact accounting of what a fault test's or the soak's records led to: per recipient nothing
+missing, nothing twice, the order per key kept; each poison record dead-lettered once, receipted
+once, delivered and audited never; the audit's chains unbroken; and `reconcile` clean."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from gateway.audit.records import AuditRecord
+from gateway.audit.verify import verify_topic
+from gateway.involvements import MATCH_NOTICE
+from gateway.kafka import KafkaConnection, partition_counts, read_to_end
+from gateway.pipeline import Record
+from gateway.reconcile import Report, reconcile
+from gateway.settings import RECIPIENTS
+from gateway.stack import Endpoints
+from gateway.topics import AUDIT, DLQ, inbox_topic
+from tests.integration.faults import ID_REUSED, Expected, Mix, Place, signal_id
+
+READ_TIMEOUT_S = 300.0
+
+
+async def read_messages(kafka: KafkaConnection, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every committed record of the topic, in (partition, offset) order."""
+    count = (await partition_counts(kafka, [topic]))[topic]
+    consumer = AIOKafkaConsumer(**kafka.client_options(), isolation_level="read_committed")
+    await consumer.start()
+    try:
+        starts = {TopicPartition(topic, p): 0 for p in range(count)}
+        found = [m async for m in read_to_end(consumer, starts, timeout_s=READ_TIMEOUT_S)]
+    finally:
+        await consumer.stop()
+    return sorted(found, key=lambda m: (m.partition, m.offset))
+
+
+async def read_all(kafka: KafkaConnection, topic: str) -> list[tuple[int, int, bytes]]:
+    """(partition, offset, value) of every committed record in the topic."""
+    return [(m.partition, m.offset, m.value or b"") for m in await read_messages(kafka, topic)]
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One copy of a signal in a recipient's inbox, where it is there."""
+
+    partition: int
+    offset: int
+    signal_id: str
+
+
+@dataclass
+class Inboxes:
+    """Each recipient's copies of signals in the order its adapter reads them, and the rejection
+    receipts by the place of the record refused."""
+
+    copies: dict[str, list[Copy]] = field(default_factory=dict)
+    receipts: Counter[Place] = field(default_factory=Counter)
+
+    def counted(self, ids: set[str]) -> Counter[tuple[str, str]]:
+        """(signal id, recipient) → how many copies of these signals the inboxes hold."""
+        return Counter(
+            (c.signal_id, org) for org, copies in self.copies.items() for c in copies if c.signal_id in ids
+        )
+
+
+async def read_inboxes(admin: KafkaConnection) -> Inboxes:
+    """As `admin`: no other principal may read every inbox."""
+    inboxes = Inboxes()
+    for org in RECIPIENTS:
+        inboxes.copies[org] = []
+        for partition, offset, value in await read_all(admin, inbox_topic(org)):
+            item = orjson.loads(value)
+            # Copies of signals; match notices (also naming a signal) are the index's, not copies.
+            if "delivery_id" in item and item["signal_type"] != MATCH_NOTICE:
+                inboxes.copies[org].append(Copy(partition, offset, item["signal_id"]))
+            elif "reason" in item and "topic" in item:
+                inboxes.receipts[(item["topic"], item["partition"], item["offset"])] += 1
+    return inboxes
+
+
+async def delivered(admin: KafkaConnection, ids: set[str]) -> Counter[tuple[str, str]]:
+    """(signal id, recipient) → how many copies of our signals the inboxes hold."""
+    return (await read_inboxes(admin)).counted(ids)
+
+
+def order_broken(inboxes: Inboxes, mix: Mix, places: list[Place]) -> list[str]:
+    """Where a recipient's copies of the signals sent with one key on one sender's topic are not in
+    the order the signals were written (signals of one key share a partition, so their offsets
+    order them; copies of one key share an inbox partition). Signals of different senders, or of
+    different keys, have no order between them."""
+    origin = {
+        signal_id(record): (places[n], record.key) for n, record in enumerate(mix.records) if mix.is_signal(n)
+    }
+    broken = []
+    for org, copies in inboxes.copies.items():
+        last: dict[tuple[str, bytes | None], tuple[Copy, int]] = {}
+        for copy in copies:
+            if copy.signal_id not in origin:
+                continue
+            (topic, _, offset), key = origin[copy.signal_id]
+            before = last.get((topic, key))
+            if before is not None and before[0].partition != copy.partition:
+                partitions = f"{before[0].partition} and {copy.partition}"
+                broken.append(f"{org}: copies of one key of {topic} in inbox partitions {partitions}")
+            elif before is not None and before[1] > offset:
+                at = f"{copy.partition}/{copy.offset}"
+                broken.append(f"{org}: {topic}@{offset} delivered at {at}, after {topic}@{before[1]}")
+            last[(topic, key)] = (copy, offset)
+    return broken
+
+
+async def dead_letters(admin: KafkaConnection) -> dict[Place, list[str]]:
+    """The reasons `gateway.dlq` gives, by the place of the record it holds (`kp_source_*`)."""
+    found: dict[Place, list[str]] = defaultdict(list)
+    for message in await read_messages(admin, DLQ):
+        headers = {name: (value or b"").decode(errors="replace") for name, value in message.headers}
+        if "kp_source_topic" in headers:
+            place = (
+                headers["kp_source_topic"],
+                int(headers["kp_source_partition"]),
+                int(headers["kp_source_offset"]),
+            )
+            found[place].append(headers.get("kp_error_reason", ""))
+    return found
+
+
+async def audited(audit_reader: KafkaConnection, ids: set[str]) -> Counter[tuple[str, str]]:
+    """(signal id, recipient) → how many audit records of our signals there are."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for _, _, value in await read_all(audit_reader, AUDIT):
+        record = AuditRecord.model_validate_json(value)
+        if record.signal_id in ids and record.signal_type != MATCH_NOTICE:
+            counts[(record.signal_id, record.recipient)] += 1
+    return counts
+
+
+async def assert_exactly_once(
+    where: Endpoints, records: list[Record], expected: Expected, inboxes: Inboxes | None = None
+) -> Counter[tuple[str, str]]:
+    """Each signal reached each recipient policy grants it once, and no other; one audit record per
+    (signal, recipient asked), in unbroken chains. The copies counted."""
+    ids = {signal_id(record) for record in records}
+    got = (inboxes or await read_inboxes(where.kafka("admin"))).counted(ids)
+    missing = expected.at_least - set(got)
+    duplicated = {key: n for key, n in got.items() if n > 1}
+    unexpected = set(got) - expected.at_most
+    assert not missing, f"{len(missing)} deliveries lost, e.g. {sorted(missing)[:3]}"
+    assert not duplicated, f"{len(duplicated)} deliveries duplicated, e.g. {sorted(duplicated.items())[:3]}"
+    assert not unexpected, f"{len(unexpected)} deliveries policy did not grant"
+    audit = await audited(where.kafka("audit-reader"), ids)
+    assert len(audit) == len(records) * 4, "one audit record per (signal, recipient asked)"
+    assert all(n == 1 for n in audit.values()), "an audit record was written twice"
+    checked, findings = await verify_topic(where.kafka("audit-reader"))
+    assert findings == [], [str(f) for f in findings[:5]]
+    assert checked >= len(records) * 4
+    return got
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """What a run's records led to, once checked."""
+
+    records: int
+    signals: int
+    poison: int
+    copies: int
+    deliveries: Counter[str]
+    """per recipient, copies of the run's signals"""
+    dead_letters: int
+    receipts: int
+    reconciled: Report
+
+
+async def assert_accounted(
+    where: Endpoints, mix: Mix, places: list[Place], expected: Expected, group: str, since: datetime
+) -> Accounting:
+    """Everything a run with poison and copies must show: exactly once per recipient for the
+    signals, their order per key, each poison record dead-lettered once (with its reason) and
+    receipted once, nothing of it delivered or audited, and `reconcile` of the gateway's group from
+    `since` (just before the run sent its first record) clean."""
+    admin = where.kafka("admin")
+    inboxes = await read_inboxes(admin)
+    got = await assert_exactly_once(where, mix.signals, expected, inboxes)
+    broken = order_broken(inboxes, mix, places)
+    assert not broken, f"order per key broken {len(broken)} times, e.g. {broken[:3]}"
+
+    poisoned = {places[n]: mix.reason(n) for n in mix.poison}
+    refused_ids = {signal_id(mix.records[n]) for n, kind in mix.poison.items() if kind != ID_REUSED}
+    leaked = inboxes.counted(refused_ids) + await audited(where.kafka("audit-reader"), refused_ids)
+    assert not leaked, f"poison delivered or audited: {sorted(leaked)[:3]}"
+    found = await dead_letters(admin)
+    wrong = {
+        place: found.get(place, []) for place, reason in poisoned.items() if found.get(place) != [reason]
+    }
+    example = sorted(wrong.items())[:3]
+    assert not wrong, f"{len(wrong)} poison records not dead-lettered once with their reason, e.g. {example}"
+    good = {place for place in places if place not in poisoned}
+    assert not good & set(found), f"signals dead-lettered: {sorted(good & set(found))[:3]}"
+    receipts = {place: inboxes.receipts[place] for place in poisoned if inboxes.receipts[place] != 1}
+    assert not receipts, f"poison receipted other than once: {sorted(receipts.items())[:3]}"
+
+    report = await reconcile(admin, group, since)
+    assert report.gaps == [], f"{len(report.gaps)} gaps, e.g. {[str(gap) for gap in report.gaps[:5]]}"
+    assert not report.pending, f"records not handled: {report.pending}"
+    assert report.accounted >= len(mix.records), f"{report.accounted} accounted for, {len(mix.records)} sent"
+    return Accounting(
+        records=len(mix.records),
+        signals=len(mix.signals),
+        poison=len(mix.poison),
+        copies=len(mix.copies),
+        deliveries=Counter(org for _, org in got.elements()),
+        dead_letters=len(poisoned),
+        receipts=sum(inboxes.receipts[place] for place in poisoned),
+        reconciled=report,
+    )
