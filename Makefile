@@ -1,13 +1,15 @@
 # Two commands do all their own set-up on a fresh machine:
 #   make demo   start the local stack, run the gateway, send a fictional case, show who got what
 #   make test   the whole suite: unit, integration (real Kafka + OPA), policy tests
+# The long runs are their own targets: `make bench` measures performance, `make soak` runs the long
+# fault and kill runs (on a stack of their own) and adds its figures to docs/benchmarks.md.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: demo test lint install clean bench browser
+.PHONY: demo test lint install clean bench soak browser
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 or set PYTHON=..."; exit 2; }
@@ -41,3 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.pipeline --signals 10000
 	$(BIN)/python -m bench.alerts --alerts 200
 	$(BIN)/python -m bench.ids --ids 250000
+
+# 20 000 records, 1% poison, 12 SIGKILLs of the gateway; the short version is in `make test`.
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --signals 20000 --kills 12
