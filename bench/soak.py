@@ -56,7 +56,7 @@ ROOT = Path(__file__).parents[1]
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Soak (`make soak`)"
 TABLE_HEADER = (
-    "| date | commit | machine (load) | records (poison, copies) | kills (starting, with work) "
+    "| date | commit | machine (load) | records (poison, copies), seed | kills (starting, with work) "
     "| moved in | records/s | checked in | deliveries to 5 recipients | dead letters | reconcile |\n"
     "|---|---|---|---|---|---|---|---|---|---|---|\n"
 )
@@ -77,7 +77,8 @@ def commit() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
-    changed = git("status", "--porcelain", "--untracked-files=no")
+    # This file's own table is no change to what was run.
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md")
     return git("rev-parse", "--short", "HEAD") + (" + uncommitted changes" if changed else "")
 
 
@@ -163,7 +164,7 @@ def row(figures: dict[str, Any], accounting: Accounting | None, failed: str | No
     def seconds(name: str) -> str:
         return f"{figures[name]:.0f} s" if name in figures else "-"
 
-    records = f"{number(figures['records'])} ({figures['poison']}, {figures['copies']})"
+    records = f"{number(figures['records'])} ({figures['poison']}, {figures['copies']}), {figures['seed']}"
     kills = (
         f"{figures['kills']} ({figures['kills_starting']}, {figures['kills_with_work']})"
         if "kills" in figures
