@@ -299,6 +299,14 @@ class GatewayProcess:
     async def wait_ready(self, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
+            code = self.process.poll() if self.process is not None else None
+            if code is not None:
+                lines = self.log.read_text(errors="replace").strip().splitlines()
+                last = lines[-1] if lines else ""
+                tail = "\n".join(lines[-30:])
+                raise AssertionError(
+                    f"gateway exited with code {code} at start {self.starts}: {last}\n{tail}"
+                )
             try:
                 if (await self.readiness())["ready"]:
                     return
