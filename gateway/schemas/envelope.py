@@ -46,6 +46,13 @@ class EnvelopeError(ValueError):
         self.missing = missing
 
 
+def _part(pattern: re.Pattern[str], value: str, group: str) -> str:
+    """One named part of an attribute its field's pattern has already checked."""
+    match = pattern.match(value)
+    assert match is not None  # guaranteed by the field's pattern
+    return match[group]
+
+
 class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -61,43 +68,33 @@ class Envelope(BaseModel):
 
     @property
     def org(self) -> str:
-        match = SOURCE_RE.match(self.source)
-        assert match is not None  # guaranteed by the field pattern
-        return match["org"]
+        return _part(SOURCE_RE, self.source, "org")
 
     @property
     def unit(self) -> str | None:
         """The sender's unit or region (`urn:ketenpoort:police:rotterdam` → `rotterdam`), if given."""
         match = SOURCE_RE.match(self.source)
-        assert match is not None
+        assert match is not None  # guaranteed by the field's pattern
         return match["unit"]
 
     @property
     def signal(self) -> str:
-        match = TYPE_RE.match(self.type)
-        assert match is not None
-        return match["signal"]
-
-    @property
-    def schema_signal(self) -> str:
-        """The signal type the dataschema names (`urn:ketenpoort:schema:new_report:1.0` → `new_report`)."""
-        match = DATASCHEMA_RE.match(self.dataschema)
-        assert match is not None
-        return match["signal"]
-
-    @property
-    def schema_version(self) -> str:
-        """The body's full version (`urn:ketenpoort:schema:new_report:1.0` → `1.0`)."""
-        match = DATASCHEMA_RE.match(self.dataschema)
-        assert match is not None
-        return match["version"]
+        return _part(TYPE_RE, self.type, "signal")
 
     @property
     def major(self) -> str:
         """The major version `ce_type` names (`nl.ketenpoort.new_report.v1` → `1`)."""
-        match = TYPE_RE.match(self.type)
-        assert match is not None
-        return match["major"]
+        return _part(TYPE_RE, self.type, "major")
+
+    @property
+    def schema_signal(self) -> str:
+        """The signal type the dataschema names (`urn:ketenpoort:schema:new_report:1.0` → `new_report`)."""
+        return _part(DATASCHEMA_RE, self.dataschema, "signal")
+
+    @property
+    def schema_version(self) -> str:
+        """The body's full version (`urn:ketenpoort:schema:new_report:1.0` → `1.0`)."""
+        return _part(DATASCHEMA_RE, self.dataschema, "version")
 
     @property
     def trace_id(self) -> str:
