@@ -3,6 +3,7 @@ sender gets a rejection receipt, nothing of it is delivered, and the gateway kee
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from uuid import uuid4
@@ -74,38 +75,50 @@ async def test_every_bad_input_is_dead_lettered_and_receipted(settings: Settings
 async def test_undecodable_records_in_a_burst_lose_none_of_the_records_around_them(
     settings: Settings, stack: Endpoints
 ) -> None:
-    """Bodies that are not JSON, not UTF-8 or nested too deeply, sent as a real sender's system
-    sends them (every CloudEvents header and `content-type: application/json`), in the same
-    batches as valid signals: each bad one is dead-lettered with a receipt, each valid one is
-    delivered, and none of either is lost."""
+    """Bodies that are not JSON, not UTF-8 or nested too deeply, and headers whose value is not
+    UTF-8 or null (a Kafka header may have no value), sent as a real sender's system sends them
+    (every CloudEvents header and `content-type: application/json`), in the same batches as valid
+    signals: each bad one is dead-lettered with a receipt, each valid one is delivered, and none of
+    either is lost."""
     key = settings.pseudonym_key.get_secret_value().encode()
     report = to_new_report(PoliceReportRecord.model_validate_json(SAMPLE.read_bytes()))
-    bad_bodies = [
-        b"not json at all",
-        b'{"kind": "\xe9"}',
-        b'{"a": ' * 5000 + b"1" + b"}" * 5000,
-        b"",
-        b"\xff\xfe{\x00}\x00",
+
+    def header(name: str, value: bytes | None) -> Callable[[Record], Record]:
+        return lambda r: replace(r, headers=[(n, value if n == name else v) for n, v in r.headers])
+
+    bad_variants: list[tuple[Callable[[Record], Record], str]] = [
+        *(
+            ((lambda r, body=body: replace(r, value=body)), "bad_json")
+            for body in (
+                b"not json at all",
+                b'{"kind": "\xe9"}',
+                b'{"a": ' * 5000 + b"1" + b"}" * 5000,
+                b"",
+                b"\xff\xfe{\x00}\x00",
+            )
+        ),
+        (header("ce_time", None), "invalid_header"),
+        (header("content-type", b"application/\xe9"), "invalid_header"),
     ]
     good_ids: list[str] = []
-    bad_at: dict[tuple[str, int, int], str] = {}
+    bad_at: dict[tuple[str, int, int], tuple[str, str]] = {}
     admin = stack.kafka("admin")
     async with running_gateway(settings, stack, stack.opa_url):
         async with Adapters(stack, "test-front-door-burst") as adapters:
             pending = []
             for _ in range(4):
-                for body in bad_bodies:
+                for broken, reason in bad_variants:
                     good, _ = signal_record("police", report, signal_id=uuid4(), pseudonym_key=key)
                     good_ids.append(dict(good.headers)["ce_id"].decode())
                     pending.append((None, await adapters.send(good)))
                     bad, envelope = signal_record("police", report, signal_id=uuid4(), pseudonym_key=key)
                     assert ("content-type", b"application/json") in bad.headers
-                    pending.append((str(envelope.id), await adapters.send(replace(bad, value=body))))
+                    pending.append(((str(envelope.id), reason), await adapters.send(broken(bad))))
             await adapters.flush()
-            for bad_id, future in pending:
+            for bad_one, future in pending:
                 meta = await future
-                if bad_id is not None:
-                    bad_at[(meta.topic, meta.partition, meta.offset)] = bad_id
+                if bad_one is not None:
+                    bad_at[(meta.topic, meta.partition, meta.offset)] = bad_one
 
         def copies(found: list[dict[str, Any]]) -> set[str]:
             return {m["signal_id"] for m in found if m.get("signal_id") in good_ids and "delivery_id" in m}
@@ -117,7 +130,7 @@ async def test_undecodable_records_in_a_burst_lose_none_of_the_records_around_th
         )
 
         def ours(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            return [m for m in found if m["_headers"].get("ce_id") in bad_at.values()]
+            return [m for m in found if m["_headers"].get("ce_id") in {i for i, _ in bad_at.values()}]
 
         dead = ours(await read_topic(admin, DLQ, until=lambda f: len(ours(f)) >= len(bad_at), timeout_s=30))
         receipts = [
@@ -127,8 +140,19 @@ async def test_undecodable_records_in_a_burst_lose_none_of_the_records_around_th
         ]
 
     assert delivered == set(good_ids), f"{len(set(good_ids) - delivered)} valid signals were lost"
-    assert sorted(m["_headers"]["ce_id"] for m in dead) == sorted(bad_at.values())
-    assert {m["_headers"]["kp_error_reason"] for m in dead} == {"bad_json"}
-    assert all(m["_headers"]["content-type"] == "application/json" for m in dead), "not kept untouched"
-    assert len(receipts) == len(bad_at), "a refused record without a receipt to its sender"
-    assert {r["reason"] for r in receipts} == {"bad_json"}
+    by_place = {
+        (
+            m["_headers"]["kp_source_topic"],
+            int(m["_headers"]["kp_source_partition"]),
+            int(m["_headers"]["kp_source_offset"]),
+        ): m
+        for m in dead
+    }
+    assert len(dead) == len(by_place) == len(bad_at), "each bad record dead-lettered once"
+    for place, (bad_id, reason) in bad_at.items():
+        letter = by_place[place]["_headers"]
+        assert (letter["ce_id"], letter["kp_error_reason"]) == (bad_id, reason)
+    assert {r["reason"] for r in receipts} == {"bad_json", "invalid_header"}
+    assert sorted((r["topic"], r["partition"], r["offset"], r["reason"]) for r in receipts) == sorted(
+        (*place, reason) for place, (_, reason) in bad_at.items()
+    ), "a refused record without its receipt to the sender"
