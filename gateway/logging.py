@@ -23,7 +23,7 @@ PERSONAL_KEYS = frozenset(
     {"bsn", "given_name", "family_name", "name", "birth_date", "address", "street", "postal_code",
      "description", "body", "data", "value", "voornamen", "achternaam", "geboortedatum", "toelichting"}
 )  # fmt: skip
-NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+NINE_DIGITS = re.compile(r"(?<![0-9])[0-9]{9}(?![0-9])")
 
 
 def _mask_bsns(text: str) -> str:

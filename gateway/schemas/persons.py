@@ -12,9 +12,11 @@ WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
 def check_bsn(value: str) -> str:
-    """The BSN's 11-test: nine digits, weighted sum (9..2, and -1 for the last) divisible by 11."""
-    if len(value) != 9 or not value.isdigit():
-        raise ValueError("a BSN is exactly nine digits")
+    """The one check of a BSN, wherever one is read: nine ASCII digits (not other scripts' digits,
+    which `str.isdigit` accepts and which would name nobody), whose weighted sum (9..2, and -1 for
+    the last) is divisible by 11."""
+    if len(value) != 9 or not (value.isascii() and value.isdigit()):
+        raise ValueError("a BSN is exactly nine digits 0-9")
     total = sum(int(digit) * weight for digit, weight in zip(value, WEIGHTS, strict=True))
     if total % 11 != 0 or value == "000000000":
         raise ValueError("not a valid BSN: it fails the 11-test")

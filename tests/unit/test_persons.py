@@ -20,6 +20,21 @@ def test_invalid_bsns_are_refused(bsn: str) -> None:
         check_bsn(bsn)
 
 
+@pytest.mark.parametrize(
+    "bsn",
+    [
+        "\uff11\uff11\uff11\uff12\uff12\uff12\uff13\uff13\uff13",  # 111222333 in full-width digits
+        "\u0661\u0661\u0661\u0662\u0662\u0662\u0663\u0663\u0663",  # in Arabic-Indic digits
+        "11122233\uff13",  # one of them is enough
+        "\u00b9\u00b9\u00b9222333",  # superscript ones: str.isdigit() says yes, int() says no
+    ],
+)
+def test_only_ascii_digits_make_a_bsn(bsn: str) -> None:
+    """Other scripts' digits pass str.isdigit() and int(), and would name a person nobody has."""
+    with pytest.raises(ValueError, match="nine digits 0-9"):
+        check_bsn(bsn)
+
+
 @given(
     bsn=st.sampled_from(VALID),
     position=st.integers(min_value=0, max_value=8),
