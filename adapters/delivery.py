@@ -8,6 +8,10 @@ item's name (`X-Ketenpoort-Delivery`, or the file name), which is the same on ev
 
 Webhook requests are signed: `X-Ketenpoort-Signature: sha256=<hex>` is the HMAC-SHA256, keyed with
 the organisation's webhook secret, of `<X-Ketenpoort-Timestamp>.<body>`.
+
+An item's name becomes a file name (the file drop, the dead letters), so it is made only of what was
+checked: a delivery id that is a UUID, or the topic, partition and offset the item was read from.
+Whatever else a record says never reaches a path, and every file is proven to land in its directory.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
+from uuid import UUID
 
 import httpx
 import orjson
@@ -48,13 +53,35 @@ class InboxItem:
 
     @classmethod
     def of(cls, value: bytes, partition: int, offset: int, topic: str) -> InboxItem:
+        """Named by its delivery id when that is a UUID (as the gateway writes it), else by where
+        it was read: nothing else of the record goes into the name."""
         try:
             parsed = orjson.loads(value)
         except orjson.JSONDecodeError:
             parsed = None
-        if isinstance(parsed, dict) and isinstance(parsed.get("delivery_id"), str):
-            return cls(f"delivery-{parsed['delivery_id']}", value)
-        return cls(f"receipt-{topic}-{partition}-{offset}", value)
+        delivery_id = _uuid(parsed.get("delivery_id")) if isinstance(parsed, dict) else None
+        if delivery_id is not None:
+            return cls(f"delivery-{delivery_id}", value)
+        return cls(f"receipt-{topic}-{int(partition)}-{int(offset)}", value)
+
+
+def _uuid(value: object) -> UUID | None:
+    try:
+        return UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def file_in(directory: Path, name: str) -> Path:
+    """`directory/<name>.json`, once it is proven to be a file directly in `directory`."""
+    path = directory / f"{name}.json"
+    if (
+        path.parent != directory
+        or path.name != f"{name}.json"
+        or not path.resolve().is_relative_to(directory.resolve())
+    ):
+        raise ValueError(f"{name!r} is not a file name in {directory}")
+    return path
 
 
 class DeliveryFailed(Exception):
@@ -88,7 +115,7 @@ class FileDrop:
 
     async def deliver(self, item: InboxItem) -> None:
         try:
-            await asyncio.to_thread(write_atomically, self.directory / f"{item.name}.json", item.body)
+            await asyncio.to_thread(write_atomically, file_in(self.directory, item.name), item.body)
         except OSError as error:
             raise DeliveryFailed(f"cannot write to {self.directory}: {error.strerror}") from None
 
@@ -169,7 +196,7 @@ class Deliverer:
             "body": orjson.loads(item.body) if _is_json(item.body) else item.body.decode(errors="replace"),
         }
         write_atomically(
-            self.dead_letters / f"{item.name}.json", orjson.dumps(record, option=orjson.OPT_INDENT_2)
+            file_in(self.dead_letters, item.name), orjson.dumps(record, option=orjson.OPT_INDENT_2)
         )
         log.error("delivery_dead_lettered", item=item.name, attempts=attempts, reason=reason)
 

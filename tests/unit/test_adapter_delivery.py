@@ -20,6 +20,7 @@ from adapters.delivery import (
     FileDrop,
     InboxItem,
     Webhook,
+    file_in,
 )
 
 DELIVERY = b'{"delivery_id": "5b0c3f7e-2f4c-4a59-9d57-6f0f4c1b8a11", "signal_type": "new_report"}'
@@ -34,6 +35,34 @@ def test_an_item_is_named_by_its_delivery_id_and_a_receipt_by_where_it_was_read(
     assert item().name == "delivery-5b0c3f7e-2f4c-4a59-9d57-6f0f4c1b8a11"
     receipt = InboxItem.of(b'{"reason": "schema_violation"}', partition=2, offset=9, topic="inbox.police")
     assert receipt.name == "receipt-inbox.police-2-9"
+
+
+@pytest.mark.parametrize(
+    "delivery_id",
+    ["../../escaped", "../escaped-5b0c3f7e-2f4c-4a59-9d57-6f0f4c1b8a11", "/tmp/escaped", "a/b", "..", ""],
+)
+async def test_an_untrusted_delivery_id_never_becomes_a_path(tmp_path: Path, delivery_id: str) -> None:
+    """Only a delivery id that is a UUID names the file; anything else is named by where it was read,
+    and the file drop and the dead letters stay in their directories."""
+    value = json.dumps({"delivery_id": delivery_id}).encode()
+    odd = InboxItem.of(value, partition=0, offset=3, topic="inbox.veiligthuis")
+    assert odd.name == "receipt-inbox.veiligthuis-0-3"
+    drop = tmp_path / "drop" / "inbox"
+    await FileDrop(drop).deliver(odd)
+    Deliverer(webhook(Recorder()), tmp_path / "drop" / "dead").keep(odd, "refused", 1)
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert written == [
+        "drop/dead/receipt-inbox.veiligthuis-0-3.json",
+        "drop/inbox/receipt-inbox.veiligthuis-0-3.json",
+    ]
+
+
+def test_a_file_name_is_proven_to_stay_in_its_directory(tmp_path: Path) -> None:
+    assert file_in(tmp_path, "delivery-x") == tmp_path / "delivery-x.json"
+    (tmp_path / "delivery-link.json").symlink_to(tmp_path.parent / "elsewhere.json")
+    for name in ("../delivery-x", "a/b", "/etc/passwd", "delivery-link"):
+        with pytest.raises(ValueError, match="not a file name in"):
+            file_in(tmp_path, name)
 
 
 class Recorder:
