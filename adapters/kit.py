@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -67,8 +67,9 @@ class Adapter(Protocol):
     media_type: str  # what its export is: "application/json" or "text/csv"
     suffix: str  # the file suffix of its export files: ".json" or ".csv"
 
-    def read(self, raw: bytes) -> list[NativeRecord]:
-        """Every record in one export file or HTTP body, each read or with its problems."""
+    def read(self, raw: bytes, *, max_records: int | None = None) -> list[NativeRecord]:
+        """Every record in one export file or HTTP body, each read or with its problems. With
+        `max_records`, an export of more records is refused whole (one problem, nothing read)."""
         ...
 
     def to_signals(self, native: Any) -> list[Mapped]:
@@ -93,9 +94,9 @@ class ExportAdapter(Generic[N]):
     def suffix(self) -> str:
         return ".json" if self.media_type == "application/json" else ".csv"
 
-    def read(self, raw: bytes) -> list[NativeRecord]:
+    def read(self, raw: bytes, *, max_records: int | None = None) -> list[NativeRecord]:
         reader = read_json_records if self.media_type == "application/json" else read_csv_records
-        records = reader(raw, self.model, self.record_id)
+        records = reader(raw, self.model, self.record_id, max_records=max_records)
         return [self.tidy(record) for record in records] if self.tidy else records
 
     def to_signals(self, native: Any) -> list[Mapped]:
@@ -105,7 +106,7 @@ class ExportAdapter(Generic[N]):
 
 
 def read_json_records(
-    raw: bytes, model: type[N], record_id: Callable[[dict[str, Any]], Any]
+    raw: bytes, model: type[N], record_id: Callable[[dict[str, Any]], Any], *, max_records: int | None = None
 ) -> list[NativeRecord]:
     """A JSON export: one object, or an array of objects, each validated against `model`.
 
@@ -115,35 +116,58 @@ def read_json_records(
     try:
         parsed = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        return [NativeRecord("file", None, problems=(Problem(path="(file)", message=f"not JSON: {error}"),))]
+        return [_file_problem(f"not JSON: {error}")]
     items = parsed if isinstance(parsed, list) else [parsed]
+    if max_records is not None and len(items) > max_records:
+        return [_too_many(max_records)]
     return [_validated(f"record {n}", item, model, record_id) for n, item in enumerate(items, start=1)]
 
 
 def read_csv_records(
-    raw: bytes, model: type[N], record_id: Callable[[dict[str, Any]], Any]
+    raw: bytes, model: type[N], record_id: Callable[[dict[str, Any]], Any], *, max_records: int | None = None
 ) -> list[NativeRecord]:
     """A CSV export with a header row, separated by ";" (as Dutch spreadsheets write it) or ",",
     UTF-8 with or without a byte order mark. Empty cells are absent values."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return [NativeRecord("file", None, problems=(Problem(path="(file)", message=f"not UTF-8: {error}"),))]
+        return [_file_problem(f"not UTF-8: {error}")]
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") >= header.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records = []
-    for row in reader:
-        position = f"line {reader.line_num}"
-        if None in row or None in row.values():
+    records: list[NativeRecord] = []
+    for position, row in _rows(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)):
+        if max_records is not None and len(records) >= max_records:
+            return [_too_many(max_records)]
+        if isinstance(row, Problem):
+            records.append(NativeRecord(position, None, problems=(row,)))
+        elif None in row or None in row.values():
             problem = Problem(path="(row)", message="the number of cells differs from the header")
             records.append(NativeRecord(position, _id(row, record_id), problems=(problem,)))
-            continue
-        cells = {
-            key.strip(): value.strip() for key, value in row.items() if value is not None and value.strip()
-        }
-        records.append(_validated(position, cells, model, record_id))
+        else:
+            cells = {key.strip(): value.strip() for key, value in row.items() if value and value.strip()}
+            records.append(_validated(position, cells, model, record_id))
     return records
+
+
+def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[str, dict[str, Any] | Problem]]:
+    """Each row with its position; a row the csv module cannot read (a cell over its limit of
+    128 KiB, say) is a problem of its own, and the rows after it are still read."""
+    while True:
+        try:
+            row: dict[str, Any] | Problem = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            row = Problem(path="(row)", message=f"not readable as CSV: {error}")
+        yield f"line {reader.reader.line_num}", row  # the csv reader's count: also after an error
+
+
+def _file_problem(message: str) -> NativeRecord:
+    return NativeRecord("file", None, problems=(Problem(path="(file)", message=message),))
+
+
+def _too_many(max_records: int) -> NativeRecord:
+    return _file_problem(f"more than {max_records} records in one export: send it in parts")
 
 
 def _validated(

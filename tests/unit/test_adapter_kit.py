@@ -53,3 +53,21 @@ def test_a_json_export_is_one_object_or_an_array_and_each_record_stands_alone() 
     assert good.ok
     assert extra.record_id == "A2" and [p.path for p in extra.problems] == ["bsn"]
     assert not_object.record_id is None and not_object.problems[0].message == "not an object"
+
+
+def test_a_csv_cell_over_the_csv_limit_rejects_its_row_and_the_rows_after_it_are_read() -> None:
+    """The csv module refuses a cell over 128 KiB; that is one rejected record, not a failed export."""
+    raw = b"nummer;datum;toelichting\nA1;2026-03-02;" + b"x" * (129 * 1024) + b"\nA2;2026-03-03;\n"
+    oversized, after = read_csv_records(raw, Row, pick)
+    assert not oversized.ok and oversized.position == "line 2" and oversized.record_id is None
+    assert oversized.problems[0].path == "(row)" and "field limit" in oversized.problems[0].message
+    assert after.ok and after.native == Row(nummer="A2", datum="2026-03-03") and after.position == "line 3"
+
+
+def test_an_export_of_more_records_than_allowed_is_refused_whole() -> None:
+    rows = b"".join(b"A%d;2026-03-02\n" % n for n in range(4))
+    (too_many_rows,) = read_csv_records(b"nummer;datum\n" + rows, Row, pick, max_records=3)
+    (too_many_objects,) = read_json_records(b"[{}, {}, {}, {}]", Row, pick, max_records=3)
+    for refused in (too_many_rows, too_many_objects):
+        assert refused.position == "file" and "more than 3 records" in refused.problems[0].message
+    assert len(read_csv_records(b"nummer;datum\n" + rows, Row, pick, max_records=4)) == 4
