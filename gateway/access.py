@@ -3,22 +3,29 @@ organisation), kept as SHA-256 hashes in one JSON file, never in the repository.
 
 Roles: `adapter` and `oncall` act for one organisation; `privacy_officer` and `admin` for the
 chain. Tokens are compared in constant time, and every stored token is compared, so the time a
-check takes tells nothing about which token came close.
+check takes tells nothing about which token came close. The file is read again whenever it
+changes: a token removed from it (`ketenpoort access revoke`) is refused from the next request
+on, and so is everything made from it (a console session, a live stream).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
 
 from faststream.asgi.types import ASGIApp, Receive, Scope, Send
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from starlette.datastructures import Headers
 
 from gateway.http import respond
+from gateway.logging import get_logger
 from gateway.settings import RECIPIENTS
+
+log = get_logger("access")
 
 
 class Role(StrEnum):
@@ -58,7 +65,8 @@ class StoredToken(Identity):
 TOKENS = TypeAdapter(list[StoredToken])
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What the tokens file keeps of a token: its SHA-256, in hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -74,23 +82,40 @@ class TokenStore:
         return cls(TOKENS.validate_json(path.read_bytes()))
 
     def identify(self, presented: str | None) -> Identity | None:
-        if not presented:
-            return None
-        digest = _digest(presented)
+        return self.identify_digest(token_digest(presented)) if presented else None
+
+    def identify_digest(self, digest: str) -> Identity | None:
+        """Whose token has this SHA-256, if it is still in the file."""
         found: Identity | None = None
         for stored in self.tokens:  # no early exit: every check takes as long
-            if hmac.compare_digest(stored.token_sha256, digest):
+            if hmac.compare_digest(stored.token_sha256.encode(), digest.encode()):
                 found = Identity(name=stored.name, role=stored.role, org=stored.org)
         return found
 
     def issue(self, identity: Identity, path: Path) -> str:
         """A new token for `identity`, stored (hashed) in `path`. The token is shown once, here."""
         token = secrets.token_urlsafe(32)
-        self.tokens.append(StoredToken(**identity.model_dump(), token_sha256=_digest(token)))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(TOKENS.dump_json(self.tokens, indent=2))
-        path.chmod(0o600)
+        self.tokens.append(StoredToken(**identity.model_dump(), token_sha256=token_digest(token)))
+        self.save(path)
         return token
+
+    def revoke(self, name: str, path: Path) -> int:
+        """Remove every token named `name` from `path`; how many there were."""
+        kept = [stored for stored in self.tokens if stored.name != name]
+        removed, self.tokens = len(self.tokens) - len(kept), kept
+        if removed:
+            self.save(path)
+        return removed
+
+    def save(self, path: Path) -> None:
+        """Written whole beside the file (mode 0600 from the start), then renamed over it, so a
+        service reading it never sees half a file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        beside = path.with_name(f".{path.name}.tmp")
+        descriptor = os.open(beside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(TOKENS.dump_json(self.tokens, indent=2))
+        beside.replace(path)
 
 
 def bearer(authorization: str | None) -> str | None:
@@ -98,7 +123,7 @@ def bearer(authorization: str | None) -> str | None:
     if authorization is None:
         return None
     scheme, _, token = authorization.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
 # Where RequireRole puts the caller's Identity in the ASGI scope, for the app it wraps.
@@ -106,17 +131,36 @@ IDENTITY_SCOPE_KEY = "ketenpoort.identity"
 
 
 class TokenFile:
-    """The token file, read again when it changes, so a new token works without a restart."""
+    """The token file, read again when it changes, so a new token works and a removed one stops
+    working without a restart. A file that cannot be read as tokens lets nobody in (and says so in
+    the log) until it is fixed."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._store, self._mtime = TokenStore([]), -1.0
+        self._store, self._version = TokenStore([]), (-1, -1, -1)
 
     def identify(self, presented: str | None) -> Identity | None:
-        mtime = self.path.stat().st_mtime if self.path.exists() else 0.0
-        if mtime != self._mtime:
-            self._store, self._mtime = TokenStore.load(self.path), mtime
-        return self._store.identify(presented)
+        return self.current().identify(presented)
+
+    def identify_digest(self, digest: str) -> Identity | None:
+        return self.current().identify_digest(digest)
+
+    def current(self) -> TokenStore:
+        try:
+            stat = self.path.stat()
+            version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except FileNotFoundError:
+            version = (0, 0, 0)
+        if version != self._version:
+            self._store, self._version = self._load(), version
+        return self._store
+
+    def _load(self) -> TokenStore:
+        try:
+            return TokenStore.load(self.path)
+        except (OSError, ValueError, ValidationError) as error:
+            log.error("tokens_file_unreadable", path=str(self.path), error=type(error).__name__)
+            return TokenStore([])
 
 
 class RequireRole:
@@ -128,8 +172,7 @@ class RequireRole:
         self.tokens = TokenFile(path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = {key.decode().lower(): value.decode() for key, value in scope.get("headers", [])}
-        identity = self.tokens.identify(bearer(headers.get("authorization")))
+        identity = self.tokens.identify(bearer(Headers(scope=scope).get("authorization")))
         if identity is None:
             challenge = [(b"www-authenticate", b'Bearer realm="ketenpoort"')]
             await respond(send, 401, {"error": "a valid bearer token is required"}, challenge)

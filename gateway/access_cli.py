@@ -1,4 +1,4 @@
-"""`ketenpoort access token|provision`: API tokens for a role, and Kafka principals and ACLs."""
+"""`ketenpoort access token|revoke|provision`: API tokens for a role, and Kafka principals and ACLs."""
 
 from __future__ import annotations
 
@@ -40,6 +40,18 @@ def token(
     err.print(
         f"Issued a {role} token for {name}; its hash is in {path}. Keep the token: it is not shown again."
     )
+
+
+@access_app.command("revoke")
+def revoke(name: Annotated[str, typer.Option(help="Whose tokens: the name they were issued to.")]) -> None:
+    """Remove every token issued to NAME. The services refuse them from the next request on, and
+    end the console sessions and live streams made from them; no restart needed."""
+    path = get_settings().tokens_path()
+    removed = TokenStore.load(path).revoke(name, path)
+    if not removed:
+        err.print(f"[red]no token of {escape(name)} in {path}[/red]")
+        raise typer.Exit(1)
+    err.print(f"Revoked {removed} token{'s' if removed > 1 else ''} of {escape(name)} in {path}.")
 
 
 @access_app.command("provision")
