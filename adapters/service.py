@@ -5,6 +5,10 @@ organisation.
     POST /adapters/<org>/records   the export as-is (Content-Type: the adapter's media type),
                                    bearer token of role `adapter` for <org>; answers the summary
     GET  /health/live, /health/ready
+
+Every route is behind the door of gateway/http.py: ASCII headers, and a body of at most
+`MAX_BODY_BYTES` for the export (none for health); an export of more than `MAX_RECORDS` records is
+refused whole, so one request cannot keep the service busy for minutes.
 """
 
 from __future__ import annotations
@@ -12,18 +16,20 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from faststream.asgi.types import Receive, Scope, Send
+from faststream.asgi.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import Headers
 
 from adapters.delivery import InboxDelivery
 from adapters.ingest import Ingest
 from adapters.kit import Adapter
 from gateway.access import IDENTITY_SCOPE_KEY, Identity, RequireRole, Role
-from gateway.http import read_body, respond
+from gateway.http import NO_BODY, Door, MiB, body_of, respond
 from gateway.logging import get_logger
 
 log = get_logger("adapter_service")
 
-MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_BODY_BYTES = 16 * MiB
+MAX_RECORDS = 10_000
 
 
 class IngestEndpoint:
@@ -42,16 +48,15 @@ class IngestEndpoint:
         if scope["method"] != "POST":
             await respond(send, 405, {"error": "POST the export"})
             return
-        headers = {key.decode().lower(): value.decode() for key, value in scope.get("headers", [])}
-        media_type = headers.get("content-type", "").split(";")[0].strip()
+        media_type = Headers(scope=scope).get("content-type", "").partition(";")[0].strip().lower()
         if media_type != self.adapter.media_type:
             await respond(send, 415, {"error": f"send Content-Type: {self.adapter.media_type}"})
             return
-        body = await read_body(receive, MAX_BODY_BYTES)
+        body = await body_of(receive)
         if body is None:
-            await respond(send, 413, {"error": f"at most {MAX_BODY_BYTES // (1024 * 1024)} MiB per request"})
-            return
-        summary = await self.ingest.ingest(body, source=f"http:{identity.name}")
+            return  # the client went away: nothing of a part of an export is sent
+        records = self.adapter.read(body, max_records=MAX_RECORDS)
+        summary = await self.ingest.send(records, source=f"http:{identity.name}")
         log.info(
             "records_ingested",
             org=self.adapter.org,
@@ -70,20 +75,27 @@ class AdapterService:
     ) -> None:
         self.adapter, self.ingest, self.delivery = adapter, ingest, delivery
         self.records_path = f"/adapters/{adapter.org}/records"
-        self.endpoint = RequireRole(IngestEndpoint(adapter, ingest), tokens, frozenset({Role.ADAPTER}))
+        ingest_records = RequireRole(IngestEndpoint(adapter, ingest), tokens, frozenset({Role.ADAPTER}))
+        self.routes: dict[str, ASGIApp] = {
+            self.records_path: Door(ingest_records, max_body=MAX_BODY_BYTES),
+            "/health/live": Door(self.live, max_body=NO_BODY),
+            "/health/ready": Door(self.readiness, max_body=NO_BODY),
+        }
         self.ready = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self.lifespan(receive, send)
-        elif scope["path"] == self.records_path:
-            await self.endpoint(scope, receive, send)
-        elif scope["path"] == "/health/live":
-            await respond(send, 200, {"live": True})
-        elif scope["path"] == "/health/ready":
-            await respond(send, 200 if self.ready else 503, {"ready": self.ready})
+        elif scope["type"] == "http" and scope["path"] in self.routes:
+            await self.routes[scope["path"]](scope, receive, send)
         else:
             await respond(send, 404, {"error": f"no such path; records go to {self.records_path}"})
+
+    async def live(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await respond(send, 200, {"live": True})
+
+    async def readiness(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await respond(send, 200 if self.ready else 503, {"ready": self.ready})
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
         async with AsyncExitStack() as running:

@@ -5,18 +5,19 @@ owns the partitions p with p % n == i) and never commits on its own; `Fanout.com
 the transaction that also holds the batch's deliveries and audit records. The handler is thin.
 Readiness and liveness are served over HTTP beside it (AsgiFastStream), the metrics to an `admin`
 token only and the audit to a `privacy_officer` token only (gateway/access.py, gateway/audit/api.py).
+Every route is behind the door of gateway/http.py, with the body it takes at most.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from importlib.metadata import version
 from typing import Any
 
 from faststream import AckPolicy
-from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.asgi import AsgiFastStream
+from faststream.asgi.types import Receive, Scope, Send
 from faststream.kafka import KafkaBroker, KafkaMessage, TopicPartition
 from faststream.specification import AsyncAPI
 from prometheus_client import make_asgi_app
@@ -32,6 +33,7 @@ from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
 from gateway.fanout import Fanout, owned_partitions
 from gateway.health import Health
+from gateway.http import NO_BODY, SMALL_JSON, Door, respond
 from gateway.intake import Rewinder, no_decoding, raw_batch
 from gateway.involvement_api import LookupApi
 from gateway.involvements import Involvement, InvolvementIndex, follow, load_index
@@ -184,26 +186,22 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
         await engine.close()
         await audit_reads.close()
 
-    @get(include_in_schema=False)
-    async def ready(scope: object) -> AsgiResponse:
+    async def ready(scope: Scope, receive: Receive, send: Send) -> None:
         problems = health.problems
-        body = json.dumps({"ready": not problems, "problems": problems}).encode()
-        return AsgiResponse(
-            body, status_code=200 if not problems else 503, headers={"content-type": "application/json"}
-        )
+        await respond(send, 200 if not problems else 503, {"ready": not problems, "problems": problems})
 
-    @get(include_in_schema=False)
-    async def live(scope: object) -> AsgiResponse:
-        return AsgiResponse(b'{"live": true}', status_code=200, headers={"content-type": "application/json"})
+    async def live(scope: Scope, receive: Receive, send: Send) -> None:
+        await respond(send, 200, {"live": True})
 
+    metrics = RequireRole(make_asgi_app(), settings.tokens_path(), frozenset({Role.ADMIN}))
     app = AsgiFastStream(
         broker,
         asgi_routes=[
-            ("/health/live", live),
-            ("/health/ready", ready),
-            ("/metrics", RequireRole(make_asgi_app(), settings.tokens_path(), frozenset({Role.ADMIN}))),
-            *((path, audit_api) for path in AUDIT_PATHS),
-            ("/involvements", lookup_api),
+            ("/health/live", Door(live, max_body=NO_BODY)),
+            ("/health/ready", Door(ready, max_body=NO_BODY)),
+            ("/metrics", Door(metrics, max_body=NO_BODY)),
+            *((path, Door(audit_api, max_body=SMALL_JSON)) for path in AUDIT_PATHS),
+            ("/involvements", Door(lookup_api, max_body=SMALL_JSON)),
         ],
         on_startup=[prepare],
         after_shutdown=[close],  # after the subscriber has stopped and its last batch is done

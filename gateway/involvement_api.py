@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from faststream.asgi.request import AsgiRequest
+import orjson
 from faststream.asgi.types import Receive, Scope, Send
+from starlette.requests import Request
 
 from gateway.access import IDENTITY_SCOPE_KEY, Identity
 from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded
@@ -42,7 +43,7 @@ class LookupApi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         identity: Identity = scope[IDENTITY_SCOPE_KEY]
-        request = AsgiRequest(scope, receive, send)
+        request = Request(scope, receive)
         bsn = await _bsn(request)
         if bsn is None:
             await respond(send, 400, {"error": 'give a valid BSN: POST {"bsn": "..."} (or GET ?bsn=...)'})
@@ -99,16 +100,13 @@ def describe(involvement: Involvement) -> dict[str, Any]:
     }
 
 
-async def _bsn(request: AsgiRequest) -> str | None:
+async def _bsn(request: Request) -> str | None:
     try:
         if request.method == "POST":
-            body = await request.json()
+            body = orjson.loads(await request.body())
             bsn = body.get("bsn") if isinstance(body, dict) else None
         else:
-            bsn = request.query_params.get("bsn", [None])[0]
-        if not isinstance(bsn, str):
-            return None
-        check_bsn(bsn)
-    except ValueError:
+            bsn = request.query_params.get("bsn")
+        return check_bsn(bsn) if isinstance(bsn, str) else None
+    except ValueError:  # orjson's JSONDecodeError is one too
         return None
-    return bsn

@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from adapters.delivery import Webhook
 from gateway.alerts.channels import Channel
@@ -22,6 +21,7 @@ from gateway.alerts.console import Console
 from gateway.alerts.email import EmailChannel
 from gateway.alerts.service import OnCallService
 from gateway.alerts.webhook import WebhookChannel
+from gateway.http import route
 from gateway.kafka import KafkaConnection
 from gateway.settings import Settings
 
@@ -67,14 +67,18 @@ def create_oncall_app(settings: Settings, kafka: KafkaConnection, config: OnCall
     async def no_icon(request: Request) -> Response:
         return Response(status_code=204)  # browsers ask; the console has none
 
+    async def not_found(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"error": "no such path; the console is at /console"}, status_code=404)
+
     app = Starlette(
         routes=[
-            Route("/health/live", live),
-            Route("/health/ready", ready),
-            Route("/favicon.ico", no_icon),
+            route("/health/live", live, "GET"),
+            route("/health/ready", ready, "GET"),
+            route("/favicon.ico", no_icon, "GET"),
             *console.routes(),
         ],
         lifespan=lifespan,
+        exception_handlers={404: not_found},
     )
     app.state.service = service
     return app

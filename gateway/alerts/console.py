@@ -31,12 +31,15 @@ from starlette.routing import Route
 from gateway.access import Identity, Role, TokenFile, bearer
 from gateway.alerts.lifecycle import Alert
 from gateway.alerts.service import AlertClosed, AlertNotFound, OnCallService
+from gateway.http import SMALL_JSON, KiB, route
 
 PAGES = Path(__file__).with_name("console")
 COOKIE = "kp_console"
 SESSION_HOURS = 12
 HEARTBEAT_S = 15.0
 HISTORY = 50
+NOTE_CHARS = 2000
+NOTE_BODY = 16 * KiB  # closing: a note of NOTE_CHARS, however its characters are escaped in JSON
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "x-content-type-options": "nosniff",
@@ -234,7 +237,8 @@ class Console:
                 note = body.get("note") if isinstance(body, dict) else None
                 if not isinstance(note, str) or not note.strip():
                     return _error(400, 'closing needs {"note": "what was done"}')
-                alert = await self.service.close(alert_id, caller.org or "", caller.name, note.strip()[:2000])
+                note = note.strip()[:NOTE_CHARS]
+                alert = await self.service.close(alert_id, caller.org or "", caller.name, note)
         except AlertNotFound:
             return _error(404, "no such alert for your organisation")
         except AlertClosed as closed:
@@ -246,13 +250,14 @@ class Console:
         return _json(alert_view(alert, self.service))
 
     def routes(self) -> list[Route]:
+        """Each route with the body it takes at most (gateway/http.py)."""
         return [
-            Route("/console", self.page, methods=["GET"]),
-            Route("/console/{name:str}", self.page, methods=["GET"]),
-            Route("/console/api/session", self.sign_in, methods=["POST"]),
-            Route("/console/api/session", self.sign_out, methods=["DELETE"]),
-            Route("/console/api/me", self.me, methods=["GET"]),
-            Route("/console/api/alerts", self.alerts, methods=["GET"]),
-            Route("/console/api/events", self.events, methods=["GET"]),
-            Route("/console/api/alerts/{alert_id:str}/{action:str}", self.act, methods=["POST"]),
+            route("/console", self.page, "GET"),
+            route("/console/{name:str}", self.page, "GET"),
+            route("/console/api/session", self.sign_in, "POST", max_body=SMALL_JSON),
+            route("/console/api/session", self.sign_out, "DELETE"),
+            route("/console/api/me", self.me, "GET"),
+            route("/console/api/alerts", self.alerts, "GET"),
+            route("/console/api/events", self.events, "GET"),
+            route("/console/api/alerts/{alert_id:str}/{action:str}", self.act, "POST", max_body=NOTE_BODY),
         ]

@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from faststream.asgi.request import AsgiRequest
+import orjson
+from aiokafka.errors import KafkaError
 from faststream.asgi.types import Receive, Scope, Send
+from starlette.requests import Request
 
 from gateway.access import IDENTITY_SCOPE_KEY, Identity
 from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded, audit_reads
@@ -49,7 +51,7 @@ class AuditApi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         identity: Identity = scope[IDENTITY_SCOPE_KEY]
-        request = AsgiRequest(scope, receive, send)
+        request = Request(scope, receive)
         try:
             read = await self.parse(scope["path"], request, identity)
         except BadRequest as error:
@@ -64,24 +66,27 @@ class AuditApi:
             )
             return
         log.info("audit_read", query=read.query, reader=read.reader, role=read.role)
-        await respond(send, 200, await self.answer(read))
+        try:
+            answer = await self.answer(read)
+        except KafkaError as error:
+            log.error("audit_not_readable", query=read.query, error=repr(error))
+            await respond(send, 503, {"error": "the audit cannot be read from Kafka now; try again"})
+            return
+        await respond(send, 200, answer)
 
-    async def parse(self, path: str, request: AsgiRequest, identity: Identity) -> AuditRead:
+    async def parse(self, path: str, request: Request, identity: Identity) -> AuditRead:
         who = {"reader": identity.name, "role": identity.role.value, "channel": "api"}
         if path == "/audit/subject":
             if request.method != "POST":
                 raise BadRequest('POST {"bsn": "..."}: a BSN never goes in a URL')
-            try:
-                bsn = (await request.json())["bsn"]
-                check_bsn(bsn)
-            except (ValueError, KeyError, TypeError) as error:
-                raise BadRequest(f'the body must be {{"bsn": "<a valid BSN>"}}: {error}') from None
-            return AuditRead(**who, query="subject", subject=pseudonym_of_bsn(bsn, self.pseudonym_key))
+            return AuditRead(
+                **who, query="subject", subject=pseudonym_of_bsn(await _bsn(request), self.pseudonym_key)
+            )
         if request.method != "GET":
             raise BadRequest(f"{path} answers GET")
         since = _since(request)
         if path == "/audit/recipient":
-            org = request.query_params.get("org", [""])[0]
+            org = request.query_params.get("org", "")
             if org not in RECIPIENTS:
                 raise BadRequest(f"org must be one of {', '.join(RECIPIENTS)}")
             return AuditRead(**who, query="recipient", recipient=org, since=since)
@@ -110,8 +115,19 @@ class AuditApi:
                 store.close()
 
 
-def _since(request: AsgiRequest) -> datetime | None:
-    raw = request.query_params.get("since", [None])[0]
+async def _bsn(request: Request) -> str:
+    try:
+        body = orjson.loads(await request.body())
+        bsn = body.get("bsn") if isinstance(body, dict) else None
+        if not isinstance(bsn, str):
+            raise ValueError("no BSN as a string")
+        return check_bsn(bsn)
+    except ValueError as error:  # orjson's JSONDecodeError is one too
+        raise BadRequest(f'the body must be {{"bsn": "<a valid BSN>"}}: {error}') from None
+
+
+def _since(request: Request) -> datetime | None:
+    raw = request.query_params.get("since")
     if raw is None:
         return None
     try:
