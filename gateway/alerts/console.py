@@ -6,8 +6,11 @@ history. An organisation's own systems may use the same API with the token as a 
 
 A console session is a random id in an HttpOnly, SameSite=Strict cookie, kept in memory for
 `SESSION_HOURS` (a restart signs everybody out); a request that changes anything also needs the
-session's CSRF token in X-CSRF-Token. The page loads nothing from elsewhere, and its
-Content-Security-Policy says so.
+session's CSRF token in X-CSRF-Token. A session, like a bearer, holds only while the token it was
+made from is in the tokens file: revoking the token ends its sessions at their next request, and
+its live streams within `CHECK_S`. Signing in takes JSON only, and from the console's own origin
+only, so another site cannot sign a browser in to a session of its choosing. The page loads nothing
+from elsewhere, and its Content-Security-Policy says so.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import orjson
@@ -28,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from gateway.access import Identity, Role, TokenFile, bearer
+from gateway.access import Identity, Role, TokenFile, bearer, token_digest
 from gateway.alerts.lifecycle import Alert
 from gateway.alerts.service import AlertClosed, AlertNotFound, OnCallService
 from gateway.http import SMALL_JSON, KiB, route
@@ -37,6 +41,7 @@ PAGES = Path(__file__).with_name("console")
 COOKIE = "kp_console"
 SESSION_HOURS = 12
 HEARTBEAT_S = 15.0
+CHECK_S = 1.0  # how often a live stream checks that its token still holds
 HISTORY = 50
 NOTE_CHARS = 2000
 NOTE_BODY = 16 * KiB  # closing: a note of NOTE_CHARS, however its characters are escaped in JSON
@@ -49,10 +54,20 @@ SECURITY_HEADERS = {
 
 
 @dataclass(frozen=True)
-class Session:
+class Caller:
+    """Who asks, and what that rests on: a token (kept as its SHA-256, as the tokens file keeps
+    it) and, for a session, the session and when it ends."""
+
     identity: Identity
+    token_sha256: str
+    session_id: str | None = None
+    expires: float | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    caller: Caller
     csrf: str
-    expires: float
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -103,15 +118,27 @@ class Console:
 
     # Who is asking
 
+    def holds(self, caller: Caller) -> bool:
+        """Whether the caller may still act: its token is in the tokens file, for the same
+        identity, and its session (if any) is neither signed out nor expired."""
+        if caller.session_id is not None and caller.session_id not in self.sessions:
+            return False
+        if caller.expires is not None and caller.expires < time.time():
+            return False
+        return self.tokens.identify_digest(caller.token_sha256) == caller.identity
+
     def _session(self, request: Request) -> Session | None:
         session_id = request.cookies.get(COOKIE)
         session = self.sessions.get(session_id) if session_id else None
-        if session is None or session.expires < time.time():
+        if session is None:
+            return None
+        if not self.holds(session.caller):
+            self.sessions.pop(session.caller.session_id or "", None)  # expired, or its token revoked
             return None
         return session
 
-    def _caller(self, request: Request, *, changes: bool) -> Identity | Response:
-        """The on-call identity of a bearer token or of a session (with its CSRF token when the
+    def _caller(self, request: Request, *, changes: bool) -> Caller | Response:
+        """The on-call caller of a bearer token or of a session (with its CSRF token when the
         request changes anything), else the error response to give."""
         token = bearer(request.headers.get("authorization"))
         if token is not None:
@@ -120,14 +147,28 @@ class Console:
                 return _error(401, "a valid bearer token is required")
             if identity.role is not Role.ONCALL:
                 return _error(403, "only on-call tokens may use the console")
-            return identity
+            return Caller(identity, token_digest(token))
         session = self._session(request)
         if session is None:
             return _error(401, "sign in first")
-        presented = request.headers.get("x-csrf-token", "")
-        if changes and not secrets.compare_digest(presented, session.csrf):
+        presented = request.headers.get("x-csrf-token", "").encode()
+        if changes and not secrets.compare_digest(presented, session.csrf.encode()):
             return _error(403, "the X-CSRF-Token header is missing or wrong")
-        return session.identity
+        return session.caller
+
+    def _own_origin(self, request: Request) -> bool:
+        """Whether a browser sends this from the console's own page: its Origin is the address the
+        request was made to, or the console's configured address. A request without Origin is not
+        a browser's cross-site request (browsers send Origin on every cross-origin POST)."""
+        fetched_from = request.headers.get("sec-fetch-site")
+        if fetched_from is not None and fetched_from not in ("same-origin", "none"):
+            return False
+        origin = request.headers.get("origin")
+        if origin is None:
+            return True
+        configured = urlsplit(self.service.config.console_url)
+        own = {f"{request.url.scheme}://{request.url.netloc}", f"{configured.scheme}://{configured.netloc}"}
+        return origin.lower() in own
 
     # Pages
 
@@ -141,20 +182,26 @@ class Console:
     # Session
 
     async def sign_in(self, request: Request) -> Response:
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type != "application/json":
+            return _error(415, 'send {"token": "..."} with Content-Type: application/json')
+        if not self._own_origin(request):
+            return _error(403, "sign in from the console's own page")
         try:
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
             return _error(400, 'send {"token": "..."} as JSON')
         token = body.get("token") if isinstance(body, dict) else None
         identity = self.tokens.identify(token if isinstance(token, str) else None)
-        if identity is None:
+        if identity is None or not isinstance(token, str):
             return _error(401, "this token is not known")
         if identity.role is not Role.ONCALL:
             return _error(403, "only on-call tokens may use the console")
-        for stale in [sid for sid, s in self.sessions.items() if s.expires < time.time()]:
+        for stale in [sid for sid, s in self.sessions.items() if not self.holds(s.caller)]:
             del self.sessions[stale]
         session_id = secrets.token_urlsafe(32)
-        session = Session(identity, secrets.token_urlsafe(32), time.time() + SESSION_HOURS * 3600)
+        caller = Caller(identity, token_digest(token), session_id, time.time() + SESSION_HOURS * 3600)
+        session = Session(caller, csrf=secrets.token_urlsafe(32))
         self.sessions[session_id] = session
         response = _json(self._me(session))
         response.set_cookie(
@@ -165,7 +212,8 @@ class Console:
 
     @staticmethod
     def _me(session: Session) -> dict[str, Any]:
-        return {"name": session.identity.name, "org": session.identity.org, "csrf": session.csrf}
+        identity = session.caller.identity
+        return {"name": identity.name, "org": identity.org, "csrf": session.csrf}
 
     async def me(self, request: Request) -> Response:
         session = self._session(request)
@@ -186,7 +234,8 @@ class Console:
         caller = self._caller(request, changes=False)
         if isinstance(caller, Response):
             return caller
-        mine = sorted(self.service.alerts(caller.org or ""), key=lambda a: a.raised_at, reverse=True)
+        org = caller.identity.org or ""
+        mine = sorted(self.service.alerts(org), key=lambda a: a.raised_at, reverse=True)
         return _json(
             {
                 "open": [alert_view(a, self.service) for a in mine if a.closed_at is None],
@@ -198,19 +247,24 @@ class Console:
         caller = self._caller(request, changes=False)
         if isinstance(caller, Response):
             return caller
-        org = caller.org
+        org = caller.identity.org
         changed: asyncio.Queue[Alert] = asyncio.Queue()
         stop = self.service.subscribe(lambda alert: changed.put_nowait(alert) if alert.org == org else None)
 
         async def stream() -> AsyncIterator[bytes]:
+            """Each change of the organisation's alerts, while the caller's token holds."""
             try:
                 yield b"retry: 2000\n\n"
-                while True:
+                quiet_since = time.monotonic()
+                while self.holds(caller):
                     try:
-                        alert = await asyncio.wait_for(changed.get(), HEARTBEAT_S)
+                        alert = await asyncio.wait_for(changed.get(), CHECK_S)
                     except TimeoutError:
-                        yield b": keep-alive\n\n"
+                        if time.monotonic() - quiet_since >= HEARTBEAT_S:
+                            quiet_since = time.monotonic()
+                            yield b": keep-alive\n\n"
                         continue
+                    quiet_since = time.monotonic()
                     yield b"event: alert\ndata: " + orjson.dumps(alert_view(alert, self.service)) + b"\n\n"
             finally:
                 stop()
@@ -229,16 +283,16 @@ class Console:
         action = request.path_params["action"]
         if action not in ("acknowledge", "close"):
             return _error(404, "an alert can be acknowledged or closed")
+        org, name = caller.identity.org or "", caller.identity.name
         try:
             if action == "acknowledge":
-                alert = await self.service.acknowledge(alert_id, caller.org or "", caller.name)
+                alert = await self.service.acknowledge(alert_id, org, name)
             else:
                 body = orjson.loads(await request.body() or b"{}")
                 note = body.get("note") if isinstance(body, dict) else None
                 if not isinstance(note, str) or not note.strip():
                     return _error(400, 'closing needs {"note": "what was done"}')
-                note = note.strip()[:NOTE_CHARS]
-                alert = await self.service.close(alert_id, caller.org or "", caller.name, note)
+                alert = await self.service.close(alert_id, org, name, note.strip()[:NOTE_CHARS])
         except AlertNotFound:
             return _error(404, "no such alert for your organisation")
         except AlertClosed as closed:

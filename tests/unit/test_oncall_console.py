@@ -1,9 +1,12 @@
-"""The console's API without Kafka: who may sign in, what a session may see and do, and that a
-change needs the session's CSRF token. The service records its events to a stand-in producer here;
-tests/integration/test_oncall.py and test_console_browser.py run the same against the real broker."""
+"""The console's API without Kafka: who may sign in, and from where; what a session may see and
+do, and for how long (no longer than its token); that a change needs the session's CSRF token. The
+service records its events to a stand-in producer here; tests/integration/test_oncall.py,
+test_console_browser.py and test_http_doors.py run the same against the real broker."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -19,7 +22,7 @@ from starlette.applications import Starlette
 
 from gateway.access import Identity, Role, TokenStore
 from gateway.alerts.config import OnCallConfig
-from gateway.alerts.console import COOKIE, Console
+from gateway.alerts.console import CHECK_S, COOKIE, Console
 from gateway.alerts.lifecycle import AlertEvent
 from gateway.alerts.service import OnCallService
 from gateway.kafka import KafkaConnection
@@ -38,6 +41,11 @@ class Recorder:
 
     async def send(self, topic: str, value: bytes, key: bytes) -> None:
         self.sent.append((topic, key, value))
+
+
+def remove_from_tokens_file(path: Path, name: str) -> None:
+    """Revoke as an operator does: take the token out of the tokens file."""
+    path.write_text(json.dumps([stored for stored in json.loads(path.read_text()) if stored["name"] != name]))
 
 
 def raise_alert(service: OnCallService, org: str) -> UUID:
@@ -78,19 +86,21 @@ async def client(
         yield client
 
 
+JSON = {"Content-Type": "application/json"}
+
+
 async def sign_in(client: httpx.AsyncClient, token: str) -> dict[str, Any]:
-    answer = await client.post("/console/api/session", content=orjson.dumps({"token": token}))
+    answer = await client.post("/console/api/session", json={"token": token})
     assert answer.status_code == 200, answer.text
     me: dict[str, Any] = answer.json()
     return me
 
 
 async def test_only_an_on_call_token_signs_in(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
-    assert (await client.post("/console/api/session", content=b'{"token": "guess"}')).status_code == 401
-    assert (
-        await client.post("/console/api/session", content=orjson.dumps({"token": tokens["adapter"]}))
-    ).status_code == 403
-    assert (await client.post("/console/api/session", content=b"not json")).status_code == 400
+    assert (await client.post("/console/api/session", json={"token": "guess"})).status_code == 401
+    assert (await client.post("/console/api/session", json={"token": tokens["adapter"]})).status_code == 403
+    assert (await client.post("/console/api/session", content=b"not json", headers=JSON)).status_code == 400
+    assert (await client.post("/console/api/session", json=["a list"])).status_code == 401
     assert (await client.get("/console/api/me")).status_code == 401
     me = await sign_in(client, tokens["police"])
     assert (me["name"], me["org"]) == ("police desk", "police")
@@ -189,3 +199,113 @@ async def test_an_action_that_cannot_be_recorded_changes_nothing(
     answer = await client.post(f"/console/api/alerts/{alert_id}/acknowledge", headers={"X-CSRF-Token": csrf})
     assert answer.status_code == 503 and "nothing changed" in answer.json()["error"]
     assert service.book.alerts[alert_id].open
+
+
+async def test_signing_in_takes_json_from_the_consoles_own_origin_only(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    """Login CSRF: another site's page cannot sign a staff member's browser in to its session. A
+    form can send text/plain cross-site without asking; JSON needs a CORS preflight nobody answers."""
+    body = orjson.dumps({"token": tokens["police"]})
+    as_form = await client.post("/console/api/session", content=body, headers={"Content-Type": "text/plain"})
+    foreign = await client.post(
+        "/console/api/session", content=body, headers={**JSON, "Origin": "https://evil.example"}
+    )
+    cross_site = await client.post(
+        "/console/api/session", content=body, headers={**JSON, "Sec-Fetch-Site": "cross-site"}
+    )
+    null = await client.post("/console/api/session", content=body, headers={**JSON, "Origin": "null"})
+    assert (as_form.status_code, foreign.status_code, cross_site.status_code, null.status_code) == (
+        415, 403, 403, 403,
+    )  # fmt: skip
+    assert not client.cookies.get(COOKIE)
+    own = await client.post(
+        "/console/api/session", content=body, headers={**JSON, "Origin": "http://127.0.0.1"}
+    )
+    configured = await client.post(  # the address in the configuration, as a proxy in front may serve it
+        "/console/api/session", content=body, headers={**JSON, "Origin": "http://127.0.0.1:8082"}
+    )
+    assert own.status_code == 200 and configured.status_code == 200 and client.cookies.get(COOKIE)
+
+
+async def test_a_revoked_token_ends_its_sessions_at_the_next_request(
+    client: httpx.AsyncClient, service: OnCallService, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    alert_id = raise_alert(service, "police")
+    csrf = {"X-CSRF-Token": (await sign_in(client, tokens["police"]))["csrf"]}
+    assert (await client.get("/console/api/alerts")).status_code == 200
+    path = tmp_path / "tokens.json"
+    remove_from_tokens_file(path, "police desk")
+    listed = await client.get("/console/api/alerts")
+    acknowledged = await client.post(f"/console/api/alerts/{alert_id}/acknowledge", headers=csrf)
+    me = await client.get("/console/api/me")
+    assert (listed.status_code, acknowledged.status_code, me.status_code) == (401, 401, 401)
+    assert service.book.alerts[alert_id].open and service._producer.sent == []  # type: ignore[union-attr]
+    assert (await client.post("/console/api/session", json={"token": tokens["police"]})).status_code == 401
+    # Another organisation's session, of a token still in the file, goes on.
+    await sign_in(client, tokens["om"])
+    assert (await client.get("/console/api/alerts")).status_code == 200
+
+
+async def test_a_revoked_token_ends_its_live_streams(
+    client: httpx.AsyncClient, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    await sign_in(client, tokens["police"])
+    bearer = {"Authorization": f"Bearer {tokens['police']}"}
+    # httpx's ASGI transport answers once the stream ends, so each request finishes only if its stream does.
+    session_stream = asyncio.create_task(client.get("/console/api/events"))
+    bearer_stream = asyncio.create_task(client.get("/console/api/events", headers=bearer))
+    await asyncio.sleep(0.3)
+    assert not session_stream.done() and not bearer_stream.done()
+    path = tmp_path / "tokens.json"
+    remove_from_tokens_file(path, "police desk")
+    async with asyncio.timeout(CHECK_S * 3):
+        ended = await asyncio.gather(session_stream, bearer_stream)
+    assert [answer.status_code for answer in ended] == [200, 200]
+    assert all(answer.text.startswith("retry:") for answer in ended)
+    assert (await client.get("/console/api/events")).status_code == 401
+
+
+async def test_signing_out_ends_the_live_stream_of_the_session(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    csrf = (await sign_in(client, tokens["police"]))["csrf"]
+    stream = asyncio.create_task(client.get("/console/api/events"))
+    await asyncio.sleep(0.3)
+    assert (await client.delete("/console/api/session", headers={"X-CSRF-Token": csrf})).status_code == 204
+    async with asyncio.timeout(CHECK_S * 3):
+        assert (await stream).status_code == 200
+
+
+async def test_bodies_are_bounded_per_route_and_bad_bytes_get_a_4xx(
+    client: httpx.AsyncClient, service: OnCallService, tokens: dict[str, str]
+) -> None:
+    big = {"token": "x" * 10_000}
+    declared = await client.post("/console/api/session", json=big)
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted while it is read
+        for _ in range(64):
+            yield b"x" * 1024
+
+    chunked = await client.post("/console/api/session", content=chunks(), headers=JSON)
+    assert (declared.status_code, chunked.status_code) == (413, 413)
+    assert declared.json() == {"error": "this takes a body of 4 KiB at most"}
+    alert_id = raise_alert(service, "police")
+    csrf = {"X-CSRF-Token": (await sign_in(client, tokens["police"]))["csrf"]}
+    close = f"/console/api/alerts/{alert_id}/close"
+    too_long = await client.post(close, headers=csrf, json={"note": "n" * 20_000})
+    assert too_long.status_code == 413 and service.book.alerts[alert_id].open
+    assert (
+        await client.request("GET", "/console/api/alerts", content=b"{}")
+    ).status_code == 413  # a read takes no body
+    not_ascii = await client.post(
+        close, headers={"X-CSRF-Token": "\u00e9t\u00e9".encode()}, json={"note": "done"}
+    )
+    assert not_ascii.status_code == 400 and "x-csrf-token" in not_ascii.json()["error"]
+    assert (
+        await client.post(
+            close,
+            headers=csrf,
+            content=b"\xff{",
+        )
+    ).status_code == 400
