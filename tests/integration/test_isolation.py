@@ -65,7 +65,8 @@ def may_read(principal: str, topic: str) -> bool:
         return topic in (AUDIT, AUDIT_READS)
     if principal == "oncall":
         return topic == ALERTS
-    return topic.startswith("signals.") or topic in (AUDIT, INVOLVEMENTS, SIGNAL_IDS)  # the gateway
+    # The gateway: the log of reads too, which its audit API answers /audit/reads from.
+    return topic.startswith("signals.") or topic in (AUDIT, AUDIT_READS, INVOLVEMENTS, SIGNAL_IDS)
 
 
 @pytest.fixture(scope="module")
