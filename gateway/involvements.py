@@ -345,7 +345,7 @@ async def match_notices(
             body={"persons": persons},
         )
         envelope = new_envelope(
-            org="gateway", signal=MATCH_NOTICE, version=Delivery.version, id=notice_id, time=now,
+            org="gateway", signal=Delivery.name, version=Delivery.version, id=notice_id, time=now,
             traceparent=trigger.envelope.traceparent,
         )  # fmt: skip
         value = notice.model_dump_json().encode()

@@ -240,7 +240,7 @@ def emit(accepted: Accepted, decisions: dict[str, Decision], revision: str, now:
         )
         headers = new_envelope(
             org="gateway",
-            signal=accepted.envelope.signal,
+            signal=Delivery.name,  # what the record is; the signal's type is inside it
             version=Delivery.version,
             id=delivery_id,
             time=now,

@@ -17,6 +17,7 @@ from gateway.contracts.jsonschema import schema_of
 from gateway.kafka import KafkaConnection
 from gateway.schemas import CATALOGUE
 from gateway.settings import Settings
+from gateway.topics import DLQ
 
 # Where the document says the servers are: the production-shaped deployment (docker-compose.yml).
 DOCUMENTED_BOOTSTRAP = "kafka-1:9092"
@@ -30,6 +31,7 @@ def signal_payload(components: dict[str, Any]) -> dict[str, Any]:
     for _, model in sorted(CATALOGUE.items()):
         schema = schema_of(model)
         for definition, body in schema.pop("$defs", {}).items():
+            body = _local_refs(body)  # a definition refers to others as #/$defs/... too
             if schemas.setdefault(definition, body) != body:
                 raise ValueError(f"two different schemas are both called {definition}: rename one")
         schema.pop("$schema", None)
@@ -64,9 +66,15 @@ def document() -> dict[str, Any]:
     components = spec.setdefault("components", {})
     payload = signal_payload(components)
     for name, message in components.get("messages", {}).items():
+        # FastStream declares a correlation id in a header the gateway never sets: nothing to point at.
+        message.pop("correlationId", None)
         if name.startswith("signals:"):
             message["payload"] = payload
             message["headers"] = CLOUDEVENT_HEADERS
+        elif name.startswith("inbox."):
+            message["headers"] = INBOX_HEADERS
+        elif name.startswith(f"{DLQ}:"):
+            message["headers"] = DEAD_LETTER_HEADERS
     components.get("schemas", {}).pop("EmptyPayload", None)
     # FastStream keeps publishers in a set: sort, so the document is the same on every run.
     for section in (spec, components):
@@ -101,6 +109,42 @@ CLOUDEVENT_HEADERS: dict[str, Any] = {
         "ce_dataschema": {"type": "string", "description": "urn:ketenpoort:schema:<signal>:<major.minor>"},
         "traceparent": {"type": "string", "description": "W3C trace context."},
         "content-type": {"const": "application/json"},
+    },
+}
+
+
+INBOX_HEADERS: dict[str, Any] = {
+    **CLOUDEVENT_HEADERS,
+    "description": (
+        "CloudEvents 1.0 in Kafka binary mode, from urn:ketenpoort:gateway. A copy or a match notice is "
+        "nl.ketenpoort.delivery.v1 (urn:ketenpoort:schema:delivery:1.0), a refusal "
+        "nl.ketenpoort.rejection_receipt.v1 (urn:ketenpoort:schema:rejection_receipt:1.0); ce_id is the "
+        "delivery id: drop one you have handled. No personal data."
+    ),
+    "properties": {
+        **CLOUDEVENT_HEADERS["properties"],
+        "ce_source": {"const": "urn:ketenpoort:gateway"},
+        "ce_type": {"enum": ["nl.ketenpoort.delivery.v1", "nl.ketenpoort.rejection_receipt.v1"]},
+        "ce_id": {"type": "string", "format": "uuid", "description": "The delivery id."},
+    },
+}
+
+DEAD_LETTER_HEADERS: dict[str, Any] = {
+    "type": "object",
+    "description": "The refused record's own headers, whatever they were, and why it was refused.",
+    "required": [
+        "kp_error_reason",
+        "kp_error_detail",
+        "kp_source_topic",
+        "kp_source_partition",
+        "kp_source_offset",
+    ],
+    "properties": {
+        "kp_error_reason": {"type": "string", "description": "The reason code, as in the rejection receipt."},
+        "kp_error_detail": {"type": "string", "description": "What is wrong and what is expected."},
+        "kp_source_topic": {"type": "string"},
+        "kp_source_partition": {"type": "string", "pattern": "^[0-9]+$"},
+        "kp_source_offset": {"type": "string", "pattern": "^[0-9]+$"},
     },
 }
 

@@ -49,6 +49,13 @@ receives anything new). The gateway remembers ids for 90 days. A delivery's id (
 inbox receives) is the same for the same content and changes whenever what you receive changes:
 drop a delivery whose id you have handled before.
 
+**Your inbox.** Every record in `inbox.<org>` says what it is in its headers, from
+`urn:ketenpoort:gateway`: a copy of a signal or a match notice is a *delivery*
+(`nl.ketenpoort.delivery.v1`, `urn:ketenpoort:schema:delivery:1.0`; the signal's own type is its
+`signal_type`), a refusal of one of yours a *rejection receipt*
+(`nl.ketenpoort.rejection_receipt.v1`, `urn:ketenpoort:schema:rejection_receipt:1.0`). Validate
+each by the schema its `ce_dataschema` names.
+
 **Versions.** `ce_type` carries the major version (`.v1`), `ce_dataschema` the full one
 (`urn:ketenpoort:schema:<signal>:1.0`); both must name the same signal and major
 (`version_mismatch` otherwise), and the version must be one the gateway knows: the current one or

@@ -89,7 +89,10 @@ async def test_a_police_report_reaches_veiligthuis_redacted(settings: Settings, 
     assert delivery["level"] == "fields"
     assert delivery["legal_basis"] == "wpg-art-19"
     assert delivery["sender"] == "police"
-    assert delivery["_headers"]["ce_type"] == "nl.ketenpoort.new_report.v1"
+    # The record is a delivery; the signal's type is inside it.
+    assert delivery["_headers"]["ce_type"] == "nl.ketenpoort.delivery.v1"
+    assert delivery["_headers"]["ce_dataschema"] == "urn:ketenpoort:schema:delivery:1.0"
+    assert delivery["signal_type"] == "new_report"
     headers = " ".join(delivery["_headers"].values())
     assert "123456782" not in headers and "Lotte" not in headers
     # No policy grants the prosecution service anything of a new report while it is not involved.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -19,14 +20,17 @@ from typing import Any
 from uuid import uuid4, uuid5
 
 import pytest
+from jsonschema import Draft202012Validator
 from pydantic import SecretStr
 
 from adapters.delivery import Deliverer, FileDrop, InboxDelivery
 from adapters.ingest import NAMESPACE
 from adapters.scenario import Replayed, replay
-from gateway.settings import RECIPIENTS, Settings
+from gateway.contracts.jsonschema import schema_path
+from gateway.schemas.envelope import DATASCHEMA_RE
+from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
 from gateway.stack import Endpoints
-from gateway.topics import AUDIT, inbox_topic
+from gateway.topics import AUDIT, inbox_topic, signals_topic
 from tests.integration.kafka_helpers import read_topic, skip_history
 from tests.integration.test_first_slice import running_gateway
 
@@ -249,3 +253,29 @@ def test_a_match_notice_holds_no_content(holdings: tuple[Holding, dict[str, str]
                 for involvement in person["involved"]:
                     assert set(involvement) == {"organisation", "role", "since", "closed_on", "contact"}
             assert "111222333" not in str(notice) and "Verhoef" not in str(notice)
+
+
+async def test_every_record_of_the_case_is_what_its_dataschema_says(
+    holdings: tuple[Holding, dict[str, str]], stack: Endpoints
+) -> None:
+    """Each signal on `signals.<org>` and each delivery and notice in every inbox names an existing
+    JSON Schema in `ce_dataschema` (and the same type in `ce_type`), and its value validates
+    against it, as a partner validating by `ce_dataschema` would check."""
+    _, senders = holdings
+    admin = stack.kafka("admin")
+    checked: Counter[str] = Counter()
+    topics = [*(signals_topic(org) for org in ORGANISATIONS), *(inbox_topic(org) for org in RECIPIENTS)]
+    for topic in topics:
+        for item in await read_topic(admin, topic, timeout_s=30):
+            headers = item.pop("_headers")
+            item.pop("_key")
+            if item.get("signal_id", headers.get("ce_id")) not in senders:
+                continue  # another run's, or another test's
+            schema = DATASCHEMA_RE.match(headers["ce_dataschema"])
+            assert schema is not None, headers
+            assert headers["ce_type"] == f"nl.ketenpoort.{schema['signal']}.v{schema['major']}", headers
+            path = schema_path(schema["signal"], schema["version"])
+            assert path.exists(), f"{topic}: {headers['ce_dataschema']} names no schema"
+            Draft202012Validator(json.loads(path.read_text())).validate(item)
+            checked[schema["signal"]] += 1
+    assert checked["delivery"] > 0 and len(checked) >= 5, checked
