@@ -25,10 +25,12 @@ from pydantic import BaseModel
 
 from gateway.access import RequireRole, Role
 from gateway.alerts.lifecycle import AlertEvent
+from gateway.alerts.raising import RaiseAlerts
 from gateway.audit.api import PATHS as AUDIT_PATHS
 from gateway.audit.api import AuditApi
 from gateway.audit.chain import AuditChain
 from gateway.audit.reads import AuditRead, AuditReadLog
+from gateway.consequences import deliveries
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
 from gateway.fanout import Fanout, owned_partitions
@@ -39,6 +41,7 @@ from gateway.involvement_api import LookupApi
 from gateway.involvements import Involvement, InvolvementIndex, follow, load_index
 from gateway.kafka import KafkaConnection, ensure_topics
 from gateway.logging import get_logger
+from gateway.matches import IndexInvolvements
 from gateway.router import Router
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
@@ -162,13 +165,21 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
         index = await load_index(kafka, settings.involvement_retention_months)
         index_holder.append(index)
         background.append(asyncio.create_task(follow(kafka, index, stopping), name="involvement-follow"))
+        key = settings.pseudonym_key.get_secret_value().encode()
+        involvements = IndexInvolvements(index, decisions, key)
         ids = await load_ids(kafka)
         background.append(asyncio.create_task(follow_ids(kafka, ids, stopping), name="signal-ids-follow"))
         fanout = Fanout(
             kafka=kafka,
             transactional_id=f"{settings.gateway_group_id}-{instance}",
             group_id=settings.gateway_group_id,
-            router=Router(decisions, settings.pseudonym_key.get_secret_value().encode(), index, ids),
+            router=Router(
+                decisions,
+                key,
+                [deliveries, RaiseAlerts(decisions), involvements],
+                ids=ids,
+                involved=involvements.involved,
+            ),
             chain=chain,
             health=health,
         )

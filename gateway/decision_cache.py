@@ -1,5 +1,6 @@
-"""Decisions cached by (policy revision, policy input), so OPA is asked once per distinct situation,
-not once per signal and recipient.
+"""Policy answers cached by (rule, policy revision, policy input), so OPA is asked once per distinct
+situation, not once per signal and recipient. One cache for every question (`ask(rule, input)`):
+the sharing decisions, the alert rules, and whatever policy decides next; it knows none of them.
 
 The input holds attributes only (never identifiers or free text), so few distinct inputs exist and
 the hit rate is high. The revision is a fingerprint of what OPA serves, refreshed in the background:
@@ -14,13 +15,11 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 
-from gateway.alerts.rules import AlertDecision, alert_decisions
-from gateway.decisions import Decision, DecisionError, PolicyEngine
+from gateway.decisions import SHARING, Decision, DecisionError, PolicyEngine, Rule
 from gateway.logging import get_logger
 
 log = get_logger("gateway.decisions")
@@ -33,8 +32,7 @@ class DecisionCache:
         self.engine = engine
         self.refresh_s = refresh_s
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, bytes], dict[str, Decision]] = OrderedDict()
-        self._alerts: OrderedDict[tuple[str, bytes], dict[str, AlertDecision]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str, bytes], object] = OrderedDict()
         self._revision: str | None = None
         self._checked_at = 0.0
         self._problem: str | None = "not started"
@@ -99,44 +97,28 @@ class DecisionCache:
             raise
 
     async def decide(self, policy_input: dict[str, Any]) -> tuple[str, dict[str, Decision]]:
-        """(policy revision, decisions) for this input. Raises DecisionError when OPA is unavailable."""
-        revision, decisions, hit = await self._cached(self._entries, policy_input, self.engine.decide)
-        if hit:
-            self.hits += 1
-        else:
-            self.misses += 1
-        return revision, decisions
+        """(policy revision, decisions) of the sharing rule for this input."""
+        return await self.ask(SHARING, policy_input)
 
-    async def alerts(self, policy_input: dict[str, Any]) -> dict[str, AlertDecision]:
-        """The on-call alerts this input raises (gateway/alerts/rules.py), cached like decisions."""
-        _, alerts, _ = await self._cached(
-            self._alerts, policy_input, lambda query: alert_decisions(self.engine, query)
-        )
-        return alerts
-
-    async def _cached(
-        self,
-        store: OrderedDict[tuple[str, bytes], T],
-        policy_input: dict[str, Any],
-        ask: Callable[[dict[str, Any]], Awaitable[T]],
-    ) -> tuple[str, T, bool]:
-        """(revision, answer, whether it was cached): asked of OPA only when not in `store`."""
+    async def ask(self, rule: Rule[T], policy_input: dict[str, Any]) -> tuple[str, T]:
+        """(policy revision, the rule's answer) for this input: asked of OPA only when not cached.
+        Raises DecisionError when OPA is unavailable, even for an answer cached a moment ago."""
         if self.problem is not None:
             raise DecisionError(self.problem)
         revision = self._revision
         assert revision is not None
-        key = (revision, orjson.dumps(policy_input, option=orjson.OPT_SORT_KEYS))
-        cached = store.get(key)
-        if cached is not None:
-            store.move_to_end(key)
-            return revision, cached, True
-        answer = await ask(policy_input)
+        key = (rule.path, revision, orjson.dumps(policy_input, option=orjson.OPT_SORT_KEYS))
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return revision, cast(T, self._entries[key])
+        self.misses += 1
+        answer = await rule.of(self.engine, policy_input)
         if revision == self._revision:  # a refresh in between made this answer's revision unknown
-            store[key] = answer
-            if len(store) > self.max_entries:
-                store.popitem(last=False)
-        return revision, answer, False
+            self._entries[key] = answer
+            if len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return revision, answer
 
     def _forget(self) -> None:
         self._entries.clear()
-        self._alerts.clear()

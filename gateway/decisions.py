@@ -8,8 +8,10 @@ the decision cache).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -84,6 +86,34 @@ def parse_decisions(result: Any, requested: list[str]) -> dict[str, Decision]:
     return decisions
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Rule(Generic[T]):
+    """One question the gateway asks the policy engine: the policy document (`package/rule`) and how
+    its answer is read (raising DecisionError when it is missing or malformed)."""
+
+    path: str
+    read: Callable[[Any, dict[str, Any]], T]
+
+    async def of(self, engine: Evaluates, policy_input: dict[str, Any]) -> T:
+        """The rule's answer for this input, read and checked; DecisionError when there is none."""
+        return self.read(await engine.evaluate(self.path, policy_input), policy_input)
+
+
+class Evaluates(Protocol):
+    """What a rule needs of the policy engine: the value of a policy document for an input."""
+
+    async def evaluate(self, path: str, policy_input: dict[str, Any]) -> Any: ...
+
+
+SHARING: Rule[dict[str, Decision]] = Rule(
+    f"{POLICY_PACKAGE}/{DECISIONS_RULE}",
+    lambda result, asked: parse_decisions(result, [recipient["org"] for recipient in asked["recipients"]]),
+)
+
+
 class PolicyEngine:
     """A thin async client of OPA's data API, built on opa-python-client."""
 
@@ -136,9 +166,8 @@ class PolicyEngine:
         return digest.hexdigest()[:16]
 
     async def decide(self, policy_input: dict[str, Any]) -> dict[str, Decision]:
-        requested = [recipient["org"] for recipient in policy_input["recipients"]]
-        result = await self.evaluate(f"{POLICY_PACKAGE}/{DECISIONS_RULE}", policy_input)
-        return parse_decisions(result, requested)
+        """What each requested recipient may receive (the sharing rule), asked without a cache."""
+        return await SHARING.of(self, policy_input)
 
     async def evaluate(self, path: str, policy_input: dict[str, Any]) -> Any:
         """The value of the policy document at `path` (e.g. `ketenpoort/alerts/decisions`) for this

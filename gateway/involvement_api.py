@@ -24,8 +24,9 @@ from gateway.decision_cache import DecisionCache
 from gateway.decisions import DecisionError, Level
 from gateway.http import respond
 from gateway.identity import pseudonym_of_bsn
-from gateway.involvements import Involvement, InvolvementIndex, may_learn
+from gateway.involvements import Involvement, InvolvementIndex
 from gateway.logging import get_logger
+from gateway.matches import may_learn
 from gateway.schemas.persons import check_bsn
 
 log = get_logger("involvement_api")

@@ -14,7 +14,8 @@ each other when one organisation does not know the BSN.
 When a second organisation becomes involved with the same person, each involved organisation gets
 a match notice naming the other and whom to call there, as far as the sharing policy for
 `involvement_opened` allows; the notice's id is fixed by the match, and the index (rebuilt from
-the topic on a restart) remembers the match, so a replay sends no second notice.
+the topic on a restart) remembers the match, so a replay sends no second notice. The step that
+keeps the index and sends the notices for each signal is gateway/matches.py.
 """
 
 from __future__ import annotations
@@ -25,23 +26,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Literal
-from uuid import uuid5
 
 from aiokafka import ConsumerRecord, TopicPartition
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from gateway.audit.records import AuditEntry, DataSubject
-from gateway.decision_cache import DecisionCache
-from gateway.decisions import Decision, Level, policy_input
 from gateway.identity import chain_pseudonym
 from gateway.kafka import KafkaConnection, read_whole
 from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
 from gateway.pipeline import Accepted, Record
-from gateway.schemas import ContactPerson, Person, new_envelope
-from gateway.schemas.delivery import Delivery
+from gateway.schemas import ContactPerson, Person
 from gateway.schemas.involvement import InvolvementClosed, InvolvementSignal
-from gateway.topics import INVOLVEMENTS, inbox_topic
+from gateway.topics import INVOLVEMENTS
 
 log = get_logger("involvements")
 
@@ -296,114 +292,3 @@ async def follow(kafka: KafkaConnection, index: InvolvementIndex, stop: asyncio.
             swept = time.monotonic()
 
     await follow_partitions(kafka, index.positions, take, stop=stop, polled=sweep_hourly)
-
-
-async def match_notices(
-    decisions: DecisionCache, matches: list[Match], trigger: Accepted, now: datetime
-) -> tuple[list[Record], list[AuditEntry]]:
-    """One notice per organisation the signal's matches concern, naming, per person, the other
-    organisations involved that it may learn of: what the sharing policy for `involvement_opened`
-    grants a partner involved with the same person. Its id is fixed by the signal and the
-    recipient, so a replay gives the same notice."""
-    told: dict[str, list[tuple[Match, list[Involvement]]]] = {}
-    for match in matches:
-        told.setdefault(match.newcomer.org, []).append((match, list(match.others)))
-        for other in match.others:
-            told.setdefault(other.org, []).append((match, [match.newcomer]))
-    records, entries = [], []
-    for recipient, items in told.items():
-        persons, granted, revision = [], [], ""
-        for match, candidates in items:
-            named = []
-            for involvement in candidates:
-                revision, decision = await may_learn(decisions, recipient, involvement)
-                if decision.level is not Level.NONE:
-                    named.append(involvement)
-                    granted.append(decision)
-            if named:
-                persons.append(_person_entry(match.newcomer, named))
-        if not persons:
-            continue
-        notice_id = uuid5(trigger.envelope.id, f"match:{recipient}")
-        subjects = [
-            DataSubject(role=match.newcomer.person_role, id=match.newcomer.pseudonym) for match, _ in items
-        ]
-        notice = Delivery(
-            delivery_id=notice_id,
-            signal_id=trigger.envelope.id,
-            signal_type=MATCH_NOTICE,
-            sender="ketenpoort",
-            sent_at=now,
-            recipient=recipient,
-            level="dat",
-            fields=[],
-            legal_basis=granted[0].legal_basis,
-            purpose=granted[0].purpose,
-            urgency="normal",
-            policy_revision=revision,
-            chain_pseudonym=trigger.pseudonym,
-            body={"persons": persons},
-        )
-        envelope = new_envelope(
-            org="gateway", signal=Delivery.name, version=Delivery.version, id=notice_id, time=now,
-            traceparent=trigger.envelope.traceparent,
-        )  # fmt: skip
-        value = notice.model_dump_json().encode()
-        records.append(
-            Record(inbox_topic(recipient), trigger.pseudonym.encode(), value, envelope.to_headers())
-        )
-        entries.append(
-            AuditEntry(
-                record_id=str(uuid5(notice_id, "audit")),
-                signal_id=str(trigger.envelope.id),
-                signal_type=MATCH_NOTICE,
-                sender="ketenpoort",
-                recipient=recipient,
-                level="dat",
-                fields_delivered=[],
-                fields_withheld=[],
-                legal_basis=granted[0].legal_basis,
-                processing_activity=granted[0].purpose,
-                urgency="normal",
-                policy_revision=revision,
-                decided_at=now,
-                trace_id=trigger.envelope.trace_id,
-                data_subjects=list(dict.fromkeys(subjects)),
-            )
-        )
-    return records, entries
-
-
-async def may_learn(
-    decisions: DecisionCache, recipient: str, involvement: Involvement
-) -> tuple[str, Decision]:
-    """Whether `recipient` may learn of this involvement: the sharing policy's answer for an
-    `involvement_opened` of its organisation, with `recipient` involved with the same person."""
-    query = policy_input(
-        "involvement_opened",
-        involvement.org,
-        "1.0",
-        {"minors_involved": involvement.person_role == "child", "involvement_role": involvement.role},
-        involved=frozenset({recipient}),
-        recipients=(recipient,),
-    )
-    revision, decided = await decisions.decide(query)
-    return revision, decided[recipient]
-
-
-def _person_entry(newcomer: Involvement, named: list[Involvement]) -> dict[str, object]:
-    """One person of a match notice: how sure the match is, and who else is involved."""
-    return {
-        "person_role": newcomer.person_role,
-        "match": newcomer.strength,
-        "involved": [
-            {
-                "organisation": inv.org,
-                "role": inv.role,
-                "since": inv.since.isoformat(),
-                "closed_on": inv.closed_on.isoformat() if inv.closed_on else None,
-                "contact": inv.contact.model_dump(mode="json") if inv.contact else None,
-            }
-            for inv in named
-        ],
-    }

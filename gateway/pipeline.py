@@ -238,16 +238,22 @@ def emit(accepted: Accepted, decisions: dict[str, Decision], revision: str, now:
             chain_pseudonym=accepted.pseudonym,
             body=body,
         )
-        headers = new_envelope(
-            org="gateway",
-            signal=Delivery.name,  # what the record is; the signal's type is inside it
-            version=Delivery.version,
-            id=delivery_id,
-            time=now,
-            traceparent=accepted.envelope.traceparent,
-        )
-        out.append(_record(inbox_topic(recipient), accepted.pseudonym, delivery, headers))
+        out.append(delivery_record(delivery, accepted.pseudonym, accepted.envelope.traceparent, now))
     return out
+
+
+def delivery_record(delivery: Delivery, key: str, traceparent: str, now: datetime) -> Record:
+    """A delivery (a copy of a signal, or a match notice) as the record in its recipient's inbox:
+    its envelope says it is a delivery, and its id is the delivery id."""
+    headers = new_envelope(
+        org="gateway",
+        signal=Delivery.name,  # what the record is; the signal's type is inside it
+        version=Delivery.version,
+        id=delivery.delivery_id,
+        time=now,
+        traceparent=traceparent,
+    )
+    return _record(inbox_topic(delivery.recipient), key, delivery, headers)
 
 
 def reject(record: Record, rejected: Rejected, now: datetime) -> list[Record]:

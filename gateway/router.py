@@ -1,23 +1,28 @@
-"""Composes the pipeline for a batch: validate → identify → decide → redact → emit, plus the audit
-entries, the on-call alerts raised, the involvement index's updates and match notices. No Kafka
-here; the only I/O is asking the decision cache, which raises DecisionError when policy cannot be
-asked (the caller then delivers nothing and retries: fail closed). A signal id is routed once: a
-later copy with the same content is recorded as a duplicate, one with other content is refused
-(gateway/signal_ids.py). The index changes and the ids a batch routes are applied only once the
-caller has committed the batch (`committed`)."""
+"""Routes a batch: validate → identify → (the id: new, a copy, or reused) → decide → the steps.
+
+The steps are the signal's consequences, in order (gateway/consequences.py): its deliveries and
+audit entries, the on-call alerts it raises, the involvement index and match notices, and whatever
+the app adds. No Kafka here; the only I/O is asking the decision cache, which raises DecisionError
+when policy cannot be asked (the caller then delivers nothing and retries: fail closed). A signal
+id is routed once (gateway/signal_ids.py). What a batch changes in the steps' state and the ids it
+routed hold only once the caller has committed the batch (`committed`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from gateway.alerts.raising import raised
-from gateway.audit.entries import audit_entries, read_from
+from gateway.audit.entries import read_from
 from gateway.audit.records import AuditEntry
+from gateway.consequences import BatchStep, Decided, Step
 from gateway.decision_cache import DecisionCache
-from gateway.involvements import IndexView, InvolvementIndex, match_notices, observed
-from gateway.pipeline import Accepted, Record, Rejected, emit, identify, query, reject, validate
+from gateway.pipeline import Accepted, Record, Rejected, identify, query, reject, validate
 from gateway.signal_ids import Duplicate, IdsView, SignalIds
+
+Involved = Callable[[str], frozenset[str]]
+"""Which partners have an open involvement with a person (by chain pseudonym): for the policy."""
 
 
 @dataclass(frozen=True)
@@ -35,64 +40,56 @@ class Router:
         self,
         decisions: DecisionCache,
         pseudonym_key: bytes,
-        index: InvolvementIndex | None = None,
+        steps: Sequence[Step],
+        *,
         ids: SignalIds | None = None,
+        involved: Involved | None = None,
     ) -> None:
         self.decisions = decisions
         self.pseudonym_key = pseudonym_key
-        self.index = index
+        self.steps = list(steps)
         self.ids = ids if ids is not None else SignalIds()
-        self._view: IndexView | None = None
+        self.involved = involved
         self._ids: IdsView | None = None
 
-    async def route(
-        self, record: Record, view: IndexView | None = None, ids: IdsView | None = None
-    ) -> Routed:
+    async def route(self, record: Record) -> Routed:
         checked = validate(record)
         outcome = checked if isinstance(checked, Rejected) else identify(*checked, key=self.pseudonym_key)
         now = datetime.now(UTC)
         if isinstance(outcome, Rejected):
             return Routed(record, outcome, reject(record, outcome, now))
-        seen = (ids or self.ids.view()).check(outcome, record, now)
+        seen = (self._ids or self.ids.view()).check(outcome, record, now)
         if isinstance(seen, Rejected):
             return Routed(record, seen, reject(record, seen, now))
         if isinstance(seen, Duplicate):
             return Routed(record, seen, [seen.seen.record()])
-        routed = await self._route(record, outcome, view, now)
-        return Routed(record, outcome, [*routed.outputs, seen.record()], read_from(routed.audit, record))
-
-    async def _route(
-        self, record: Record, outcome: Accepted, view: IndexView | None, now: datetime
-    ) -> Routed:
-        """The first copy of a signal: its deliveries, alerts, index changes, notices and audit."""
-        involved = view.involved(outcome.pseudonym) if view is not None else frozenset()
+        involved = self.involved(outcome.pseudonym) if self.involved is not None else frozenset()
         asked = query(outcome, involved=involved)
         revision, decisions = await self.decisions.decide(asked)
-        outputs = emit(outcome, decisions, revision, now)
-        outputs += raised(outcome, await self.decisions.alerts(asked), decisions, now)
-        audit = audit_entries(outcome, decisions, revision, now)
-        if view is not None:
-            written, matches = view.observe(observed(outcome, self.pseudonym_key, now), outcome.signal.name)
-            outputs += [involvement.record() for involvement in written]
-            if matches:
-                notices, entries = await match_notices(self.decisions, matches, outcome, now)
-                outputs += notices
-                audit += entries
-        return Routed(record, outcome, outputs, audit)
+        decided = Decided(outcome, asked, revision, decisions, now)
+        outputs, audit = [], []
+        for step in self.steps:
+            effects = await step(decided)
+            outputs += effects.records
+            audit += effects.audit
+        return Routed(record, outcome, [*outputs, seen.record()], read_from(audit, record))
 
     async def route_batch(self, records: list[Record]) -> list[Routed]:
-        """All or nothing: a DecisionError for any record fails the whole batch. The index changes
-        wait in a view until `committed`; a retried batch starts from the committed index again."""
+        """All or nothing: a DecisionError for any record fails the whole batch. What the batch
+        changes waits until `committed`; a retried batch starts from the committed state again."""
         await self.decisions.ensure_available()
-        self._view = self.index.view() if self.index is not None else None
+        for step in self._batch_steps():
+            step.begin()
         self._ids = self.ids.view()
-        return [await self.route(record, self._view, self._ids) for record in records]
+        return [await self.route(record) for record in records]
 
     def committed(self) -> None:
-        """The last routed batch is committed: its index changes and the ids it routed now hold."""
-        if self._view is not None:
-            self._view.commit()
-            self._view = None
+        """The last routed batch is committed: what it changed now holds."""
+        for step in self._batch_steps():
+            step.committed()
         if self._ids is not None:
             self._ids.commit()
             self._ids = None
+
+    def _batch_steps(self) -> list[BatchStep]:
+        return [step for step in self.steps if isinstance(step, BatchStep)]

@@ -16,10 +16,25 @@ from uuid import UUID, uuid5
 import orjson
 
 from gateway.alerts.lifecycle import AlertEvent
+from gateway.alerts.rules import ALERTS as ALERT_RULE
 from gateway.alerts.rules import AlertDecision
+from gateway.consequences import Decided, Effects
+from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision
 from gateway.pipeline import Accepted, Record, body_for
 from gateway.topics import ALERTS
+
+
+class RaiseAlerts:
+    """The step: ask the alert policy (cached like every policy answer) which organisations' on-call
+    staff the signal alerts, and raise one alert for each."""
+
+    def __init__(self, decisions: DecisionCache) -> None:
+        self.decisions = decisions
+
+    async def __call__(self, decided: Decided) -> Effects:
+        _, alerts = await self.decisions.ask(ALERT_RULE, decided.asked)
+        return Effects(raised(decided.signal, alerts, decided.decisions, decided.now))
 
 
 def alert_id_of(signal_id: UUID, org: str) -> UUID:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from gateway.decisions import DecisionError, PolicyEngine
+from gateway.decisions import DecisionError, Evaluates, Rule
 
 ALERTS_DECISIONS = "ketenpoort/alerts/decisions"
 
@@ -39,6 +39,12 @@ def parse_alert_decisions(result: Any) -> dict[str, AlertDecision]:
     return decisions
 
 
-async def alert_decisions(engine: PolicyEngine, policy_input: dict[str, Any]) -> dict[str, AlertDecision]:
-    """The organisations whose on-call staff this signal must alert; absent ones are not alerted."""
-    return parse_alert_decisions(await engine.evaluate(ALERTS_DECISIONS, policy_input))
+ALERTS: Rule[dict[str, AlertDecision]] = Rule(
+    ALERTS_DECISIONS, lambda result, _: parse_alert_decisions(result)
+)
+"""The organisations whose on-call staff a signal must alert; absent ones are not alerted."""
+
+
+async def alert_decisions(engine: Evaluates, policy_input: dict[str, Any]) -> dict[str, AlertDecision]:
+    """The organisations whose on-call staff this signal must alert, asked without a cache."""
+    return await ALERTS.of(engine, policy_input)

@@ -43,8 +43,10 @@ async def test_reconcile_is_clean_after_a_run_and_names_a_planted_gap(
         await wait_until_consumed(admin, group, timeout_s=60)
     clean = await reconcile(admin, group, since)
     assert clean.gaps == []
-    assert (clean.read, dict(clean.outcomes)) == (6, {"accepted": 4, "rejected": 1, "duplicate": 1})
-
+    # At least this test's six records (a test sending at the same moment on the same stack adds its own).
+    assert clean.read == clean.accounted == sum(clean.outcomes.values())
+    assert clean.outcomes["accepted"] >= 4 and clean.outcomes["rejected"] >= 1
+    assert clean.outcomes["duplicate"] >= 1
     # Plant the failure: a record the gateway never handled, its group's offset moved past it.
     async with Adapters(stack, "test-reconcile") as adapters:
         lost = await adapters.send_and_wait(
@@ -73,4 +75,4 @@ async def test_reconcile_is_clean_after_a_run_and_names_a_planted_gap(
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert f"gap signals.police[{lost.partition}]@{lost.offset}: no outcome" in run.stdout
-    assert "7 records read up to the committed offsets" in run.stdout
+    assert f"{found.read} records read up to the committed offsets" in run.stdout

@@ -31,11 +31,11 @@ class ScriptedEngine(PolicyEngine):
             raise DecisionError("policy engine unavailable: connection refused")
         return self.current_revision
 
-    async def decide(self, policy_input: dict[str, Any]) -> dict[str, Decision]:
+    async def evaluate(self, path: str, policy_input: dict[str, Any]) -> Any:
         if self.down:
             raise DecisionError("policy engine unavailable: connection refused")
         self.asked += 1
-        return {r["org"]: Decision(level=self.level) for r in policy_input["recipients"]}
+        return {r["org"]: Decision(level=self.level).model_dump() for r in policy_input["recipients"]}
 
 
 @pytest.fixture

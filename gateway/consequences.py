@@ -1,0 +1,60 @@
+"""What follows from an accepted signal, as an ordered list of steps.
+
+Each step takes the signal with what policy decided for it (`Decided`) and returns what it adds to
+the batch's transaction (`Effects`): records for the topics and entries for the audit. The router
+runs the steps in order, the way structlog runs its processors; a new consequence (obligations,
+the case timeline, ...) is a module with one step and one entry in the list the app assembles.
+
+A step that keeps state across a batch (the involvement index) also has `begin` and `committed`:
+its changes hold only once the batch is committed, so a retried batch starts from the committed
+state again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from gateway.audit.entries import audit_entries
+from gateway.audit.records import AuditEntry
+from gateway.decisions import Decision
+from gateway.pipeline import Accepted, Record, emit
+
+
+@dataclass(frozen=True)
+class Decided:
+    """An accepted signal, the policy input asked about it, and the sharing decisions."""
+
+    signal: Accepted
+    asked: dict[str, Any]
+    revision: str
+    decisions: dict[str, Decision]
+    now: datetime
+
+
+@dataclass
+class Effects:
+    """What one step adds to the batch's transaction."""
+
+    records: list[Record] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+
+class Step(Protocol):
+    async def __call__(self, decided: Decided) -> Effects: ...
+
+
+@runtime_checkable
+class BatchStep(Protocol):
+    """A step whose state changes hold only once the batch is committed."""
+
+    def begin(self) -> None: ...
+
+    def committed(self) -> None: ...
+
+
+async def deliveries(decided: Decided) -> Effects:
+    """One inbox copy per recipient granted anything, and one audit entry per recipient asked."""
+    signal, decisions, revision, now = decided.signal, decided.decisions, decided.revision, decided.now
+    return Effects(emit(signal, decisions, revision, now), audit_entries(signal, decisions, revision, now))
