@@ -8,7 +8,8 @@
 #   2. the SASL logins of the listeners CLIENT, BROKER and CONTROLLER, from the password variables;
 #   3. the storage formatted once (--ignore-formatted), with the SCRAM credentials of admin and broker;
 #   4. a client configuration for the health check: admin, over the TLS client listener;
-#   5. the broker, in place of this script.
+#   5. the broker, in place of this script, logging as the image's kafka-server-start.sh sets it up
+#      (Kafka 4.x: Log4j 2 with the image's config/log4j2.yaml).
 #
 # Passwords go into Java properties and SCRAM arguments unquoted: use letters and digits
 # (`openssl rand -hex 24`), as .env.example says.

@@ -1,7 +1,9 @@
 """Apache Kafka for the local stack: jars from Maven Central, one KRaft node on loopback.
 
-Kafka stays on 3.9.x: aiokafka 0.14 speaks only version 0 of the transaction APIs, which Kafka 4.0
-removed (KIP-896).
+Kafka 4.x works with aiokafka 0.14's transactions: aiokafka sends version 0 of InitProducerId,
+AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit, which 4.x still accepts (KIP-896
+removed other old versions, none of which aiokafka uses). The whole suite runs on this version;
+docs/local-stack.md says which versions were tried.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from gateway.stack.cache import install_atomically
 from gateway.stack.errors import StackError
 from gateway.stack.state import KafkaState, StackPaths
 
-KAFKA_VERSION = "3.9.2"
+KAFKA_VERSION = "4.4.0"
 SCALA_VERSION = "2.13"
-SLF4J_VERSION = "1.7.36"  # 3.x poms carry no logging binding; without one the broker logs nothing
+# Kafka logs through SLF4J 1.7 and its pom brings log4j-core 2 but no binding between them: without
+# this one (the version of that log4j-core) the broker logs nothing.
+LOG4J_VERSION = "2.25.5"
 HEAP = "-Xmx1g"
 
 _T = TypeVar("_T")
@@ -48,9 +52,22 @@ _POM = f"""<project xmlns="http://maven.apache.org/POM/4.0.0">
       <version>{KAFKA_VERSION}</version>
     </dependency>
     <dependency>
-      <groupId>org.slf4j</groupId>
-      <artifactId>slf4j-reload4j</artifactId>
-      <version>{SLF4J_VERSION}</version>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-slf4j-impl</artifactId>
+      <version>{LOG4J_VERSION}</version>
+    </dependency>
+    <!-- The command-line tools (kafka-broker-api-versions, kafka-topics, ...), whose classes left
+         the broker's jar in 4.0; without Kafka Connect, which only Connect's tools need. -->
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka-tools</artifactId>
+      <version>{KAFKA_VERSION}</version>
+      <exclusions>
+        <exclusion>
+          <groupId>org.apache.kafka</groupId>
+          <artifactId>connect-runtime</artifactId>
+        </exclusion>
+      </exclusions>
     </dependency>
   </dependencies>
 </project>
@@ -60,11 +77,11 @@ _POM = f"""<project xmlns="http://maven.apache.org/POM/4.0.0">
 _QUIET_LOGGERS = (
     "kafka.request.logger",
     "state.change.logger",
-    "kafka.log.LogCleaner",
     "org.apache.kafka.clients",
     "org.apache.kafka.storage.internals.log",
-    "kafka.server.DelayedOperationPurgatory$ExpiredOperationReaper",
-    "kafka.server.ClientQuotaManager$ThrottledChannelReaper",
+    "org.apache.kafka.server.purgatory.DelayedOperationPurgatory$ExpiredOperationReaper",
+    "org.apache.kafka.server.quota.ClientQuotaManager$ThrottledChannelReaper",
+    "org.apache.kafka.server.util.timer.SystemTimerReaper$Reaper",
 )
 
 
@@ -92,7 +109,14 @@ def ensure_kafka(settings: Settings) -> Path:
 
 
 def _has_jars(version_dir: Path) -> bool:
-    return (version_dir / "libs" / f"kafka_{SCALA_VERSION}-{KAFKA_VERSION}.jar").is_file()
+    """Complete when the broker's jar is there and came from this very pom (a changed pom, such as
+    another logging binding, fetches again)."""
+    pom = version_dir / "pom.xml"
+    return (
+        (version_dir / "libs" / f"kafka_{SCALA_VERSION}-{KAFKA_VERSION}.jar").is_file()
+        and pom.is_file()
+        and pom.read_text() == _POM
+    )
 
 
 def new_cluster_id() -> str:
@@ -173,18 +197,28 @@ def tls_settings(listener: str, tls: TlsFiles) -> dict[str, str]:
     }
 
 
-def render_log4j(log_file: Path) -> str:
-    """reload4j configuration: everything to one file, INFO for Kafka, WARN for its chatter."""
+def render_log4j2(level: str = "INFO") -> str:
+    """Log4j 2 configuration (properties format): everything to stdout, which goes to the log
+    file; `level` for Kafka (the broker INFO, a one-off tool WARN), at least WARN for its chatter.
+    Given with `-Dlog4j2.configurationFile`, so Log4j never prints "No configuration found"."""
     lines = [
-        "log4j.rootLogger=INFO, file",
-        "log4j.appender.file=org.apache.log4j.FileAppender",
-        f"log4j.appender.file.File={_escape(str(log_file))}",
-        "log4j.appender.file.Append=true",
-        "log4j.appender.file.layout=org.apache.log4j.PatternLayout",
-        "log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n",
-        *(f"log4j.logger.{name}=WARN" for name in _QUIET_LOGGERS),
+        "status = warn",
+        "appender.out.type = Console",
+        "appender.out.name = out",
+        "appender.out.target = SYSTEM_OUT",
+        "appender.out.layout.type = PatternLayout",
+        "appender.out.layout.pattern = [%d] %p %m (%c)%n",
+        f"rootLogger.level = {level}",
+        "rootLogger.appenderRef.out.ref = out",
     ]
+    for number, name in enumerate(_QUIET_LOGGERS):
+        lines += [f"logger.quiet{number}.name = {name}", f"logger.quiet{number}.level = WARN"]
     return "\n".join(lines) + "\n"
+
+
+def jvm_options(log_config: Path) -> list[str]:
+    """The JVM options of every Kafka process the stack runs: its logging, no display."""
+    return [f"-Dlog4j2.configurationFile={log_config}", "-Djava.awt.headless=true"]
 
 
 def _escape(value: str) -> str:
@@ -212,10 +246,11 @@ def start_kafka(
     properties = paths.kafka_dir / "server.properties"
     rendered = render_server_properties(port, controller_port, paths.kafka_data, credentials, tls)
     _write_private(properties, rendered)
-    log4j = paths.kafka_dir / "log4j.properties"
-    log4j.write_text(render_log4j(log_file))
+    (paths.kafka_dir / "log4j2.properties").write_text(render_log4j2())
+    tools_log_config = paths.kafka_dir / "log4j2-tools.properties"
+    tools_log_config.write_text(render_log4j2("WARN"))
     classpath = f"{libs}{os.sep}*"
-    jvm = [str(java), f"-Dlog4j.configuration=file:{log4j}", "-Djava.awt.headless=true"]
+    jvm = [str(java), *jvm_options(tools_log_config)]
 
     cluster_id = new_cluster_id()
     storage_tool = [*jvm, "-cp", classpath, "kafka.tools.StorageTool"]
@@ -225,6 +260,7 @@ def start_kafka(
         password = credentials.passwords[name].get_secret_value()
         format_argv.append(f"--add-scram=SCRAM-SHA-512=[name={name},password={password}]")
     format_log = paths.logs / "kafka-format.log"
+    _write_private(format_log, "")  # the storage tool prints the SCRAM credentials' salted keys
     code, output = tools.run_logged(format_argv, format_log, timeout_s=120)
     if code != 0:
         raise StackError(f"formatting Kafka storage failed ({tools.error_line(output)}); see {format_log}")
@@ -247,8 +283,7 @@ def start_kafka(
 
 def _spawn_broker(java: Path, libs: Path, paths: StackPaths) -> subprocess.Popen[bytes]:
     properties = paths.kafka_dir / "server.properties"
-    log4j = paths.kafka_dir / "log4j.properties"
-    jvm = [str(java), f"-Dlog4j.configuration=file:{log4j}", "-Djava.awt.headless=true"]
+    jvm = [str(java), *jvm_options(paths.kafka_dir / "log4j2.properties")]
     run_argv = [*jvm, HEAP, "-cp", f"{libs}{os.sep}*", "kafka.Kafka", str(properties)]
     return process.spawn(run_argv, paths.logs / "kafka.log", cwd=paths.kafka_dir)
 

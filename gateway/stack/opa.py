@@ -24,7 +24,10 @@ from gateway.stack.cache import install_atomically
 from gateway.stack.errors import StackError
 from gateway.stack.state import OpaState
 
-OPA_VERSION = "1.19.1"  # needs Go >= 1.25 to build; GOTOOLCHAIN=local forbids a toolchain download
+# The newest release. Releases before 1.21.3 accept an unsigned bundle when the signing configuration
+# has no key id (GHSA-g2pf-6v5v-qcc8). Its go.mod needs Go >= 1.26 (tools.MIN_GO); GOTOOLCHAIN=local
+# forbids a toolchain download.
+OPA_VERSION = "1.22.4"
 OPA_MODULE = "github.com/open-policy-agent/opa"
 
 

@@ -15,15 +15,15 @@ from pathlib import Path
 from gateway.stack.errors import StackError
 
 MIN_JAVA = 17
-MIN_GO = (1, 25)
+MIN_GO = (1, 26)  # OPA 1.22's go.mod says go 1.26.0
 
 _HINTS = {
     "java": "install a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless) "
     "or set KAFKA_BOOTSTRAP to an existing Kafka",
     "mvn": "install Maven to fetch Kafka's jars (Debian: apt-get install maven) "
     "or set KAFKA_BOOTSTRAP to an existing Kafka",
-    "go": "install Go >= 1.25 to build OPA (from go.dev/dl, or apt-get install golang where the "
-    "distribution ships 1.25+; Debian 12's is 1.19) or set OPA_URL to an existing OPA",
+    "go": "install Go >= 1.26 to build OPA (from go.dev/dl, or apt-get install golang where the "
+    "distribution ships 1.26+; Debian 12's is 1.19) or set OPA_URL to an existing OPA",
 }
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _MAVEN_NOISE = ("To see the full stack trace", "Re-run Maven", "For more information", "[Help")

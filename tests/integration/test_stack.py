@@ -7,6 +7,9 @@ the last one takes the stack down.
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,23 +19,29 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import NewTopic
+from aiokafka.protocol import transaction
 from typer.testing import CliRunner
 
 from adapters.preflight import check_sending
 from gateway.kafka import KafkaConnection, ensure_topics, make_admin, make_producer, partition_counts
 from gateway.settings import ORGANISATIONS, Settings, get_settings
 from gateway.stack import (
+    KAFKA_VERSION,
+    OPA_VERSION,
     StackError,
     StackState,
     down,
     endpoints,
+    kafka,
     stack_session,
     status,
     throwaway_opa,
+    tools,
     up,
 )
 from gateway.stack.cli import stack_app
 from gateway.stack.kafka import is_healthy
+from gateway.stack.state import StackPaths
 from gateway.topics import all_topics, signals_topic
 
 pytestmark = pytest.mark.integration
@@ -114,6 +123,27 @@ def test_stack_session_leaves_a_running_stack_running(
 def test_opa_answers_health(started: tuple[StackState, bool]) -> None:
     state, _ = started
     assert httpx.get(f"{state.opa.url}/health", timeout=5).status_code == 200
+    assert httpx.get(f"{state.opa.url}/v1/data/system/version", timeout=5).json()["result"]["version"] == (
+        OPA_VERSION
+    )
+
+
+def test_kafka_logs_through_log4j2_with_no_stray_lines(
+    settings: Settings, started: tuple[StackState, bool]
+) -> None:
+    """The broker logs (SLF4J reaches Log4j 2), and neither Log4j nor SLF4J complains about their
+    setup; the broker knows every setting it is given. The storage tool's output is the owner's
+    alone: it prints the SCRAM credentials' salted keys."""
+    state, _ = started
+    log = state.kafka.log_file.read_text()
+    assert f"INFO Kafka version: {KAFKA_VERSION} " in log
+    strays = ("No configuration found", "StatusLogger", "SLF4J", "isn't a known config", "were supplied but")
+    for stray in (*strays, " ERROR "):
+        assert stray not in log, stray
+    format_log = StackPaths(settings.stack_path()).logs / "kafka-format.log"
+    assert format_log.stat().st_mode & 0o777 == 0o600
+    lines = format_log.read_text().splitlines()
+    assert [line.split(" ")[0] for line in lines] == ["Bootstrap", "Formatting"], lines
 
 
 async def test_kafka_carries_a_committed_transaction(started: tuple[StackState, bool]) -> None:
@@ -147,6 +177,47 @@ async def test_kafka_carries_a_committed_transaction(started: tuple[StackState, 
     finally:
         await consumer.stop()
     assert (message.key, message.value) == (b"k", b"hallo")
+
+
+async def test_kafka_accepts_the_transaction_request_versions_aiokafka_sends(
+    settings: Settings, started: tuple[StackState, bool], tmp_path: Path
+) -> None:
+    """aiokafka 0.14 knows only version 0 of the transaction requests; the broker's own
+    `kafka-broker-api-versions` (from the cached jars) says which versions it accepts."""
+    state, _ = started
+    password = state.credentials().passwords["admin"].get_secret_value()
+    login = tmp_path / "admin.properties"
+    login.touch(mode=0o600)
+    login.write_text(
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="admin" password="{password}";\n'
+    )
+    java, _ = tools.require_java()
+    log_config = StackPaths(settings.stack_path()).kafka_dir / "log4j2-tools.properties"
+    argv = [str(java), *kafka.jvm_options(log_config), "-cp", f"{kafka.ensure_kafka(settings)}{os.sep}*"]
+    argv += ["org.apache.kafka.tools.BrokerApiVersionsCommand", "--bootstrap-server", state.kafka.bootstrap]
+    argv += ["--command-config", str(login)]
+    answer = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=True).stdout
+    accepted = {
+        int(key): range(int(low), int(high) + 1)
+        for key, low, high in re.findall(r"\((\d+)\): (\d+) to (\d+)", answer)
+    }
+    requests = [
+        transaction.InitProducerIdRequest,
+        transaction.AddPartitionsToTxnRequest,
+        transaction.AddOffsetsToTxnRequest,
+        transaction.EndTxnRequest,
+        transaction.TxnOffsetCommitRequest,
+    ]
+    for request in requests:
+        sent = {struct.API_VERSION for struct in request._CLASSES}  # the versions it can send
+        assert sent == {0}, (
+            f"aiokafka now sends {request.__name__} {sorted(sent)}: update docs/local-stack.md"
+        )
+        assert 0 in accepted[request.API_KEY], (
+            f"{request.__name__}: the broker accepts {accepted[request.API_KEY]}"
+        )
 
 
 async def test_up_creates_every_topic_so_adapters_can_send_at_once(

@@ -291,18 +291,18 @@ def _kafka_layout(settings: Settings, home: Path) -> str:
     """`bin/` as in the apache/kafka image, for the scripts deploy/kafka uses, running the cached jars."""
     java, _ = tools.require_java()
     classpath = f"{kafka.ensure_kafka(settings)}{os.sep}*"
-    log4j = home / "log4j.properties"
+    log_config = home / "log4j2.properties"
     home.joinpath("bin").mkdir(parents=True)
-    log4j.write_text(kafka.render_log4j(home / "kafka.log"))
+    log_config.write_text(kafka.render_log4j2())
     classes = {
         "kafka-storage.sh": "kafka.tools.StorageTool",
         "kafka-server-start.sh": "kafka.Kafka",
-        "kafka-broker-api-versions.sh": "kafka.admin.BrokerApiVersionsCommand",
+        "kafka-broker-api-versions.sh": "org.apache.kafka.tools.BrokerApiVersionsCommand",
     }
+    options = " ".join([JVM_OPTIONS, *kafka.jvm_options(log_config)])
     for script, main_class in classes.items():
         path = home / "bin" / script
-        jvm = f'"{java}" {JVM_OPTIONS} -Dlog4j.configuration=file:{log4j} -cp "{classpath}"'
-        path.write_text(f'#!/bin/sh\nexec {jvm} {main_class} "$@"\n')
+        path.write_text(f'#!/bin/sh\nexec "{java}" {options} -cp "{classpath}" {main_class} "$@"\n')
         path.chmod(0o755)
     return str(home)
 
@@ -342,6 +342,16 @@ def _check_health(stage: Rehearsal, environments: dict[str, dict[str, str]]) -> 
     for node, check in checks.items():
         _, errors = check.communicate(timeout=60)
         assert check.returncode == 0, f"{node} is not healthy: {errors[-2000:]}"
+
+
+def test_the_compose_nodes_run_the_pinned_kafka_and_know_every_setting(rehearsal: Rehearsal) -> None:
+    """What docker-compose.yml sets is all still Kafka's (none removed or misspelt: Kafka would log
+    it as unknown or unused), and the nodes log as the image's own scripts make them."""
+    for node in rehearsal.nodes:
+        log = (rehearsal.root / f"{node}.log").read_text()
+        assert f"INFO Kafka version: {kafka.KAFKA_VERSION} " in log, node
+        for stray in ("isn't a known config", "were supplied but", "No configuration found", " ERROR "):
+            assert stray not in log, f"{node}: {stray}"
 
 
 async def test_the_compose_cluster_serves_the_gateway_and_the_adapters_over_tls(

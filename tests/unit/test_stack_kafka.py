@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.principals import SUPER_USERS, Credentials
-from gateway.stack.kafka import new_cluster_id, render_log4j, render_server_properties
+from gateway.stack.kafka import jvm_options, new_cluster_id, render_log4j2, render_server_properties
 
 pytestmark = pytest.mark.unit
 CREDENTIALS = Credentials().with_passwords_for(list(SUPER_USERS))
@@ -47,11 +47,27 @@ def test_server_properties_let_in_only_who_logs_in_and_only_as_far_as_an_acl_all
     assert 'username="broker"' in props["listener.name.client.scram-sha-512.sasl.jaas.config"]
 
 
-def test_log4j_writes_to_the_stack_log_file() -> None:
-    text = render_log4j(Path("/stack/logs/kafka.log"))
-    assert "log4j.appender.file.File=/stack/logs/kafka.log" in text
-    assert "log4j.rootLogger=INFO, file" in text
-    assert "log4j.logger.kafka.request.logger=WARN" in text
+def test_log4j2_writes_to_stdout_with_the_chatter_at_warn() -> None:
+    """Log4j 2's properties format; the process's stdout is the stack's log file."""
+    props = _properties(render_log4j2().replace(" = ", "="))
+    assert props["appender.out.type"] == "Console"
+    assert props["appender.out.target"] == "SYSTEM_OUT"
+    assert props["rootLogger.level"] == "INFO"
+    assert props["rootLogger.appenderRef.out.ref"] == "out"
+    loggers = {
+        props[key]: props[key.removesuffix(".name") + ".level"]
+        for key in props
+        if key.startswith("logger.") and key.endswith(".name")
+    }
+    assert loggers["kafka.request.logger"] == "WARN"
+    assert _properties(render_log4j2("WARN").replace(" = ", "="))["rootLogger.level"] == "WARN"
+
+
+def test_every_kafka_process_is_given_its_log4j2_configuration() -> None:
+    """Without it Log4j 2 prints "No configuration found" and logs errors only."""
+    assert "-Dlog4j2.configurationFile=/stack/kafka/log4j2.properties" in jvm_options(
+        Path("/stack/kafka/log4j2.properties")
+    )
 
 
 def test_cluster_id_is_sixteen_bytes_of_url_safe_base64() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.settings import Settings
-from gateway.stack import StackError, down, endpoints, stack_session, status
+from gateway.stack import KAFKA_VERSION, OPA_VERSION, StackError, down, endpoints, stack_session, status
 from gateway.stack.process import is_running, read_stat
 from gateway.stack.state import KafkaState, OpaState, StackPaths, StackState, save_state
 
@@ -63,11 +63,11 @@ def _record(settings: Settings, kafka: tuple[int, int], opa: tuple[int, int]) ->
         kafka=KafkaState(
             pid=kafka[0], start_time=kafka[1], host="127.0.0.1", port=1, controller_port=2,
             bootstrap="127.0.0.1:1", cluster_id="x", data_dir=data,
-            log_file=root / "logs" / "kafka.log", version="3.9.2", java_version="17",
+            log_file=root / "logs" / "kafka.log", version=KAFKA_VERSION, java_version="17",
         ),
         opa=OpaState(
             pid=opa[0], start_time=opa[1], host="127.0.0.1", port=3, url="http://127.0.0.1:3",
-            policy_dir=root, log_file=root / "logs" / "opa.log", version="1.19.1",
+            policy_dir=root, log_file=root / "logs" / "opa.log", version=OPA_VERSION,
         ),
     )  # fmt: skip
     save_state(StackPaths(root), state)
@@ -106,8 +106,8 @@ def test_a_recycled_pid_is_never_signalled(settings: Settings, sleeper: subproce
     assert not is_running(sleeper.pid, wrong_start)
     lines = down(settings)
     assert lines[:2] == [
-        f"OPA 1.19.1 (pid {sleeper.pid}) had already exited",
-        f"Kafka 3.9.2 (pid {sleeper.pid}) had already exited",
+        f"OPA {OPA_VERSION} (pid {sleeper.pid}) had already exited",
+        f"Kafka {KAFKA_VERSION} (pid {sleeper.pid}) had already exited",
     ]
     assert sleeper.poll() is None
 
@@ -119,8 +119,8 @@ def test_down_stops_the_recorded_processes(
     state = _record(settings, kafka=(kafka.pid, _start_time(kafka.pid)), opa=(opa.pid, _start_time(opa.pid)))
     assert status(settings) == state
     assert down(settings) == [
-        f"stopped OPA 1.19.1 (pid {opa.pid})",
-        f"stopped Kafka 3.9.2 (pid {kafka.pid})",
+        f"stopped OPA {OPA_VERSION} (pid {opa.pid})",
+        f"stopped Kafka {KAFKA_VERSION} (pid {kafka.pid})",
         f"removed Kafka data {state.kafka.data_dir}",
     ]
     assert kafka.poll() is not None and opa.poll() is not None

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from gateway.settings import Settings
-from gateway.stack import StackError, ensure_kafka, ensure_opa, tools
+from gateway.stack import KAFKA_VERSION, OPA_VERSION, StackError, ensure_kafka, ensure_opa, tools
 
 pytestmark = pytest.mark.unit
 
 MAVEN_OFFLINE = """\
 \x1b[0m[ERROR] Failed to execute goal on project local-kafka: Could not resolve dependencies: \
-Could not transfer artifact org.apache.kafka:kafka_2.13:jar:3.9.2 from/to central \
+Could not transfer artifact org.apache.kafka:kafka_2.13:jar:4.4.0 from/to central \
 (https://repo.maven.apache.org/maven2): Connection refused -> [Help 1]
 [ERROR]
 [ERROR] To see the full stack trace of the errors, re-run Maven with the -e switch.
@@ -22,8 +22,8 @@ Could not transfer artifact org.apache.kafka:kafka_2.13:jar:3.9.2 from/to centra
 [ERROR] [Help 1] http://cwiki.apache.org/confluence/display/MAVEN/DependencyResolutionException
 """
 GO_OFFLINE = (
-    "go: github.com/open-policy-agent/opa@v1.19.1: Get "
-    '"https://proxy.golang.org/github.com/open-policy-agent/opa/@v/v1.19.1.info": '
+    "go: github.com/open-policy-agent/opa@v1.22.4: Get "
+    '"https://proxy.golang.org/github.com/open-policy-agent/opa/@v/v1.22.4.info": '
     "dial tcp: lookup proxy.golang.org: no such host\n"
 )
 
@@ -78,8 +78,8 @@ def test_an_old_java_is_refused(bin_dir: Path) -> None:
 
 
 def test_an_old_go_is_refused(bin_dir: Path) -> None:
-    _fake_tool(bin_dir, "go", "echo 'go version go1.22.4 linux/amd64'")
-    with pytest.raises(StackError, match=r"Go 1\.22\.4 .* too old"):
+    _fake_tool(bin_dir, "go", "echo 'go version go1.25.9 linux/amd64'")
+    with pytest.raises(StackError, match=r"Go 1\.25\.9 .* too old"):
         tools.require_go()
 
 
@@ -124,7 +124,10 @@ def test_maven_central_unreachable_names_the_registry_and_leaves_no_half_cache(
     assert "Maven Central" in message
     assert "KAFKA_BOOTSTRAP" in message
     assert "Connection refused" in message
-    assert sorted(os.listdir(tmp_path / "cache" / "kafka")) == ["3.9.2.lock", "fetch-3.9.2.log"]
+    assert sorted(os.listdir(tmp_path / "cache" / "kafka")) == [
+        f"{KAFKA_VERSION}.lock",
+        f"fetch-{KAFKA_VERSION}.log",
+    ]
 
 
 def test_go_proxy_unreachable_names_the_registry_and_leaves_no_half_cache(
@@ -144,4 +147,7 @@ def test_go_proxy_unreachable_names_the_registry_and_leaves_no_half_cache(
     assert "Go module proxy (https://proxy.golang.org,direct)" in message
     assert "OPA_URL" in message
     assert "no such host" in message
-    assert sorted(os.listdir(tmp_path / "cache" / "opa")) == ["1.19.1.lock", "build-1.19.1.log"]
+    assert sorted(os.listdir(tmp_path / "cache" / "opa")) == [
+        f"{OPA_VERSION}.lock",
+        f"build-{OPA_VERSION}.log",
+    ]
