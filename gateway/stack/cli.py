@@ -34,12 +34,17 @@ _err = Console(stderr=True)
 def up() -> None:
     """Start Kafka and OPA (fetching them the first time), or reuse the stack that runs."""
     settings = get_settings()
+    with _one_line_errors():
+        before = lifecycle.status(settings)
+    replaced = lifecycle.outdated(before) if before is not None else []
     with (
         _one_line_errors(),
         _err.status("Starting the local stack (the first run fetches Kafka and builds OPA: ~2 min)…"),
     ):
         state, started = lifecycle.up(settings)
-    if started:
+    if started and replaced:
+        _say(f"Replaced the local stack that ran {' and '.join(replaced)} in {state.stack_dir}")
+    elif started:
         _say(f"Started the local stack in {state.stack_dir}")
     else:
         _say(f"Reusing the local stack running since {_since(state)} in {state.stack_dir}")
@@ -69,6 +74,8 @@ def status() -> None:
         raise typer.Exit(1)
     _say(f"The local stack runs since {_since(state)} in {state.stack_dir}")
     _show(state, with_health=True)
+    if stale := lifecycle.outdated(state):
+        _say(f"It runs {' and '.join(stale)}: `ketenpoort stack up` replaces it")
 
 
 @stack_app.command()

@@ -39,12 +39,13 @@ def _paths(settings: Settings) -> StackPaths:
 
 def up(settings: Settings) -> tuple[StackState, bool]:
     """Start the local stack, or return the running one; the bool says whether it started now.
-    Either way every topic exists when it returns, so adapters can send at once."""
+    A stack that runs other versions than this code pins (started before an upgrade) is replaced,
+    never reused. Either way every topic exists when it returns, so adapters can send at once."""
     paths = _paths(settings)
     with file_lock(paths.lock_file):
         current = load_state(paths)
         if current is not None:
-            if current.is_running() and _is_healthy(current):
+            if current.is_running() and not outdated(current) and _is_healthy(current):
                 # A stack started before `up` created the topics gets them now.
                 _create_topics(settings, current.kafka, current.kafka_as("admin"))
                 return current, False
@@ -52,6 +53,15 @@ def up(settings: Settings) -> tuple[StackState, bool]:
         state = _start(settings, paths)
         save_state(paths, state)
         return state, True
+
+
+def outdated(state: StackState) -> list[str]:
+    """What the stack runs that this code does not pin, e.g. ["Kafka 3.9.2 (pinned: 4.4.0)"]."""
+    versions = {
+        "Kafka": (state.kafka.version, kafka.KAFKA_VERSION),
+        "OPA": (state.opa.version, opa.OPA_VERSION),
+    }
+    return [f"{name} {has} (pinned: {pinned})" for name, (has, pinned) in versions.items() if has != pinned]
 
 
 def down(settings: Settings) -> list[str]:

@@ -41,7 +41,7 @@ from gateway.stack import (
 )
 from gateway.stack.cli import stack_app
 from gateway.stack.kafka import is_healthy
-from gateway.stack.state import StackPaths
+from gateway.stack.state import StackPaths, save_state
 from gateway.topics import all_topics, signals_topic
 
 pytestmark = pytest.mark.integration
@@ -301,6 +301,39 @@ def test_two_concurrent_ups_start_one_separate_stack(
     finally:
         down(other)
     assert status(settings) == main
+
+
+def test_a_stack_of_other_versions_is_replaced_not_reused(
+    settings: Settings, started: tuple[StackState, bool], tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """A stack started before the pins changed (here: its state file says so) runs other versions
+    than the tests expect: `up` stops it and starts one of the pinned versions, and says so."""
+    other = settings.model_copy(update={"stack_dir": tmp_path / "old"})
+    old, _ = up(other)
+    try:
+        as_if_older = old.model_copy(
+            update={
+                "kafka": old.kafka.model_copy(update={"version": "3.9.2"}),
+                "opa": old.opa.model_copy(update={"version": "1.19.1"}),
+            }
+        )
+        save_state(StackPaths(other.stack_path()), as_if_older)
+        status_line = CliRunner().invoke(stack_app, ["status"], env=cli_env | _dir(other))
+        assert "It runs Kafka 3.9.2 (pinned: " in status_line.output
+        result = CliRunner().invoke(stack_app, ["up"], env=cli_env | _dir(other))
+        assert result.exit_code == 0, result.output
+        assert "Replaced the local stack that ran Kafka 3.9.2" in result.output
+        new = status(other)
+        assert new is not None and (new.kafka.version, new.opa.version) == (KAFKA_VERSION, OPA_VERSION)
+        assert new.kafka.pid != old.kafka.pid and new.opa.pid != old.opa.pid
+        assert not old.kafka.is_running() and not old.opa.is_running()
+    finally:
+        down(other)
+    assert status(settings) == started[0]
+
+
+def _dir(settings: Settings) -> dict[str, str]:
+    return {"KETENPOORT_STACK_DIR": str(settings.stack_path())}
 
 
 def test_down_leaves_no_process_behind(settings: Settings, started: tuple[StackState, bool]) -> None:

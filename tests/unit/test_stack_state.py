@@ -12,6 +12,7 @@ import pytest
 
 from gateway.settings import Settings
 from gateway.stack import KAFKA_VERSION, OPA_VERSION, StackError, down, endpoints, stack_session, status
+from gateway.stack.lifecycle import outdated
 from gateway.stack.process import is_running, read_stat
 from gateway.stack.state import KafkaState, OpaState, StackPaths, StackState, save_state
 
@@ -126,6 +127,20 @@ def test_down_stops_the_recorded_processes(
     assert kafka.poll() is not None and opa.poll() is not None
     assert status(settings) is None
     assert down(settings) == []
+
+
+def test_a_stack_of_other_versions_than_the_pins_is_outdated(
+    settings: Settings, sleeper: subprocess.Popen[bytes]
+) -> None:
+    """`up` replaces such a stack (one started before an upgrade) instead of reusing it."""
+    state = _record(settings, kafka=(sleeper.pid, _start_time(sleeper.pid)), opa=(_dead_pid(), 1))
+    assert outdated(state) == []
+    old_kafka = state.kafka.model_copy(update={"version": "3.9.2"})
+    old_opa = state.opa.model_copy(update={"version": "1.19.1"})
+    assert outdated(state.model_copy(update={"kafka": old_kafka, "opa": old_opa})) == [
+        f"Kafka 3.9.2 (pinned: {KAFKA_VERSION})",
+        f"OPA 1.19.1 (pinned: {OPA_VERSION})",
+    ]
 
 
 def test_an_unreadable_state_file_counts_as_none(settings: Settings) -> None:
