@@ -57,7 +57,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import ConsumerRecord
 from faststream.asgi import AsgiFastStream
 
-from gateway import app as gateway_app
+from gateway import service as gateway_service
 from gateway import metrics
 from gateway.app import create_app
 from gateway.decision_cache import DecisionCache
@@ -265,7 +265,7 @@ def build_gateway(settings: Settings, where: Endpoints, decisions: type[Decision
     if decisions is DecisionCache:
         return create_app(settings, where.kafka("gateway"), where.opa_url)
     # The same app with another decision source: create_app makes its DecisionCache itself.
-    with mock.patch.object(gateway_app, "DecisionCache", decisions):
+    with mock.patch.object(gateway_service, "DecisionCache", decisions):
         return create_app(settings, where.kafka("gateway"), where.opa_url)
 
 

@@ -12,6 +12,7 @@ is written to the log of reads before it is answered; if that fails, it is not a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -35,11 +36,12 @@ log = get_logger("involvement_api")
 class LookupApi:
     def __init__(
         self,
-        index: list[InvolvementIndex],
+        index: Callable[[], InvolvementIndex | None],
         decisions: DecisionCache,
         pseudonym_key: bytes,
         reads: AuditReadLog,
     ) -> None:
+        """`index` gives the involvement index once the gateway has loaded it, None before."""
         self.index, self.decisions, self.pseudonym_key, self.reads = index, decisions, pseudonym_key, reads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -49,12 +51,13 @@ class LookupApi:
         if bsn is None:
             await respond(send, 400, {"error": 'give a valid BSN: POST {"bsn": "..."} (or GET ?bsn=...)'})
             return
-        if not self.index or identity.org is None:
+        index = self.index()
+        if index is None or identity.org is None:
             await respond(send, 503, {"error": "the involvement index is not loaded yet"})
             return
         pseudonym = pseudonym_of_bsn(bsn, self.pseudonym_key)
         try:
-            shown = await self.visible(identity.org, self.index[0].of([pseudonym]))
+            shown = await self.visible(identity.org, index.of([pseudonym]))
         except DecisionError as error:
             await respond(send, 503, {"error": f"policy cannot be asked: {error}"})  # fail closed
             return

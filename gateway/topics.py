@@ -1,6 +1,11 @@
-"""Topic names, in one place. `signals.<org>`: only <org> writes; `inbox.<org>`: only <org> reads."""
+"""Every topic, in one table: its name, what it holds, its configuration, and who writes and reads
+it. Topic creation (`gateway.kafka.ensure_topics`), the AsyncAPI document and the check of the
+principals' grants (tests/unit/test_principals.py) are derived from it. `signals.<org>`: only <org>
+writes; `inbox.<org>`: only <org> reads."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from gateway.settings import ORGANISATIONS, RECIPIENTS
 
@@ -44,24 +49,93 @@ def sender_of(topic: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    description: str
+    writers: tuple[str, ...]
+    readers: tuple[str, ...]
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def _table() -> tuple[Topic, ...]:
+    kept = {"retention.ms": KEEP}
+    return (
+        *(
+            Topic(
+                signals_topic(org),
+                f"Signals from {org}, written only by {org}.",
+                (org,),
+                ("gateway",),
+                {"max.message.bytes": str(SIGNAL_RECORD_MAX_BYTES)},
+            )
+            for org in ORGANISATIONS
+        ),
+        *(
+            Topic(
+                inbox_topic(org),
+                f"What {org} may receive: redacted copies, match notices, and receipts for refused signals.",
+                ("gateway",),
+                (org,),
+            )
+            for org in RECIPIENTS
+        ),
+        Topic(
+            DLQ,
+            "Refused records, untouched, with kp_error_reason / kp_error_detail / kp_source_* headers.",
+            ("gateway",),
+            (),  # no service reads them: operators do, as admin
+            {"max.message.bytes": str(DLQ_RECORD_MAX_BYTES)},
+        ),
+        Topic(
+            AUDIT,
+            "One hash-chained record per (signal, recipient): what was shared or withheld, and why.",
+            ("gateway",),
+            ("gateway", "audit-reader"),
+            kept,
+        ),
+        Topic(
+            AUDIT_READS,
+            "Every read of the audit or lookup of involvements (who, how, what), before it is answered.",
+            ("gateway", "audit-reader"),
+            ("gateway", "audit-reader"),
+            kept,
+        ),
+        Topic(
+            INVOLVEMENTS,
+            "The involvement index (compacted): one record per (chain pseudonym, organisation), no content.",
+            ("gateway",),
+            ("gateway",),
+            {"cleanup.policy": "compact"},
+        ),
+        Topic(
+            SIGNAL_IDS,
+            "The memory of signal ids, keyed by signal id: the copy that was routed (first) and each later "
+            "copy (duplicate), with the content digest. Kept 90 days.",
+            ("gateway",),
+            ("gateway",),
+            {"retention.ms": str(SIGNAL_IDS_RETENTION_DAYS * 24 * 3600 * 1000)},
+        ),
+        Topic(
+            ALERTS,
+            "On-call alerts, keyed by alert id: raised by the gateway; delivered, escalated, acknowledged "
+            "and closed by the on-call service. An alert's state is the fold of its events.",
+            ("gateway", "oncall"),
+            ("oncall",),
+            {"retention.ms": ALERTS_RETENTION_MS},
+        ),
+    )
+
+
+TOPICS: tuple[Topic, ...] = _table()
+BY_NAME = {topic.name: topic for topic in TOPICS}
+
+
 def all_topics() -> list[str]:
-    signals = [signals_topic(org) for org in ORGANISATIONS]
-    inboxes = [inbox_topic(org) for org in RECIPIENTS]
-    return [*signals, *inboxes, DLQ, AUDIT, AUDIT_READS, INVOLVEMENTS, ALERTS, SIGNAL_IDS]
+    return [topic.name for topic in TOPICS]
 
 
 def topic_config(name: str) -> dict[str, str]:
     """The Kafka topic configuration Ketenpoort relies on, per topic."""
-    if name == INVOLVEMENTS:
-        return {"cleanup.policy": "compact"}
-    if name == DLQ:
-        return {"max.message.bytes": str(DLQ_RECORD_MAX_BYTES)}
-    if name in (AUDIT, AUDIT_READS):
-        return {"retention.ms": KEEP}
-    if name == ALERTS:
-        return {"retention.ms": ALERTS_RETENTION_MS}
-    if name == SIGNAL_IDS:
-        return {"retention.ms": str(SIGNAL_IDS_RETENTION_DAYS * 24 * 3600 * 1000)}
-    if name.startswith(SIGNALS_PREFIX):
-        return {"max.message.bytes": str(SIGNAL_RECORD_MAX_BYTES)}
-    return {}
+    topic = BY_NAME.get(name)
+    return dict(topic.config) if topic is not None else {}

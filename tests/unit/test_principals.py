@@ -10,7 +10,7 @@ from pydantic import SecretStr, ValidationError
 
 from gateway.principals import Acl, Credentials, Principals, principals_table
 from gateway.settings import ORGANISATIONS, RECIPIENTS
-from gateway.topics import AUDIT, DLQ, all_topics, inbox_topic, signals_topic
+from gateway.topics import AUDIT, DLQ, TOPICS, Topic, all_topics, inbox_topic, signals_topic
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,18 @@ def test_the_gateway_writes_every_topic_but_the_signals(principals: Principals) 
     writes = [acl for acl in principals.acls() if acl.principal == "gateway" and acl.operation == "WRITE"]
     for topic in all_topics():
         assert any(_covers(acl, topic) for acl in writes) == (not topic.startswith("signals.")), topic
+
+
+@pytest.mark.parametrize("topic", TOPICS, ids=[topic.name for topic in TOPICS])
+def test_the_principals_file_grants_each_topic_to_whom_the_topic_table_names(
+    principals: Principals, topic: Topic
+) -> None:
+    """One table says who writes and reads each topic (gateway/topics.py); the principals file, from
+    which the broker's ACLs are made, grants exactly that."""
+    acls = principals.acls()
+    writers = {acl.principal for acl in acls if acl.operation == "WRITE" and _covers(acl, topic.name)}
+    readers = {acl.principal for acl in acls if acl.operation == "READ" and _covers(acl, topic.name)}
+    assert (writers, readers) == (set(topic.writers), set(topic.readers))
 
 
 def _covers(acl: Acl, topic: str) -> bool:

@@ -1,0 +1,105 @@
+"""The gateway service: what it loads when it starts, what runs while it runs, and what it closes.
+
+At start: the topics, the policy engine and its decision cache (an unreachable OPA is not fatal:
+signals wait until it answers), the audit chain heads of the partitions this instance owns, the
+involvement index and the memory of signal ids (each read whole, then followed), and the fan-out
+with its router and the steps of a signal's consequences. `handle` takes one batch; `stop` closes
+everything in reverse. `gateway/app.py` wires it to Kafka and HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
+
+from gateway.alerts.raising import RaiseAlerts
+from gateway.audit.chain import AuditChain
+from gateway.audit.reads import AuditReadLog
+from gateway.consequences import Step, deliveries
+from gateway.decision_cache import DecisionCache
+from gateway.decisions import PolicyEngine
+from gateway.fanout import Fanout, owned_partitions
+from gateway.health import Health
+from gateway.involvements import InvolvementIndex, follow, load_index
+from gateway.kafka import KafkaConnection, ensure_topics
+from gateway.logging import get_logger
+from gateway.matches import IndexInvolvements
+from gateway.router import Router
+from gateway.settings import Settings
+from gateway.signal_ids import follow as follow_ids
+from gateway.signal_ids import load_ids
+
+log = get_logger("gateway")
+
+
+class GatewayService:
+    def __init__(self, settings: Settings, kafka: KafkaConnection, opa_url: str) -> None:
+        self.settings, self.kafka = settings, kafka
+        self.pseudonym_key = settings.pseudonym_key.get_secret_value().encode()
+        self.health = Health()
+        self.engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)
+        self.decisions = DecisionCache(self.engine, refresh_s=settings.policy_refresh_s)
+        self.audit_reads = AuditReadLog(kafka)
+        self.owned = owned_partitions(
+            settings.topic_partitions, settings.gateway_instance, settings.gateway_instances
+        )
+        self.index: InvolvementIndex | None = None  # once loaded
+        self._fanout: Fanout | None = None
+        self._stopping = asyncio.Event()
+        self._background: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        settings, kafka = self.settings, self.kafka
+        await ensure_topics(
+            kafka, partitions=settings.topic_partitions, replication=settings.topic_replication
+        )
+        await self.engine.start()
+        await self.decisions.start()
+        if self.decisions.problem:
+            self.health.fail("policy", self.decisions.problem)
+        chain = await AuditChain.load(kafka, settings.gateway_group_id, self.owned)
+        self.index = await load_index(kafka, settings.involvement_retention_months)
+        ids = await load_ids(kafka)
+        self._follow(follow(kafka, self.index, self._stopping), "involvement-follow")
+        self._follow(follow_ids(kafka, ids, self._stopping), "signal-ids-follow")
+        involvements = IndexInvolvements(self.index, self.decisions, self.pseudonym_key)
+        # A signal's consequences, in order: a new one is a module with a step, and an entry here.
+        steps: list[Step] = [deliveries, RaiseAlerts(self.decisions), involvements]
+        router = Router(self.decisions, self.pseudonym_key, steps, ids=ids, involved=involvements.involved)
+        instance = settings.gateway_instance
+        self._fanout = Fanout(
+            kafka=kafka,
+            transactional_id=f"{settings.gateway_group_id}-{instance}",
+            group_id=settings.gateway_group_id,
+            router=router,
+            chain=chain,
+            health=self.health,
+        )
+        await self._fanout.start()
+        self.health.recover("gateway")
+        log.info(
+            "gateway_started", instance=instance, instances=settings.gateway_instances, partitions=self.owned
+        )
+
+    async def handle(
+        self, batch: Sequence[ConsumerRecord[bytes, bytes]], consumer: AIOKafkaConsumer | None
+    ) -> None:
+        """Route and deliver one batch exactly once; returns when it is committed."""
+        assert self._fanout is not None, "the gateway handles batches only once started"
+        await self._fanout.commit(list(batch), consumer)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        if self._fanout is not None:
+            await self._fanout.stop()
+        await self.decisions.close()
+        await self.engine.close()
+        await self.audit_reads.close()
+
+    def _follow(self, follower: Coroutine[Any, Any, None], name: str) -> None:
+        self._background.append(asyncio.create_task(follower, name=name))
