@@ -27,12 +27,13 @@ demo: $(STAMP)
 browser:
 	@scripts/ensure-browser
 
-test: $(STAMP) browser
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest
 
+# Also run by make test (and so by CI): clean, or nothing is tested.
 lint: $(STAMP)
-	$(BIN)/ruff check gateway adapters tests
-	$(BIN)/ruff format --check gateway adapters tests
+	$(BIN)/ruff check gateway adapters tests bench
+	$(BIN)/ruff format --check gateway adapters tests bench
 	$(BIN)/mypy
 
 clean:

@@ -57,8 +57,8 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import ConsumerRecord
 from faststream.asgi import AsgiFastStream
 
-from gateway import service as gateway_service
 from gateway import metrics
+from gateway import service as gateway_service
 from gateway.app import create_app
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision, DecisionError
