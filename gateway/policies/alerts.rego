@@ -56,11 +56,12 @@ asked contains recipient.org if some recipient in input.recipients
 asked contains input.signal.source
 
 # [org, priority, reason] for every organisation a triggered rule alerts.
-raised contains [org, priority(spec), config.alerts[name].reason] if {
+raised contains [org, priority(spec), rule.reason] if {
 	some name in triggered
-	some org, spec in config.alerts[name].priority
+	rule := config.alerts[name]
+	some org, spec in rule.priority
 	config.partners[org]
-	alertable(org, config.alerts[name])
+	alertable(org, rule)
 }
 
 # A priority is "p1" or "p2", or an object from the signal's severity to one; a severity it does
@@ -82,7 +83,13 @@ alertable(org, _) if {
 	sharing.decide(org).level == "fields"
 }
 
-# One alert per organisation: the highest priority any rule gives it, with every reason.
+# METADATA
+# title: On-call alerts
+# description: >-
+#   One alert per organisation whose on-call staff the signal in input alerts: the highest
+#   priority any rule gives it, with every reason. The gateway asks for it at
+#   ketenpoort/alerts/decisions (gateway/alerts/rules.py).
+# entrypoint: true
 decisions[org] := {"priority": sort(priorities)[0], "reason": concat("; ", reasons)} if {
 	some [org, _, _] in raised
 	priorities := {p | some [o, p, _] in raised; o == org}

@@ -2,6 +2,7 @@
 package ketenpoort.alerts_test
 
 import data.ketenpoort.alerts
+import data.ketenpoort.config
 import data.ketenpoort.sharing_test as fixtures
 
 example := fixtures.example
@@ -142,7 +143,7 @@ test_the_rules_data_decides_who_is_alerted if {
 		"priority": {"police": "p2", "slachtofferhulp": "p1", "unknown-org": "p1", "3ro": "p1"},
 	}}
 	decisions := alerts.decisions with input as example.breach_of_conditions
-		with data.ketenpoort.config.alerts as rules
+		with config.alerts as rules
 
 	# Victim support gets nothing of a breach, the unknown organisation is no partner, and the
 	# sender (3ro) is not alerted under this rule.
@@ -155,7 +156,7 @@ test_two_rules_for_one_organisation_give_the_higher_priority_and_both_reasons if
 		"acute_unsafety": {"reason": "b", "alert_sender": false, "priority": {"police": "p1"}},
 	}
 	decisions := alerts.decisions with input as breach("low", "3ro")
-		with data.ketenpoort.config.alerts as rules
+		with config.alerts as rules
 		with alerts.triggered as {"breach_of_conditions", "acute_unsafety"}
 	decisions == {"police": {"priority": "p1", "reason": "a; b"}, "om": {"priority": "p2", "reason": "a"}}
 }

@@ -1,5 +1,6 @@
 package ketenpoort.sharing_test
 
+import data.ketenpoort.config
 import data.ketenpoort.sharing
 
 test_an_assigned_contact_reaches_every_partner_on_the_case if {
@@ -32,7 +33,7 @@ test_partners_not_on_the_case_get_nothing_by_default if {
 }
 
 test_partners_not_on_the_case_get_dat_where_the_covenant_allows if {
-	decisions := decisions_for(involving(example.contact_changed, {"om"})) with data.ketenpoort.config.covenants as covenant_all_on
+	decisions := decisions_for(involving(example.contact_changed, {"om"})) with config.covenants as covenant_all_on
 	decisions.veiligthuis.level == "dat"
 	decisions.om.level == "fields"
 }

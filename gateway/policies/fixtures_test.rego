@@ -88,7 +88,7 @@ example := {
 	}),
 }
 
-# Covenants for `with data.ketenpoort.config.covenants as ...`.
+# Covenants for `with config.covenants as ...` (data.ketenpoort.config.covenants).
 covenant_all_off := {"default": {
 	"dat_to_uninvolved_partners": false,
 	"victim_support_release_notice": false,

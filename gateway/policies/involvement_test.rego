@@ -1,5 +1,6 @@
 package ketenpoort.sharing_test
 
+import data.ketenpoort.config
 import data.ketenpoort.sharing
 
 involvement_types := ["involvement_opened", "involvement_closed"]
@@ -11,7 +12,7 @@ test_involvement_is_dat_for_partners_on_the_case if {
 			decision.level == "dat"
 			decision.fields == []
 			decision.purpose == "chain-coordination"
-			decision.legal_basis == data.ketenpoort.config.partners[example[type].signal.source].provides_under
+			decision.legal_basis == config.partners[example[type].signal.source].provides_under
 			org in partners
 		}
 	}
@@ -27,7 +28,7 @@ test_involvement_reaches_no_one_else_by_default if {
 
 test_involvement_reaches_everyone_as_dat_where_the_covenant_allows if {
 	every type in involvement_types {
-		decisions := decisions_for(in_region(example[type], "zuid")) with data.ketenpoort.config.covenants as covenant_regional
+		decisions := decisions_for(in_region(example[type], "zuid")) with config.covenants as covenant_regional
 		decisions.om.level == "dat"
 		decisions["unknown-org"] == sharing.deny
 		decisions[example[type].signal.source] == sharing.deny

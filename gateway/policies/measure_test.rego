@@ -1,5 +1,6 @@
 package ketenpoort.sharing_test
 
+import data.ketenpoort.config
 import data.ketenpoort.sharing
 
 test_an_imposed_measure_reaches_police_probation_and_veiligthuis if {
@@ -43,7 +44,7 @@ test_only_the_prosecution_service_reports_measures if {
 	decisions := decisions_for(from_sender(example.measure_imposed, "police"))
 	decisions["3ro"] == sharing.deny
 	decisions.veiligthuis == sharing.deny
-	on := decisions_for(from_sender(example.measure_imposed, "3ro")) with data.ketenpoort.config.covenants as covenant_all_on
+	on := decisions_for(from_sender(example.measure_imposed, "3ro")) with config.covenants as covenant_all_on
 	on.police.level == "dat"
 }
 

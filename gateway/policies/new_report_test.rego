@@ -1,5 +1,6 @@
 package ketenpoort.sharing_test
 
+import data.ketenpoort.config
 import data.ketenpoort.sharing
 
 everyone := [
@@ -109,7 +110,7 @@ test_victim_support_on_the_case_gets_the_dat_notice_only if {
 }
 
 test_others_get_dat_where_the_covenant_allows if {
-	decisions := decisions_for(police_report) with data.ketenpoort.config.covenants as covenant_all_on
+	decisions := decisions_for(police_report) with config.covenants as covenant_all_on
 	decisions.om.level == "dat"
 	decisions["3ro"].level == "dat"
 	decisions.slachtofferhulp.level == "dat"
@@ -117,7 +118,7 @@ test_others_get_dat_where_the_covenant_allows if {
 }
 
 test_a_report_from_another_sender_reaches_veiligthuis_and_police_as_dat_at_most if {
-	decisions := decisions_for(from_sender(example.new_report, "om")) with data.ketenpoort.config.covenants as covenant_all_on
+	decisions := decisions_for(from_sender(example.new_report, "om")) with config.covenants as covenant_all_on
 	decisions.veiligthuis.level == "dat"
 	decisions.police.level == "dat"
 	off := decisions_for(from_sender(example.new_report, "3ro"))

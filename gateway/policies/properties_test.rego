@@ -8,7 +8,7 @@ import data.ketenpoort.sharing
 
 # The examples with their attributes varied, from their usual and other senders.
 variants contains query if {
-	some _, query in example
+	some query in example
 }
 
 variants contains with_attributes(example.new_report, {"report_kind": kind}) if {
@@ -50,18 +50,18 @@ variants contains from_sender(with_attributes(example.prosecution_decision, {"de
 	some source in ["om", "police"]
 }
 
-variants contains from_sender(example[type], source) if {
-	some type in ["measure_imposed", "measure_extended", "measure_ended"]
+variants contains from_sender(query, source) if {
+	some query in [example.measure_imposed, example.measure_extended, example.measure_ended]
 	some source in ["om", "police", "3ro"]
 }
 
-variants contains with_attributes(example[type], {"role": role}) if {
-	some type in ["contact_assigned", "contact_changed"]
+variants contains with_attributes(query, {"role": role}) if {
+	some query in [example.contact_assigned, example.contact_changed]
 	some role in ["case_director", "fixed_contact", "supervisor", "case_holder", "case_prosecutor"]
 }
 
-variants contains from_sender(example[type], "unknown-sender") if {
-	some type, _ in example
+variants contains from_sender(query, "unknown-sender") if {
+	some query in example
 }
 
 # Each variant with nobody and with everybody involved.
@@ -74,7 +74,7 @@ situations contains involving(query, involved) if {
 # checks all it can on one pass, to stay well within `opa test`'s time limit per test.
 decided(covenant) := [[query, decisions] |
 	some query in situations
-	decisions := decisions_for(query) with data.ketenpoort.config.covenants as covenant
+	decisions := decisions_for(query) with config.covenants as covenant
 ]
 
 # A decision is well-formed, and every legal basis and purpose it names exists in the data.

@@ -28,9 +28,9 @@ decision_facts_for_victim_support := [
 ]
 
 # A release means the suspect is out: the victim must be warned now.
-decision_urgency := "immediate" if {
-	input.signal.attributes.decision == "release"
-} else := "normal"
+default decision_urgency := "normal"
+
+decision_urgency := "immediate" if input.signal.attributes.decision == "release"
 
 victim_support_hears_of_decision if {
 	input.signal.attributes.decision == "release"

@@ -1,5 +1,6 @@
 package ketenpoort.sharing_test
 
+import data.ketenpoort.config
 import data.ketenpoort.sharing
 
 decision(kind) := with_attributes(example.prosecution_decision, {"decision": kind})
@@ -36,16 +37,16 @@ test_a_release_is_immediate_and_reaches_victim_support if {
 }
 
 test_a_release_without_the_covenant_switch_does_not_reach_victim_support if {
-	decisions := decisions_for(decision("release")) with data.ketenpoort.config.covenants as covenant_all_off
+	decisions := decisions_for(decision("release")) with config.covenants as covenant_all_off
 	decisions.slachtofferhulp == sharing.deny
 }
 
 test_a_dismissal_reaches_victim_support_only_where_the_covenant_allows if {
 	decisions_for(decision("dismissal")).slachtofferhulp == sharing.deny
-	on := decisions_for(decision("dismissal")) with data.ketenpoort.config.covenants as covenant_all_on
+	on := decisions_for(decision("dismissal")) with config.covenants as covenant_all_on
 	on.slachtofferhulp.level == "fields"
 	on.slachtofferhulp.urgency == "normal"
-	regional := decisions_for(in_region(decision("dismissal"), "zuid")) with data.ketenpoort.config.covenants as covenant_regional
+	regional := decisions_for(in_region(decision("dismissal"), "zuid")) with config.covenants as covenant_regional
 	regional.slachtofferhulp.level == "fields"
 }
 

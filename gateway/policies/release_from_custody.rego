@@ -34,11 +34,11 @@ release_facts_for_victim_support := [
 release_sender if input.signal.source in {"om", "police", "3ro"}
 
 # A planned release must be known before it happens; a release at risk hoog must be acted on now.
-release_urgency := "immediate" if {
-	input.signal.attributes.planned == true
-} else := "immediate" if {
-	input.signal.attributes.risk_level == "hoog"
-} else := "normal"
+default release_urgency := "normal"
+
+release_urgency := "immediate" if input.signal.attributes.planned == true
+
+release_urgency := "immediate" if input.signal.attributes.risk_level == "hoog"
 
 grants[org] := release_from_custody(org) if {
 	input.signal.type == "release_from_custody"

@@ -1,5 +1,6 @@
 package ketenpoort.sharing_test
 
+import data.ketenpoort.config
 import data.ketenpoort.sharing
 
 release(planned, level) := with_attributes(example.release_from_custody, {"planned": planned, "risk_level": level})
@@ -50,7 +51,7 @@ test_a_done_release_below_hoog_is_normal if {
 }
 
 test_victim_support_only_where_the_covenant_allows if {
-	decisions := decisions_for(example.release_from_custody) with data.ketenpoort.config.covenants as covenant_all_off
+	decisions := decisions_for(example.release_from_custody) with config.covenants as covenant_all_off
 	decisions.slachtofferhulp == sharing.deny
 	decisions.police.level == "fields"
 }

@@ -34,9 +34,9 @@ risk_reaches_every_partner if risk_is_high
 
 risk_reaches_every_partner if input.signal.attributes.risk_rising == true
 
-risk_urgency := "immediate" if {
-	risk_is_high
-} else := "normal"
+default risk_urgency := "normal"
+
+risk_urgency := "immediate" if risk_is_high
 
 grants[org] := risk_assessment(org) if {
 	input.signal.type == "risk_assessment"

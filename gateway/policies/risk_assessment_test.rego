@@ -1,5 +1,6 @@
 package ketenpoort.sharing_test
 
+import data.ketenpoort.config
 import data.ketenpoort.sharing
 
 risk(level, previous, rising) := with_attributes(example.risk_assessment, {
@@ -67,7 +68,7 @@ test_laag_reaches_veiligthuis_only if {
 }
 
 test_laag_gives_om_the_dat_notice_where_the_covenant_allows if {
-	decisions := decisions_for(risk("laag", null, false)) with data.ketenpoort.config.covenants as covenant_all_on
+	decisions := decisions_for(risk("laag", null, false)) with config.covenants as covenant_all_on
 	decisions.om.level == "dat"
 }
 

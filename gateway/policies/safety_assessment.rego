@@ -17,9 +17,9 @@ safety_assessment_facts := [
 	"assessed_on",
 ]
 
-safety_urgency := "immediate" if {
-	input.signal.attributes.acute_unsafety == true
-} else := "normal"
+default safety_urgency := "normal"
+
+safety_urgency := "immediate" if input.signal.attributes.acute_unsafety == true
 
 # Probation needs the assessment where it has something to supervise or advise on: safety
 # conditions set for the suspect, or a running involvement. Paths cannot select conditions by whom

@@ -1,5 +1,6 @@
 package ketenpoort.sharing_test
 
+import data.ketenpoort.config
 import data.ketenpoort.sharing
 
 safety(acute, conditions) := with_attributes(example.safety_assessment, {
@@ -45,6 +46,6 @@ test_only_veiligthuis_assessments_are_passed_on if {
 	decisions := decisions_for(from_sender(example.safety_assessment, "police"))
 	decisions.om == sharing.deny
 	decisions["3ro"] == sharing.deny
-	with_dat := decisions_for(from_sender(example.safety_assessment, "police")) with data.ketenpoort.config.covenants as covenant_all_on
+	with_dat := decisions_for(from_sender(example.safety_assessment, "police")) with config.covenants as covenant_all_on
 	with_dat.om.level == "dat"
 }

@@ -27,17 +27,23 @@ deny := {
 	"urgency": "none",
 }
 
+# METADATA
+# title: Sharing decisions
+# description: >-
+#   What each requested recipient receives of the signal in input, on which legal basis, for
+#   which purpose and how urgently. The gateway asks for it at ketenpoort/sharing/decisions
+#   (gateway/decisions.py).
+# entrypoint: true
 decisions[org] := decide(org) if {
 	some recipient in input.recipients
 	org := recipient.org
 }
 
 # A known partner other than the sender gets what the rule for this signal type grants it;
-# everyone else nothing.
+# everyone else nothing, and so does a partner that rule grants nothing (grants[org] undefined).
 decide(org) := grants[org] if {
 	config.partners[org]
 	org != input.signal.source
-	grants[org]
 } else := deny
 
 # Whether the chain involvement index says this recipient already works with the subject.

@@ -2,6 +2,7 @@
 # get nothing, and an unknown sender's signal reaches nobody.
 package ketenpoort.sharing_test
 
+import data.ketenpoort.config
 import data.ketenpoort.sharing
 
 test_one_decision_per_requested_recipient if {
@@ -30,22 +31,22 @@ test_a_recipient_asked_twice_gets_one_decision if {
 test_the_sender_gets_nothing_back if {
 	every _, query in example {
 		sender := query.signal.source
-		decision := decisions_for(involving(query, {sender}))[sender] with data.ketenpoort.config.covenants as covenant_all_on
+		decision := decisions_for(involving(query, {sender}))[sender] with config.covenants as covenant_all_on
 		decision == sharing.deny
 	}
 }
 
 test_an_unknown_recipient_gets_nothing if {
 	every _, query in example {
-		decision := decisions_for(involving(query, {"unknown-org"}))["unknown-org"] with data.ketenpoort.config.covenants as covenant_all_on
+		decision := decisions_for(involving(query, {"unknown-org"}))["unknown-org"] with config.covenants as covenant_all_on
 		decision == sharing.deny
 	}
 }
 
 test_an_unknown_sender_reaches_nobody if {
 	every _, query in example {
-		decisions := decisions_for(from_sender(involving(query, {"police", "om"}), "gateway"))
-			with data.ketenpoort.config.covenants as covenant_all_on
+		from_gateway := from_sender(involving(query, {"police", "om"}), "gateway")
+		decisions := decisions_for(from_gateway) with config.covenants as covenant_all_on
 		every _, decision in decisions {
 			decision == sharing.deny
 		}
@@ -53,7 +54,8 @@ test_an_unknown_sender_reaches_nobody if {
 }
 
 test_an_unknown_signal_type_reaches_nobody if {
-	decisions := decisions_for(signal("weather_report", "police", {})) with data.ketenpoort.config.covenants as covenant_all_on
+	decisions := decisions_for(signal("weather_report", "police", {})) with config.covenants as covenant_all_on
+	count(decisions) == count(partners) + 1 # every partner asked is answered: with nothing
 	every _, decision in decisions {
 		decision == sharing.deny
 	}
