@@ -17,10 +17,7 @@ Whatever else a record says never reaches a path, and every file is proven to la
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import os
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,12 +33,9 @@ from aiokafka.errors import KafkaError
 from gateway.kafka import KafkaConnection
 from gateway.logging import get_logger
 from gateway.topics import inbox_topic
+from gateway.webhook import SignedWebhook, WebhookFailed
 
 log = get_logger("adapter_delivery")
-
-SIGNATURE_HEADER = "X-Ketenpoort-Signature"
-TIMESTAMP_HEADER = "X-Ketenpoort-Timestamp"
-DELIVERY_HEADER = "X-Ketenpoort-Delivery"
 
 
 @dataclass(frozen=True)
@@ -120,38 +114,22 @@ class FileDrop:
             raise DeliveryFailed(f"cannot write to {self.directory}: {error.strerror}") from None
 
 
-def signature(secret: bytes, timestamp: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
 class Webhook:
-    """POST each item as JSON to the organisation's endpoint, signed with its secret."""
-
-    RETRYABLE = frozenset({408, 425, 429})
+    """POST each item as JSON to the organisation's endpoint, signed with its secret (the kernel's
+    SignedWebhook, gateway/webhook.py)."""
 
     def __init__(self, url: str, secret: bytes, client: httpx.AsyncClient | None = None) -> None:
+        self.hook = SignedWebhook(url, secret, client)
         self.url, self.secret = url, secret
-        self.client = client or httpx.AsyncClient(timeout=10.0)
 
     async def deliver(self, item: InboxItem) -> None:
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json",
-            DELIVERY_HEADER: item.name,
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: signature(self.secret, timestamp, item.body),
-        }
         try:
-            response = await self.client.post(self.url, content=item.body, headers=headers)
-        except httpx.HTTPError as error:
-            raise DeliveryFailed(f"{type(error).__name__} posting to the webhook") from None
-        if response.is_success:
-            return
-        final = 400 <= response.status_code < 500 and response.status_code not in self.RETRYABLE
-        raise DeliveryFailed(f"the webhook answered {response.status_code}", final=final)
+            await self.hook.post(item.name, item.body)
+        except WebhookFailed as failure:
+            raise DeliveryFailed(str(failure), final=failure.final) from None
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.hook.close()
 
 
 class Deliverer:

@@ -22,7 +22,6 @@ from prometheus_client import make_asgi_app
 from pydantic import BaseModel
 
 from gateway.access import RequireRole, Role
-from gateway.alerts.lifecycle import AlertEvent
 from gateway.audit.api import PATHS as AUDIT_PATHS
 from gateway.audit.api import AuditApi
 from gateway.audit.reads import AuditRead
@@ -31,6 +30,7 @@ from gateway.intake import Rewinder, no_decoding, raw_batch
 from gateway.involvement_api import LookupApi
 from gateway.involvements import Involvement
 from gateway.kafka import KafkaConnection
+from gateway.schemas.alert import AlertEvent
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.service import GatewayService
 from gateway.settings import ORGANISATIONS, Settings

@@ -101,8 +101,8 @@ def gateway_reconcile(
 @oncall_app.command("serve")
 def oncall_serve() -> None:
     """Deliver the alerts the gateway raises, escalate unacknowledged ones, serve the console."""
-    from gateway.alerts.app import create_oncall_app
-    from gateway.alerts.config import OnCallConfig
+    from oncall.app import create_oncall_app
+    from oncall.config import OnCallConfig
 
     settings = get_settings()
     configure_logging(settings.log_level)

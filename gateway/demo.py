@@ -32,13 +32,13 @@ from rich.table import Table
 from adapters.ingest import NAMESPACE
 from adapters.publish import send, signal_record
 from adapters.scenario import replay
-from gateway.alerts.lifecycle import AlertEvent
 from gateway.app import create_app
 from gateway.contracts.examples import example
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import ensure_topics, make_producer, read_whole
 from gateway.pipeline import Record
 from gateway.redact import withheld
+from gateway.schemas.alert import AlertEvent
 from gateway.settings import RECIPIENTS, Settings
 from gateway.stack import Endpoints, stack_session
 from gateway.topics import ALERTS, inbox_topic

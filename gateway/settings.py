@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=8, ge=1, description="Webhook attempts before a dead letter.")
     adapter_http_port: int = Field(default=8081, ge=0, description="Port of an adapter's HTTP ingest.")
     oncall_config: Path | None = Field(
-        default=None, description="Rosters, channels and deadlines; default gateway/alerts/oncall.yaml."
+        default=None, description="Rosters, channels and deadlines; default oncall/oncall.yaml."
     )
     oncall_http_port: int = Field(default=8082, ge=0, description="Port of the on-call service and console.")
     console_secure_cookie: bool = Field(

@@ -1,1 +1,3 @@
-"""On-call alerts: rules as policy (rules.py), and each alert's life as events (lifecycle.py)."""
+"""The gateway's side of on-call alerts: which organisations a signal alerts, asked of the policy
+(rules.py), and the `raised` event for each (raising.py). The on-call service (oncall/) delivers,
+escalates and records the rest."""

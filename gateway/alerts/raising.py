@@ -1,6 +1,6 @@
 """The gateway raises on-call alerts: for each organisation the alert policy names, one `raised`
 event on `alerts.oncall`, written in the same transaction as the signal's deliveries. The on-call
-service (gateway/alerts/service.py) takes it from there.
+service (oncall/service.py) takes it from there.
 
 An alert carries what the sharing policy grants its organisation of the signal, as that
 organisation's inbox copy does; the sender's own on-call staff get the sender's own signal. The
@@ -15,13 +15,13 @@ from uuid import UUID, uuid5
 
 import orjson
 
-from gateway.alerts.lifecycle import AlertEvent
 from gateway.alerts.rules import ALERTS as ALERT_RULE
 from gateway.alerts.rules import AlertDecision
 from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision
 from gateway.pipeline import Accepted, Record, body_for
+from gateway.schemas.alert import AlertEvent
 from gateway.topics import ALERTS
 
 

@@ -21,7 +21,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from adapters.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, Deliverer, InboxDelivery, Webhook
+from adapters.delivery import Deliverer, InboxDelivery, Webhook
 from adapters.ingest import Ingest, export_files, signal_id
 from adapters.registry import adapter
 from gateway.access import Identity, Role, TokenStore
@@ -30,6 +30,7 @@ from gateway.settings import ORGANISATIONS, Settings
 from gateway.stack import Endpoints
 from gateway.stack.process import free_ports
 from gateway.topics import inbox_topic, signals_topic
+from gateway.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tests.integration.kafka_helpers import read_topic, skip_history
 from tests.integration.serving import served
 from tests.integration.test_first_slice import running_gateway, send_police_report

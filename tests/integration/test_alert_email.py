@@ -19,9 +19,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from gateway.alerts.channels import ChannelFailed, Notice
-from gateway.alerts.email import EmailChannel
 from gateway.stack.process import LOOPBACK, free_ports
+from oncall.channels import ChannelFailed, Notice
+from oncall.email import EmailChannel
 
 SENDER = "Ketenpoort <alerts@ketenpoort.test>"
 CONTENT = {

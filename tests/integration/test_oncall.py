@@ -13,11 +13,11 @@ from uuid import UUID
 import httpx
 import orjson
 
-from adapters.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
-from gateway.alerts.lifecycle import Alert
 from gateway.alerts.raising import alert_id_of
-from gateway.alerts.service import OnCallService
 from gateway.topics import ALERTS
+from gateway.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from oncall.lifecycle import Alert
+from oncall.service import OnCallService
 from tests.integration.kafka_helpers import read_topic
 from tests.integration.oncall_harness import (
     WEBHOOK_SECRET,

@@ -12,9 +12,6 @@ import httpx
 import pytest
 
 from adapters.delivery import (
-    DELIVERY_HEADER,
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
     Deliverer,
     DeliveryFailed,
     FileDrop,
@@ -22,6 +19,7 @@ from adapters.delivery import (
     Webhook,
     file_in,
 )
+from gateway.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 DELIVERY = b'{"delivery_id": "5b0c3f7e-2f4c-4a59-9d57-6f0f4c1b8a11", "signal_type": "new_report"}'
 SECRET = b"webhook-secret"

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.alerts.lifecycle import AlertBook, AlertEvent, OnCall, Roster, Shift
+from gateway.schemas.alert import AlertEvent
+from oncall.lifecycle import AlertBook, OnCall, Roster, Shift
 
 KINDS = ("raised", "delivered", "escalated", "acknowledged", "closed")
 RAISED_AT = datetime(2026, 4, 18, 20, 47, tzinfo=UTC)  # Saturday 22:47 in Rotterdam

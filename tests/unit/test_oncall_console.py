@@ -21,12 +21,12 @@ from aiokafka.errors import KafkaConnectionError
 from starlette.applications import Starlette
 
 from gateway.access import Identity, Role, TokenStore
-from gateway.alerts.config import OnCallConfig
-from gateway.alerts.console import CHECK_S, COOKIE, Console
-from gateway.alerts.lifecycle import AlertEvent
-from gateway.alerts.service import OnCallService
 from gateway.kafka import KafkaConnection
+from gateway.schemas.alert import AlertEvent
 from gateway.topics import ALERTS
+from oncall.config import OnCallConfig
+from oncall.console import CHECK_S, COOKIE, Console
+from oncall.service import OnCallService
 
 
 class Recorder:

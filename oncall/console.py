@@ -33,9 +33,9 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from gateway.access import Identity, Role, TokenFile, bearer, token_digest
-from gateway.alerts.lifecycle import Alert
-from gateway.alerts.service import AlertClosed, AlertNotFound, OnCallService
 from gateway.http import SMALL_JSON, KiB, route
+from oncall.lifecycle import Alert
+from oncall.service import AlertClosed, AlertNotFound, OnCallService
 
 PAGES = Path(__file__).with_name("console")
 COOKIE = "kp_console"

@@ -1,6 +1,6 @@
 """The on-call configuration: per organisation its roster and its webhook, the deadlines to
 acknowledge, the mail server, and where the console is. One YAML file (KETENPOORT_ONCALL_CONFIG, by
-default gateway/alerts/oncall.yaml, which has fictional people), checked whole when it is read:
+default oncall/oncall.yaml, which has fictional people), checked whole when it is read:
 every organisation that raises signals needs a roster, and no roster may leave an hour uncovered.
 
 Secrets are not in the file: a webhook's secret and the mail server's password are named by the
@@ -16,8 +16,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
-from gateway.alerts.lifecycle import Priority, Roster, Shift
+from gateway.schemas.alert import Priority
 from gateway.settings import ORGANISATIONS
+from oncall.lifecycle import Roster, Shift
 
 DEFAULT_CONFIG = Path(__file__).with_name("oncall.yaml")
 

@@ -17,8 +17,8 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 import aiosmtplib
 
-from gateway.alerts.channels import ChannelFailed, Notice
-from gateway.alerts.lifecycle import LOCAL, TIERS
+from oncall.channels import ChannelFailed, Notice
+from oncall.lifecycle import LOCAL, TIERS
 
 ALERT_HEADER = "X-Ketenpoort-Alert"
 

@@ -29,12 +29,13 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 from pydantic import ValidationError
 
-from gateway.alerts.channels import Channel, ChannelFailed, Notice
-from gateway.alerts.config import OnCallConfig
-from gateway.alerts.lifecycle import Alert, AlertBook, AlertEvent, Roster
 from gateway.kafka import KafkaConnection, follow, read_whole
 from gateway.logging import get_logger
+from gateway.schemas.alert import AlertEvent
 from gateway.topics import ALERTS
+from oncall.channels import Channel, ChannelFailed, Notice
+from oncall.config import OnCallConfig
+from oncall.lifecycle import Alert, AlertBook, Roster
 
 log = get_logger("gateway.oncall")
 

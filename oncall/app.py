@@ -1,5 +1,5 @@
-"""The on-call service as an ASGI app: the service (gateway/alerts/service.py) running in its
-lifespan, the console and its API (gateway/alerts/console.py), and health endpoints.
+"""The on-call service as an ASGI app: the service (oncall/service.py) running in its
+lifespan, the console and its API (oncall/console.py), and health endpoints.
 
 Channels come from the configuration: e-mail when it names a mail server, and a webhook for each
 organisation that has one. The service connects to Kafka as the `oncall` principal.
@@ -14,16 +14,16 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from adapters.delivery import Webhook
-from gateway.alerts.channels import Channel
-from gateway.alerts.config import OnCallConfig
-from gateway.alerts.console import Console
-from gateway.alerts.email import EmailChannel
-from gateway.alerts.service import OnCallService
-from gateway.alerts.webhook import WebhookChannel
 from gateway.http import route
 from gateway.kafka import KafkaConnection
 from gateway.settings import Settings
+from gateway.webhook import SignedWebhook
+from oncall.channels import Channel
+from oncall.config import OnCallConfig
+from oncall.console import Console
+from oncall.email import EmailChannel
+from oncall.service import OnCallService
+from oncall.webhook import WebhookChannel
 
 
 def channels_of(config: OnCallConfig) -> tuple[list[Channel], dict[str, list[Channel]]]:
@@ -35,7 +35,7 @@ def channels_of(config: OnCallConfig) -> tuple[list[Channel], dict[str, list[Cha
         common.append(EmailChannel(smtp.host, smtp.port, smtp.sender, username=smtp.username,
                                    password=password, starttls=smtp.starttls))  # fmt: skip
     own: dict[str, list[Channel]] = {
-        org: [WebhookChannel(Webhook(entry.webhook.url, entry.webhook.secret()))]
+        org: [WebhookChannel(SignedWebhook(entry.webhook.url, entry.webhook.secret()))]
         for org, entry in config.organisations.items()
         if entry.webhook is not None
     }
