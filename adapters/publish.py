@@ -8,7 +8,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from gateway.identity import chain_pseudonym
-from gateway.pipeline import Record
+from gateway.kafka import Record
 from gateway.schemas import Envelope, Signal, new_envelope
 from gateway.topics import signals_topic
 

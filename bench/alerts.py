@@ -59,9 +59,8 @@ from adapters.publish import send, signal_record
 from bench.pipeline import bench_settings, end_offsets, percentile, running_gateway, say, signal_partitions
 from gateway.alerts.raising import alert_id_of
 from gateway.contracts.examples import examples
-from gateway.kafka import ensure_topics, make_producer
+from gateway.kafka import Record, ensure_topics, make_producer
 from gateway.logging import configure_logging
-from gateway.pipeline import Record
 from gateway.settings import Settings
 from gateway.stack import Endpoints, stack_session
 from oncall.lifecycle import Alert

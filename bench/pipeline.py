@@ -63,9 +63,8 @@ from gateway.app import create_app
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision, DecisionError
 from gateway.involvements import MATCH_NOTICE
-from gateway.kafka import KafkaConnection, ensure_topics, make_admin, partition_counts
+from gateway.kafka import KafkaConnection, Record, ensure_topics, make_admin, partition_counts
 from gateway.logging import configure_logging
-from gateway.pipeline import Record
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
 from gateway.stack import Endpoints, stack_session
 from gateway.topics import DLQ_RECORD_MAX_BYTES, inbox_topic, signals_topic

@@ -19,7 +19,8 @@ from typing import Any, Protocol, runtime_checkable
 from gateway.audit.entries import audit_entries
 from gateway.audit.records import AuditEntry
 from gateway.decisions import Decision
-from gateway.pipeline import Accepted, Record, emit
+from gateway.kafka import Record
+from gateway.pipeline import Accepted, emit
 
 
 @dataclass(frozen=True)

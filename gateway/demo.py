@@ -35,8 +35,7 @@ from adapters.scenario import replay
 from gateway.app import create_app
 from gateway.contracts.examples import example
 from gateway.involvements import MATCH_NOTICE
-from gateway.kafka import ensure_topics, make_producer, read_whole
-from gateway.pipeline import Record
+from gateway.kafka import Record, ensure_topics, make_producer, read_whole
 from gateway.redact import withheld
 from gateway.schemas.alert import AlertEvent
 from gateway.settings import RECIPIENTS, Settings

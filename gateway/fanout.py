@@ -22,9 +22,9 @@ from gateway import metrics
 from gateway.audit.chain import AuditChain
 from gateway.decisions import DecisionError
 from gateway.health import Health
-from gateway.kafka import KafkaConnection
+from gateway.kafka import KafkaConnection, Record
 from gateway.logging import get_logger
-from gateway.pipeline import Accepted, Record, Rejected
+from gateway.pipeline import Accepted, Rejected
 from gateway.router import Routed, Router
 from gateway.signal_ids import Duplicate
 from gateway.topics import AUDIT, DLQ_RECORD_MAX_BYTES, sender_of

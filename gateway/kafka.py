@@ -12,6 +12,7 @@ import asyncio
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,12 +25,25 @@ from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from gateway.logging import get_logger
+from gateway.schemas.envelope import Headers
 from gateway.topics import SIGNAL_RECORD_MAX_BYTES, all_topics, topic_config
 
 log = get_logger("gateway.kafka")
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256"]
+
+
+@dataclass(frozen=True)
+class Record:
+    """A Kafka record, in or out, with nothing Kafka-client specific."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: Headers
+    partition: int = 0
+    offset: int = 0
 
 
 class KafkaConnection(BaseModel):

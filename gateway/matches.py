@@ -17,7 +17,8 @@ from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision, Level, policy_input
 from gateway.involvements import MATCH_NOTICE, IndexView, Involvement, InvolvementIndex, Match, observed
-from gateway.pipeline import Accepted, Record, delivery_record
+from gateway.kafka import Record
+from gateway.pipeline import Accepted, delivery_record
 from gateway.schemas.delivery import Delivery
 
 

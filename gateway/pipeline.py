@@ -18,26 +18,14 @@ from pydantic import BaseModel, ValidationError
 
 from gateway.decisions import Decision, Level, policy_input
 from gateway.identity import ChainPseudonym, chain_pseudonym
+from gateway.kafka import Record
 from gateway.redact import redact
 from gateway.schemas import CATALOGUE, Envelope, EnvelopeError, Signal, new_envelope
 from gateway.schemas.delivery import Delivery, RejectionReceipt
-from gateway.schemas.envelope import Headers
 from gateway.schemas.problems import Problem, problems_from
 from gateway.topics import DLQ, inbox_topic, sender_of
 
 MAX_BODY_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Record:
-    """A Kafka record, in or out, with nothing Kafka-client specific."""
-
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: Headers
-    partition: int = 0
-    offset: int = 0
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from gateway.audit.entries import read_from
 from gateway.audit.records import AuditEntry
 from gateway.consequences import BatchStep, Decided, Step
 from gateway.decision_cache import DecisionCache
-from gateway.pipeline import Accepted, Record, Rejected, identify, query, reject, validate
+from gateway.kafka import Record
+from gateway.pipeline import Accepted, Rejected, identify, query, reject, validate
 from gateway.signal_ids import Duplicate, IdsView, SignalIds
 
 Involved = Callable[[str], frozenset[str]]

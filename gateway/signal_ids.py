@@ -45,10 +45,10 @@ import orjson
 from aiokafka import ConsumerRecord, TopicPartition
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from gateway.kafka import KafkaConnection, read_whole
+from gateway.kafka import KafkaConnection, Record, read_whole
 from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
-from gateway.pipeline import Accepted, Record, Rejected, refuse
+from gateway.pipeline import Accepted, Rejected, refuse
 from gateway.topics import SIGNAL_IDS, SIGNAL_IDS_RETENTION_DAYS
 
 log = get_logger("gateway.signal_ids")

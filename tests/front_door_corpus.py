@@ -14,7 +14,7 @@ import orjson
 
 from gateway.contracts.examples import example
 from gateway.contracts.validate import as_record
-from gateway.pipeline import Record
+from gateway.kafka import Record
 from gateway.topics import signals_topic
 
 ROOT = Path(__file__).parents[1]

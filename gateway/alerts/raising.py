@@ -20,7 +20,8 @@ from gateway.alerts.rules import AlertDecision
 from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision
-from gateway.pipeline import Accepted, Record, body_for
+from gateway.kafka import Record
+from gateway.pipeline import Accepted, body_for
 from gateway.schemas.alert import AlertEvent
 from gateway.topics import ALERTS
 

@@ -8,7 +8,8 @@ from uuid import UUID, uuid5
 
 from gateway.audit.records import AuditEntry, DataSubject
 from gateway.decisions import Decision, Level
-from gateway.pipeline import Accepted, Record
+from gateway.kafka import Record
+from gateway.pipeline import Accepted
 from gateway.redact import withheld
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import orjson
 
-from gateway.pipeline import Record, Rejected, identify, validate
+from gateway.kafka import Record
+from gateway.pipeline import Rejected, identify, validate
 from gateway.schemas.envelope import CONTENT_TYPE, SOURCE_RE
 from gateway.schemas.problems import Problem
 from gateway.topics import signals_topic

@@ -14,8 +14,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from gateway.audit.records import AuditRecord
 from gateway.audit.verify import verify_topic
 from gateway.involvements import MATCH_NOTICE
-from gateway.kafka import KafkaConnection, partition_counts, read_to_end
-from gateway.pipeline import Record
+from gateway.kafka import KafkaConnection, Record, partition_counts, read_to_end
 from gateway.reconcile import Report, reconcile
 from gateway.settings import RECIPIENTS
 from gateway.stack import Endpoints

@@ -25,8 +25,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from adapters.publish import signal_record
 from gateway.contracts.examples import examples
 from gateway.decisions import Level, PolicyEngine, policy_input
-from gateway.kafka import KafkaConnection, make_admin, partition_counts
-from gateway.pipeline import MAX_BODY_BYTES, Record
+from gateway.kafka import KafkaConnection, Record, make_admin, partition_counts
+from gateway.pipeline import MAX_BODY_BYTES
 from gateway.schemas import CATALOGUE, Signal
 from gateway.schemas.persons import Person
 from gateway.settings import ORGANISATIONS, RECIPIENTS

@@ -12,8 +12,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from adapters.publish import signal_record
-from gateway.kafka import KafkaConnection, make_producer, partition_counts, read_to_end
-from gateway.pipeline import Record
+from gateway.kafka import KafkaConnection, Record, make_producer, partition_counts, read_to_end
 from gateway.schemas import Signal
 from gateway.settings import ORGANISATIONS
 from gateway.stack import Endpoints

@@ -11,7 +11,7 @@ from uuid import uuid4
 from adapters.police.mapping import to_new_report
 from adapters.police.native import PoliceReportRecord
 from adapters.publish import signal_record
-from gateway.pipeline import Record
+from gateway.kafka import Record
 from gateway.settings import Settings
 from gateway.stack import Endpoints
 from gateway.topics import DLQ

@@ -23,8 +23,8 @@ from pydantic import SecretStr
 from adapters.publish import signal_record
 from gateway.contracts.examples import examples
 from gateway.involvements import MATCH_NOTICE
-from gateway.kafka import KafkaConnection, partition_counts, read_to_end
-from gateway.pipeline import Accepted, Record, Rejected, identify, validate
+from gateway.kafka import KafkaConnection, Record, partition_counts, read_to_end
+from gateway.pipeline import Accepted, Rejected, identify, validate
 from gateway.reconcile import reconcile
 from gateway.settings import RECIPIENTS, Settings
 from gateway.stack import Endpoints

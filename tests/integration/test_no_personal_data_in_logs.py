@@ -10,8 +10,7 @@ from pathlib import Path
 from uuid import uuid4
 
 from adapters.publish import send, signal_record
-from gateway.kafka import ensure_topics, make_producer
-from gateway.pipeline import Record
+from gateway.kafka import Record, ensure_topics, make_producer
 from gateway.schemas import CATALOGUE
 from gateway.settings import Settings
 from gateway.stack import Endpoints

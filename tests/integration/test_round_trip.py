@@ -9,8 +9,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from adapters.publish import signal_record
 from gateway.contracts.examples import example
-from gateway.kafka import ensure_topics, make_producer
-from gateway.pipeline import Record, Rejected, validate
+from gateway.kafka import Record, ensure_topics, make_producer
+from gateway.pipeline import Rejected, validate
 from gateway.schemas import CATALOGUE, Envelope
 from gateway.settings import Settings
 from gateway.stack import Endpoints

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.contracts.examples import example
-from gateway.pipeline import Record, Rejected, identify, validate
+from gateway.kafka import Record
+from gateway.pipeline import Rejected, identify, validate
 from gateway.schemas import CATALOGUE
 from gateway.topics import signals_topic
 from tests.front_door_corpus import BadCase, load

@@ -11,7 +11,8 @@ from adapters.police.mapping import to_new_report
 from adapters.police.native import PoliceReportRecord
 from adapters.publish import signal_record
 from gateway.decisions import Decision, Level
-from gateway.pipeline import MAX_BODY_BYTES, Accepted, Record, Rejected, emit, identify, reject, validate
+from gateway.kafka import Record
+from gateway.pipeline import MAX_BODY_BYTES, Accepted, Rejected, emit, identify, reject, validate
 from gateway.schemas import NewReport
 from gateway.schemas.problems import Problem
 

@@ -9,7 +9,8 @@ from uuid import uuid4
 
 from gateway.contracts.examples import example
 from gateway.decisions import Decision, Level
-from gateway.pipeline import Accepted, Record, Rejected, delivery_id_of, identify, validate
+from gateway.kafka import Record
+from gateway.pipeline import Accepted, Rejected, delivery_id_of, identify, validate
 from gateway.schemas import new_envelope
 from gateway.signal_ids import Duplicate, SignalIds, SignalSeen, content_digest
 
