@@ -78,6 +78,12 @@ def file_in(directory: Path, name: str) -> Path:
     return path
 
 
+def delivery_group(org: str) -> str:
+    """The consumer group the organisation's adapter reads its inbox in: taken, a partner's own
+    consumer must use another name under the organisation's prefix."""
+    return f"{org}.delivery"
+
+
 class DeliveryFailed(Exception):
     """The target did not take the item. `final`: trying again will not help."""
 
@@ -195,7 +201,7 @@ class InboxDelivery:
         self, org: str, kafka: KafkaConnection, deliverer: Deliverer, group: str | None = None
     ) -> None:
         self.org, self.kafka, self.deliverer = org, kafka, deliverer
-        self.group = group or f"{org}.delivery"
+        self.group = group or delivery_group(org)
         self.counts = {"delivered": 0, "dead_letter": 0}
         self._task: asyncio.Task[None] | None = None
 

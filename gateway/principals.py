@@ -57,6 +57,11 @@ class Principal(BaseModel):
         return names
 
 
+def group_rule(grants: Principal) -> str:
+    """The consumer groups a principal may use, as a person reads it: `veiligthuis.<name>`."""
+    return ", ".join(f"{group[:-1]}<name>" if group.endswith("*") else group for group in grants.groups)
+
+
 class Principals(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

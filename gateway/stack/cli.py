@@ -15,8 +15,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from adapters.delivery import delivery_group
 from gateway import certs as tls
-from gateway.settings import get_settings
+from gateway.principals import Principals, group_rule
+from gateway.settings import RECIPIENTS, get_settings
 from gateway.stack import kafka, lifecycle, opa
 from gateway.stack.errors import StackError
 from gateway.stack.state import StackState
@@ -102,7 +104,8 @@ def credentials(
     as_env: bool = typer.Option(False, "--env", help="KAFKA_* lines, for `export $(...)` or an env file."),
 ) -> None:
     """What an adapter needs to connect to the local stack's Kafka as PRINCIPAL: bootstrap,
-    security protocol, SASL mechanism, username and password."""
+    security protocol, SASL mechanism, username and password; and the consumer groups it may use
+    (`<org>.<name>`), with the names already taken."""
     settings = get_settings()
     with _one_line_errors():
         state = lifecycle.status(settings)
@@ -114,14 +117,22 @@ def credentials(
             connection = state.kafka_as(principal)
         except KeyError as error:
             raise StackError(str(error.args[0])) from None
+    grants = Principals.load().principals.get(principal)
+    groups = {
+        "consumer_groups": group_rule(grants) if grants is not None else "",
+        "consumer_groups_taken": [delivery_group(principal)] if principal in RECIPIENTS else [],
+    }
     if as_json:
-        _out.print_json(json.dumps(connection.described()))
+        _out.print_json(json.dumps({**connection.described(), **groups}))
     elif as_env:
         for key, value in connection.environment().items():
             _say(f"{key}={value}")
+        _say(f"KAFKA_CONSUMER_GROUPS={groups['consumer_groups']}")
     else:
         for key, value in connection.described().items():
             _say(f"{key + ':':<19}{value}")
+        taken = ", ".join(groups["consumer_groups_taken"])
+        _say(f"{'consumer groups:':<19}{groups['consumer_groups']}" + (f" (taken: {taken})" if taken else ""))
 
 
 @stack_app.command()

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import NewTopic
+from aiokafka.errors import GroupAuthorizationFailedError
 from aiokafka.protocol import transaction
 from typer.testing import CliRunner
 
@@ -42,7 +43,7 @@ from gateway.stack import (
 from gateway.stack.cli import stack_app
 from gateway.stack.kafka import is_healthy
 from gateway.stack.state import StackPaths, save_state
-from gateway.topics import all_topics, signals_topic
+from gateway.topics import all_topics, inbox_topic, signals_topic
 
 pytestmark = pytest.mark.integration
 
@@ -251,7 +252,17 @@ async def test_credentials_let_an_organisation_publish_its_signals(
     result = CliRunner().invoke(stack_app, ["credentials", "police", "--json"], env=cli_env)
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
-    assert set(printed) == {"bootstrap", "security_protocol", "sasl_mechanism", "username", "password"}
+    assert set(printed) == {
+        "bootstrap",
+        "security_protocol",
+        "sasl_mechanism",
+        "username",
+        "password",
+        "consumer_groups",
+        "consumer_groups_taken",
+    }
+    assert printed["consumer_groups"] == "police.<name>"
+    assert printed["consumer_groups_taken"] == ["police.delivery"]
     assert (printed["bootstrap"], printed["username"]) == (state.kafka.bootstrap, "police")
     assert (printed["security_protocol"], printed["sasl_mechanism"]) == ("SASL_PLAINTEXT", "SCRAM-SHA-512")
 
@@ -263,6 +274,34 @@ async def test_credentials_let_an_organisation_publish_its_signals(
     finally:
         await producer.stop()
     assert written.offset >= 0
+
+
+async def test_the_consumer_group_rule_the_credentials_print_is_the_one_the_broker_enforces(
+    started: tuple[StackState, bool], cli_env: dict[str, str]
+) -> None:
+    """A partner's own consumer, logged in as printed, may commit in a group under the printed
+    prefix, and is refused in a group outside it (the organisation's bare name)."""
+    result = CliRunner().invoke(stack_app, ["credentials", "veiligthuis"], env=cli_env)
+    assert result.exit_code == 0, result.output
+    assert "consumer groups:   veiligthuis.<name> (taken: veiligthuis.delivery)" in result.output
+    state, _ = started
+    login = state.kafka_as("veiligthuis")
+    inbox = TopicPartition(inbox_topic("veiligthuis"), 0)
+
+    async def commits_in(group: str) -> bool:
+        consumer = AIOKafkaConsumer(**login.client_options(), group_id=group, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            consumer.assign([inbox])
+            await consumer.commit({inbox: 0})
+            return True
+        except GroupAuthorizationFailedError:
+            return False
+        finally:
+            await consumer.stop()
+
+    assert await commits_in(f"veiligthuis.partner-{uuid.uuid4().hex[:8]}")
+    assert not await commits_in("veiligthuis")
 
 
 def test_credentials_of_an_unknown_principal_are_refused_in_one_line(cli_env: dict[str, str]) -> None:
