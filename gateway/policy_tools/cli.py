@@ -1,4 +1,4 @@
-"""`ketenpoort decide` and `ketenpoort policy matrix|diff|test`: the privacy officer's commands."""
+"""`ketenpoort decide` and `ketenpoort policy matrix|diff|test|lint`: the privacy officer's commands."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rich.table import Table
 
 from gateway.contracts.cli import write_or_print
 from gateway.contracts.validate import Outcome
-from gateway.policy_tools import checks, matrix
+from gateway.policy_tools import checks, lint, matrix
 from gateway.policy_tools.decide import decide
 from gateway.policy_tools.diff import Change, DiffError, diff
 from gateway.policy_tools.engine import policy_engine
@@ -23,7 +23,7 @@ from gateway.settings import get_settings
 from gateway.stack import StackError, ensure_opa
 
 policy_app = typer.Typer(
-    no_args_is_help=True, help="The sharing policies: matrix, impact of a change, tests."
+    no_args_is_help=True, help="The sharing policies: matrix, impact of a change, tests, lint."
 )
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -164,3 +164,25 @@ def test_command() -> None:
     out.print("\n[green]All policy checks pass.[/green]" if ok else "\n[red]Policy checks fail.[/red]")
     if not ok:
         raise typer.Exit(1)
+
+
+@policy_app.command("lint")
+def lint_command() -> None:
+    """Regal, OPA's linter, on the policies (configured in .regal/config.yaml): must find nothing."""
+    settings = get_settings()
+    try:
+        result = lint.lint(lint.ensure_regal(settings), settings.policy_dir)
+    except StackError as error:
+        raise _fail(str(error)) from None
+    for finding in result.findings:
+        out.print(f"[red]{escape(str(finding))}[/red]")
+        out.print(f"    {escape(finding.text.strip())}")
+        out.print(f"    [dim]{escape(finding.documentation)}[/dim]")
+    if result.passed:
+        out.print(f"[green]Regal finds nothing in {result.files} policy files.[/green]")
+        return
+    if result.findings:
+        out.print(f"\n[red]Regal finds {len(result.findings)} problems in the policies.[/red]")
+    else:
+        out.print(f"[red]regal lint exited with {result.exit_code}, naming no problem.[/red]")
+    raise typer.Exit(1)
