@@ -51,7 +51,7 @@ from unittest import mock
 from uuid import uuid4
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import ConsumerRecord
@@ -63,7 +63,7 @@ from gateway.app import create_app
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision, DecisionError
 from gateway.involvements import MATCH_NOTICE
-from gateway.kafka import KafkaConnection, Record, ensure_topics, make_admin, partition_counts
+from gateway.kafka import KafkaConnection, Record, ensure_topics, make_admin, make_producer, partition_counts
 from gateway.logging import configure_logging
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
 from gateway.stack import Endpoints, stack_session
@@ -130,9 +130,7 @@ async def end_offsets(admin: KafkaConnection, partitions: list[TopicPartition]) 
 async def commit_offsets(admin: KafkaConnection, group: str, offsets: Offsets) -> None:
     """Set a new consumer group's committed offsets: where the gateway will start. In a transaction,
     as the gateway commits, since the broker warns against mixing plain and transactional commits."""
-    producer = AIOKafkaProducer(
-        **admin.client_options(), transactional_id=f"{group}-start", enable_idempotence=True, acks="all"
-    )
+    producer = make_producer(admin, client_id=f"{group}-start", transactional_id=f"{group}-start")
     await producer.start()
     try:
         async with producer.transaction():
@@ -209,12 +207,10 @@ async def passthrough(admin: KafkaConnection, settings: Settings, span: Span) ->
         isolation_level="read_committed",
     )
     # The same producer settings as the gateway's fan-out.
-    producer = AIOKafkaProducer(
-        **admin.client_options(),
+    producer = make_producer(
+        admin,
         client_id=group,
         transactional_id=group,
-        enable_idempotence=True,
-        acks="all",
         linger_ms=2,
         max_request_size=DLQ_RECORD_MAX_BYTES + 64 * 1024,
     )

@@ -22,7 +22,7 @@ from gateway import metrics
 from gateway.audit.chain import AuditChain
 from gateway.decisions import DecisionError
 from gateway.health import Health
-from gateway.kafka import KafkaConnection, Record
+from gateway.kafka import KafkaConnection, Record, make_producer
 from gateway.logging import get_logger
 from gateway.pipeline import Accepted, Rejected
 from gateway.router import Routed, Router
@@ -83,17 +83,11 @@ class Fanout:
         same transactional id and aborts its unfinished transaction."""
         if self._producer is not None:
             await self._stop_producer()
-        producer = AIOKafkaProducer(
-            **self.kafka.client_options(),
+        producer = make_producer(
+            self.kafka,
             client_id=self.transactional_id,
             transactional_id=self.transactional_id,
-            enable_idempotence=True,
-            acks="all",
             linger_ms=2,
-            # A refused offset commit (COORDINATOR_NOT_AVAILABLE while the broker verifies the
-            # transaction, KIP-890) is retried after this; aiokafka's 100 ms default held up every
-            # batch behind it (docs/benchmarks.md).
-            retry_backoff_ms=10,
             max_request_size=DLQ_RECORD_MAX_BYTES + 64 * 1024,
         )
         await producer.start()

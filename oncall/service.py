@@ -29,7 +29,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 from pydantic import ValidationError
 
-from gateway.kafka import KafkaConnection, follow, read_whole
+from gateway.kafka import KafkaConnection, follow, make_producer, read_whole
 from gateway.logging import get_logger
 from gateway.schemas.alert import AlertEvent
 from gateway.topics import ALERTS
@@ -88,12 +88,9 @@ class OnCallService:
 
     async def start(self) -> None:
         """Rebuild every alert from the topic, then follow it and run the timers."""
-        self._producer = AIOKafkaProducer(
-            **self.kafka.client_options(),
-            client_id="ketenpoort-oncall",
-            transactional_id=TRANSACTIONAL_ID,  # starting it fences an older instance
-            enable_idempotence=True,
-            acks="all",
+        # Starting it fences an older instance.
+        self._producer = make_producer(
+            self.kafka, client_id="ketenpoort-oncall", transactional_id=TRANSACTIONAL_ID, linger_ms=0
         )
         await self._producer.start()
         try:
