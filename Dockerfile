@@ -5,6 +5,7 @@ COPY pyproject.toml README.md ./
 COPY gateway ./gateway
 COPY adapters ./adapters
 COPY oncall ./oncall
+COPY tools ./tools
 # The mount points of docker-compose.yml's volumes, owned by whoever writes them (a new volume takes
 # over its mount point's owner): `certs` runs as the apache/kafka image's user, uid 1000, so each
 # broker can read its own key; `provision` keeps the Kafka credentials file as ketenpoort.

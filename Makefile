@@ -32,8 +32,8 @@ test: $(STAMP) browser lint
 
 # Also run by make test (and so by CI): clean, or nothing is tested.
 lint: $(STAMP)
-	$(BIN)/ruff check gateway adapters oncall tests bench
-	$(BIN)/ruff format --check gateway adapters oncall tests bench
+	$(BIN)/ruff check gateway adapters oncall tools tests bench
+	$(BIN)/ruff format --check gateway adapters oncall tools tests bench
 	$(BIN)/mypy
 
 clean:

@@ -7,7 +7,7 @@ An adapter is three things, all in `adapters/<org>/`:
 - `__init__.py`: `ADAPTER`, an `Adapter` tying the two together.
 
 Everything else (ingest from files and HTTP, idempotency, sending as the organisation, delivery of
-the inbox) is written once, in `adapters/ingest.py`, `adapters/delivery.py` and `adapters/cli.py`.
+the inbox) is written once, in `adapters/ingest.py`, `adapters/delivery.py` and `tools/adapter_cli.py`.
 Reading never raises on bad content: a record that cannot be read or mapped carries its problems,
 and the rest of the input still goes through.
 """

@@ -58,11 +58,9 @@ from aiokafka import AIOKafkaProducer
 from adapters.publish import send, signal_record
 from bench.pipeline import bench_settings, end_offsets, percentile, running_gateway, say, signal_partitions
 from gateway.alerts.raising import alert_id_of
-from gateway.contracts.examples import examples
 from gateway.kafka import Record, ensure_topics, make_producer
 from gateway.logging import configure_logging
 from gateway.settings import Settings
-from gateway.stack import Endpoints, stack_session
 from oncall.lifecycle import Alert
 from oncall.service import OnCallService
 from tests.integration.oncall_harness import (
@@ -74,6 +72,8 @@ from tests.integration.oncall_harness import (
     oncall_token,
     quick_config,
 )
+from tools.contracts.examples import examples
+from tools.stack import Endpoints, stack_session
 
 ORG = "police"  # whose webhook and console are timed
 SENDER = "3ro"

@@ -16,9 +16,9 @@ import time
 
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine, policy_input
-from gateway.policy_tools.matrix import situations
 from gateway.settings import RECIPIENTS, Settings
-from gateway.stack import stack_session
+from tools.policy.matrix import situations
+from tools.stack import stack_session
 
 
 def workload(count: int, seed: int = 7) -> list[dict]:  # type: ignore[type-arg]

@@ -66,10 +66,10 @@ from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import KafkaConnection, Record, ensure_topics, make_admin, make_producer, partition_counts
 from gateway.logging import configure_logging
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.stack import Endpoints, stack_session
 from gateway.topics import DLQ_RECORD_MAX_BYTES, inbox_topic, signals_topic
 from tests.integration.faults import expected_deliveries, make_signals, send_all, signal_id
 from tests.integration.kafka_helpers import Adapters
+from tools.stack import Endpoints, stack_session
 
 PASSTHROUGH_TOPIC = "bench.passthrough"
 # The passthrough's output cleans itself up: nobody reads it.

@@ -40,7 +40,6 @@ from typing import Any
 
 from gateway.kafka import ensure_topics
 from gateway.settings import Settings
-from gateway.stack import down, up
 from tests.integration.accounting import Accounting, assert_accounted
 from tests.integration.faults import (
     GatewayProcess,
@@ -51,6 +50,7 @@ from tests.integration.faults import (
     send_all,
     wait_until_consumed,
 )
+from tools.stack import down, up
 
 ROOT = Path(__file__).parents[1]
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"

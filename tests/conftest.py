@@ -16,7 +16,7 @@ import pytest
 
 from gateway.decisions import PolicyEngine
 from gateway.settings import Settings
-from gateway.stack import Endpoints, stack_session
+from tools.stack import Endpoints, stack_session
 
 TESTS = Path(__file__).parent
 

@@ -12,10 +12,10 @@ from uuid import NAMESPACE_URL, uuid5
 
 import orjson
 
-from gateway.contracts.examples import example
-from gateway.contracts.validate import as_record
 from gateway.kafka import Record
 from gateway.topics import signals_topic
+from tools.contracts.examples import example
+from tools.contracts.validate import as_record
 
 ROOT = Path(__file__).parents[1]
 CORPUS = ROOT / "tests" / "data" / "bad"

@@ -17,9 +17,9 @@ from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import KafkaConnection, Record, partition_counts, read_to_end
 from gateway.reconcile import Report, reconcile
 from gateway.settings import RECIPIENTS
-from gateway.stack import Endpoints
 from gateway.topics import AUDIT, DLQ, inbox_topic
 from tests.integration.faults import ID_REUSED, Expected, Mix, Place, signal_id
+from tools.stack import Endpoints
 
 READ_TIMEOUT_S = 300.0
 

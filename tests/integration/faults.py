@@ -23,17 +23,17 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from adapters.publish import signal_record
-from gateway.contracts.examples import examples
 from gateway.decisions import Level, PolicyEngine, policy_input
 from gateway.kafka import KafkaConnection, Record, make_admin, partition_counts
 from gateway.pipeline import MAX_BODY_BYTES
 from gateway.schemas import CATALOGUE, Signal
 from gateway.schemas.persons import Person
 from gateway.settings import ORGANISATIONS, RECIPIENTS
-from gateway.stack import Endpoints
-from gateway.stack.process import free_ports
 from gateway.topics import signals_topic
 from tests.integration.kafka_helpers import Adapters, skip_history
+from tools.contracts.examples import examples
+from tools.stack import Endpoints
+from tools.stack.process import free_ports
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
 KEY = b"ketenpoort-local-development-key"

@@ -28,11 +28,11 @@ from gateway.alerts.raising import alert_id_of
 from gateway.kafka import ensure_topics
 from gateway.principals import Principals, provision
 from gateway.settings import Settings
-from gateway.stack import Endpoints
-from gateway.stack.process import LOOPBACK, free_ports
 from oncall.config import OnCallConfig
 from tests.integration.kafka_helpers import skip_history
 from tests.integration.oncall_harness import send_breach
+from tools.stack import Endpoints
+from tools.stack.process import LOOPBACK, free_ports
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
 START_TIMEOUT_S = 90.0

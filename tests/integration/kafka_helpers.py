@@ -15,8 +15,8 @@ from adapters.publish import signal_record
 from gateway.kafka import KafkaConnection, Record, make_producer, partition_counts, read_to_end
 from gateway.schemas import Signal
 from gateway.settings import ORGANISATIONS
-from gateway.stack import Endpoints
 from gateway.topics import sender_of, signals_topic
+from tools.stack import Endpoints
 
 
 async def send_once(

@@ -31,16 +31,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.access import Identity, Role, TokenStore
-from gateway.contracts.examples import examples
 from gateway.settings import Settings
-from gateway.stack import Endpoints
-from gateway.stack.process import LOOPBACK, free_ports
 from oncall.app import create_oncall_app
 from oncall.config import OnCallConfig, SmtpConfig, WebhookConfig
 from oncall.service import OnCallService
 from tests.integration.kafka_helpers import send_once
 from tests.integration.serving import served
 from tests.integration.test_first_slice import running_gateway
+from tools.contracts.examples import examples
+from tools.stack import Endpoints
+from tools.stack.process import LOOPBACK, free_ports
 
 T = TypeVar("T")
 WEBHOOK_SECRET_ENV = "KETENPOORT_TEST_ALERT_WEBHOOK_SECRET"

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import uvicorn
 
-from gateway.stack.process import LOOPBACK
+from tools.stack.process import LOOPBACK
 
 
 class _Server(uvicorn.Server):

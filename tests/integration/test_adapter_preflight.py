@@ -22,9 +22,9 @@ from adapters.preflight import Cause, check_sending
 from gateway.kafka import KafkaConnection, ensure_topics, make_admin
 from gateway.principals import SUPER_USERS, Credentials, Principals, provision
 from gateway.settings import ORGANISATIONS, Settings
-from gateway.stack import Endpoints, kafka, process, tools
-from gateway.stack.process import free_ports
-from gateway.stack.state import StackPaths
+from tools.stack import Endpoints, kafka, process, tools
+from tools.stack.process import free_ports
+from tools.stack.state import StackPaths
 
 ROOT = Path(__file__).parents[2]
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"

@@ -27,13 +27,13 @@ from adapters.registry import adapter
 from gateway.access import Identity, Role, TokenStore
 from gateway.kafka import ensure_topics
 from gateway.settings import ORGANISATIONS, Settings
-from gateway.stack import Endpoints
-from gateway.stack.process import free_ports
 from gateway.topics import inbox_topic, signals_topic
 from gateway.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tests.integration.kafka_helpers import read_topic, skip_history
 from tests.integration.serving import served
 from tests.integration.test_first_slice import running_gateway, send_police_report
+from tools.stack import Endpoints
+from tools.stack.process import free_ports
 
 ROOT = Path(__file__).parents[2]
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"

@@ -19,9 +19,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from gateway.stack.process import LOOPBACK, free_ports
 from oncall.channels import ChannelFailed, Notice
 from oncall.email import EmailChannel
+from tools.stack.process import LOOPBACK, free_ports
 
 SENDER = "Ketenpoort <alerts@ketenpoort.test>"
 CONTENT = {

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from gateway.alerts.rules import alert_decisions
-from gateway.contracts.examples import Example, examples
 from gateway.decisions import Level, PolicyEngine, policy_input
+from tools.contracts.examples import Example, examples
 
 # signal type → {organisation: priority}; types not named alert nobody.
 EXPECTED: dict[str, dict[str, str]] = {

@@ -19,15 +19,15 @@ from adapters.publish import signal_record
 from gateway.audit.chain import AuditChain
 from gateway.audit.entries import audit_entries
 from gateway.audit.records import Head
-from gateway.cli import app
-from gateway.contracts.examples import example
 from gateway.decisions import Decision, Level
 from gateway.kafka import KafkaConnection, make_admin, make_producer
 from gateway.pipeline import Accepted, identify
 from gateway.settings import Settings, get_settings
-from gateway.stack import Endpoints
 from tests.integration.kafka_helpers import Adapters
 from tests.integration.test_first_slice import delivery_of, running_gateway
+from tools.cli import app
+from tools.contracts.examples import example
+from tools.stack import Endpoints
 
 VICTIM_BSN = "123456782"  # Lotte Dekker, fictional, in every example
 runner = CliRunner()

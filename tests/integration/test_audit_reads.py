@@ -31,12 +31,12 @@ from gateway.identity import pseudonym_of_bsn
 from gateway.kafka import ensure_topics
 from gateway.principals import Principals, librdkafka_config, provision
 from gateway.settings import Settings
-from gateway.stack import Endpoints
-from gateway.stack.process import free_ports
 from gateway.topics import AUDIT_READS
 from tests.integration.kafka_helpers import read_topic, skip_history
 from tests.integration.test_commands import gateway_environment
 from tests.integration.test_first_slice import delivery_of, send_police_report
+from tools.stack import Endpoints
+from tools.stack.process import free_ports
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
 SUSPECT_BSN = "111222333"  # the fictional suspect of adapters/police/samples/report-1.json

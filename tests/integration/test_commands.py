@@ -15,10 +15,10 @@ import pytest
 from gateway.access import Identity, Role, TokenStore
 from gateway.kafka import ensure_topics
 from gateway.settings import Settings
-from gateway.stack import Endpoints
-from gateway.stack.process import free_ports
 from tests.integration.kafka_helpers import skip_history
 from tests.integration.test_first_slice import delivery_of, send_police_report
+from tools.stack import Endpoints
+from tools.stack.process import free_ports
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
 

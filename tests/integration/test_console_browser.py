@@ -22,7 +22,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 from gateway.alerts.raising import alert_id_of
 from gateway.kafka import ensure_topics
 from gateway.settings import Settings
-from gateway.stack import Endpoints
 from tests.browser import chromium
 from tests.integration.oncall_harness import (
     Alerting,
@@ -32,6 +31,7 @@ from tests.integration.oncall_harness import (
     oncall_token,
     quick_config,
 )
+from tools.stack import Endpoints
 
 T = TypeVar("T")
 P1_S = 4  # long enough to click in time, short enough to wait out twice

@@ -15,7 +15,6 @@ import pytest
 
 from gateway.kafka import ensure_topics
 from gateway.settings import Settings
-from gateway.stack import Endpoints, down, pause, resume, up
 from tests.integration.accounting import assert_accounted, assert_exactly_once, delivered
 from tests.integration.faults import (
     GatewayProcess,
@@ -27,6 +26,7 @@ from tests.integration.faults import (
     signal_id,
     wait_until_consumed,
 )
+from tools.stack import Endpoints, down, pause, resume, up
 
 
 @pytest.fixture(scope="module")

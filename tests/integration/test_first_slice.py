@@ -21,8 +21,8 @@ from gateway.decisions import PolicyEngine, policy_input
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import ensure_topics, make_producer
 from gateway.settings import Settings
-from gateway.stack import Endpoints, throwaway_opa
 from tests.integration.kafka_helpers import read_topic, skip_history
+from tools.stack import Endpoints, throwaway_opa
 
 SAMPLE = Path(__file__).parents[2] / "adapters" / "police" / "samples" / "report-1.json"
 

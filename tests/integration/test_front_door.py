@@ -13,11 +13,11 @@ from adapters.police.native import PoliceReportRecord
 from adapters.publish import signal_record
 from gateway.kafka import Record
 from gateway.settings import Settings
-from gateway.stack import Endpoints
 from gateway.topics import DLQ
 from tests.front_door_corpus import load
 from tests.integration.kafka_helpers import Adapters, read_topic
 from tests.integration.test_first_slice import SAMPLE, delivery_of, running_gateway, send_police_report
+from tools.stack import Endpoints
 
 
 async def test_every_bad_input_is_dead_lettered_and_receipted(settings: Settings, stack: Endpoints) -> None:

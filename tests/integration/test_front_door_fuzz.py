@@ -21,17 +21,17 @@ from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
 from adapters.publish import signal_record
-from gateway.contracts.examples import examples
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import KafkaConnection, Record, partition_counts, read_to_end
 from gateway.pipeline import Accepted, Rejected, identify, validate
 from gateway.reconcile import reconcile
 from gateway.settings import RECIPIENTS, Settings
-from gateway.stack import Endpoints
 from gateway.topics import DLQ, SIGNAL_IDS, inbox_topic
 from tests.integration.faults import expected_deliveries, wait_until_consumed
 from tests.integration.kafka_helpers import Adapters, read_topic
 from tests.integration.test_first_slice import running_gateway
+from tools.contracts.examples import examples
+from tools.stack import Endpoints
 
 CASES = examples()
 HEADERS = ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_dataschema", "traceparent"]

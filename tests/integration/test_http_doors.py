@@ -19,8 +19,8 @@ import pytest
 
 from gateway.access import Identity, Role, TokenStore
 from gateway.settings import Settings
-from gateway.stack import Endpoints
 from tests.integration.http_services import Service, Services, remove_from_tokens_file, running_services
+from tools.stack import Endpoints
 
 ROOT = Path(__file__).parents[2]
 EXPORT = (ROOT / "adapters" / "veiligthuis" / "samples" / "scenario.csv").read_bytes()

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from gateway.settings import Settings
-from gateway.stack import Endpoints
 from tests.integration.http_services import Service, Services, running_services
+from tools.stack import Endpoints
 
 REQUESTS_PER_SERVICE = 150
 MEMORY_BOUND = 64 * 1024 * 1024

@@ -16,9 +16,9 @@ from adapters.publish import signal_record
 from gateway import metrics
 from gateway.router import Routed, Router
 from gateway.settings import Settings
-from gateway.stack import Endpoints
 from tests.integration.kafka_helpers import Adapters, read_topic
 from tests.integration.test_first_slice import SAMPLE, running_gateway
+from tools.stack import Endpoints
 
 
 async def test_a_batch_that_fails_unexpectedly_is_read_again_not_skipped(

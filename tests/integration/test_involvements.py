@@ -24,16 +24,16 @@ import pytest
 
 from gateway.access import Identity, Role, TokenStore
 from gateway.audit.reads import audit_reads
-from gateway.contracts.examples import example
 from gateway.identity import pseudonym_of_bsn
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import ensure_topics
 from gateway.schemas import Signal
 from gateway.schemas.involvement import InvolvementRole
-from gateway.stack import Endpoints
-from gateway.stack.process import free_ports
 from tests.integration.kafka_helpers import read_topic, send_once, skip_history
 from tests.integration.test_commands import gateway_environment
+from tools.contracts.examples import example
+from tools.stack import Endpoints
+from tools.stack.process import free_ports
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
 BRAM = "111222333"  # the fictional suspect of the examples

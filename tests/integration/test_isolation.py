@@ -25,11 +25,9 @@ from pydantic import SecretStr
 
 from adapters.publish import signal_record
 from gateway.audit.reads import AuditRead
-from gateway.contracts.examples import examples
 from gateway.kafka import KafkaConnection, ensure_topics, make_producer
 from gateway.principals import Principals, provision
 from gateway.settings import ORGANISATIONS, RECIPIENTS
-from gateway.stack import Endpoints
 from gateway.topics import (
     ALERTS,
     AUDIT,
@@ -40,6 +38,8 @@ from gateway.topics import (
     inbox_topic,
     signals_topic,
 )
+from tools.contracts.examples import examples
+from tools.stack import Endpoints
 
 GROUP_PREFIX = {
     **{org: f"{org}." for org in RECIPIENTS},

@@ -13,10 +13,10 @@ from adapters.publish import send, signal_record
 from gateway.kafka import Record, ensure_topics, make_producer
 from gateway.schemas import CATALOGUE
 from gateway.settings import Settings
-from gateway.stack import Endpoints
 from tests.integration.faults import KETENPOORT
 from tests.integration.kafka_helpers import skip_history
 from tests.integration.test_first_slice import delivery_of
+from tools.stack import Endpoints
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 PLANTED_BSN = "999990019"  # fictional, passes the 11-test

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.policy_tools.checks import opa_test
 from gateway.settings import Settings
-from gateway.stack import ensure_opa
+from tools.policy.checks import opa_test
+from tools.stack import ensure_opa
 
 MIN_COVERAGE = 90.0
 

@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.contracts.examples import example as load_example
 from gateway.decisions import Decision, Level, PolicyEngine, policy_input
-from gateway.policy_tools.checks import covers as receives
 from gateway.schemas import CATALOGUE
 from gateway.settings import ORGANISATIONS, RECIPIENTS
-from gateway.stack import Endpoints
+from tools.contracts.examples import example as load_example
+from tools.policy.checks import covers as receives
+from tools.stack import Endpoints
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 EVERYONE = frozenset(RECIPIENTS)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gateway.cli import app
-from gateway.policy_tools.lint import ensure_regal, lint, regal_version
 from gateway.settings import Settings, get_settings
+from tools.cli import app
+from tools.policy.lint import ensure_regal, lint, regal_version
 
 runner = CliRunner()
 

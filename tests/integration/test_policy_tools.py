@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gateway.cli import app
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine, policy_input
-from gateway.policy_tools import matrix
-from gateway.policy_tools.diff import diff
-from gateway.policy_tools.engine import policy_engine
 from gateway.redact import redact
 from gateway.schemas import CATALOGUE
 from gateway.settings import RECIPIENTS, Settings
-from gateway.stack import Endpoints, throwaway_opa
+from tools.cli import app
+from tools.policy import matrix
+from tools.policy.diff import diff
+from tools.policy.engine import policy_engine
+from tools.stack import Endpoints, throwaway_opa
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "docs" / "examples"

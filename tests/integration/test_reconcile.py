@@ -17,11 +17,11 @@ from adapters.police.native import PoliceReportRecord
 from adapters.publish import signal_record
 from gateway.reconcile import reconcile
 from gateway.settings import Settings
-from gateway.stack import Endpoints
 from tests.integration.faults import wait_until_consumed
 from tests.integration.kafka_helpers import Adapters
 from tests.integration.test_commands import KETENPOORT, demo_environment
 from tests.integration.test_first_slice import SAMPLE, running_gateway
+from tools.stack import Endpoints
 
 
 async def test_reconcile_is_clean_after_a_run_and_names_a_planted_gap(

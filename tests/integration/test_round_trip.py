@@ -8,12 +8,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from adapters.publish import signal_record
-from gateway.contracts.examples import example
 from gateway.kafka import Record, ensure_topics, make_producer
 from gateway.pipeline import Rejected, validate
 from gateway.schemas import CATALOGUE, Envelope
 from gateway.settings import Settings
-from gateway.stack import Endpoints
+from tools.contracts.examples import example
+from tools.stack import Endpoints
 
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))

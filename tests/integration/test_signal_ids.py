@@ -13,10 +13,10 @@ from adapters.police.native import PoliceReportRecord
 from adapters.publish import signal_record
 from gateway.kafka import Record
 from gateway.settings import Settings
-from gateway.stack import Endpoints
 from gateway.topics import DLQ, SIGNAL_IDS
 from tests.integration.kafka_helpers import Adapters, read_topic
 from tests.integration.test_first_slice import SAMPLE, running_gateway
+from tools.stack import Endpoints
 
 
 def copies_of(found: list[dict[str, Any]], signal_id: str) -> list[dict[str, Any]]:

@@ -26,7 +26,8 @@ from typer.testing import CliRunner
 from adapters.preflight import check_sending
 from gateway.kafka import KafkaConnection, ensure_topics, make_admin, make_producer, partition_counts
 from gateway.settings import ORGANISATIONS, Settings, get_settings
-from gateway.stack import (
+from gateway.topics import all_topics, inbox_topic, signals_topic
+from tools.stack import (
     KAFKA_VERSION,
     OPA_VERSION,
     StackError,
@@ -40,10 +41,9 @@ from gateway.stack import (
     tools,
     up,
 )
-from gateway.stack.cli import stack_app
-from gateway.stack.kafka import is_healthy
-from gateway.stack.state import StackPaths, save_state
-from gateway.topics import all_topics, inbox_topic, signals_topic
+from tools.stack.cli import stack_app
+from tools.stack.kafka import is_healthy
+from tools.stack.state import StackPaths, save_state
 
 pytestmark = pytest.mark.integration
 
@@ -413,7 +413,7 @@ def test_a_cluster_id_beginning_with_a_dash_formats(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One in 64 random cluster ids begins with "-"; the storage tool must not read it as an option."""
-    monkeypatch.setattr("gateway.stack.kafka.new_cluster_id", lambda: "-AbCdEfGhIjKlMnOpQrStU")
+    monkeypatch.setattr("tools.stack.kafka.new_cluster_id", lambda: "-AbCdEfGhIjKlMnOpQrStU")
     own = settings.model_copy(update={"stack_dir": tmp_path / "dash"})
     state, started = up(own)
     try:

@@ -1,6 +1,6 @@
 """TLS on Kafka's client listener, for real, from the cached jars (no Docker engine runs here).
 
-First a one-off broker started by gateway/stack/kafka.py with a SASL_SSL client listener and
+First a one-off broker started by tools/stack/kafka.py with a SASL_SSL client listener and
 certificates from gateway/certs.py, provisioned from gateway/principals.yaml: who gets in and who
 does not. Then docker-compose.yml's own cluster, rehearsed on loopback: its `certs` command, its
 three Kafka nodes through deploy/kafka/entrypoint.sh, their health check, its `provision` service
@@ -31,12 +31,12 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from gateway.certs import TlsFiles, write_certs
-from gateway.cli import app
 from gateway.kafka import KafkaConnection, ensure_topics, make_producer
 from gateway.principals import SUPER_USERS, Credentials, Principals, provision
 from gateway.settings import Settings
-from gateway.stack import endpoints, kafka, process, tools
-from gateway.stack.state import KafkaState, StackPaths
+from tools.cli import app
+from tools.stack import endpoints, kafka, process, tools
+from tools.stack.state import KafkaState, StackPaths
 
 pytestmark = pytest.mark.integration
 

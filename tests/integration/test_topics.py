@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from gateway.kafka import ensure_topics, make_admin
-from gateway.stack import Endpoints
 from gateway.topics import ALERTS, AUDIT, AUDIT_READS, DLQ, INVOLVEMENTS, SIGNAL_IDS, topic_config
+from tools.stack import Endpoints
 
 
 async def test_every_topic_has_the_configuration_ketenpoort_relies_on(stack: Endpoints) -> None:

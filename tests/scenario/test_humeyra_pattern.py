@@ -26,13 +26,13 @@ from pydantic import SecretStr
 from adapters.delivery import Deliverer, FileDrop, InboxDelivery
 from adapters.ingest import NAMESPACE
 from adapters.scenario import Replayed, replay
-from gateway.contracts.jsonschema import schema_path
 from gateway.schemas.envelope import DATASCHEMA_RE
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.stack import Endpoints
 from gateway.topics import AUDIT, inbox_topic, signals_topic
 from tests.integration.kafka_helpers import read_topic, skip_history
 from tests.integration.test_first_slice import running_gateway
+from tools.contracts.jsonschema import schema_path
+from tools.stack import Endpoints
 
 Holding = dict[str, list[dict[str, Any]]]  # organisation → the deliveries its system holds
 

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from gateway.access import Identity, Role, TokenFile, TokenStore, bearer, token_digest
-from gateway.cli import app
 from gateway.settings import get_settings
+from tools.cli import app
 
 
 def test_an_issued_token_identifies_and_only_its_hash_is_kept(tmp_path: Path) -> None:

@@ -16,12 +16,12 @@ import yaml
 from adapters.publish import signal_record
 from gateway.alerts.raising import alert_id_of, raised
 from gateway.alerts.rules import AlertDecision
-from gateway.contracts.examples import examples
 from gateway.decisions import Decision, Level
 from gateway.pipeline import Accepted, identify, validate
 from gateway.schemas.alert import AlertEvent
 from gateway.topics import ALERTS
 from oncall.config import DEFAULT_CONFIG, OnCallConfig
+from tools.contracts.examples import examples
 
 NOW = datetime(2026, 4, 18, 20, 47, tzinfo=UTC)
 

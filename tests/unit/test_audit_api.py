@@ -14,7 +14,7 @@ from gateway.access import Identity, RequireRole, Role, TokenStore
 from gateway.audit.api import AuditApi
 from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded
 from gateway.kafka import KafkaConnection
-from gateway.stack.process import free_ports
+from tools.stack.process import free_ports
 
 BSN = "111222333"  # fictional, passes the 11-test
 

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from gateway.certs import CA_CERT, CA_KEY, CertError, TlsFiles, write_certs
 from gateway.principals import SUPER_USERS, Credentials
-from gateway.stack.cli import stack_app
-from gateway.stack.kafka import render_server_properties
+from tools.stack.cli import stack_app
+from tools.stack.kafka import render_server_properties
 
 
 def _cert(path: Path) -> x509.Certificate:

@@ -20,11 +20,11 @@ import yaml
 from pydantic import AliasChoices
 from typer.testing import CliRunner
 
-from gateway.cli import app
 from gateway.principals import PRINCIPALS_FILE, SUPER_USERS, Credentials, Principals
 from gateway.settings import Settings
-from gateway.stack import KAFKA_VERSION, OPA_VERSION
-from gateway.stack.kafka import render_server_properties
+from tools.cli import app
+from tools.stack import KAFKA_VERSION, OPA_VERSION
+from tools.stack.kafka import render_server_properties
 
 ROOT = Path(__file__).parents[2]
 
@@ -75,7 +75,7 @@ def test_the_gateway_command_is_a_real_entry_point() -> None:
     assert len(gateways) >= 2, "production runs more than one gateway instance"
     for spec in gateways:
         program, *arguments = spec["command"]
-        assert scripts[program] == "gateway.cli:app"
+        assert scripts[program] == "tools.cli:app"
         result = CliRunner().invoke(app, [*arguments, "--help"])
         assert result.exit_code == 0, result.output
 

@@ -10,12 +10,12 @@ import jsonschema as jsonschema_lib
 import pytest
 import yaml
 
-from gateway.contracts import asyncapi, guide
-from gateway.contracts.cli import ASYNCAPI_FILE
-from gateway.contracts.compat import incompatibilities
-from gateway.contracts.jsonschema import SCHEMA_DIR, export, published_models, schema_of, stale, versions
 from gateway.schemas import CATALOGUE
 from gateway.topics import all_topics
+from tools.contracts import asyncapi, guide
+from tools.contracts.cli import ASYNCAPI_FILE
+from tools.contracts.compat import incompatibilities
+from tools.contracts.jsonschema import SCHEMA_DIR, export, published_models, schema_of, stale, versions
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 FIX = "run `ketenpoort contracts export` and `ketenpoort contracts docs`, and commit the result"

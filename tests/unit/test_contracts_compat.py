@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from gateway.contracts.compat import incompatibilities
-from gateway.contracts.jsonschema import schema_of
 from gateway.schemas import CATALOGUE
+from tools.contracts.compat import incompatibilities
+from tools.contracts.jsonschema import schema_of
 
 BASE: dict[str, Any] = {
     "type": "object",

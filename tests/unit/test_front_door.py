@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.contracts.examples import example
 from gateway.kafka import Record
 from gateway.pipeline import Rejected, identify, validate
 from gateway.schemas import CATALOGUE
 from gateway.topics import signals_topic
 from tests.front_door_corpus import BadCase, load
+from tools.contracts.examples import example
 
 CASES = load()
 KEY = b"test"

@@ -11,7 +11,7 @@ from pydantic import SecretStr, ValidationError
 from gateway.kafka import KafkaConnection
 from gateway.principals import Credentials
 from gateway.settings import Settings
-from gateway.stack.state import Endpoints
+from tools.stack.state import Endpoints
 
 SCRAM = KafkaConnection(
     bootstrap="kafka-1:9093",

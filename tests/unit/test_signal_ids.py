@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from gateway.contracts.examples import example
 from gateway.decisions import Decision, Level
 from gateway.kafka import Record
 from gateway.pipeline import Accepted, Rejected, delivery_id_of, identify, validate
 from gateway.schemas import new_envelope
 from gateway.signal_ids import Duplicate, SignalIds, SignalSeen, content_digest
+from tools.contracts.examples import example
 
 KEY = b"test"
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gateway.settings import get_settings
-from gateway.stack.cli import stack_app
+from tools.stack.cli import stack_app
 
 pytestmark = pytest.mark.unit
 

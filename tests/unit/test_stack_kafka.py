@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.principals import SUPER_USERS, Credentials
-from gateway.stack.kafka import jvm_options, new_cluster_id, render_log4j2, render_server_properties
+from tools.stack.kafka import jvm_options, new_cluster_id, render_log4j2, render_server_properties
 
 pytestmark = pytest.mark.unit
 CREDENTIALS = Credentials().with_passwords_for(list(SUPER_USERS))

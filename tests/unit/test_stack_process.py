@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.stack import StackError
-from gateway.stack.cache import install_atomically
-from gateway.stack.process import Outcome, free_ports, is_running, read_stat, spawn, stop
+from tools.stack import StackError
+from tools.stack.cache import install_atomically
+from tools.stack.process import Outcome, free_ports, is_running, read_stat, spawn, stop
 
 pytestmark = pytest.mark.unit
 

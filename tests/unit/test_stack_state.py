@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from gateway.settings import Settings
-from gateway.stack import KAFKA_VERSION, OPA_VERSION, StackError, down, endpoints, stack_session, status
-from gateway.stack.lifecycle import outdated
-from gateway.stack.process import is_running, read_stat
-from gateway.stack.state import KafkaState, OpaState, StackPaths, StackState, save_state
+from tools.stack import KAFKA_VERSION, OPA_VERSION, StackError, down, endpoints, stack_session, status
+from tools.stack.lifecycle import outdated
+from tools.stack.process import is_running, read_stat
+from tools.stack.state import KafkaState, OpaState, StackPaths, StackState, save_state
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.settings import Settings
-from gateway.stack import KAFKA_VERSION, OPA_VERSION, StackError, ensure_kafka, ensure_opa, tools
+from tools.stack import KAFKA_VERSION, OPA_VERSION, StackError, ensure_kafka, ensure_opa, tools
 
 pytestmark = pytest.mark.unit
 

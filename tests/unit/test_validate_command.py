@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from gateway.cli import app
+from tools.cli import app
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 runner = CliRunner()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.contracts.validate import Outcome, as_record, check
 from gateway.decisions import PolicyEngine
 from gateway.pipeline import Accepted, Rejected, body_for, identify, query, validate
 from gateway.settings import RECIPIENTS
+from tools.contracts.validate import Outcome, as_record, check
 
 PREVIEW_KEY = b"decide-preview-only"  # the pseudonym is not shown; any key will do
 

@@ -21,8 +21,8 @@ from gateway.identity import pseudonym_of_bsn
 from gateway.kafka import KafkaConnection, cluster_id
 from gateway.schemas.persons import check_bsn
 from gateway.settings import Settings, get_settings
-from gateway.stack import StackError, endpoints
 from gateway.topics import AUDIT
+from tools.stack import StackError, endpoints
 
 audit_app = typer.Typer(
     no_args_is_help=True, help="The audit trail: subject access, per recipient, verification."

@@ -13,11 +13,11 @@ import yaml
 from pydantic import SecretStr
 
 from gateway.app import create_app
-from gateway.contracts.jsonschema import schema_of
 from gateway.kafka import KafkaConnection
 from gateway.schemas import CATALOGUE
 from gateway.settings import Settings
 from gateway.topics import DLQ
+from tools.contracts.jsonschema import schema_of
 
 # Where the document says the servers are: the production-shaped deployment (docker-compose.yml).
 DOCUMENTED_BOOTSTRAP = "kafka-1:9092"

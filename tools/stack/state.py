@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gateway.kafka import KafkaConnection
 from gateway.principals import Credentials
-from gateway.stack.process import is_running
+from tools.stack.process import is_running
 
 
 def connect_as(bootstrap: str, credentials: Credentials | None, principal: str) -> KafkaConnection:

@@ -11,16 +11,16 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from adapters.cli import adapter_app
-from gateway.access_cli import access_app
-from gateway.audit.cli import audit_app
-from gateway.contracts.cli import contracts_app, validate
-from gateway.involvement_cli import involvement_app
 from gateway.logging import configure_logging
-from gateway.policy_tools.cli import decide_command, policy_app
 from gateway.settings import get_settings
-from gateway.stack import StackError, endpoints
-from gateway.stack.cli import stack_app
+from tools.access_cli import access_app
+from tools.adapter_cli import adapter_app
+from tools.audit_cli import audit_app
+from tools.contracts.cli import contracts_app, validate
+from tools.involvement_cli import involvement_app
+from tools.policy.cli import decide_command, policy_app
+from tools.stack import StackError, endpoints
+from tools.stack.cli import stack_app
 
 app = typer.Typer(no_args_is_help=True, help="Ketenpoort: the chain partners' signal gateway.")
 gateway_app = typer.Typer(no_args_is_help=True, help="Run the gateway.")
@@ -119,7 +119,7 @@ def oncall_serve() -> None:
 @app.command()
 def demo() -> None:
     """Start the stack and the gateway, send a short fictional case, show who received what."""
-    from gateway.demo import run_demo
+    from tools.demo import run_demo
 
     settings = get_settings()
     log_file = settings.cache_path("demo.log")

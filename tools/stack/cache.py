@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gateway.stack.errors import StackError
+from tools.stack.errors import StackError
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from rich.markup import escape
 from gateway.access import Identity, Role, TokenStore
 from gateway.principals import PRINCIPALS_FILE, Credentials, Principals, provision
 from gateway.settings import Settings, get_settings
-from gateway.stack import StackError, status
+from tools.stack import StackError, status
 
 access_app = typer.Typer(
     no_args_is_help=True, help="Who may use Ketenpoort: API tokens, Kafka principals and ACLs."

@@ -19,9 +19,9 @@ from adapters.delivery import delivery_group
 from gateway import certs as tls
 from gateway.principals import Principals, group_rule
 from gateway.settings import RECIPIENTS, get_settings
-from gateway.stack import kafka, lifecycle, opa
-from gateway.stack.errors import StackError
-from gateway.stack.state import StackState
+from tools.stack import kafka, lifecycle, opa
+from tools.stack.errors import StackError
+from tools.stack.state import StackState
 
 stack_app = typer.Typer(
     name="stack",

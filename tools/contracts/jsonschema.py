@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol
 from gateway.schemas import CATALOGUE
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 
-SCHEMA_DIR = Path(__file__).parents[1] / "schemas" / "json"
+SCHEMA_DIR = Path(__file__).parents[2] / "gateway" / "schemas" / "json"
 
 
 class Versioned(Protocol):

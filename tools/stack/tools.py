@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from gateway.stack.errors import StackError
+from tools.stack.errors import StackError
 
 MIN_JAVA = 17
 MIN_GO = (1, 26)  # OPA 1.22's go.mod says go 1.26.0

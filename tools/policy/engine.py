@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gateway.decisions import PolicyEngine
 from gateway.settings import Settings
-from gateway.stack import StackError, endpoints, throwaway_opa
+from tools.stack import StackError, endpoints, throwaway_opa
 
 
 @asynccontextmanager

@@ -13,14 +13,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from gateway.contracts.cli import write_or_print
-from gateway.contracts.validate import Outcome
-from gateway.policy_tools import checks, lint, matrix
-from gateway.policy_tools.decide import decide
-from gateway.policy_tools.diff import Change, DiffError, diff
-from gateway.policy_tools.engine import policy_engine
 from gateway.settings import get_settings
-from gateway.stack import StackError, ensure_opa
+from tools.contracts.cli import write_or_print
+from tools.contracts.validate import Outcome
+from tools.policy import checks, lint, matrix
+from tools.policy.decide import decide
+from tools.policy.diff import Change, DiffError, diff
+from tools.policy.engine import policy_engine
+from tools.stack import StackError, ensure_opa
 
 policy_app = typer.Typer(
     no_args_is_help=True, help="The sharing policies: matrix, impact of a change, tests, lint."

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gateway.policy_tools.engine import policy_engine
-from gateway.policy_tools.matrix import Row, build
 from gateway.settings import Settings
+from tools.policy.engine import policy_engine
+from tools.policy.matrix import Row, build
 
 
 class DiffError(RuntimeError):

@@ -26,10 +26,10 @@ from gateway.certs import TlsFiles
 from gateway.kafka import KafkaConnection, ensure_topics, make_admin
 from gateway.principals import SUPER_USERS, Credentials
 from gateway.settings import Settings
-from gateway.stack import process, tools
-from gateway.stack.cache import install_atomically
-from gateway.stack.errors import StackError
-from gateway.stack.state import KafkaState, StackPaths
+from tools.stack import process, tools
+from tools.stack.cache import install_atomically
+from tools.stack.errors import StackError
+from tools.stack.state import KafkaState, StackPaths
 
 KAFKA_VERSION = "4.4.0"
 SCALA_VERSION = "2.13"

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from gateway.contracts import asyncapi, guide, jsonschema
-from gateway.contracts.validate import validate_files
+from tools.contracts import asyncapi, guide, jsonschema
+from tools.contracts.validate import validate_files
 
 ROOT = Path(__file__).parents[2]
 ASYNCAPI_FILE = ROOT / "docs" / "asyncapi.yaml"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from gateway.stack.errors import StackError
+from tools.stack.errors import StackError
 
 LOOPBACK = "127.0.0.1"
 

@@ -2,7 +2,7 @@
 
 Regal is built with Go from the module pinned in scripts/regal/ (go.mod and go.sum: Regal's version
 and every dependency's checksum), once, into `<cache>/regal/<version>/regal`, the way OPA is built
-(gateway/stack/opa.py). The configuration is .regal/config.yaml at the top of the project: it names
+(tools/stack/opa.py). The configuration is .regal/config.yaml at the top of the project: it names
 the data beside the policies, which Regal does not read, and says why any rule is off.
 """
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.settings import Settings
-from gateway.stack import StackError, tools
-from gateway.stack.cache import install_atomically
+from tools.stack import StackError, tools
+from tools.stack.cache import install_atomically
 
 ROOT = Path(__file__).parents[2]
 REGAL_MODULE = "github.com/open-policy-agent/regal"

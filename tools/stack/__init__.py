@@ -6,11 +6,11 @@ records them in `<stack dir>/state.json`. `endpoints` is what the rest of the ga
 `KAFKA_BOOTSTRAP` / `OPA_URL` when set, else the running stack. See docs/local-stack.md.
 """
 
-from gateway.stack.errors import StackError
-from gateway.stack.kafka import KAFKA_VERSION, ensure_kafka
-from gateway.stack.lifecycle import down, endpoints, kafka_as, pause, resume, stack_session, status, up
-from gateway.stack.opa import OPA_VERSION, ensure_opa, throwaway_opa
-from gateway.stack.state import Endpoints, KafkaState, OpaState, StackState
+from tools.stack.errors import StackError
+from tools.stack.kafka import KAFKA_VERSION, ensure_kafka
+from tools.stack.lifecycle import down, endpoints, kafka_as, pause, resume, stack_session, status, up
+from tools.stack.opa import OPA_VERSION, ensure_opa, throwaway_opa
+from tools.stack.state import Endpoints, KafkaState, OpaState, StackState
 
 __all__ = [
     "KAFKA_VERSION",

@@ -11,10 +11,10 @@ from typing import Any
 
 import yaml
 
-from gateway.contracts.examples import example
 from gateway.decisions import Decision, Level, PolicyEngine, policy_input
+from tools.contracts.examples import example
 
-CHECKS = Path(__file__).parents[1] / "policy_checks.yaml"
+CHECKS = Path(__file__).parents[2] / "gateway" / "policy_checks.yaml"
 
 
 @dataclass(frozen=True)

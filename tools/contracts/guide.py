@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gateway.contracts.examples import example
-from gateway.contracts.jsonschema import schema_of
 from gateway.schemas import CATALOGUE, Signal
+from tools.contracts.examples import example
+from tools.contracts.jsonschema import schema_of
 
 ROOT = Path(__file__).parents[2]
 GUIDE = ROOT / "docs" / "contracts.md"

@@ -33,14 +33,14 @@ from adapters.ingest import NAMESPACE
 from adapters.publish import send, signal_record
 from adapters.scenario import replay
 from gateway.app import create_app
-from gateway.contracts.examples import example
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import Record, ensure_topics, make_producer, read_whole
 from gateway.redact import withheld
 from gateway.schemas.alert import AlertEvent
 from gateway.settings import RECIPIENTS, Settings
-from gateway.stack import Endpoints, stack_session
 from gateway.topics import ALERTS, inbox_topic
+from tools.contracts.examples import example
+from tools.stack import Endpoints, stack_session
 
 WAIT_S = 30.0
 SETTLE_S = 1.0

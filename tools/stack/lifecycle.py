@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from gateway.kafka import KafkaConnection
 from gateway.principals import SUPER_USERS, Credentials, Principals, provision
 from gateway.settings import Settings
-from gateway.stack import kafka, opa, process, tools
-from gateway.stack.cache import file_lock
-from gateway.stack.errors import StackError
-from gateway.stack.state import (
+from tools.stack import kafka, opa, process, tools
+from tools.stack.cache import file_lock
+from tools.stack.errors import StackError
+from tools.stack.state import (
     Component,
     Endpoints,
     KafkaState,

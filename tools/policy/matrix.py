@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from gateway.contracts.examples import examples
 from gateway.decisions import PolicyEngine, policy_input
 from gateway.schemas.breach_of_conditions import DetectedBy, Severity
 from gateway.schemas.contact_person import ContactRole
@@ -25,6 +24,7 @@ from gateway.schemas.prosecution_decision import DecisionKind
 from gateway.schemas.release_from_custody import ReleaseKind
 from gateway.schemas.risk_assessment import Instrument, RiskLevel
 from gateway.settings import RECIPIENTS
+from tools.contracts.examples import examples
 
 BOOL = (False, True)
 

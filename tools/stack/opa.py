@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 
 from gateway.settings import Settings
-from gateway.stack import process, tools
-from gateway.stack.cache import install_atomically
-from gateway.stack.errors import StackError
-from gateway.stack.state import OpaState
+from tools.stack import process, tools
+from tools.stack.cache import install_atomically
+from tools.stack.errors import StackError
+from tools.stack.state import OpaState
 
 # The newest release. Releases before 1.21.3 accept an unsigned bundle when the signing configuration
 # has no key id (GHSA-g2pf-6v5v-qcc8). Its go.mod needs Go >= 1.26 (tools.MIN_GO); GOTOOLCHAIN=local

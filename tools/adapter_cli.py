@@ -23,7 +23,7 @@ from adapters.service import AdapterService
 from gateway.kafka import KafkaConnection
 from gateway.logging import configure_logging
 from gateway.settings import ORGANISATIONS, Settings, get_settings
-from gateway.stack import StackError, kafka_as
+from tools.stack import StackError, kafka_as
 
 adapter_app = typer.Typer(
     no_args_is_help=True,
