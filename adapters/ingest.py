@@ -23,7 +23,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from aiokafka import AIOKafkaProducer
 from pydantic import ValidationError
 
-from adapters.kit import Adapter, Mapped, MappingError, NativeRecord
+from adapters.exports import Adapter, Mapped, MappingError, NativeRecord
 from adapters.publish import signal_record
 from gateway.kafka import KafkaConnection, cluster_id, make_producer
 from gateway.schemas.problems import Problem, problems_from

@@ -7,8 +7,8 @@ from uuid import UUID
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from gateway.identity import chain_pseudonym
 from gateway.kafka import Record
+from gateway.pseudonyms import chain_pseudonym
 from gateway.schemas import Envelope, Signal, new_envelope
 from gateway.topics import signals_topic
 

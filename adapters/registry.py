@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-from adapters.kit import Adapter
+from adapters.exports import Adapter
 from gateway.settings import ORGANISATIONS
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
+from adapters.exports import Mapped, NativeRecord
 from adapters.ingest import NAMESPACE, Ingest, Summary, planned
-from adapters.kit import Mapped, NativeRecord
 from adapters.registry import adapter
 from gateway.kafka import KafkaConnection
 

@@ -20,8 +20,8 @@ from faststream.asgi.types import ASGIApp, Receive, Scope, Send
 from starlette.datastructures import Headers
 
 from adapters.delivery import InboxDelivery
+from adapters.exports import Adapter
 from adapters.ingest import Ingest
-from adapters.kit import Adapter
 from gateway.access import IDENTITY_SCOPE_KEY, Identity, RequireRole, Role
 from gateway.http import NO_BODY, Door, MiB, body_of, respond
 from gateway.logging import get_logger

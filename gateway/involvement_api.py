@@ -24,10 +24,10 @@ from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import DecisionError, Level
 from gateway.http import respond
-from gateway.identity import pseudonym_of_bsn
 from gateway.involvements import Involvement, InvolvementIndex
 from gateway.logging import get_logger
 from gateway.matches import may_learn
+from gateway.pseudonyms import pseudonym_of_bsn
 from gateway.schemas.persons import check_bsn
 
 log = get_logger("involvement_api")

@@ -30,11 +30,11 @@ from typing import Literal
 from aiokafka import ConsumerRecord, TopicPartition
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from gateway.identity import chain_pseudonym
 from gateway.kafka import KafkaConnection, Record, read_whole
 from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
 from gateway.pipeline import Accepted
+from gateway.pseudonyms import chain_pseudonym
 from gateway.schemas import ContactPerson, Person
 from gateway.schemas.involvement import InvolvementClosed, InvolvementSignal
 from gateway.topics import INVOLVEMENTS

@@ -17,8 +17,8 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from gateway.decisions import Decision, Level, policy_input
-from gateway.identity import ChainPseudonym, chain_pseudonym
 from gateway.kafka import Record
+from gateway.pseudonyms import ChainPseudonym, chain_pseudonym
 from gateway.redact import redact
 from gateway.schemas import CATALOGUE, Envelope, EnvelopeError, Signal, new_envelope
 from gateway.schemas.delivery import Delivery, RejectionReceipt

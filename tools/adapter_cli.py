@@ -15,8 +15,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from adapters.delivery import Deliverer, FileDrop, InboxDelivery, Target, Webhook
+from adapters.exports import Adapter, NativeRecord
 from adapters.ingest import Ingest, Summary, export_files
-from adapters.kit import Adapter, NativeRecord
 from adapters.preflight import check_sending
 from adapters.registry import adapter as adapter_of
 from adapters.service import AdapterService

@@ -17,8 +17,8 @@ from gateway.audit.reads import AuditRead, AuditReadLog, Query, ReadNotRecorded,
 from gateway.audit.records import AuditRecord, Finding, summary
 from gateway.audit.store import AuditStore
 from gateway.audit.verify import verify_topic
-from gateway.identity import pseudonym_of_bsn
 from gateway.kafka import KafkaConnection, cluster_id
+from gateway.pseudonyms import pseudonym_of_bsn
 from gateway.schemas.persons import check_bsn
 from gateway.settings import Settings, get_settings
 from gateway.topics import AUDIT

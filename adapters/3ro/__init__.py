@@ -8,7 +8,7 @@ and its modules import each other relatively.
 
 from __future__ import annotations
 
-from adapters.kit import ExportAdapter
+from adapters.exports import ExportAdapter
 
 from .mapping import to_signals
 from .native import ProbationRow, named_by_column, record_id

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from adapters.kit import Mapped, MappingError
+from adapters.exports import Mapped, MappingError
 from gateway.schemas import (
     BreachOfConditions,
     ContactAssigned,

@@ -21,8 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag
 
-from adapters.cells import Bsn, IsoDate, IsoDateTime
-from adapters.kit import NativeRecord
+from adapters.cell_types import Bsn, IsoDate, IsoDateTime
+from adapters.exports import NativeRecord
 from gateway.schemas.problems import Problem
 
 PHONE = r"^\+?[0-9 ()-]{6,20}$"

@@ -6,7 +6,7 @@ plumbing that sends and delivers is shared (adapters/ingest.py, adapters/deliver
 
 from __future__ import annotations
 
-from adapters.kit import ExportAdapter
+from adapters.exports import ExportAdapter
 from adapters.om.mapping import to_signals
 from adapters.om.native import OmRecord, record_id
 

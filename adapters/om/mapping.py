@@ -17,7 +17,7 @@ from typing import TypedDict, TypeVar
 
 from pydantic import ValidationError
 
-from adapters.kit import Mapped, MappingError
+from adapters.exports import Mapped, MappingError
 from adapters.om.native import NativeCondition, NativeMeasure, NativeOfficer, NativePerson, OmRecord
 from gateway.schemas import (
     ContactPerson,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.kit import Mapped, MappingError
+from adapters.exports import Mapped, MappingError
 from adapters.police.native import (
     Aanleiding,
     Antwoord,

@@ -6,7 +6,7 @@ pure, the plumbing that sends and delivers is shared (adapters/ingest.py, adapte
 
 from __future__ import annotations
 
-from adapters.kit import ExportAdapter
+from adapters.exports import ExportAdapter
 from adapters.veiligthuis.mapping import to_signals
 from adapters.veiligthuis.native import RegistrationRow, record_id
 

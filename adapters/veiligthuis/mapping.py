@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from adapters.kit import Mapped, MappingError
+from adapters.exports import Mapped, MappingError
 from adapters.veiligthuis.native import (
     COLUMNS_BY_KIND,
     COMMON_COLUMNS,

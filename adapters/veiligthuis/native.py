@@ -17,7 +17,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from adapters.cells import Bsn, IsoDate, IsoDateTime
+from adapters.cell_types import Bsn, IsoDate, IsoDateTime
 
 LIST_SEPARATOR = "|"
 

@@ -27,9 +27,9 @@ from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded, audit_
 from gateway.audit.records import summary
 from gateway.audit.store import AuditStore
 from gateway.http import respond
-from gateway.identity import pseudonym_of_bsn
 from gateway.kafka import KafkaConnection, cluster_id
 from gateway.logging import get_logger
+from gateway.pseudonyms import pseudonym_of_bsn
 from gateway.schemas.persons import check_bsn
 from gateway.settings import RECIPIENTS
 

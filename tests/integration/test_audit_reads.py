@@ -27,9 +27,9 @@ from confluent_kafka.admin import (
 
 from gateway.access import Identity, Role, TokenStore
 from gateway.audit.reads import audit_reads
-from gateway.identity import pseudonym_of_bsn
 from gateway.kafka import ensure_topics
 from gateway.principals import Principals, librdkafka_config, provision
+from gateway.pseudonyms import pseudonym_of_bsn
 from gateway.settings import Settings
 from gateway.topics import AUDIT_READS
 from tests.integration.kafka_helpers import read_topic, skip_history

@@ -24,9 +24,9 @@ import pytest
 
 from gateway.access import Identity, Role, TokenStore
 from gateway.audit.reads import audit_reads
-from gateway.identity import pseudonym_of_bsn
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import ensure_topics
+from gateway.pseudonyms import pseudonym_of_bsn
 from gateway.schemas import Signal
 from gateway.schemas.involvement import InvolvementRole
 from tests.integration.kafka_helpers import read_topic, send_once, skip_history

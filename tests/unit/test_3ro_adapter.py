@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from adapters.kit import Mapped, MappingError, NativeRecord
+from adapters.exports import Mapped, MappingError, NativeRecord
 from adapters.registry import adapter
 from gateway.schemas import (
     BreachOfConditions,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from gateway.identity import chain_pseudonym, normalise_name
+from gateway.pseudonyms import chain_pseudonym, normalise_name
 from gateway.schemas import Person
 
 KEY = b"test-key"

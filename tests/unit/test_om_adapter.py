@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from adapters.kit import Mapped, MappingError, NativeRecord
+from adapters.exports import Mapped, MappingError, NativeRecord
 from adapters.om import ADAPTER, mapping
 from adapters.om.native import OmRecord, record_id
 from adapters.registry import adapter

@@ -10,7 +10,7 @@ from typing import Any, get_args
 
 import pytest
 
-from adapters.kit import Mapped, MappingError, NativeRecord
+from adapters.exports import Mapped, MappingError, NativeRecord
 from adapters.police import ADAPTER
 from adapters.police.mapping import (
     CONTACT_ROLES,

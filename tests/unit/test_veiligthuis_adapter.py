@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.kit import Mapped, MappingError, NativeRecord
+from adapters.exports import Mapped, MappingError, NativeRecord
 from adapters.registry import adapter
 from adapters.veiligthuis import ADAPTER
 from adapters.veiligthuis.mapping import to_signals

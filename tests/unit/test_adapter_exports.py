@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.kit import read_csv_records, read_json_records
+from adapters.exports import read_csv_records, read_json_records
 
 
 class Row(BaseModel):
