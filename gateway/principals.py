@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from gateway.kafka import KafkaConnection, SaslMechanism, SecurityProtocol
+from gateway.topics import TOPICS
 
 PRINCIPALS_FILE = Path(__file__).parent / "principals.yaml"
 # The brokers' own identities: super users in the broker configuration, never given ACLs.
@@ -79,7 +80,19 @@ class Principals(BaseModel):
 
     @classmethod
     def load(cls, path: Path = PRINCIPALS_FILE) -> Self:
-        return cls.model_validate(yaml.safe_load(path.read_text()))
+        """The file, with what each principal reads and writes taken from the topic table
+        (gateway/topics.py): one place says who writes and reads each topic."""
+        data = yaml.safe_load(path.read_text())
+        for name, entry in (data.get("principals") or {}).items():
+            if isinstance(entry, dict) and ({"read", "write"} & entry.keys()):
+                raise ValueError(
+                    f"{path}: {name}: who reads and writes a topic is said in the topic table "
+                    "(gateway/topics.py), not here"
+                )
+            if isinstance(entry, dict):
+                entry["read"] = [topic.name for topic in TOPICS if name in topic.readers]
+                entry["write"] = [topic.name for topic in TOPICS if name in topic.writers]
+        return cls.model_validate(data)
 
     def acls(self) -> set[Acl]:
         """Every ACL the file asks for."""

@@ -1,6 +1,6 @@
 """Every topic, in one table: its name, what it holds, its configuration, and who writes and reads
-it. Topic creation (`gateway.kafka.ensure_topics`), the AsyncAPI document and the check of the
-principals' grants (tests/unit/test_principals.py) are derived from it. `signals.<org>`: only <org>
+it. Topic creation (`gateway.kafka.ensure_topics`), the AsyncAPI document and each principal's READ
+and WRITE ACLs on topics (`gateway.principals`) are derived from it. `signals.<org>`: only <org>
 writes; `inbox.<org>`: only <org> reads."""
 
 from __future__ import annotations

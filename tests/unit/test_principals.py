@@ -116,3 +116,12 @@ def test_the_table_in_the_security_document_is_the_principals_file(principals: P
     assert table == principals_table(principals), (
         "docs/security.md: paste principals_table() between the markers"
     )
+
+
+def test_a_principals_file_naming_topics_to_read_or_write_is_refused(tmp_path: Path) -> None:
+    """Who reads and writes a topic is said once, in the topic table; a file that says it again is
+    refused, so the two can never disagree."""
+    path = tmp_path / "principals.yaml"
+    path.write_text('principals:\n  police:\n    description: x\n    read: ["inbox.police"]\n')
+    with pytest.raises(ValueError, match=r"topic table \(gateway/topics.py\), not here"):
+        Principals.load(path)
