@@ -14,7 +14,8 @@ import tracemalloc
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from gateway.signal_ids import SignalIds, SignalSeen
+from gateway.schemas.signal_seen import SignalSeen
+from gateway.signal_ids import SignalIds
 
 
 def filled(count: int) -> SignalIds:

@@ -19,31 +19,17 @@ from faststream.asgi.types import ASGIApp, Receive, Scope, Send
 from faststream.kafka import KafkaBroker, KafkaMessage, TopicPartition
 from faststream.specification import AsyncAPI
 from prometheus_client import make_asgi_app
-from pydantic import BaseModel
 
 from gateway.access import RequireRole, Role
 from gateway.audit.api import PATHS as AUDIT_PATHS
 from gateway.audit.api import AuditApi
-from gateway.audit.reads import AuditRead
 from gateway.http import NO_BODY, SMALL_JSON, Door, respond
 from gateway.intake import Rewinder, no_decoding, raw_batch
 from gateway.involvement_api import LookupApi
-from gateway.involvements import Involvement
 from gateway.kafka import KafkaConnection
-from gateway.schemas.alert import AlertEvent
-from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.service import GatewayService
 from gateway.settings import ORGANISATIONS, Settings
-from gateway.signal_ids import SignalSeen
-from gateway.topics import ALERTS, AUDIT_READS, INBOX_PREFIX, INVOLVEMENTS, SIGNAL_IDS, TOPICS, signals_topic
-
-# What the records on each topic the gateway writes are, for the AsyncAPI document.
-SCHEMAS: dict[str, type[BaseModel] | object] = {
-    AUDIT_READS: AuditRead,
-    INVOLVEMENTS: Involvement,
-    ALERTS: AlertEvent,
-    SIGNAL_IDS: SignalSeen,
-}
+from gateway.topics import TOPICS, signals_topic
 
 
 def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> AsgiFastStream:
@@ -59,12 +45,7 @@ def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> Asgi
     )
     for topic in TOPICS:
         if "gateway" in topic.writers:
-            schema = (
-                Delivery | RejectionReceipt
-                if topic.name.startswith(INBOX_PREFIX)
-                else SCHEMAS.get(topic.name)
-            )
-            broker.publisher(topic.name, schema=schema, title=topic.name, description=topic.description)
+            broker.publisher(topic.name, schema=topic.schema, title=topic.name, description=topic.description)
     signals = broker.subscriber(
         partitions=[TopicPartition(signals_topic(org), p) for org in ORGANISATIONS for p in service.owned],
         batch=True,

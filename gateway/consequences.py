@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from gateway.audit.entries import audit_entries
-from gateway.audit.records import AuditEntry
 from gateway.decisions import Decision
 from gateway.kafka import Record
 from gateway.pipeline import Accepted, emit
+from gateway.schemas.audit import AuditEntry
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,16 @@ from faststream.asgi.types import Receive, Scope, Send
 from starlette.requests import Request
 
 from gateway.access import IDENTITY_SCOPE_KEY, Identity
-from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded
+from gateway.audit.reads import AuditReadLog, ReadNotRecorded
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import DecisionError, Level
 from gateway.http import respond
-from gateway.involvements import Involvement, InvolvementIndex
+from gateway.involvements import InvolvementIndex
 from gateway.logging import get_logger
 from gateway.matches import may_learn
 from gateway.pseudonyms import pseudonym_of_bsn
+from gateway.schemas.audit_read import AuditRead
+from gateway.schemas.chain_involvement import Involvement
 from gateway.schemas.persons import check_bsn
 
 log = get_logger("involvement_api")

@@ -24,11 +24,9 @@ import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Literal
+from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord, TopicPartition
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.kafka import KafkaConnection, Record, read_whole
 from gateway.kafka import follow as follow_partitions
@@ -36,12 +34,12 @@ from gateway.logging import get_logger
 from gateway.pipeline import Accepted
 from gateway.pseudonyms import chain_pseudonym
 from gateway.schemas import ContactPerson, Person
+from gateway.schemas.chain_involvement import Involvement, Strength
 from gateway.schemas.involvement import InvolvementClosed, InvolvementSignal
 from gateway.topics import INVOLVEMENTS
 
 log = get_logger("involvements")
 
-Strength = Literal["bsn", "name_birth_date"]
 MATCH_NOTICE = "involvement_match"  # the signal_type of a match notice in an inbox
 SWEEP_EVERY_S = 3600.0  # how often a running gateway drops involvements that expired meanwhile
 
@@ -55,42 +53,10 @@ DEFAULT_ROLES = {
 }
 
 
-class Involvement(BaseModel):
-    """One organisation's involvement with one person, as the index keeps it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    pseudonym: str = Field(
-        description="The person's chain pseudonym (of the BSN, or of name and birth date)."
-    )
-    strength: Strength = Field(description="bsn, or name_birth_date: the weaker match.")
-    has_bsn: bool = Field(description="Whether the organisation knew the person's BSN.")
-    org: str
-    person_role: str = Field(description="suspect, victim or child, in the signal that last said so.")
-    role: str = Field(description="The organisation's role, e.g. case_holder, supervisor.")
-    since: date
-    closed_on: date | None = None
-    contact: ContactPerson | None = None
-    signal_id: str = Field(description="The signal that last changed this involvement.")
-    updated_at: AwareDatetime
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.pseudonym, self.org)
-
-    def current(self, today: date, retention_months: int) -> bool:
-        """Open, or closed less than `retention_months` ago: it still matches and can be looked up."""
-        return self.closed_on is None or _months_before(today, retention_months) <= self.closed_on
-
-    def record(self) -> Record:
-        return Record(
-            INVOLVEMENTS, f"{self.pseudonym}/{self.org}".encode(), self.model_dump_json().encode(), []
-        )
-
-
-def _months_before(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return date(year, month + 1, min(day.day, 28))
+def involvement_record(involvement: Involvement) -> Record:
+    """An involvement as its record on `chain.involvements`, keyed by (person, organisation)."""
+    key = f"{involvement.pseudonym}/{involvement.org}".encode()
+    return Record(INVOLVEMENTS, key, involvement.model_dump_json().encode(), [])
 
 
 def person_keys(person: Person, key: bytes) -> list[tuple[str, Strength]]:

@@ -12,13 +12,21 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import uuid5
 
-from gateway.audit.records import AuditEntry, DataSubject
 from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision, Level, policy_input
-from gateway.involvements import MATCH_NOTICE, IndexView, Involvement, InvolvementIndex, Match, observed
+from gateway.involvements import (
+    MATCH_NOTICE,
+    IndexView,
+    InvolvementIndex,
+    Match,
+    involvement_record,
+    observed,
+)
 from gateway.kafka import Record
 from gateway.pipeline import Accepted, delivery_record
+from gateway.schemas.audit import AuditEntry, DataSubject
+from gateway.schemas.chain_involvement import Involvement
 from gateway.schemas.delivery import Delivery
 
 
@@ -55,7 +63,7 @@ class IndexInvolvements:
         signal = decided.signal
         seen = observed(signal, self.pseudonym_key, decided.now)
         written, matches = self.view.observe(seen, signal.signal.name)
-        effects = Effects([involvement.record() for involvement in written])
+        effects = Effects([involvement_record(involvement) for involvement in written])
         if matches:
             notices, entries = await match_notices(self.decisions, matches, signal, decided.now)
             effects.records += notices

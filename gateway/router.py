@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from gateway.audit.entries import read_from
-from gateway.audit.records import AuditEntry
 from gateway.consequences import BatchStep, Decided, Step
 from gateway.decision_cache import DecisionCache
 from gateway.kafka import Record
 from gateway.pipeline import Accepted, Rejected, identify, query, reject, validate
-from gateway.signal_ids import Duplicate, IdsView, SignalIds
+from gateway.schemas.audit import AuditEntry
+from gateway.signal_ids import Duplicate, IdsView, SignalIds, seen_record
 
 Involved = Callable[[str], frozenset[str]]
 """Which partners have an open involvement with a person (by chain pseudonym): for the policy."""
@@ -63,7 +63,7 @@ class Router:
         if isinstance(seen, Rejected):
             return Routed(record, seen, reject(record, seen, now))
         if isinstance(seen, Duplicate):
-            return Routed(record, seen, [seen.seen.record()])
+            return Routed(record, seen, [seen_record(seen.seen)])
         involved = self.involved(outcome.pseudonym) if self.involved is not None else frozenset()
         asked = query(outcome, involved=involved)
         revision, decisions = await self.decisions.decide(asked)
@@ -73,7 +73,7 @@ class Router:
             effects = await step(decided)
             outputs += effects.records
             audit += effects.audit
-        return Routed(record, outcome, [*outputs, seen.record()], read_from(audit, record))
+        return Routed(record, outcome, [*outputs, seen_record(seen)], read_from(audit, record))
 
     async def route_batch(self, records: list[Record]) -> list[Routed]:
         """All or nothing: a DecisionError for any record fails the whole batch. What the batch

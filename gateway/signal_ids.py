@@ -43,12 +43,12 @@ from uuid import UUID
 
 import orjson
 from aiokafka import ConsumerRecord, TopicPartition
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.kafka import KafkaConnection, Record, read_whole
 from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
 from gateway.pipeline import Accepted, Rejected, refuse
+from gateway.schemas.signal_seen import SignalSeen
 from gateway.topics import SIGNAL_IDS, SIGNAL_IDS_RETENTION_DAYS
 
 log = get_logger("gateway.signal_ids")
@@ -74,26 +74,9 @@ def content_digest(accepted: Accepted) -> str:
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-class SignalSeen(BaseModel):
-    """One record on `gateway.signal-ids`: a copy of a signal id the gateway read, and what it was."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    signal_id: str
-    outcome: Literal["first", "duplicate"] = Field(
-        description="first: this copy was routed; duplicate: an earlier copy with the same content was."
-    )
-    digest: str = Field(
-        description="SHA-256 of the signal's content (body, ce_type, ce_dataschema, ce_source)."
-    )
-    topic: str
-    partition: int
-    offset: int
-    first: str = Field(description="Where the routed copy was read, e.g. signals.police[0]@12.")
-    seen_at: AwareDatetime
-
-    def record(self) -> Record:
-        return Record(SIGNAL_IDS, self.signal_id.encode(), self.model_dump_json().encode(), [])
+def seen_record(seen: SignalSeen) -> Record:
+    """A copy's record on `gateway.signal-ids`, keyed by its signal id."""
+    return Record(SIGNAL_IDS, seen.signal_id.encode(), seen.model_dump_json().encode(), [])
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,18 @@
-"""Every topic, in one table: its name, what it holds, its configuration, and who writes and reads
-it. Topic creation (`gateway.kafka.ensure_topics`), the AsyncAPI document and each principal's READ
-and WRITE ACLs on topics (`gateway.principals`) are derived from it. `signals.<org>`: only <org>
-writes; `inbox.<org>`: only <org> reads."""
+"""Every topic, in one table: its name, what it holds (described, and the model of its records),
+its configuration, and who writes and reads it. Topic creation (`gateway.kafka.ensure_topics`),
+the AsyncAPI document and each principal's READ and WRITE ACLs on topics (`gateway.principals`)
+are derived from it. `signals.<org>`: only <org> writes; `inbox.<org>`: only <org> reads."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gateway.schemas.alert import AlertEvent
+from gateway.schemas.audit import AuditRecord
+from gateway.schemas.audit_read import AuditRead
+from gateway.schemas.chain_involvement import Involvement
+from gateway.schemas.delivery import Delivery, RejectionReceipt
+from gateway.schemas.signal_seen import SignalSeen
 from gateway.settings import ORGANISATIONS, RECIPIENTS
 
 DLQ = "gateway.dlq"
@@ -56,6 +62,9 @@ class Topic:
     writers: tuple[str, ...]
     readers: tuple[str, ...]
     config: dict[str, str] = field(default_factory=dict)
+    schema: object = None
+    """The model of its records' values (a pydantic model or a union of them); None for the signals
+    topics, whose records are any of the catalogue's signals, told apart by `ce_type`."""
 
 
 def _table() -> tuple[Topic, ...]:
@@ -77,6 +86,7 @@ def _table() -> tuple[Topic, ...]:
                 f"What {org} may receive: redacted copies, match notices, and receipts for refused signals.",
                 ("gateway",),
                 (org,),
+                schema=Delivery | RejectionReceipt,
             )
             for org in RECIPIENTS
         ),
@@ -93,6 +103,7 @@ def _table() -> tuple[Topic, ...]:
             ("gateway",),
             ("gateway", "audit-reader"),
             kept,
+            AuditRecord,
         ),
         Topic(
             AUDIT_READS,
@@ -100,6 +111,7 @@ def _table() -> tuple[Topic, ...]:
             ("gateway", "audit-reader"),
             ("gateway", "audit-reader"),
             kept,
+            AuditRead,
         ),
         Topic(
             INVOLVEMENTS,
@@ -107,6 +119,7 @@ def _table() -> tuple[Topic, ...]:
             ("gateway",),
             ("gateway",),
             {"cleanup.policy": "compact"},
+            Involvement,
         ),
         Topic(
             SIGNAL_IDS,
@@ -115,6 +128,7 @@ def _table() -> tuple[Topic, ...]:
             ("gateway",),
             ("gateway",),
             {"retention.ms": str(SIGNAL_IDS_RETENTION_DAYS * 24 * 3600 * 1000)},
+            SignalSeen,
         ),
         Topic(
             ALERTS,
@@ -123,6 +137,7 @@ def _table() -> tuple[Topic, ...]:
             ("gateway", "oncall"),
             ("oncall",),
             {"retention.ms": ALERTS_RETENTION_MS},
+            AlertEvent,
         ),
     )
 

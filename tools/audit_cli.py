@@ -13,12 +13,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from gateway.audit.reads import AuditRead, AuditReadLog, Query, ReadNotRecorded, audit_reads
-from gateway.audit.records import AuditRecord, Finding, summary
+from gateway.audit.reads import AuditReadLog, ReadNotRecorded, audit_reads
+from gateway.audit.records import Finding, summary
 from gateway.audit.store import AuditStore
 from gateway.audit.verify import verify_topic
 from gateway.kafka import KafkaConnection, cluster_id
 from gateway.pseudonyms import pseudonym_of_bsn
+from gateway.schemas.audit import AuditRecord
+from gateway.schemas.audit_read import AuditRead, Query
 from gateway.schemas.persons import check_bsn
 from gateway.settings import Settings, get_settings
 from gateway.topics import AUDIT

@@ -23,13 +23,14 @@ from faststream.asgi.types import Receive, Scope, Send
 from starlette.requests import Request
 
 from gateway.access import IDENTITY_SCOPE_KEY, Identity
-from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded, audit_reads
+from gateway.audit.reads import AuditReadLog, ReadNotRecorded, audit_reads
 from gateway.audit.records import summary
 from gateway.audit.store import AuditStore
 from gateway.http import respond
 from gateway.kafka import KafkaConnection, cluster_id
 from gateway.logging import get_logger
 from gateway.pseudonyms import pseudonym_of_bsn
+from gateway.schemas.audit_read import AuditRead
 from gateway.schemas.persons import check_bsn
 from gateway.settings import RECIPIENTS
 

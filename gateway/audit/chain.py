@@ -10,8 +10,9 @@ from __future__ import annotations
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
-from gateway.audit.records import AuditEntry, AuditRecord, Head, seal
+from gateway.audit.records import Head, seal
 from gateway.kafka import KafkaConnection, read_to_end
+from gateway.schemas.audit import AuditEntry, AuditRecord
 from gateway.topics import AUDIT
 
 TAIL_WINDOW = 64

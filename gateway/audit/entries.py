@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
-from gateway.audit.records import AuditEntry, DataSubject
 from gateway.decisions import Decision, Level
 from gateway.kafka import Record
 from gateway.pipeline import Accepted
 from gateway.redact import withheld
+from gateway.schemas.audit import AuditEntry, DataSubject
 
 
 def _present(body: dict[str, Any], path: str) -> bool:

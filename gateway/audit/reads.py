@@ -10,39 +10,16 @@ the BSN.
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
-from typing import Literal, Self
-from uuid import UUID, uuid4
+from typing import Self
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.kafka import KafkaConnection, make_producer, read_whole
+from gateway.schemas.audit_read import AuditRead
 from gateway.topics import AUDIT_READS
-
-Query = Literal["subject", "recipient", "reads", "verify", "involvements"]
-
-
-class AuditRead(BaseModel):
-    """One read of the audit, recorded before it is answered."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: UUID = Field(default_factory=uuid4)
-    read_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
-    reader: str = Field(description="Who read: the API token's name, or the user at the command line.")
-    role: str = Field(description="The token's role, or the Kafka principal of the command line.")
-    channel: Literal["api", "cli"]
-    query: Query
-    subject: str | None = Field(default=None, description="The chain pseudonym asked about; never a BSN.")
-    recipient: str | None = Field(default=None, description="The organisation whose deliveries were asked.")
-    since: AwareDatetime | None = None
-    org: str | None = Field(default=None, description="For a lookup: the organisation that looked up.")
-    shown: list[str] | None = Field(
-        default=None, description="For a lookup: the organisations whose involvement it was shown."
-    )
 
 
 class ReadNotRecorded(Exception):

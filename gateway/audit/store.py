@@ -9,8 +9,8 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from gateway.audit.records import AuditRecord
 from gateway.kafka import KafkaConnection, partition_counts, read_to_end
+from gateway.schemas.audit import AuditRecord
 from gateway.topics import AUDIT
 
 SCHEMA = """

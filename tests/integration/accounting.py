@@ -11,11 +11,11 @@ from datetime import datetime
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from gateway.audit.records import AuditRecord
 from gateway.audit.verify import verify_topic
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import KafkaConnection, Record, partition_counts, read_to_end
 from gateway.reconcile import Report, reconcile
+from gateway.schemas.audit import AuditRecord
 from gateway.settings import RECIPIENTS
 from gateway.topics import AUDIT, DLQ, inbox_topic
 from tests.integration.faults import ID_REUSED, Expected, Mix, Place, signal_id

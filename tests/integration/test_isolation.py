@@ -24,9 +24,9 @@ from aiokafka.errors import (
 from pydantic import SecretStr
 
 from adapters.publish import signal_record
-from gateway.audit.reads import AuditRead
 from gateway.kafka import KafkaConnection, ensure_topics, make_producer
 from gateway.principals import Principals, provision
+from gateway.schemas.audit_read import AuditRead
 from gateway.settings import ORGANISATIONS, RECIPIENTS
 from gateway.topics import (
     ALERTS,

@@ -8,8 +8,9 @@ import orjson
 
 from gateway.audit.chain import AuditChain
 from gateway.audit.entries import delivered_and_withheld
-from gateway.audit.records import GENESIS, AuditEntry, DataSubject, Head, verify
+from gateway.audit.records import GENESIS, Head, verify
 from gateway.decisions import Decision, Level
+from gateway.schemas.audit import AuditEntry, DataSubject
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -12,8 +12,9 @@ import pytest
 
 from gateway.access import Identity, RequireRole, Role, TokenStore
 from gateway.audit.api import AuditApi
-from gateway.audit.reads import AuditRead, AuditReadLog, ReadNotRecorded
+from gateway.audit.reads import AuditReadLog, ReadNotRecorded
 from gateway.kafka import KafkaConnection
+from gateway.schemas.audit_read import AuditRead
 from tools.stack.process import free_ports
 
 BSN = "111222333"  # fictional, passes the 11-test

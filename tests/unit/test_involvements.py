@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
-from gateway.involvements import Involvement, InvolvementIndex, merge, person_keys
+from gateway.involvements import InvolvementIndex, merge, person_keys
 from gateway.schemas import ContactPerson
+from gateway.schemas.chain_involvement import Involvement
 from tests.fictional import BRAM
 
 KEY = b"test-key"

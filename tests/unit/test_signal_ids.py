@@ -11,7 +11,8 @@ from gateway.decisions import Decision, Level
 from gateway.kafka import Record
 from gateway.pipeline import Accepted, Rejected, delivery_id_of, identify, validate
 from gateway.schemas import new_envelope
-from gateway.signal_ids import Duplicate, SignalIds, SignalSeen, content_digest
+from gateway.schemas.signal_seen import SignalSeen
+from gateway.signal_ids import Duplicate, SignalIds, content_digest
 from tools.contracts.examples import example
 
 KEY = b"test"

@@ -1,0 +1,52 @@
+"""The records of `gateway.audit`: what was shared with whom, on what basis, and what was withheld
+(gateway/audit/ seals, verifies and reads them). Field names follow the Dutch standard *Logboek
+Dataverwerkingen* where it fits: `trace_id`, `processing_activity` (the purpose), `data_subjects`
+(by chain pseudonym, never the BSN)."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class DataSubject(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    role: str = Field(description="suspect, victim or child")
+    id: str = Field(description="The person's chain pseudonym.")
+
+
+class AuditEntry(BaseModel):
+    """What was decided for one recipient of one signal, before it is sealed into the chain."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record_id: str = Field(description="Unique: one per (record read, recipient).")
+    signal_id: str
+    signal_type: str
+    sender: str
+    recipient: str
+    level: str
+    fields_delivered: list[str] = Field(description="Granted paths present in the signal.")
+    fields_withheld: list[str] = Field(description="Paths present in the signal the recipient did not get.")
+    legal_basis: str | None
+    processing_activity: str | None = Field(description="The purpose of the sharing.")
+    urgency: str
+    policy_revision: str
+    decided_at: AwareDatetime
+    trace_id: str
+    data_subjects: list[DataSubject]
+    # Where the signal was read: what `ketenpoort gateway reconcile` accounts by. (Absent in records
+    # written before it was recorded.)
+    source_topic: str | None = None
+    source_partition: int | None = None
+    source_offset: int | None = None
+
+
+class AuditRecord(AuditEntry):
+    """An entry sealed into its chain: one chain per (gateway deployment, audit partition)."""
+
+    chain: str = Field(description="The gateway deployment (consumer group) that wrote the chain.")
+    partition: int
+    sequence: int = Field(description="0, 1, 2, ... within the partition.")
+    prev_hash: str
+    hash: str
