@@ -28,6 +28,9 @@ from gateway.involvements import InvolvementIndex, follow, load_index
 from gateway.kafka import KafkaConnection, ensure_topics
 from gateway.logging import get_logger
 from gateway.matches import IndexInvolvements
+from gateway.obligations import KeepObligations
+from gateway.obligations import follow as follow_obligations
+from gateway.obligations import load_book as load_obligations
 from gateway.router import Router
 from gateway.settings import Settings
 from gateway.signal_ids import follow as follow_ids
@@ -64,11 +67,18 @@ class GatewayService:
         chain = await AuditChain.load(kafka, settings.gateway_group_id, self.owned)
         self.index = await load_index(kafka, settings.involvement_retention_months)
         ids = await load_ids(kafka)
+        obligations = await load_obligations(kafka)
         self._follow(follow(kafka, self.index, self._stopping), "involvement-follow")
         self._follow(follow_ids(kafka, ids, self._stopping), "signal-ids-follow")
+        self._follow(follow_obligations(kafka, obligations, self._stopping), "obligations-follow")
         involvements = IndexInvolvements(self.index, self.decisions, self.pseudonym_key)
         # A signal's consequences, in order: a new one is a module with a step, and an entry here.
-        steps: list[Step] = [deliveries, RaiseAlerts(self.decisions), involvements]
+        steps: list[Step] = [
+            deliveries,
+            RaiseAlerts(self.decisions),
+            involvements,
+            KeepObligations(obligations, self.decisions),
+        ]
         router = Router(self.decisions, self.pseudonym_key, steps, ids=ids, involved=involvements.involved)
         instance = settings.gateway_instance
         self._fanout = Fanout(

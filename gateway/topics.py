@@ -12,6 +12,7 @@ from gateway.schemas.audit import AuditRecord
 from gateway.schemas.audit_read import AuditRead
 from gateway.schemas.chain_involvement import Involvement
 from gateway.schemas.delivery import Delivery, RejectionReceipt
+from gateway.schemas.obligation import ObligationEvent
 from gateway.schemas.signal_seen import SignalSeen
 from gateway.settings import ORGANISATIONS, RECIPIENTS
 
@@ -24,6 +25,10 @@ ALERTS = "alerts.oncall"
 # The memory of signal ids: the copy of each id that was routed, and each later copy (gateway/signal_ids.py).
 SIGNAL_IDS = "gateway.signal-ids"
 SIGNAL_IDS_RETENTION_DAYS = 90
+# Chain obligations: opened and met, keyed by obligation id (gateway/obligations.py). Kept two years,
+# long enough for the open ones and the monitor's months.
+OBLIGATIONS = "chain.obligations"
+OBLIGATIONS_RETENTION_MS = str(730 * 24 * 3600 * 1000)
 SIGNALS_PREFIX = "signals."
 # A signal body may be at most 1 MiB (the gateway refuses larger ones); the broker accepts records up
 # to 4 MiB on signals topics so that such a record still reaches the gateway to be refused, and
@@ -129,6 +134,15 @@ def _table() -> tuple[Topic, ...]:
             ("gateway",),
             {"retention.ms": str(SIGNAL_IDS_RETENTION_DAYS * 24 * 3600 * 1000)},
             SignalSeen,
+        ),
+        Topic(
+            OBLIGATIONS,
+            "Chain obligations, keyed by obligation id: what must happen next, by whom, by when; "
+            "opened and met by signals. No content: kinds, organisations, chain pseudonyms and times.",
+            ("gateway",),
+            ("gateway",),
+            {"retention.ms": OBLIGATIONS_RETENTION_MS},
+            ObligationEvent,
         ),
         Topic(
             ALERTS,

@@ -33,6 +33,7 @@ from gateway.topics import (
     AUDIT,
     AUDIT_READS,
     INVOLVEMENTS,
+    OBLIGATIONS,
     SIGNAL_IDS,
     all_topics,
     inbox_topic,
@@ -66,7 +67,13 @@ def may_read(principal: str, topic: str) -> bool:
     if principal == "oncall":
         return topic == ALERTS
     # The gateway: the log of reads too, which its audit API answers /audit/reads from.
-    return topic.startswith("signals.") or topic in (AUDIT, AUDIT_READS, INVOLVEMENTS, SIGNAL_IDS)
+    return topic.startswith("signals.") or topic in (
+        AUDIT,
+        AUDIT_READS,
+        INVOLVEMENTS,
+        SIGNAL_IDS,
+        OBLIGATIONS,
+    )
 
 
 @pytest.fixture(scope="module")

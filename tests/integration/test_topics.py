@@ -6,7 +6,16 @@ from __future__ import annotations
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from gateway.kafka import ensure_topics, make_admin
-from gateway.topics import ALERTS, AUDIT, AUDIT_READS, DLQ, INVOLVEMENTS, SIGNAL_IDS, topic_config
+from gateway.topics import (
+    ALERTS,
+    AUDIT,
+    AUDIT_READS,
+    DLQ,
+    INVOLVEMENTS,
+    OBLIGATIONS,
+    SIGNAL_IDS,
+    topic_config,
+)
 from tools.stack import Endpoints
 
 
@@ -16,7 +25,7 @@ async def test_every_topic_has_the_configuration_ketenpoort_relies_on(stack: End
     admin = make_admin(admin_login)
     await admin.start()
     try:
-        topics = [AUDIT, AUDIT_READS, ALERTS, INVOLVEMENTS, DLQ, SIGNAL_IDS]
+        topics = [AUDIT, AUDIT_READS, ALERTS, INVOLVEMENTS, DLQ, SIGNAL_IDS, OBLIGATIONS]
         resources = [ConfigResource(ConfigResourceType.TOPIC, topic) for topic in topics]
         responses = await admin.describe_configs(resources)
     finally:

@@ -31,6 +31,7 @@ PARTS: dict[str, tuple[str, ...]] = {
         "gateway.involvements",
         "gateway.involvement_api",
         "gateway.signal_ids",
+        "gateway.obligations",
         "gateway.alerts",
         "gateway.audit",
         "gateway.metrics",

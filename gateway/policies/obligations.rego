@@ -1,0 +1,56 @@
+# Chain obligations: what must happen next after a signal, by whom, by when (docs/obligations.md).
+#
+# The chain's worst failures were steps nobody took: a report without a risk screening, a safety
+# assessment late, a release without a fresh safety check, a measure's extension forgotten until it
+# lapsed (DOMAIN.md, "The clocks of the chain"). Each kind of obligation, its owner, its clock, the
+# reminder's lead time, what meets it and whom to tell when it lapses, with its source in the
+# chain's agreements, is data in ketenpoort/config/obligations.json (data.ketenpoort.config.
+# obligations); a regional covenant may override any of it (covenants.json, "obligations"). The
+# rules here only say which signals open which obligation.
+#
+# Input: the same as the sharing policy's (sharing.rego): facts, never free text or dates. The
+# gateway computes the due time from the clock and the signal (a clock "before_field" names the
+# signal's date field the obligation is due before).
+# Output, data.ketenpoort.obligations.opened: per kind of obligation the signal opens, its
+# specification (owner, clock, remind_before_hours, met_by, tell_on_lapse, source).
+package ketenpoort.obligations
+
+import data.ketenpoort.config
+
+attributes := object.get(input.signal, "attributes", {})
+
+region := object.get(input.signal, "region", null)
+
+# A police report: a risk screening by the police, and Veilig Thuis's safety assessment.
+triggered contains "risk_screening" if {
+	input.signal.type == "new_report"
+	input.signal.source == "police"
+}
+
+triggered contains "safety_assessment" if input.signal.type == "new_report"
+
+# A planned release from custody: a fresh safety check before it.
+triggered contains "safety_check_before_release" if {
+	input.signal.type == "release_from_custody"
+	attributes.planned == true
+}
+
+# A measure imposed or extended: the decision on its extension before it ends (the gateway opens it
+# only when the signal has an end date).
+triggered contains "measure_extension" if input.signal.type in {"measure_imposed", "measure_extended"}
+
+# The covenant of the sender's region may change a kind's specification.
+covenant_override(kind) := config.covenants[region].obligations[kind]
+
+spec(kind) := object.union(config.obligations[kind], covenant_override(kind))
+
+spec(kind) := config.obligations[kind] if not covenant_override(kind)
+
+# METADATA
+# title: Obligations a signal opens
+# description: Per kind of obligation the signal opens, its owner, clock, reminder and what meets it.
+# entrypoint: true
+opened[kind] := spec(kind) if {
+	some kind in triggered
+	config.obligations[kind]
+}
