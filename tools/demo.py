@@ -37,8 +37,9 @@ from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import Record, ensure_topics, make_producer, read_whole
 from gateway.redact import withheld
 from gateway.schemas.alert import AlertEvent
+from gateway.schemas.obligation import ObligationEvent
 from gateway.settings import RECIPIENTS, Settings
-from gateway.topics import ALERTS, inbox_topic
+from gateway.topics import ALERTS, OBLIGATIONS, inbox_topic
 from tools.contracts.examples import example
 from tools.stack import Endpoints, stack_session
 
@@ -225,6 +226,34 @@ def alerts_table(raised: list[AlertEvent], originals: dict[str, dict[str, Any]])
     return view
 
 
+async def obligations_of(where: Endpoints, signal_ids: set[str]) -> list[ObligationEvent]:
+    """The chain obligations this run's signals opened and met, from `chain.obligations` (as
+    `admin`: a look), in the order they happened."""
+    found: list[ObligationEvent] = []
+
+    def take(message: ConsumerRecord[bytes, bytes]) -> None:
+        event = ObligationEvent.model_validate_json(message.value or b"{}")
+        if str(event.opened_by) in signal_ids:
+            found.append(event)
+
+    await read_whole(where.kafka("admin"), OBLIGATIONS, take)
+    return sorted(found, key=lambda e: e.at)
+
+
+def obligations_table(events: list[ObligationEvent]) -> Table:
+    """Per obligation the case opened: what, whose, due when, and whether a later signal met it."""
+    met = {e.obligation_id: e for e in events if e.event == "met"}
+    view = Table(title="Chain obligations the case opened (docs/obligations.md)")
+    for column in ("obligation", "owner", "due", "met by"):
+        view.add_column(column)
+    for event in (e for e in events if e.event == "opened"):
+        meeting = met.get(event.obligation_id)
+        needs = " or ".join(f"{m.type} from {m.from_}" for m in event.met_by)
+        met_by = f"open: needs {needs}" if meeting is None else f"met at {meeting.at:%Y-%m-%d %H:%M} UTC"
+        view.add_row(event.kind, event.owner, f"{event.due_at:%Y-%m-%d %H:%M} UTC", met_by)
+    return view
+
+
 async def run_demo(settings: Settings, console: Console) -> None:
     with console.status("Starting the local stack (first run fetches Kafka and builds OPA)..."):
         session = stack_session(settings)
@@ -252,5 +281,6 @@ async def run_demo(settings: Settings, console: Console) -> None:
             await app.stop()
         console.print(table(received, originals))
         console.print(alerts_table(await alerts_raised(where, set(originals)), originals))
+        console.print(obligations_table(await obligations_of(where, set(originals))))
     finally:
         await asyncio.to_thread(session.__exit__, None, None, None)

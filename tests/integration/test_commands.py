@@ -118,6 +118,12 @@ def test_demo_shows_what_each_organisation_received(stack: Endpoints, tmp_path: 
         assert delivered("breach_of_conditions", org), f"breach to {org}"
     assert any(row[0] == "refused signal" and row[1] == "police" for row in firsts), result.stdout
     assert "schema_violation" in result.stdout
+    # The obligations the case opened, and which of them a later signal met.
+    assert "Chain obligations the case opened" in result.stdout
+    obligations = {row[0]: row for row in firsts if row[0] in ("risk_screening", "safety_assessment")}
+    assert obligations["risk_screening"][1] == "police", result.stdout
+    assert obligations["safety_assessment"][1] == "veiligthuis", result.stdout
+    assert any(row[3].startswith("met at") for row in obligations.values()), result.stdout
 
 
 @pytest.mark.parametrize("command", [["stack", "--help"], ["gateway", "--help"], ["--help"]])
