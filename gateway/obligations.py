@@ -15,6 +15,7 @@ gateway reads it whole at start and follows it; a batch's changes hold once it i
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -78,14 +79,19 @@ def _read_opened(result: Any, _: dict[str, Any]) -> dict[str, ObligationSpec]:
 OPENED: Rule[dict[str, ObligationSpec]] = Rule("ketenpoort/obligations/opened", _read_opened)
 
 
+@functools.cache
+def _public_holidays(year: int) -> frozenset[date]:
+    """The Dutch public holidays of a year, worked out once per year, not once per signal."""
+    return frozenset(holidays.country_holidays("NL", years=year))
+
+
 def add_working_days(start: datetime, days: int) -> datetime:
     """The end of the `days`-th Dutch working day after `start` (weekends and public holidays skip)."""
     day = start.astimezone(LOCAL).date()
-    calendar = holidays.country_holidays("NL", years=range(day.year, day.year + 2))
     counted = 0
     while counted < days:
         day += timedelta(days=1)
-        if day.weekday() < 5 and day not in calendar:
+        if day.weekday() < 5 and day not in _public_holidays(day.year):
             counted += 1
     return datetime.combine(day, END_OF_DAY, tzinfo=LOCAL).astimezone(UTC)
 
@@ -110,23 +116,29 @@ def due_at(clock: Clock, signal: Accepted, opened_at: datetime) -> datetime | No
 
 @dataclass
 class ObligationBook:
-    """The open obligations, by obligation id, and by the person they are about."""
+    """The open obligations, by obligation id, and by the person they are about (so a signal looks
+    only at its own person's, not at every open obligation)."""
 
     open: dict[UUID, ObligationEvent] = field(default_factory=dict)
     positions: dict[TopicPartition, int] = field(default_factory=dict)
+    _by_subject: dict[str, dict[UUID, ObligationEvent]] = field(default_factory=dict)
 
     def apply(self, event: ObligationEvent) -> None:
+        mine = self._by_subject.setdefault(event.subject, {})
         if event.event == "opened":
-            self.open[event.obligation_id] = event
+            self.open[event.obligation_id] = mine[event.obligation_id] = event
         else:
             self.open.pop(event.obligation_id, None)
+            mine.pop(event.obligation_id, None)
+            if not mine:
+                del self._by_subject[event.subject]
 
     def take(self, message: ConsumerRecord[bytes, bytes]) -> None:
         if message.value:
             self.apply(ObligationEvent.model_validate_json(message.value))
 
     def about(self, subject: str) -> list[ObligationEvent]:
-        return [event for event in self.open.values() if event.subject == subject]
+        return list(self._by_subject.get(subject, {}).values())
 
 
 def obligation_record(event: ObligationEvent) -> Record:
