@@ -27,14 +27,18 @@ from gateway.http import NO_BODY, SMALL_JSON, Door, respond
 from gateway.intake import Rewinder, no_decoding, raw_batch
 from gateway.involvement_api import LookupApi
 from gateway.kafka import KafkaConnection
+from gateway.router import Clock, now_utc
 from gateway.service import GatewayService
 from gateway.settings import ORGANISATIONS, Settings
 from gateway.topics import TOPICS, signals_topic
 
 
-def create_app(settings: Settings, kafka: KafkaConnection, opa_url: str) -> AsgiFastStream:
-    """The gateway, connecting to Kafka as `kafka` (the `gateway` principal) and to OPA at `opa_url`."""
-    service = GatewayService(settings, kafka, opa_url)
+def create_app(
+    settings: Settings, kafka: KafkaConnection, opa_url: str, *, clock: Clock = now_utc
+) -> AsgiFastStream:
+    """The gateway, connecting to Kafka as `kafka` (the `gateway` principal) and to OPA at `opa_url`;
+    `clock` is the time it routes at (tests set it)."""
+    service = GatewayService(settings, kafka, opa_url, clock=clock)
     rewinder = Rewinder(lambda: signals.consumer, service.health)  # a failed batch is read again
     broker = KafkaBroker(
         kafka.bootstrap,

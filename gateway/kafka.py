@@ -40,7 +40,7 @@ class Record:
 
     topic: str
     key: bytes | None
-    value: bytes
+    value: bytes | None  # None: a tombstone, on a compacted topic
     headers: Headers
     partition: int = 0
     offset: int = 0
@@ -232,7 +232,7 @@ async def read_to_end(
 
 
 async def read_whole(
-    kafka: KafkaConnection, topic: str, take: Callable[[ConsumerRecord[bytes, bytes]], None]
+    kafka: KafkaConnection, topic: str, take: Callable[[ConsumerRecord[bytes, bytes]], object]
 ) -> dict[TopicPartition, int]:
     """Hand every committed record `topic` holds now to `take`, partition by partition in order;
     returns where each partition ends, to `follow` from. A topic that does not exist holds nothing."""
@@ -255,7 +255,7 @@ async def read_whole(
 async def follow(
     kafka: KafkaConnection,
     positions: dict[TopicPartition, int],
-    take: Callable[[ConsumerRecord[bytes, bytes]], None],
+    take: Callable[[ConsumerRecord[bytes, bytes]], object],
     *,
     stop: asyncio.Event | None = None,
     polled: Callable[[], None] | None = None,

@@ -3,10 +3,17 @@ must happen next, by whom, by when (docs/obligations.md).
 
 Which obligations a signal opens is asked of the policy (gateway/policies/obligations.rego, with
 each kind's owner, clock and source in ketenpoort/config/obligations.json), cached like every policy
-answer. The due time is computed here from the kind's clock and the signal: a number of hours, a
-number of Dutch working days (weekends and public holidays, from the `holidays` library, skipped), or
-before a date field of the signal (`release_time`, `ends_on`). A signal of a type and sender that
-meets an open obligation about the same person records it met, in the same transaction.
+answer. The due time is computed here from the kind's clock and the signal: a number of hours,
+Dutch working days (weekends and public holidays, from the `holidays` library, skipped) or calendar
+months, from when the signal was routed or from a date field of the signal (`arrested_at`,
+`until`); or before a date field (`release_time`, `ends_on`). A signal that meets an open obligation
+about the same person (its type, sender and what its body says) records it met, in the same
+transaction.
+
+Beside each opened obligation the step keeps, on `chain.obligations.content`, what the
+organisations it concerns may see of the signal that opened it (the content of their reminders),
+and removes it when the obligation is met. The reminders, escalations and lapses are the on-call
+service's (oncall/obligations.py).
 
 The open obligations live in the topic `chain.obligations` (events keyed by obligation id): each
 gateway reads it whole at start and follows it; a batch's changes hold once it is committed.
@@ -15,16 +22,15 @@ gateway reads it whole at start and follows it; a batch's changes hold once it i
 from __future__ import annotations
 
 import asyncio
+import calendar
 import functools
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 import holidays
-from aiokafka import ConsumerRecord, TopicPartition
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
@@ -32,9 +38,10 @@ from gateway.decisions import DecisionError, Rule
 from gateway.kafka import KafkaConnection, Record, read_whole
 from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
-from gateway.pipeline import Accepted
-from gateway.schemas.obligation import MeetingSignal, ObligationEvent
-from gateway.topics import OBLIGATIONS
+from gateway.obligation_state import Obligations
+from gateway.pipeline import Accepted, content_for
+from gateway.schemas.obligation import MeetingSignal, ObligationContent, ObligationEvent
+from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 
 log = get_logger("gateway.obligations")
 
@@ -43,13 +50,25 @@ END_OF_DAY = time(23, 59, 59)
 
 
 class Clock(BaseModel):
-    """One of: `hours`, `working_days`, or `before_field` (a date or time field of the signal)."""
+    """Exactly one of `hours`, `working_days`, `months` (counted from when the signal was routed,
+    or from the signal's date or time field `from_field`) or `before_field` (due before that field)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     hours: float | None = None
     working_days: int | None = None
+    months: int | None = None
+    from_field: str | None = None
     before_field: str | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Clock:
+        rules = [self.hours, self.working_days, self.months, self.before_field]
+        if sum(rule is not None for rule in rules) != 1:
+            raise ValueError("a clock has exactly one of hours, working_days, months, before_field")
+        if self.before_field is not None and self.from_field is not None:
+            raise ValueError("a clock runs before one field or from one, not both")
+        return self
 
 
 class ObligationSpec(BaseModel):
@@ -60,6 +79,7 @@ class ObligationSpec(BaseModel):
     owner: str
     clock: Clock
     remind_before_hours: float
+    remind: list[str] = []
     met_by: list[MeetingSignal]
     tell_on_lapse: list[str]
     source: str
@@ -85,6 +105,10 @@ def _public_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("NL", years=year))
 
 
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, END_OF_DAY, tzinfo=LOCAL).astimezone(UTC)
+
+
 def add_working_days(start: datetime, days: int) -> datetime:
     """The end of the `days`-th Dutch working day after `start` (weekends and public holidays skip)."""
     day = start.astimezone(LOCAL).date()
@@ -93,52 +117,45 @@ def add_working_days(start: datetime, days: int) -> datetime:
         day += timedelta(days=1)
         if day.weekday() < 5 and day not in _public_holidays(day.year):
             counted += 1
-    return datetime.combine(day, END_OF_DAY, tzinfo=LOCAL).astimezone(UTC)
+    return _end_of(day)
 
 
-def due_at(clock: Clock, signal: Accepted, opened_at: datetime) -> datetime | None:
+def add_months(start: datetime, months: int) -> datetime:
+    """The end of the same day `months` calendar months after `start` (31 August + 3 months is the
+    end of 30 November)."""
+    day = start.astimezone(LOCAL).date()
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return _end_of(date(year, month, min(day.day, calendar.monthrange(year, month)[1])))
+
+
+def moment_of(value: object) -> datetime | None:
+    """A signal's date or time field as a moment: a time as it is; a date as its start, local time."""
+    if not isinstance(value, str):
+        return None
+    if "T" in value:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    return datetime.combine(date.fromisoformat(value), time(0, 0), tzinfo=LOCAL).astimezone(UTC)
+
+
+def due_at(clock: Clock, signal: Accepted, routed_at: datetime) -> datetime | None:
     """When an obligation of this clock, opened by this signal, is due; None when the signal lacks
-    the date its clock runs to (a measure without an end date has no extension to decide)."""
-    if clock.hours is not None:
-        return opened_at + timedelta(hours=clock.hours)
-    if clock.working_days is not None:
-        return add_working_days(opened_at, clock.working_days)
+    the date its clock runs to or from (a measure without an end date has no extension to decide)."""
     if clock.before_field is not None:
-        value = signal.body.get(clock.before_field)
-        if not isinstance(value, str):
-            return None
-        if "T" in value:
-            return datetime.fromisoformat(value).astimezone(UTC)
-        # A date: the obligation is due at the start of that day, local time.
-        return datetime.combine(date.fromisoformat(value), time(0, 0), tzinfo=LOCAL).astimezone(UTC)
-    return None
+        return moment_of(signal.body.get(clock.before_field))
+    start = routed_at if clock.from_field is None else moment_of(signal.body.get(clock.from_field))
+    if start is None:
+        return None
+    if clock.hours is not None:
+        return start + timedelta(hours=clock.hours)
+    if clock.working_days is not None:
+        return add_working_days(start, clock.working_days)
+    assert clock.months is not None
+    return add_months(start, clock.months)
 
 
-@dataclass
-class ObligationBook:
-    """The open obligations, by obligation id, and by the person they are about (so a signal looks
-    only at its own person's, not at every open obligation)."""
-
-    open: dict[UUID, ObligationEvent] = field(default_factory=dict)
-    positions: dict[TopicPartition, int] = field(default_factory=dict)
-    _by_subject: dict[str, dict[UUID, ObligationEvent]] = field(default_factory=dict)
-
-    def apply(self, event: ObligationEvent) -> None:
-        mine = self._by_subject.setdefault(event.subject, {})
-        if event.event == "opened":
-            self.open[event.obligation_id] = mine[event.obligation_id] = event
-        else:
-            self.open.pop(event.obligation_id, None)
-            mine.pop(event.obligation_id, None)
-            if not mine:
-                del self._by_subject[event.subject]
-
-    def take(self, message: ConsumerRecord[bytes, bytes]) -> None:
-        if message.value:
-            self.apply(ObligationEvent.model_validate_json(message.value))
-
-    def about(self, subject: str) -> list[ObligationEvent]:
-        return list(self._by_subject.get(subject, {}).values())
+def obligation_id_of(signal_id: UUID, kind: str) -> UUID:
+    return uuid5(signal_id, f"obligation:{kind}")
 
 
 def obligation_record(event: ObligationEvent) -> Record:
@@ -146,10 +163,30 @@ def obligation_record(event: ObligationEvent) -> Record:
     return Record(OBLIGATIONS, str(event.obligation_id).encode(), value, [])
 
 
+def content_record(obligation_id: UUID, content: ObligationContent | None) -> Record:
+    """What the organisations may see of an obligation's signal; None: a tombstone, it is closed."""
+    value = content.model_dump_json().encode() if content is not None else None
+    return Record(OBLIGATION_CONTENT, str(obligation_id).encode(), value, [])
+
+
+def concerned(spec: ObligationSpec) -> list[str]:
+    """The organisations an obligation's reminders and lapse alerts go to."""
+    return sorted({spec.owner, *spec.remind, *spec.tell_on_lapse})
+
+
+def met_event(first: ObligationEvent, signal_id: UUID, at: datetime) -> ObligationEvent:
+    event_id = uuid5(first.obligation_id, "met")
+    return first.model_copy(update={"event_id": event_id, "event": "met", "at": at, "met_signal": signal_id})
+
+
+def _meets(signal: Accepted, meeting: MeetingSignal) -> bool:
+    return meeting.meets(signal.envelope.signal, signal.envelope.org, signal.body)
+
+
 class KeepObligations:
     """The step: record met what this signal meets, and open what it opens."""
 
-    def __init__(self, book: ObligationBook, decisions: DecisionCache) -> None:
+    def __init__(self, book: Obligations, decisions: DecisionCache) -> None:
         self.book, self.decisions = book, decisions
         self._changes: list[ObligationEvent] = []
 
@@ -162,57 +199,73 @@ class KeepObligations:
         self._changes = []
 
     def _open_now(self, subject: str) -> list[ObligationEvent]:
-        current = {event.obligation_id: event for event in self.book.about(subject)}
+        current = {o.obligation_id: o.first for o in self.book.open_about(subject)}
         for event in self._changes:
             if event.subject == subject:
                 if event.event == "opened":
                     current[event.obligation_id] = event
-                else:
+                elif event.event == "met":
                     current.pop(event.obligation_id, None)
         return list(current.values())
 
     async def __call__(self, decided: Decided) -> Effects:
         signal, now = decided.signal, decided.now
-        events = [
-            open_event.model_copy(update={"event": "met", "at": now, "met_signal": signal.envelope.id})
-            for open_event in self._open_now(signal.pseudonym)
-            if any(
-                m.type == signal.envelope.signal and m.from_ == signal.envelope.org for m in open_event.met_by
-            )
+        meets = functools.partial(_meets, signal)
+        met = [
+            met_event(first, signal.envelope.id, now)
+            for first in self._open_now(signal.pseudonym)
+            if any(meets(m) for m in first.met_by)
         ]
+        records = [obligation_record(event) for event in met]
+        records += [content_record(event.obligation_id, None) for event in met]
         _, opened = await self.decisions.ask(OPENED, decided.asked)
+        events = list(met)
         for kind, spec in sorted(opened.items()):
             due = due_at(spec.clock, signal, now)
             if due is None:
                 continue
-            events.append(
-                ObligationEvent(
-                    obligation_id=uuid5(signal.envelope.id, f"obligation:{kind}"),
-                    event="opened",
-                    at=now,
-                    kind=kind,
-                    owner=spec.owner,
-                    subject=signal.pseudonym,
-                    opened_by=signal.envelope.id,
-                    due_at=due,
-                    remind_at=due - timedelta(hours=spec.remind_before_hours),
-                    met_by=spec.met_by,
-                    tell_on_lapse=spec.tell_on_lapse,
-                    source=spec.source,
-                )
+            obligation_id = obligation_id_of(signal.envelope.id, kind)
+            event = ObligationEvent(
+                event_id=uuid5(obligation_id, "opened"),
+                obligation_id=obligation_id,
+                event="opened",
+                at=now,
+                kind=kind,
+                owner=spec.owner,
+                subject=signal.pseudonym,
+                opened_by=signal.envelope.id,
+                opened_at=now,
+                due_at=due,
+                remind_at=due - timedelta(hours=spec.remind_before_hours),
+                remind=spec.remind or [spec.owner],
+                met_by=spec.met_by,
+                tell_on_lapse=spec.tell_on_lapse,
+                source=spec.source,
             )
+            seen = {org: content_for(signal, org, decided.decisions) for org in concerned(spec)}
+            content = ObligationContent(
+                obligation_id=obligation_id,
+                signal_type=signal.envelope.signal,
+                sender=signal.envelope.org,
+                content={org: body for org, body in seen.items() if body is not None},
+            )
+            events.append(event)
+            records += [obligation_record(event), content_record(obligation_id, content)]
         self._changes += events
-        return Effects([obligation_record(event) for event in events])
+        return Effects(records)
 
 
-async def load_book(kafka: KafkaConnection) -> ObligationBook:
-    book = ObligationBook()
-    book.positions = await read_whole(kafka, OBLIGATIONS, book.take)
-    log.info("obligations_loaded", open=len(book.open))
-    return book
+async def load_book(kafka: KafkaConnection) -> tuple[Obligations, dict[Any, int]]:
+    """The open obligations as the topic holds them now, and where to follow it from."""
+    book = Obligations(keep_closed=False)
+    positions = await read_whole(kafka, OBLIGATIONS, book.take)
+    log.info("obligations_loaded", open=len(book.by_id))
+    return book, positions
 
 
-async def follow(kafka: KafkaConnection, book: ObligationBook, stop: asyncio.Event) -> None:
-    """Keep the book current with what other gateway instances record. (This instance's own events
-    arrive too: applying them again changes nothing.)"""
-    await follow_partitions(kafka, book.positions, book.take, stop=stop)
+async def follow(
+    kafka: KafkaConnection, book: Obligations, positions: dict[Any, int], stop: asyncio.Event
+) -> None:
+    """Keep the book current with what other gateway instances and the on-call service record
+    (this instance's own events arrive too: applying them again changes nothing)."""
+    await follow_partitions(kafka, positions, book.take, stop=stop)

@@ -103,8 +103,9 @@ def validate(record: Record) -> tuple[Envelope, Signal] | Rejected:
     sender = sender_of(record.topic)
     if sender is None:
         return refuse("unknown_topic", "topic", f"{record.topic} is not read by the gateway", "signals.<org>")
-    if len(record.value) > MAX_BODY_BYTES:
-        return refuse("too_large", "(body)", f"{len(record.value)} bytes", f"at most {MAX_BODY_BYTES} bytes")
+    value = record.value or b""  # a record without a value (a tombstone) is no JSON object either
+    if len(value) > MAX_BODY_BYTES:
+        return refuse("too_large", "(body)", f"{len(value)} bytes", f"at most {MAX_BODY_BYTES} bytes")
     try:
         envelope = Envelope.from_headers(record.headers)
     except EnvelopeError as error:
@@ -125,7 +126,7 @@ def validate(record: Record) -> tuple[Envelope, Signal] | Rejected:
     if refused is not None:
         return refused
     try:
-        body = orjson.loads(record.value)
+        body = orjson.loads(value)
     except orjson.JSONDecodeError as error:
         return refuse("bad_json", "(body)", f"not JSON: {error}", "a JSON object", signal_id)
     if not isinstance(body, dict):
@@ -174,6 +175,15 @@ def body_for(accepted: Accepted, decision: Decision) -> dict[str, Any] | None:
         return dat_notice(accepted)
     body = accepted.body
     return body if decision.level is Level.FULL else redact(body, decision.fields)
+
+
+def content_for(signal: Accepted, org: str, decisions: dict[str, Decision]) -> dict[str, Any] | None:
+    """What `org` may see of the signal where it is alerted or reminded: the sender its own signal,
+    any other what the sharing policy grants it (as its inbox copy); None when it may see nothing."""
+    if org == signal.envelope.org:
+        return signal.body
+    decision = decisions.get(org)
+    return body_for(signal, decision) if decision is not None else None
 
 
 def _record(topic: str, key: str | None, model: BaseModel, envelope: Envelope) -> Record:

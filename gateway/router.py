@@ -22,6 +22,13 @@ from gateway.pipeline import Accepted, Rejected, identify, query, reject, valida
 from gateway.schemas.audit import AuditEntry
 from gateway.signal_ids import Duplicate, IdsView, SignalIds, seen_record
 
+Clock = Callable[[], datetime]
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
 Involved = Callable[[str], frozenset[str]]
 """Which partners have an open involvement with a person (by chain pseudonym): for the policy."""
 
@@ -45,18 +52,19 @@ class Router:
         *,
         ids: SignalIds | None = None,
         involved: Involved | None = None,
+        clock: Clock = now_utc,
     ) -> None:
         self.decisions = decisions
         self.pseudonym_key = pseudonym_key
         self.steps = list(steps)
         self.ids = ids if ids is not None else SignalIds()
-        self.involved = involved
+        self.involved, self.clock = involved, clock
         self._ids: IdsView | None = None
 
     async def route(self, record: Record) -> Routed:
         checked = validate(record)
         outcome = checked if isinstance(checked, Rejected) else identify(*checked, key=self.pseudonym_key)
-        now = datetime.now(UTC)
+        now = self.clock()
         if isinstance(outcome, Rejected):
             return Routed(record, outcome, reject(record, outcome, now))
         seen = (self._ids or self.ids.view()).check(outcome, record, now)

@@ -31,7 +31,7 @@ from gateway.matches import IndexInvolvements
 from gateway.obligations import KeepObligations
 from gateway.obligations import follow as follow_obligations
 from gateway.obligations import load_book as load_obligations
-from gateway.router import Router
+from gateway.router import Clock, Router, now_utc
 from gateway.settings import Settings
 from gateway.signal_ids import follow as follow_ids
 from gateway.signal_ids import load_ids
@@ -40,8 +40,11 @@ log = get_logger("gateway")
 
 
 class GatewayService:
-    def __init__(self, settings: Settings, kafka: KafkaConnection, opa_url: str) -> None:
-        self.settings, self.kafka = settings, kafka
+    def __init__(
+        self, settings: Settings, kafka: KafkaConnection, opa_url: str, *, clock: Clock = now_utc
+    ) -> None:
+        """`clock` is the time the gateway routes at (tests set it, to move an obligation's clock)."""
+        self.settings, self.kafka, self.clock = settings, kafka, clock
         self.pseudonym_key = settings.pseudonym_key.get_secret_value().encode()
         self.health = Health()
         self.engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)
@@ -67,10 +70,12 @@ class GatewayService:
         chain = await AuditChain.load(kafka, settings.gateway_group_id, self.owned)
         self.index = await load_index(kafka, settings.involvement_retention_months)
         ids = await load_ids(kafka)
-        obligations = await load_obligations(kafka)
+        obligations, obligation_positions = await load_obligations(kafka)
         self._follow(follow(kafka, self.index, self._stopping), "involvement-follow")
         self._follow(follow_ids(kafka, ids, self._stopping), "signal-ids-follow")
-        self._follow(follow_obligations(kafka, obligations, self._stopping), "obligations-follow")
+        self._follow(
+            follow_obligations(kafka, obligations, obligation_positions, self._stopping), "obligations-follow"
+        )
         involvements = IndexInvolvements(self.index, self.decisions, self.pseudonym_key)
         # A signal's consequences, in order: a new one is a module with a step, and an entry here.
         steps: list[Step] = [
@@ -79,7 +84,10 @@ class GatewayService:
             involvements,
             KeepObligations(obligations, self.decisions),
         ]
-        router = Router(self.decisions, self.pseudonym_key, steps, ids=ids, involved=involvements.involved)
+        router = Router(
+            self.decisions, self.pseudonym_key, steps, ids=ids, involved=involvements.involved,
+            clock=self.clock,
+        )  # fmt: skip
         instance = settings.gateway_instance
         self._fanout = Fanout(
             kafka=kafka,

@@ -12,7 +12,7 @@ from gateway.schemas.audit import AuditRecord
 from gateway.schemas.audit_read import AuditRead
 from gateway.schemas.chain_involvement import Involvement
 from gateway.schemas.delivery import Delivery, RejectionReceipt
-from gateway.schemas.obligation import ObligationEvent
+from gateway.schemas.obligation import ObligationContent, ObligationEvent
 from gateway.schemas.signal_seen import SignalSeen
 from gateway.settings import ORGANISATIONS, RECIPIENTS
 
@@ -29,6 +29,17 @@ SIGNAL_IDS_RETENTION_DAYS = 90
 # long enough for the open ones and the monitor's months.
 OBLIGATIONS = "chain.obligations"
 OBLIGATIONS_RETENTION_MS = str(730 * 24 * 3600 * 1000)
+# What the organisations an open obligation concerns may see of the signal that opened it, for its
+# reminders (compacted: a tombstone removes it once the obligation is met, done elsewhere or waived).
+OBLIGATION_CONTENT = "chain.obligations.content"
+DAY_MS = str(24 * 3600 * 1000)
+CONTENT_CONFIG = {
+    "cleanup.policy": "compact,delete",
+    "retention.ms": OBLIGATIONS_RETENTION_MS,
+    "segment.ms": DAY_MS,  # a day's segment is compacted, so what a tombstone removes is gone soon after
+    "delete.retention.ms": DAY_MS,
+    "min.cleanable.dirty.ratio": "0.1",
+}
 SIGNALS_PREFIX = "signals."
 # A signal body may be at most 1 MiB (the gateway refuses larger ones); the broker accepts records up
 # to 4 MiB on signals topics so that such a record still reaches the gateway to be refused, and
@@ -137,12 +148,22 @@ def _table() -> tuple[Topic, ...]:
         ),
         Topic(
             OBLIGATIONS,
-            "Chain obligations, keyed by obligation id: what must happen next, by whom, by when; "
-            "opened and met by signals. No content: kinds, organisations, chain pseudonyms and times.",
-            ("gateway",),
-            ("gateway",),
+            "Chain obligations, keyed by obligation id: what must happen next, by whom, by when; opened and "
+            "met by signals (the gateway), reminded, escalated, lapsed, done elsewhere or waived (the "
+            "on-call service). No content: kinds, organisations, chain pseudonyms and times.",
+            ("gateway", "oncall"),
+            ("gateway", "oncall"),
             {"retention.ms": OBLIGATIONS_RETENTION_MS},
             ObligationEvent,
+        ),
+        Topic(
+            OBLIGATION_CONTENT,
+            "Per open obligation (compacted, keyed by obligation id): what each organisation it concerns "
+            "may see of the signal that opened it; a tombstone once it is met, done elsewhere or waived.",
+            ("gateway", "oncall"),
+            ("oncall",),
+            CONTENT_CONFIG,
+            ObligationContent,
         ),
         Topic(
             ALERTS,

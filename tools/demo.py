@@ -79,7 +79,7 @@ async def send_broken_report(where: Endpoints, settings: Settings) -> str:
     case = example("new_report")
     key = settings.pseudonym_key.get_secret_value().encode()
     template, _ = signal_record(case.sender, case.signal, signal_id=uuid4(), pseudonym_key=key)
-    body = orjson.loads(template.value)
+    body = orjson.loads(template.value or b"")
     body["victim"]["bsn"] = "123456789"
     record = Record(template.topic, template.key, orjson.dumps(body), template.headers)
     producer = make_producer(where.kafka(case.sender), client_id="demo-broken-system")

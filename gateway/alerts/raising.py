@@ -10,7 +10,6 @@ alert id is fixed by (signal, organisation), so a signal routed twice raises one
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid5
 
 import orjson
@@ -21,7 +20,7 @@ from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision
 from gateway.kafka import Record
-from gateway.pipeline import Accepted, body_for
+from gateway.pipeline import Accepted, content_for
 from gateway.schemas.alert import AlertEvent
 from gateway.topics import ALERTS
 
@@ -41,14 +40,6 @@ class RaiseAlerts:
 def alert_id_of(signal_id: UUID, org: str) -> UUID:
     """The id of the alert a signal raises for `org`: the same however often it is routed."""
     return uuid5(signal_id, f"alert:{org}")
-
-
-def content_for(signal: Accepted, org: str, decisions: dict[str, Decision]) -> dict[str, Any] | None:
-    """What `org` may see of the signal; None when it may see nothing (then it gets no alert)."""
-    if org == signal.envelope.org:
-        return signal.body
-    decision = decisions.get(org)
-    return body_for(signal, decision) if decision is not None else None
 
 
 def raised(

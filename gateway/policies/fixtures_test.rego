@@ -52,6 +52,7 @@ example := {
 	"involvement_closed": signal("involvement_closed", "veiligthuis", {
 		"minors_involved": true,
 		"involvement_role": "case_holder",
+		"close_reason": "completed",
 	}),
 	"involvement_opened": signal("involvement_opened", "3ro", {
 		"minors_involved": false,

@@ -35,6 +35,25 @@ triggered contains "safety_check_before_release" if {
 	attributes.planned == true
 }
 
+# A new incident: a breach of a measure or condition. The suspect's last screening predates it, so
+# the police screen again (a report opens its own screening above).
+triggered contains "re_screening" if input.signal.type == "breach_of_conditions"
+
+# An arrest: the prosecution service's first decision, hold or release, within 9 hours of it.
+triggered contains "decision_after_arrest" if {
+	input.signal.type == "arrest"
+	input.signal.source == "police"
+}
+
+# Veilig Thuis closes its involvement: its follow-ups (monitoring) at 3, 12 and 18 months, unless
+# the person moved to another region, whose Veilig Thuis takes the case over.
+triggered contains kind if {
+	input.signal.type == "involvement_closed"
+	input.signal.source == "veiligthuis"
+	attributes.close_reason != "moved_away"
+	some kind in {"follow_up_3_months", "follow_up_12_months", "follow_up_18_months"}
+}
+
 # A measure imposed or extended: the decision on its extension before it ends (the gateway opens it
 # only when the signal has an end date).
 triggered contains "measure_extension" if input.signal.type in {"measure_imposed", "measure_extended"}

@@ -45,8 +45,50 @@ test_a_measure_opens_the_decision_on_its_extension if {
 	kinds(example.measure_extended) == {"measure_extension"}
 }
 
+test_a_breach_opens_a_re_screening_by_the_police if {
+	opened := opened_by(example.breach_of_conditions)
+	object.keys(opened) == {"re_screening"}
+	opened.re_screening.owner == "police"
+	{"type": "risk_assessment", "from": "police"} in opened.re_screening.met_by
+}
+
+arrest := fixtures.signal("arrest", "police", {"minors_involved": false})
+
+test_an_arrest_opens_the_prosecution_services_first_decision_within_9_hours if {
+	opened := opened_by(arrest)
+	opened.decision_after_arrest.owner == "om"
+	opened.decision_after_arrest.clock == {"hours": 9, "from_field": "arrested_at"}
+	opened.decision_after_arrest.met_by == [{"type": "prosecution_decision", "from": "om"}]
+	kinds(fixtures.from_sender(arrest, "om")) == set()
+}
+
+test_veilig_thuis_closing_opens_its_three_follow_ups if {
+	opened := opened_by(example.involvement_closed)
+	object.keys(opened) == {"follow_up_3_months", "follow_up_12_months", "follow_up_18_months"}
+	every months in [3, 12, 18] {
+		spec := opened[sprintf("follow_up_%d_months", [months])]
+		spec.owner == "veiligthuis"
+		spec.clock == {"months": months, "from_field": "until"}
+		spec.met_by == [{"type": "safety_assessment", "from": "veiligthuis", "where": {"follow_up_months": months}}]
+	}
+}
+
+test_no_follow_ups_when_the_person_moved_away_or_another_partner_closes if {
+	kinds(fixtures.with_attributes(example.involvement_closed, {"close_reason": "moved_away"})) == set()
+	kinds(fixtures.from_sender(example.involvement_closed, "3ro")) == set()
+}
+
+test_a_first_assessment_does_not_meet_a_follow_up_and_a_follow_up_not_a_first if {
+	first := opened_by(fixtures.from_sender(example.new_report, "police")).safety_assessment
+	first.met_by == [{"type": "safety_assessment", "from": "veiligthuis", "where": {"follow_up_months": null}}]
+}
+
+test_a_measures_extension_is_reminded_to_the_prosecution_service_and_the_police if {
+	opened_by(example.measure_imposed).measure_extension.remind == ["om", "police"]
+}
+
 test_other_signals_open_nothing if {
-	every name in ["breach_of_conditions", "risk_assessment", "safety_assessment", "measure_ended"] {
+	every name in ["risk_assessment", "safety_assessment", "measure_ended", "involvement_opened"] {
 		kinds(example[name]) == set()
 	}
 }

@@ -77,6 +77,9 @@ class InvolvementClosed(InvolvementSignal):
     until: Day = Field(description="Last day of the involvement.")
     reason: CloseReason = Field(description="Why the involvement ended.")
 
+    def attributes(self) -> dict[str, Any]:
+        return {**super().attributes(), "close_reason": self.reason.value}
+
     @field_validator("until")
     @classmethod
     def _until_not_before_since(cls, value: date, info: ValidationInfo) -> date:

@@ -156,7 +156,7 @@ def make_mix(count: int, seed: int, poison_rate: float = POISON_RATE, copy_rate:
             if kind is None:
                 ids[n] = UUID(signal_id(record))
             else:
-                record = replace(record, value=POISONS[kind][1](record.value))
+                record = replace(record, value=POISONS[kind][1](record.value or b""))
         records.append(record)
     return Mix(records, poison, copies)
 
@@ -199,7 +199,7 @@ async def expected_deliveries(opa_url: str, records: list[Record]) -> Expected:
             sender = record.topic.removeprefix("signals.")
             for everyone in (False, True):
                 if (name, everyone) not in granted:
-                    attributes = CATALOGUE[name].model_validate_json(record.value).attributes()
+                    attributes = CATALOGUE[name].model_validate_json(record.value or b"").attributes()
                     involved = frozenset(RECIPIENTS) if everyone else frozenset()
                     decisions = await engine.decide(
                         policy_input(name, sender, "1.0", attributes, involved=involved)

@@ -8,19 +8,25 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from uuid import uuid4
 
+import pytest
+from pydantic import ValidationError
+
 from gateway.consequences import Decided
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Rule
+from gateway.obligation_state import Obligations
 from gateway.obligations import (
     Clock,
     KeepObligations,
-    ObligationBook,
     ObligationSpec,
+    add_months,
     add_working_days,
     due_at,
 )
+from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 from gateway.pipeline import Accepted, identify
 from gateway.schemas import new_envelope
+from gateway.schemas.risk_assessment import RiskLevel
 from tools.contracts.examples import example
 
 KEY = b"test"
@@ -56,6 +62,19 @@ def test_each_clock_gives_its_due_time() -> None:
     )
     open_ended = accepted("measure_imposed", ends_on=None)
     assert due_at(Clock(before_field="ends_on"), open_ended, LOCAL_NOON) is None
+    closed = accepted("involvement_closed", until=date(2026, 8, 31))
+    # Three months from 31 August: the end of 30 November in Amsterdam.
+    assert due_at(Clock(months=3, from_field="until"), closed, LOCAL_NOON) == datetime(
+        2026, 11, 30, 22, 59, 59, tzinfo=UTC
+    )
+    assert add_months(datetime(2026, 1, 31, 12, tzinfo=UTC), 1).date() == date(2026, 2, 28)
+    assert due_at(Clock(hours=9, from_field="no_such_field"), release, LOCAL_NOON) is None
+
+
+def test_a_clock_has_one_rule() -> None:
+    for wrong in ({}, {"hours": 1, "working_days": 2}, {"before_field": "ends_on", "from_field": "since"}):
+        with pytest.raises(ValidationError):
+            Clock.model_validate(wrong)
 
 
 class Policy:
@@ -82,28 +101,28 @@ async def route(step: KeepObligations, signal: Accepted) -> list[dict[str, Any]]
     step.begin()
     effects = await step(Decided(signal, {}, "r1", {}, LOCAL_NOON))
     step.committed()
-    return [json.loads(record.value) for record in effects.records]
+    return [json.loads(record.value or b"") for record in effects.records if record.topic == OBLIGATIONS]
 
 
 async def test_a_report_opens_a_screening_that_a_later_screening_meets() -> None:
-    book = ObligationBook()
+    book = Obligations(keep_closed=False)
     report = accepted("new_report", sender="police")
     opened = await route(
         KeepObligations(book, cast(DecisionCache, Policy({"risk_screening": SCREENING}))), report
     )
     assert [(e["event"], e["kind"], e["owner"]) for e in opened] == [("opened", "risk_screening", "police")]
     assert opened[0]["due_at"] == (LOCAL_NOON + timedelta(hours=24)).isoformat().replace("+00:00", "Z")
-    assert len(book.open) == 1
+    assert len(book.open()) == 1
     screening = accepted("risk_assessment", sender="police", suspect=report.signal.suspect)
     met = await route(KeepObligations(book, cast(DecisionCache, Policy({}))), screening)
     assert [(e["event"], e["kind"], e["met_signal"]) for e in met] == [
         ("met", "risk_screening", str(screening.envelope.id))
     ]
-    assert book.open == {}
+    assert book.open() == []
 
 
 async def test_a_signal_from_another_sender_or_about_someone_else_meets_nothing() -> None:
-    book = ObligationBook()
+    book = Obligations(keep_closed=False)
     report = accepted("new_report", sender="police")
     await route(KeepObligations(book, cast(DecisionCache, Policy({"risk_screening": SCREENING}))), report)
     assert report.signal.suspect is not None
@@ -114,15 +133,50 @@ async def test_a_signal_from_another_sender_or_about_someone_else_meets_nothing(
     ]
     for other in others:
         assert await route(KeepObligations(book, cast(DecisionCache, Policy({}))), other) == []
-    assert len(book.open) == 1
+    assert len(book.open()) == 1
 
 
 async def test_what_a_batch_changes_holds_only_once_it_is_committed() -> None:
-    book = ObligationBook()
+    book = Obligations(keep_closed=False)
     step = KeepObligations(book, cast(DecisionCache, Policy({"risk_screening": SCREENING})))
     step.begin()
     await step(Decided(accepted("new_report", sender="police"), {}, "r1", {}, LOCAL_NOON))
-    assert book.open == {}
+    assert book.open() == []
     step.begin()  # the batch is tried again
-    assert book.open == {}
+    assert book.open() == []
     assert isinstance(ObligationSpec.model_validate(SCREENING).clock, Clock)
+
+
+async def test_an_opened_obligation_keeps_what_each_organisation_may_see_until_it_is_met() -> None:
+    book = Obligations(keep_closed=False)
+    report = accepted("new_report", sender="police")
+    assessment = {**SCREENING, "owner": "veiligthuis", "tell_on_lapse": ["veiligthuis", "police"]}
+    step = KeepObligations(book, cast(DecisionCache, Policy({"safety_assessment": assessment})))
+    step.begin()
+    opened = await step(Decided(report, {}, "r1", {}, LOCAL_NOON))  # VT was granted nothing here
+    step.committed()
+    content = [json.loads(r.value or b"") for r in opened.records if r.topic == OBLIGATION_CONTENT]
+    assert [c["sender"] for c in content] == ["police"]
+    assert content[0]["content"] == {"police": report.body}  # the sender sees its own; VT nothing
+    assessed = accepted("risk_assessment", sender="police", suspect=report.signal.suspect)
+    meeting = KeepObligations(book, cast(DecisionCache, Policy({})))
+    meeting.begin()
+    met = await meeting(Decided(assessed, {}, "r1", {}, LOCAL_NOON))
+    removed = [r for r in met.records if r.topic == OBLIGATION_CONTENT]
+    assert [(r.key, r.value) for r in removed] == [(content[0]["obligation_id"].encode(), None)]
+
+
+async def test_a_meeting_signal_must_say_what_its_conditions_ask() -> None:
+    book = Obligations(keep_closed=False)
+    report = accepted("new_report", sender="police")
+    high_only = {
+        **SCREENING,
+        "met_by": [{"type": "risk_assessment", "from": "police", "where": {"risk_level": "hoog"}}],
+    }
+    await route(KeepObligations(book, cast(DecisionCache, Policy({"risk_screening": high_only}))), report)
+    low = accepted("risk_assessment", sender="police", suspect=report.signal.suspect, risk_level=RiskLevel.LOW)
+    assert await route(KeepObligations(book, cast(DecisionCache, Policy({}))), low) == []
+    high = accepted("risk_assessment", sender="police", suspect=report.signal.suspect, risk_level=RiskLevel.HIGH)
+    assert [
+        e["event"] for e in await route(KeepObligations(book, cast(DecisionCache, Policy({}))), high)
+    ] == ["met"]

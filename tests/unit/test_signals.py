@@ -59,7 +59,7 @@ ATTRIBUTES = {
     "contact_assigned": {"minors_involved", "role"},
     "contact_changed": {"minors_involved", "role"},
     "involvement_opened": {"minors_involved", "involvement_role"},
-    "involvement_closed": {"minors_involved", "involvement_role"},
+    "involvement_closed": {"minors_involved", "involvement_role", "close_reason"},
 }
 
 NAMES = sorted(CATALOGUE)

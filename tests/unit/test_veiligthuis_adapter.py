@@ -264,7 +264,11 @@ def test_closing_a_case_becomes_involvement_closed() -> None:
     assert isinstance(completed, InvolvementClosed)
     assert (completed.since, completed.until) == (date(2026, 5, 11), date(2027, 11, 15))
     assert completed.reason is CloseReason.COMPLETED
-    assert completed.attributes() == {"minors_involved": True, "involvement_role": "case_holder"}
+    assert completed.attributes() == {
+        "minors_involved": True,
+        "involvement_role": "case_holder",
+        "close_reason": "completed",
+    }
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""The sharing matrix: what each recipient gets of each signal type in each situation, asked of the
-policy engine itself, so it is the policy and not a description of it.
+"""The sharing matrix: what each recipient gets of each signal type in each situation, and which
+chain obligations the signal opens there (docs/obligations.md), asked of the policy engine itself,
+so it is the policy and not a description of it.
 
 A situation is the attributes of the signal type's example, then each attribute varied over its
 possible values one at a time, then the example with every recipient already involved.
@@ -15,9 +16,10 @@ from enum import StrEnum
 from typing import Any
 
 from gateway.decisions import PolicyEngine, policy_input
+from gateway.obligations import OPENED, Clock, ObligationSpec
 from gateway.schemas.breach_of_conditions import DetectedBy, Severity
 from gateway.schemas.contact_person import ContactRole
-from gateway.schemas.involvement import InvolvementRole
+from gateway.schemas.involvement import CloseReason, InvolvementRole
 from gateway.schemas.measure import EndReason, MeasureKind
 from gateway.schemas.new_report import ReportKind
 from gateway.schemas.prosecution_decision import DecisionKind
@@ -54,8 +56,12 @@ ATTRIBUTE_DOMAINS: dict[str, tuple[Any, ...]] = {
     "decision": _values(DecisionKind),
     "role": _values(ContactRole),
     "involvement_role": _values(InvolvementRole),
+    "close_reason": _values(CloseReason),
 }
-COLUMNS = ("signal_type", "attributes", "recipient", "level", "fields", "legal_basis", "purpose", "urgency")
+COLUMNS = (
+    "signal_type", "attributes", "recipient", "level", "fields", "legal_basis", "purpose", "urgency",
+    "obligations",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class Row:
     legal_basis: str | None
     purpose: str | None
     urgency: str
+    obligations: str = ""  # what the signal opens in this situation, the same on each of its rows
 
     def key(self) -> tuple[str, str, str]:
         return (self.situation.signal_type, self.situation.label(), self.recipient)
@@ -93,6 +100,7 @@ class Row:
             "legal_basis": self.legal_basis or "",
             "purpose": self.purpose or "",
             "urgency": self.urgency,
+            "obligations": self.obligations,
         }
 
 
@@ -113,6 +121,27 @@ def situations() -> list[Situation]:
     return found
 
 
+def clock_text(clock: Clock) -> str:
+    since = f"after `{clock.from_field}`" if clock.from_field else "after it is routed"
+    if clock.before_field is not None:
+        return f"before `{clock.before_field}`"
+    if clock.hours is not None:
+        return f"{clock.hours:g} hours {since}"
+    if clock.working_days is not None:
+        return f"{clock.working_days} working days {since}"
+    return f"{clock.months} months {since}"
+
+
+def obligation_text(kind: str, spec: ObligationSpec) -> str:
+    """One obligation as the matrix shows it: kind, owner, due, and what meets it."""
+    meets = " or ".join(
+        f"{m.type} from {m.from_}"
+        + "".join(f" with {name}={_show(value)}" for name, value in m.where.items())
+        for m in spec.met_by
+    )
+    return f"`{kind}`: {spec.owner}, {clock_text(spec.clock)}; met by {meets}"
+
+
 async def build(engine: PolicyEngine) -> list[Row]:
     rows = []
     for situation in situations():
@@ -120,6 +149,8 @@ async def build(engine: PolicyEngine) -> list[Row]:
         query = policy_input(
             situation.signal_type, situation.sender, "1.0", situation.attributes, involved=involved
         )
+        opened = await OPENED.of(engine, query)
+        obligations = " | ".join(obligation_text(kind, spec) for kind, spec in sorted(opened.items()))
         for recipient, decision in (await engine.decide(query)).items():
             rows.append(
                 Row(
@@ -130,6 +161,7 @@ async def build(engine: PolicyEngine) -> list[Row]:
                     decision.legal_basis,
                     decision.purpose,
                     decision.urgency,
+                    obligations,
                 )
             )
     return rows
@@ -152,12 +184,14 @@ def render_markdown(rows: list[Row]) -> str:
         "What each partner receives of each signal, as the policies decide it. Per signal type, the first",
         "situation is the example in `docs/examples/`; each next one changes one attribute; the last has",
         "every recipient already involved with the person. `dat` is the dat notice only: who is involved,",
-        "since when, whom to call. A recipient not listed for a situation receives nothing.",
+        "since when, whom to call. A recipient not listed for a situation receives nothing. Below each",
+        "signal's table, the chain obligations it opens in each situation (docs/obligations.md).",
         "",
     ]
     current = None
     for row in rows:
         if row.situation.signal_type != current:
+            lines += _obligations_of(rows, current)
             current = row.situation.signal_type
             lines += [
                 "",
@@ -173,7 +207,30 @@ def render_markdown(rows: list[Row]) -> str:
             f"| {row.situation.label()} | {row.recipient} | {row.level} | {fields} "
             f"| {row.legal_basis or '-'} | {row.purpose or '-'} | {row.urgency} |"
         )
+    lines += _obligations_of(rows, current)
     return "\n".join(lines) + "\n"
+
+
+def _obligations_of(rows: list[Row], signal_type: str | None) -> list[str]:
+    """The obligations a signal type opens, each with the situations it opens in."""
+    opening: dict[str, list[str]] = {}
+    for row in rows:
+        if row.situation.signal_type == signal_type:
+            opening.setdefault(row.situation.label(), row.obligations.split(" | ") if row.obligations else [])
+    where: dict[str, list[str]] = {}
+    for label, texts in opening.items():
+        for text in texts:
+            where.setdefault(text, []).append(label)
+    if not where:
+        return []
+    lines = ["", "Chain obligations it opens:", "", "| obligation | in |", "|---|---|"]
+    for text, labels in where.items():
+        missing = [label for label in opening if label not in labels]
+        shown = "<br>".join(labels)
+        if len(missing) < len(labels):
+            shown = "every situation above" + (" except<br>" + "<br>".join(missing) if missing else "")
+        lines.append(f"| {text} | {shown} |")
+    return lines
 
 
 def render_html(rows: list[Row]) -> str:
