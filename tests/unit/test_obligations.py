@@ -23,10 +23,10 @@ from gateway.obligations import (
     add_working_days,
     due_at,
 )
-from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 from gateway.pipeline import Accepted, identify
 from gateway.schemas import new_envelope
 from gateway.schemas.risk_assessment import RiskLevel
+from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 from tools.contracts.examples import example
 
 KEY = b"test"
@@ -174,9 +174,9 @@ async def test_a_meeting_signal_must_say_what_its_conditions_ask() -> None:
         "met_by": [{"type": "risk_assessment", "from": "police", "where": {"risk_level": "hoog"}}],
     }
     await route(KeepObligations(book, cast(DecisionCache, Policy({"risk_screening": high_only}))), report)
-    low = accepted("risk_assessment", sender="police", suspect=report.signal.suspect, risk_level=RiskLevel.LOW)
-    assert await route(KeepObligations(book, cast(DecisionCache, Policy({}))), low) == []
-    high = accepted("risk_assessment", sender="police", suspect=report.signal.suspect, risk_level=RiskLevel.HIGH)
-    assert [
-        e["event"] for e in await route(KeepObligations(book, cast(DecisionCache, Policy({}))), high)
-    ] == ["met"]
+    suspect = report.signal.suspect
+    low = accepted("risk_assessment", sender="police", suspect=suspect, risk_level=RiskLevel.LOW)
+    meeting = KeepObligations(book, cast(DecisionCache, Policy({})))
+    assert await route(meeting, low) == []
+    high = accepted("risk_assessment", sender="police", suspect=suspect, risk_level=RiskLevel.HIGH)
+    assert [e["event"] for e in await route(meeting, high)] == ["met"]
