@@ -7,8 +7,8 @@ answer. The due time is computed here from the kind's clock and the signal: a nu
 Dutch working days (weekends and public holidays, from the `holidays` library, skipped) or calendar
 months, from when the signal was routed or from a date field of the signal (`arrested_at`,
 `until`); or before a date field (`release_time`, `ends_on`). A signal that meets an open obligation
-about the same person (its type, sender and what its body says) records it met, in the same
-transaction.
+about the same person (its suspect or victim; its type, sender and what its body says) records it
+met, in the same transaction.
 
 Beside each opened obligation the step keeps, on `chain.obligations.content`, what the
 organisations it concerns may see of the signal that opened it (the content of their reminders),
@@ -174,6 +174,13 @@ def concerned(spec: ObligationSpec) -> list[str]:
     return sorted({spec.owner, *spec.remind, *spec.tell_on_lapse})
 
 
+def about(signal: Accepted) -> set[str]:
+    """The persons a signal may meet an obligation about: its suspect and its victim. (An
+    obligation is about its signal's subject, the suspect, else the victim: Veilig Thuis closes its
+    involvement with the victim, and its follow-up assessment names the suspect too.)"""
+    return {signal.pseudonym, *(p for role, p in signal.persons if role in ("suspect", "victim"))}
+
+
 def met_event(first: ObligationEvent, signal_id: UUID, at: datetime) -> ObligationEvent:
     event_id = uuid5(first.obligation_id, "met")
     return first.model_copy(update={"event_id": event_id, "event": "met", "at": at, "met_signal": signal_id})
@@ -198,10 +205,10 @@ class KeepObligations:
             self.book.apply(event)
         self._changes = []
 
-    def _open_now(self, subject: str) -> list[ObligationEvent]:
-        current = {o.obligation_id: o.first for o in self.book.open_about(subject)}
+    def _open_now(self, subjects: set[str]) -> list[ObligationEvent]:
+        current = {o.obligation_id: o.first for subject in subjects for o in self.book.open_about(subject)}
         for event in self._changes:
-            if event.subject == subject:
+            if event.subject in subjects:
                 if event.event == "opened":
                     current[event.obligation_id] = event
                 elif event.event == "met":
@@ -213,7 +220,7 @@ class KeepObligations:
         meets = functools.partial(_meets, signal)
         met = [
             met_event(first, signal.envelope.id, now)
-            for first in self._open_now(signal.pseudonym)
+            for first in self._open_now(about(signal))
             if any(meets(m) for m in first.met_by)
         ]
         records = [obligation_record(event) for event in met]
