@@ -171,6 +171,11 @@ class InvolvementIndex:
     def view(self) -> IndexView:
         return IndexView(self)
 
+    def contact_of(self, pseudonym: str, org: str) -> ContactPerson | None:
+        """Whom to call at `org` about this person, as the committed index knows it."""
+        found = self.entries.get((pseudonym, org))
+        return found.contact if found is not None and found.closed_on is None else None
+
 
 @dataclass
 class IndexView:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import calendar
 import functools
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid5
@@ -40,6 +41,7 @@ from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
 from gateway.obligation_state import Obligations
 from gateway.pipeline import Accepted, content_for
+from gateway.schemas.base import ContactPerson
 from gateway.schemas.obligation import MeetingSignal, ObligationContent, ObligationEvent
 from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 
@@ -190,11 +192,27 @@ def _meets(signal: Accepted, meeting: MeetingSignal) -> bool:
     return meeting.meets(signal.envelope.signal, signal.envelope.org, signal.body)
 
 
+ContactOf = Callable[[str, str], ContactPerson | None]
+"""An organisation's contact for a person (by chain pseudonym), as the involvement index knows it."""
+
+
+def _nobody(pseudonym: str, org: str) -> ContactPerson | None:
+    return None
+
+
+def owner_contact(signal: Accepted, owner: str, contact_of: ContactOf) -> ContactPerson | None:
+    """Whom to call at the owner: the signal's contact when the owner sent it, else the index's."""
+    contact = getattr(signal.signal, "contact", None)
+    if signal.envelope.org == owner and isinstance(contact, ContactPerson):
+        return contact
+    return contact_of(signal.pseudonym, owner)
+
+
 class KeepObligations:
     """The step: record met what this signal meets, and open what it opens."""
 
-    def __init__(self, book: Obligations, decisions: DecisionCache) -> None:
-        self.book, self.decisions = book, decisions
+    def __init__(self, book: Obligations, decisions: DecisionCache, contact_of: ContactOf = _nobody) -> None:
+        self.book, self.decisions, self.contact_of = book, decisions, contact_of
         self._changes: list[ObligationEvent] = []
 
     def begin(self) -> None:
@@ -255,6 +273,7 @@ class KeepObligations:
                 signal_type=signal.envelope.signal,
                 sender=signal.envelope.org,
                 content={org: body for org, body in seen.items() if body is not None},
+                owner_contact=owner_contact(signal, spec.owner, self.contact_of),
             )
             events.append(event)
             records += [obligation_record(event), content_record(obligation_id, content)]

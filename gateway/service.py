@@ -82,7 +82,7 @@ class GatewayService:
             deliveries,
             RaiseAlerts(self.decisions),
             involvements,
-            KeepObligations(obligations, self.decisions),
+            KeepObligations(obligations, self.decisions, self.index.contact_of),
         ]
         router = Router(
             self.decisions, self.pseudonym_key, steps, ids=ids, involved=involvements.involved,

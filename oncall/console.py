@@ -127,6 +127,9 @@ def due_view(obligation: Obligation, service: OnCallService, org: str) -> dict[s
         "signal_type": seen.signal_type if seen else None,
         "sender": seen.sender if seen else None,
         "content": service.content_of(obligation, org),
+        "owner_contact": (
+            seen.owner_contact.model_dump(mode="json") if seen and seen.owner_contact else None
+        ),
         "met_by": [m.model_dump(mode="json", by_alias=True) for m in first.met_by],
         "source": first.source,
     }

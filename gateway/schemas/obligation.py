@@ -14,6 +14,8 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
+from gateway.schemas.base import ContactPerson
+
 EventKind = Literal["opened", "reminded", "escalated", "lapsed", "met", "done_elsewhere", "waived"]
 CLOSING: frozenset[str] = frozenset({"met", "done_elsewhere", "waived"})
 """The events after which nothing more is due."""
@@ -80,3 +82,8 @@ class ObligationContent(BaseModel):
     signal_type: str
     sender: str
     content: dict[str, dict[str, Any]] = Field(description="Per organisation, what it may see.")
+    owner_contact: ContactPerson | None = Field(
+        default=None,
+        description="Whom to call at the owner, with their role, where the chain knows it: the "
+        "signal's contact when the owner sent it, else the owner's contact in the involvement index.",
+    )

@@ -24,7 +24,7 @@ from gateway.obligations import (
     due_at,
 )
 from gateway.pipeline import Accepted, identify
-from gateway.schemas import new_envelope
+from gateway.schemas import ContactPerson, new_envelope
 from gateway.schemas.risk_assessment import RiskLevel
 from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 from tools.contracts.examples import example
@@ -158,6 +158,7 @@ async def test_an_opened_obligation_keeps_what_each_organisation_may_see_until_i
     content = [json.loads(r.value or b"") for r in opened.records if r.topic == OBLIGATION_CONTENT]
     assert [c["sender"] for c in content] == ["police"]
     assert content[0]["content"] == {"police": report.body}  # the sender sees its own; VT nothing
+    assert content[0]["owner_contact"] is None  # VT's contact: the index does not know it here
     assessed = accepted("risk_assessment", sender="police", suspect=report.signal.suspect)
     meeting = KeepObligations(book, cast(DecisionCache, Policy({})))
     meeting.begin()
@@ -180,3 +181,18 @@ async def test_a_meeting_signal_must_say_what_its_conditions_ask() -> None:
     assert await route(meeting, low) == []
     high = accepted("risk_assessment", sender="police", suspect=suspect, risk_level=RiskLevel.HIGH)
     assert [e["event"] for e in await route(meeting, high)] == ["met"]
+
+
+async def test_whom_to_call_at_the_owner_is_the_owners_own_contact_or_the_indexs() -> None:
+    report = accepted("new_report", sender="police")
+    spec = {"risk_screening": SCREENING, "safety_assessment": {**SCREENING, "owner": "veiligthuis"}}
+    vt = ContactPerson(role="casushouder", name="J. de Vries", phone="+31 30 000 0000")
+    index = {(report.pseudonym, "veiligthuis"): vt}
+    step = KeepObligations(
+        Obligations(), cast(DecisionCache, Policy(spec)), lambda p, org: index.get((p, org))
+    )
+    step.begin()
+    effects = await step(Decided(report, {}, "r1", {}, LOCAL_NOON))
+    kept = [json.loads(r.value or b"") for r in effects.records if r.topic == OBLIGATION_CONTENT]
+    contacts = [c["owner_contact"] for c in kept]
+    assert sorted(c["name"] for c in contacts) == sorted([report.body["contact"]["name"], vt.name])
