@@ -12,6 +12,7 @@ fixed by (obligation, moment, organisation), so whatever is written twice is app
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -29,11 +30,19 @@ PRIORITY: dict[Moment, Priority] = {"reminded": "p3", "lapsed": "p2"}
 
 @dataclass
 class ObligationClock:
-    """The open obligations (the fold of `chain.obligations`) and what each organisation may see of
-    them (`chain.obligations.content`)."""
+    """The open obligations (the fold of `chain.obligations`), what each organisation may see of
+    them (`chain.obligations.content`), and their next moments in a heap, so that a tick costs what
+    is due, not every open obligation."""
 
     book: Obligations = field(default_factory=lambda: Obligations(keep_closed=False))
     content: dict[UUID, ObligationContent] = field(default_factory=dict)
+    _moments: list[tuple[datetime, UUID]] = field(default_factory=list)
+
+    def apply(self, event: ObligationEvent) -> Obligation | None:
+        obligation = self.book.apply(event)
+        if obligation is not None and (moment := obligation.next_moment()) is not None:
+            heapq.heappush(self._moments, (moment, obligation.obligation_id))
+        return obligation
 
     def take_content(self, key: bytes | None, value: bytes | None) -> None:
         if key is None:
@@ -44,20 +53,31 @@ class ObligationClock:
             seen = ObligationContent.model_validate_json(value)
             self.content[seen.obligation_id] = seen
 
+    def _current(self, moment: datetime, obligation_id: UUID) -> Obligation | None:
+        """The obligation, if this is still its next moment (an entry goes stale once it moves on)."""
+        obligation = self.book.by_id.get(obligation_id)
+        return obligation if obligation is not None and obligation.next_moment() == moment else None
+
     def due(self, now: datetime) -> list[tuple[Obligation, Moment]]:
         """What is due at `now`: a reminder, or the lapse. An obligation found past its due time
-        (the service was down) lapses at once, without a reminder that no longer helps."""
-        found: list[tuple[Obligation, Moment]] = []
-        for obligation in self.book.open():
-            moment = obligation.next_moment()
-            if moment is None or moment > now:
-                continue
-            found.append((obligation, "lapsed" if obligation.first.due_at <= now else "reminded"))
-        return found
+        (the service was down) lapses at once, without a reminder that no longer helps. What is
+        due stays due until its event is applied."""
+        found: dict[UUID, tuple[datetime, Obligation]] = {}
+        while self._moments and self._moments[0][0] <= now:
+            moment, obligation_id = heapq.heappop(self._moments)
+            if (obligation := self._current(moment, obligation_id)) is not None:
+                found[obligation_id] = (moment, obligation)
+        for obligation_id, (moment, _) in found.items():
+            heapq.heappush(self._moments, (moment, obligation_id))
+        return [
+            (obligation, "lapsed" if obligation.first.due_at <= now else "reminded")
+            for _, obligation in found.values()
+        ]
 
     def next_moment(self) -> datetime | None:
-        moments = (o.next_moment() for o in self.book.open())
-        return min((m for m in moments if m is not None), default=None)
+        while self._moments and self._current(*self._moments[0]) is None:
+            heapq.heappop(self._moments)
+        return self._moments[0][0] if self._moments else None
 
     def events(
         self, obligation: Obligation, moment: Moment, now: datetime

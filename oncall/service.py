@@ -203,7 +203,7 @@ class OnCallService:
         self._apply_obligation(event)
 
     def _apply_obligation(self, event: ObligationEvent) -> None:
-        if self.obligations.book.apply(event) is None:
+        if self.obligations.apply(event) is None:
             return
         if event.event in CLOSING:
             self._to_settle.add(event.obligation_id)

@@ -68,33 +68,33 @@ def test_applying_the_same_events_again_changes_nothing() -> None:
 
 def test_what_is_due_a_reminder_before_the_due_time_and_then_the_lapse() -> None:
     clock, first = ObligationClock(), opened()
-    clock.book.apply(first)
+    clock.apply(first)
     assert clock.due(REMIND - timedelta(seconds=1)) == []
     assert [moment for _, moment in clock.due(REMIND)] == ["reminded"]
     assert clock.next_moment() == REMIND
-    clock.book.apply(then(first, "reminded", REMIND))
+    clock.apply(then(first, "reminded", REMIND))
     assert clock.due(DUE - timedelta(seconds=1)) == [] and clock.next_moment() == DUE
     assert [moment for _, moment in clock.due(DUE)] == ["lapsed"]
-    clock.book.apply(then(first, "lapsed", DUE))
+    clock.apply(then(first, "lapsed", DUE))
     assert clock.due(DUE + timedelta(days=30)) == [] and clock.next_moment() is None
 
 
 def test_an_obligation_found_overdue_lapses_at_once_without_a_reminder() -> None:
     clock = ObligationClock()
-    clock.book.apply(opened())
+    clock.apply(opened())
     assert [moment for _, moment in clock.due(DUE + timedelta(days=3))] == ["lapsed"]
 
 
 def test_a_met_obligation_is_due_nothing() -> None:
     clock, first = ObligationClock(), opened()
-    clock.book.apply(first)
-    clock.book.apply(then(first, "met", OPENED_AT + timedelta(hours=1), met_signal=uuid4()))
+    clock.apply(first)
+    clock.apply(then(first, "met", OPENED_AT + timedelta(hours=1), met_signal=uuid4()))
     assert clock.due(DUE + timedelta(days=1)) == [] and clock.next_moment() is None
 
 
 def test_a_reminder_alerts_each_organisation_to_remind_with_what_it_may_see() -> None:
     clock, first = ObligationClock(), opened()
-    clock.book.apply(first)
+    clock.apply(first)
     seen = ObligationContent(
         obligation_id=first.obligation_id, signal_type="measure_imposed", sender="om",
         content={"om": {"kind": "contact_ban", "ends_on": "2027-01-31"}, "police": {"kind": "contact_ban"}},
@@ -120,7 +120,7 @@ def test_a_reminder_alerts_each_organisation_to_remind_with_what_it_may_see() ->
 
 def test_a_lapse_alerts_the_owner_and_whom_to_tell_at_p2() -> None:
     clock, first = ObligationClock(), opened()
-    clock.book.apply(first)
+    clock.apply(first)
     change, *alerts = clock.events(clock.book.by_id[first.obligation_id], "lapsed", DUE)
     assert isinstance(change, ObligationEvent) and change.told == ["om", "police"]
     assert [(a.org, a.priority, a.content) for a in alerts if isinstance(a, AlertEvent)] == [
