@@ -86,6 +86,7 @@ example := {
 		"acute_unsafety": true,
 		"structural_unsafety": true,
 		"has_safety_conditions": true,
+		"follow_up_months": null,
 	}),
 }
 

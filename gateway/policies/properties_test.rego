@@ -29,8 +29,9 @@ variants contains from_sender(with_attributes(example.risk_assessment, attribute
 variants contains from_sender(with_attributes(example.safety_assessment, attributes), source) if {
 	some acute in [true, false]
 	some conditions in [true, false]
+	some follow_up in [null, 18]
 	some source in ["veiligthuis", "police"]
-	attributes := {"acute_unsafety": acute, "has_safety_conditions": conditions}
+	attributes := {"acute_unsafety": acute, "has_safety_conditions": conditions, "follow_up_months": follow_up}
 }
 
 variants contains from_sender(with_attributes(example.breach_of_conditions, {"severity": severity}), source) if {

@@ -200,18 +200,22 @@ EXPECTED: dict[str, dict[str, Expect]] = {
             Level.FIELDS,
             "immediate",
             "wmo-art-5-2-6",
-            ("acute_unsafety", "safety_conditions", "contact"),
+            ("acute_unsafety", "safety_conditions", "contact", "follow_up_months"),
             ("monitoring_dates",),
         ),
         "om": Expect(
             Level.FIELDS,
             "immediate",
             "wmo-art-5-2-6",
-            ("safety_conditions", "contact"),
+            ("safety_conditions", "contact", "follow_up_months"),
             ("monitoring_dates",),
         ),
         "3ro": Expect(
-            Level.FIELDS, "immediate", "wmo-art-5-2-6", ("safety_conditions", "contact"), ("victim.address",)
+            Level.FIELDS,
+            "immediate",
+            "wmo-art-5-2-6",
+            ("safety_conditions", "contact", "follow_up_months"),
+            ("victim.address",),
         ),
         "slachtofferhulp": NONE,
     },
@@ -394,9 +398,10 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         )
     ],
     "safety_assessment": [
-        {"acute_unsafety": acute, "has_safety_conditions": conditions}
+        {"acute_unsafety": acute, "has_safety_conditions": conditions, "follow_up_months": months}
         for acute in (False, True)
         for conditions in (False, True)
+        for months in (None, 3)
     ],
 }
 

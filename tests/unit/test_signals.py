@@ -51,6 +51,7 @@ ATTRIBUTES = {
         "acute_unsafety",
         "structural_unsafety",
         "has_safety_conditions",
+        "follow_up_months",
     },
     "measure_imposed": {"minors_involved", "measure"},
     "measure_extended": {"minors_involved", "measure"},
@@ -150,7 +151,9 @@ def test_the_example_validates_round_trips_and_names_a_subject(name: str) -> Non
     parsed = model.model_validate(example(name)["data"])
     assert model.model_validate(parsed.model_dump(mode="json")) == parsed
     assert parsed.subject() is not None
-    assert model.name == name and model.version == "1.0"
+    assert model.name == name and model.version.startswith("1.")
+    # the example is of the current version
+    assert example(name)["ce"]["dataschema"] == f"urn:ketenpoort:schema:{name}:{model.version}"
 
 
 def test_the_new_report_example_is_what_the_police_adapter_makes_of_its_sample() -> None:
@@ -284,6 +287,16 @@ def test_monitoring_comes_after_the_safety_assessment() -> None:
     loc, message = rejection("safety_assessment", data)
     assert loc == ("monitoring_dates",)
     assert "monitoring_dates must all be after assessed_on (2026-11-10)" in message
+
+
+def test_a_safety_assessment_says_whether_it_is_a_follow_up_and_which() -> None:
+    assert signal("safety_assessment").attributes()["follow_up_months"] is None
+    for months in (3, 12, 18):
+        assert signal("safety_assessment", follow_up_months=months).attributes()["follow_up_months"] == months
+    assert signal("safety_assessment", follow_up_months=None).attributes()["follow_up_months"] is None
+    for wrong in (6, 0, "3", True):
+        loc, _ = rejection("safety_assessment", body("safety_assessment", follow_up_months=wrong))
+        assert loc == ("follow_up_months",)
 
 
 def test_a_hearing_is_not_before_the_decision() -> None:

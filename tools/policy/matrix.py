@@ -13,7 +13,7 @@ import html
 import io
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, get_args
 
 from gateway.decisions import PolicyEngine, policy_input
 from gateway.obligations import OPENED, Clock, ObligationSpec
@@ -25,6 +25,7 @@ from gateway.schemas.new_report import ReportKind
 from gateway.schemas.prosecution_decision import DecisionKind
 from gateway.schemas.release_from_custody import ReleaseKind
 from gateway.schemas.risk_assessment import Instrument, RiskLevel
+from gateway.schemas.safety_assessment import FollowUpMonths
 from gateway.settings import RECIPIENTS
 from tools.contracts.examples import examples
 
@@ -52,6 +53,7 @@ ATTRIBUTE_DOMAINS: dict[str, tuple[Any, ...]] = {
     "acute_unsafety": BOOL,
     "structural_unsafety": BOOL,
     "has_safety_conditions": BOOL,
+    "follow_up_months": (None, *get_args(FollowUpMonths)),
     "end_reason": _values(EndReason),
     "decision": _values(DecisionKind),
     "role": _values(ContactRole),
