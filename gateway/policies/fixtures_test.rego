@@ -41,6 +41,11 @@ decisions_for(query) := decisions if {
 
 # The examples of docs/examples/<type>.json, with the attributes the gateway computes from them.
 example := {
+	"arrest": signal("arrest", "police", {
+		"minors_involved": false,
+		"breach_of_measure": true,
+		"new_offence": false,
+	}),
 	"breach_of_conditions": signal("breach_of_conditions", "3ro", {
 		"minors_involved": false,
 		"measure": "behavioural_order",
@@ -94,12 +99,14 @@ example := {
 covenant_all_off := {"default": {
 	"dat_to_uninvolved_partners": false,
 	"victim_support_release_notice": false,
+	"victim_support_arrest_notice": false,
 	"victim_support_dismissal_notice": false,
 }}
 
 covenant_all_on := {"default": {
 	"dat_to_uninvolved_partners": true,
 	"victim_support_release_notice": true,
+	"victim_support_arrest_notice": true,
 	"victim_support_dismissal_notice": true,
 }}
 

@@ -39,6 +39,13 @@ variants contains from_sender(with_attributes(example.breach_of_conditions, {"se
 	some source in ["3ro", "police", "om", "veiligthuis"]
 }
 
+variants contains from_sender(with_attributes(example.arrest, attributes), source) if {
+	some breach in [true, false]
+	some offence in [true, false]
+	some source in ["police", "om", "3ro"]
+	attributes := {"breach_of_measure": breach, "new_offence": offence}
+}
+
 variants contains from_sender(with_attributes(example.release_from_custody, attributes), source) if {
 	some planned in [true, false]
 	some level in ["laag", "midden", "hoog", null]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.schemas.arrest import Arrest
 from gateway.schemas.base import ContactPerson, Signal
 from gateway.schemas.breach_of_conditions import BreachOfConditions
 from gateway.schemas.contact_person import ContactAssigned, ContactChanged
@@ -21,6 +22,7 @@ CATALOGUE: dict[str, type[Signal]] = {
         NewReport,
         RiskAssessment,
         BreachOfConditions,
+        Arrest,
         ReleaseFromCustody,
         SafetyAssessment,
         MeasureImposed,
@@ -37,6 +39,7 @@ CATALOGUE: dict[str, type[Signal]] = {
 __all__ = [
     "CATALOGUE",
     "Address",
+    "Arrest",
     "BreachOfConditions",
     "ContactAssigned",
     "ContactChanged",

@@ -28,6 +28,7 @@ SENDERS = {
     "new_report": "police",
     "risk_assessment": "police",
     "breach_of_conditions": "3ro",
+    "arrest": "police",
     "release_from_custody": "om",
     "safety_assessment": "veiligthuis",
     "measure_imposed": "om",
@@ -45,6 +46,7 @@ ATTRIBUTES = {
     "new_report": {"minors_involved", "report_kind"},
     "risk_assessment": {"minors_involved", "instrument", "risk_level", "previous_risk_level", "risk_rising"},
     "breach_of_conditions": {"minors_involved", "measure", "severity", "detected_by"},
+    "arrest": {"minors_involved", "breach_of_measure", "new_offence"},
     "release_from_custody": {"minors_involved", "release_kind", "planned", "has_conditions", "risk_level"},
     "safety_assessment": {
         "minors_involved",
@@ -236,6 +238,36 @@ def test_risk_rising_compares_with_the_previous_level(previous: str | None, risi
     attributes = signal("risk_assessment", previous_risk_level=previous).attributes()
     assert attributes["previous_risk_level"] == previous
     assert attributes["risk_rising"] is rising
+
+
+# Arrest: what for, and from when the prosecution service's clock runs.
+
+
+def test_an_arrest_is_for_a_measure_an_offence_or_both() -> None:
+    assert signal("arrest").attributes() == {
+        "minors_involved": False,
+        "breach_of_measure": True,
+        "new_offence": False,
+    }
+    offence_only = signal("arrest", measure=None, offence="threat").attributes()
+    assert (offence_only["breach_of_measure"], offence_only["new_offence"]) == (False, True)
+    both = signal("arrest", offence="assault").attributes()
+    assert (both["breach_of_measure"], both["new_offence"]) == (True, True)
+
+
+def test_an_arrest_says_what_it_is_for() -> None:
+    loc, message = rejection("arrest", body("arrest", drop=("measure",)))
+    assert loc == ("offence",)
+    assert "send measure, offence or both" in message
+    loc, _ = rejection("arrest", body("arrest", measure="huisverbod"))
+    assert loc == ("measure",)  # the unknown measure is the only problem named
+
+
+def test_an_arrest_names_the_arrested_suspect_and_when() -> None:
+    assert rejection("arrest", body("arrest", drop=("suspect",)))[0] == ("suspect",)
+    loc, message = rejection("arrest", body("arrest", arrested_at="2026-05-02T19:05:00"))
+    assert loc == ("arrested_at",)
+    assert "timezone" in message
 
 
 # Release from custody.

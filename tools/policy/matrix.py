@@ -47,6 +47,8 @@ ATTRIBUTE_DOMAINS: dict[str, tuple[Any, ...]] = {
     "measure": _values(MeasureKind),
     "severity": _values(Severity),
     "detected_by": _values(DetectedBy),
+    "breach_of_measure": BOOL,
+    "new_offence": BOOL,
     "release_kind": _values(ReleaseKind),
     "planned": BOOL,
     "has_conditions": BOOL,
