@@ -33,11 +33,13 @@ from tools.contracts.examples import example
 
 @dataclass(frozen=True)
 class Case:
-    """A kind of obligation: the signal that opens it, and the signal that meets it."""
+    """A kind of obligation: the signal that opens it, and the signal that meets it (naming the
+    person as `meets_as`: the obligation is about the opening signal's suspect, else its victim)."""
 
     kind: str
     opens: tuple[str, str, dict[str, Any]]  # signal type, sender, changes to the example
     meets: tuple[str, str, dict[str, Any]]
+    meets_as: str = "suspect"
 
 
 def cases(now: datetime) -> list[Case]:
@@ -56,6 +58,20 @@ def cases(now: datetime) -> list[Case]:
             ("measure_extended", "om", {}),
         ),
         Case("re_screening", ("breach_of_conditions", "3ro", {}), ("risk_assessment", "police", {})),
+        Case(
+            "decision_after_arrest",
+            ("arrest", "police", {"arrested_at": now}),
+            ("prosecution_decision", "om", {}),
+        ),
+        *(
+            Case(
+                f"follow_up_{months}_months",
+                ("involvement_closed", "veiligthuis", {"since": today - timedelta(days=60), "until": today}),
+                ("safety_assessment", "veiligthuis", {"follow_up_months": months}),
+                meets_as="victim",
+            )
+            for months in (3, 12, 18)
+        ),
     ]
 
 
@@ -64,9 +80,9 @@ def person(n: int) -> Person:
     return Person(given_name="Test", family_name=f"Klokpersoon{n}", birth_date=date(1980, 1, 1 + n))
 
 
-def signal(name: str, changes: dict[str, Any], who: Person) -> Signal:
+def signal(name: str, changes: dict[str, Any], who: Person, role: str | None = None) -> Signal:
     loaded = example(name).signal
-    role = "suspect" if getattr(loaded, "suspect", None) is not None else "victim"
+    role = role or ("suspect" if getattr(loaded, "suspect", None) is not None else "victim")
     return loaded.model_copy(update={**changes, role: who})
 
 
@@ -111,7 +127,8 @@ async def test_every_kind_is_reminded_escalated_and_lapses_unless_met_and_nobody
     sent: list[Sent] = []
     for n, (case, unmet, met) in enumerate(openings):
         meeting, meeter, changes = case.meets
-        meets = await send_once(stack, meeter, signal(meeting, changes, person(2 * n + 1)), key.encode())
+        who = person(2 * n + 1)
+        meets = await send_once(stack, meeter, signal(meeting, changes, who, case.meets_as), key.encode())
         sent.append(Sent(case, unmet, met, meets))
 
     def met_all(found: list[dict[str, Any]]) -> bool:
@@ -147,7 +164,13 @@ async def test_every_kind_is_reminded_escalated_and_lapses_unless_met_and_nobody
             clock.move_to(moment + timedelta(seconds=1))
             await reaches(service, kind, field)
         clock.move_to(moments[-1][0] + timedelta(days=1))
-        await asyncio.sleep(2.5)  # time for any second reminder or escalation to show
+
+        def escalated() -> bool | None:
+            book = service.obligations.book.by_id
+            return all(book[UUID(o["obligation_id"])].escalations for o in opened.values()) or None
+
+        await eventually(escalated, 30.0, "an escalation of every unacknowledged reminder")
+        await asyncio.sleep(1.0)  # time for any second reminder to show
 
     events = await read_topic(stack.kafka("admin"), OBLIGATIONS)
     alerts = await read_topic(stack.kafka("admin"), ALERTS)
