@@ -26,7 +26,7 @@ import calendar
 import functools
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
@@ -73,6 +73,9 @@ class Clock(BaseModel):
         return self
 
 
+OWNER = "$owner"
+
+
 class ObligationSpec(BaseModel):
     """What the policy says of one kind of obligation a signal opens."""
 
@@ -85,6 +88,23 @@ class ObligationSpec(BaseModel):
     met_by: list[MeetingSignal]
     tell_on_lapse: list[str]
     source: str
+    about_person: Literal["subject", "victim"] = "subject"
+    """Whom it is about: the signal's subject (the suspect, else the victim), or its victim."""
+    owner_agreed: str | None = None
+    """The subject (release, measure, decision) whose informer, as agreed for the victim, owns it
+    instead of `owner` (gateway/informing.py). `$owner` in the lists below stands for the owner."""
+
+    def for_owner(self, owner: str) -> ObligationSpec:
+        """The specification with `$owner` read as `owner`."""
+
+        def orgs(names: list[str]) -> list[str]:
+            return [owner if name == OWNER else name for name in names]
+
+        met_by = [m.model_copy(update={"from_": owner}) if m.from_ == OWNER else m for m in self.met_by]
+        return self.model_copy(
+            update={"owner": owner, "remind": orgs(self.remind), "tell_on_lapse": orgs(self.tell_on_lapse),
+                    "met_by": met_by}
+        )  # fmt: skip
 
 
 def _read_opened(result: Any, _: dict[str, Any]) -> dict[str, ObligationSpec]:
@@ -183,6 +203,14 @@ def about(signal: Accepted) -> set[str]:
     return {signal.pseudonym, *(p for role, p in signal.persons if role in ("suspect", "victim"))}
 
 
+def person_of(signal: Accepted, which: str) -> str | None:
+    """The chain pseudonym of the person an obligation is about: the signal's subject, or its victim
+    (None when it names none)."""
+    if which == "subject":
+        return signal.pseudonym
+    return next((p for role, p in signal.persons if role == "victim"), None)
+
+
 def met_event(first: ObligationEvent, signal_id: UUID, at: datetime) -> ObligationEvent:
     event_id = uuid5(first.obligation_id, "met")
     return first.model_copy(update={"event_id": event_id, "event": "met", "at": at, "met_signal": signal_id})
@@ -196,7 +224,15 @@ ContactOf = Callable[[str, str], ContactPerson | None]
 """An organisation's contact for a person (by chain pseudonym), as the involvement index knows it."""
 
 
+Informer = Callable[[str, str], str | None]
+"""The partner agreed to inform a victim (by chain pseudonym) of a subject: gateway/informing.py."""
+
+
 def _nobody(pseudonym: str, org: str) -> ContactPerson | None:
+    return None
+
+
+def _no_agreement(victim: str, about: str) -> str | None:
     return None
 
 
@@ -211,8 +247,14 @@ def owner_contact(signal: Accepted, owner: str, contact_of: ContactOf) -> Contac
 class KeepObligations:
     """The step: record met what this signal meets, and open what it opens."""
 
-    def __init__(self, book: Obligations, decisions: DecisionCache, contact_of: ContactOf = _nobody) -> None:
-        self.book, self.decisions, self.contact_of = book, decisions, contact_of
+    def __init__(
+        self,
+        book: Obligations,
+        decisions: DecisionCache,
+        contact_of: ContactOf = _nobody,
+        informer: Informer = _no_agreement,
+    ) -> None:
+        self.book, self.decisions, self.contact_of, self.informer = book, decisions, contact_of, informer
         self._changes: list[ObligationEvent] = []
 
     def begin(self) -> None:
@@ -246,9 +288,13 @@ class KeepObligations:
         _, opened = await self.decisions.ask(OPENED, decided.asked)
         events = list(met)
         for kind, spec in sorted(opened.items()):
-            due = due_at(spec.clock, signal, now)
-            if due is None:
+            due, subject = due_at(spec.clock, signal, now), person_of(signal, spec.about_person)
+            if due is None or subject is None:
                 continue
+            owner = spec.owner
+            if spec.owner_agreed is not None:
+                owner = self.informer(subject, spec.owner_agreed) or spec.owner
+            spec = spec.for_owner(owner)
             obligation_id = obligation_id_of(signal.envelope.id, kind)
             event = ObligationEvent(
                 event_id=uuid5(obligation_id, "opened"),
@@ -256,13 +302,13 @@ class KeepObligations:
                 event="opened",
                 at=now,
                 kind=kind,
-                owner=spec.owner,
-                subject=signal.pseudonym,
+                owner=owner,
+                subject=subject,
                 opened_by=signal.envelope.id,
                 opened_at=now,
                 due_at=due,
                 remind_at=due - timedelta(hours=spec.remind_before_hours),
-                remind=spec.remind or [spec.owner],
+                remind=spec.remind or [owner],
                 met_by=spec.met_by,
                 tell_on_lapse=spec.tell_on_lapse,
                 source=spec.source,
@@ -273,7 +319,7 @@ class KeepObligations:
                 signal_type=signal.envelope.signal,
                 sender=signal.envelope.org,
                 content={org: body for org, body in seen.items() if body is not None},
-                owner_contact=owner_contact(signal, spec.owner, self.contact_of),
+                owner_contact=owner_contact(signal, owner, self.contact_of),
             )
             events.append(event)
             records += [obligation_record(event), content_record(obligation_id, content)]

@@ -72,6 +72,11 @@ example := {
 	"measure_imposed": signal("measure_imposed", "om", {"minors_involved": false, "measure": "behavioural_order"}),
 	"new_report": signal("new_report", "police", {"minors_involved": true, "report_kind": "aangifte"}),
 	"prosecution_decision": signal("prosecution_decision", "om", {"minors_involved": false, "decision": "summons"}),
+	"victim_informing_agreed": signal("victim_informing_agreed", "om", {
+		"minors_involved": false,
+		"agreed_by": "prosecution",
+		"informers": ["om", "police", "slachtofferhulp"],
+	}),
 	"release_from_custody": signal("release_from_custody", "om", {
 		"minors_involved": true,
 		"release_kind": "release_after_arrest",

@@ -15,6 +15,7 @@ from gateway.schemas.prosecution_decision import ProsecutionDecision
 from gateway.schemas.release_from_custody import ReleaseFromCustody
 from gateway.schemas.risk_assessment import RiskAssessment
 from gateway.schemas.safety_assessment import SafetyAssessment
+from gateway.schemas.victim_informing import VictimInformingAgreed
 
 CATALOGUE: dict[str, type[Signal]] = {
     model.name: model
@@ -33,6 +34,7 @@ CATALOGUE: dict[str, type[Signal]] = {
         ContactChanged,
         InvolvementOpened,
         InvolvementClosed,
+        VictimInformingAgreed,
     )
 }
 

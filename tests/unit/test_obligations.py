@@ -11,9 +11,10 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from gateway.consequences import Decided
+from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Rule
+from gateway.informing import Informers, KeepInforming
 from gateway.obligation_state import Obligations
 from gateway.obligations import (
     Clock,
@@ -196,3 +197,49 @@ async def test_whom_to_call_at_the_owner_is_the_owners_own_contact_or_the_indexs
     kept = [json.loads(r.value or b"") for r in effects.records if r.topic == OBLIGATION_CONTENT]
     contacts = [c["owner_contact"] for c in kept]
     assert sorted(c["name"] for c in contacts) == sorted([report.body["contact"]["name"], vt.name])
+
+
+WARNED = {
+    "owner": "om",
+    "owner_agreed": "release",
+    "about_person": "victim",
+    "clock": {"before_field": "release_time"},
+    "remind_before_hours": 12,
+    "met_by": [{"type": "victim_informed", "from": "$owner", "where": {"about": "release"}}],
+    "tell_on_lapse": ["$owner", "police"],
+    "source": "001",
+}
+
+
+async def test_victim_warned_goes_to_the_agreed_informer_else_the_default_and_is_about_the_victim() -> None:
+    release = accepted("release_from_custody", sender="om")
+    victim = next(p for role, p in release.persons if role == "victim")
+    agreed = {(victim, "release"): "slachtofferhulp"}
+    policy = cast(DecisionCache, Policy({"victim_warned_release": WARNED}))
+    for informer, owner in (
+        ((lambda v, a: agreed.get((v, a))), "slachtofferhulp"),
+        ((lambda v, a: None), "om"),
+    ):
+        (event,) = await route(KeepObligations(Obligations(), policy, informer=informer), release)
+        assert event["owner"] == owner and event["subject"] == victim != release.pseudonym
+        assert event["met_by"] == [{"type": "victim_informed", "from": owner, "where": {"about": "release"}}]
+        assert event["tell_on_lapse"] == [owner, "police"] and event["remind"] == [owner]
+
+
+async def test_the_informing_step_records_each_agreement_and_the_batch_sees_its_own() -> None:
+    agreement = accepted("victim_informing_agreed", sender="om")
+    victim = next(p for role, p in agreement.persons if role == "victim")
+    informers = Informers()
+    step = KeepInforming(informers)
+    step.begin()
+    effects = await step(Decided(agreement, {}, "r1", {}, LOCAL_NOON))
+    assert [r.key for r in effects.records] == [
+        f"{victim}/{about}".encode() for about in ("release", "measure", "decision")
+    ]
+    assert (
+        step.informer(victim, "release") == "slachtofferhulp"
+        and informers.informer(victim, "release") is None
+    )
+    step.committed()
+    assert informers.informer(victim, "measure") == "police"
+    assert await step(Decided(accepted("new_report"), {}, "r1", {}, LOCAL_NOON)) == Effects()

@@ -19,6 +19,7 @@ from gateway.schemas import CATALOGUE, Envelope, Signal
 from gateway.schemas.conditions import Condition
 from gateway.schemas.envelope import TYPE_RE
 from gateway.schemas.safety_assessment import SafetyCondition
+from gateway.settings import RECIPIENTS
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -29,6 +30,7 @@ SENDERS = {
     "risk_assessment": "police",
     "breach_of_conditions": "3ro",
     "arrest": "police",
+    "victim_informing_agreed": "om",
     "release_from_custody": "om",
     "safety_assessment": "veiligthuis",
     "measure_imposed": "om",
@@ -47,6 +49,7 @@ ATTRIBUTES = {
     "risk_assessment": {"minors_involved", "instrument", "risk_level", "previous_risk_level", "risk_rising"},
     "breach_of_conditions": {"minors_involved", "measure", "severity", "detected_by"},
     "arrest": {"minors_involved", "breach_of_measure", "new_offence"},
+    "victim_informing_agreed": {"minors_involved", "agreed_by", "informers"},
     "release_from_custody": {"minors_involved", "release_kind", "planned", "has_conditions", "risk_level"},
     "safety_assessment": {
         "minors_involved",
@@ -171,10 +174,12 @@ def test_attributes_are_the_documented_keys(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_attributes_hold_no_free_text_names_or_identifiers(name: str) -> None:
     attributes = signal(name).attributes()
-    allowed = enum_values(CATALOGUE[name])
+    allowed = enum_values(CATALOGUE[name]) | set(RECIPIENTS)  # partners' codes are a closed set too
     for key, value in attributes.items():
         if isinstance(value, str):
             assert value in allowed, f"{key}={value!r} is not an enum value"
+        elif isinstance(value, list):  # partners' codes, a closed set like an enum's
+            assert all(code in RECIPIENTS for code in value), f"{key}={value!r} names no partners"
         else:
             assert value is None or isinstance(value, bool | int), f"{key} is {type(value).__name__}"
     dumped = json.dumps(attributes)

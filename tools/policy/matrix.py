@@ -26,6 +26,7 @@ from gateway.schemas.prosecution_decision import DecisionKind
 from gateway.schemas.release_from_custody import ReleaseKind
 from gateway.schemas.risk_assessment import Instrument, RiskLevel
 from gateway.schemas.safety_assessment import FollowUpMonths
+from gateway.schemas.victim_informing import AgreedBy
 from gateway.settings import RECIPIENTS
 from tools.contracts.examples import examples
 
@@ -61,6 +62,8 @@ ATTRIBUTE_DOMAINS: dict[str, tuple[Any, ...]] = {
     "role": _values(ContactRole),
     "involvement_role": _values(InvolvementRole),
     "close_reason": _values(CloseReason),
+    "agreed_by": _values(AgreedBy),
+    "informers": (["slachtofferhulp"], ["police"], ["om"], ["om", "police", "slachtofferhulp"]),
 }
 COLUMNS = (
     "signal_type", "attributes", "recipient", "level", "fields", "legal_basis", "purpose", "urgency",
