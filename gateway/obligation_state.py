@@ -34,6 +34,11 @@ class Obligation:
         return self.first.obligation_id
 
     @property
+    def keys(self) -> list[str]:
+        """The pseudonyms the person it is about goes by."""
+        return self.first.subject_keys or [self.first.subject]
+
+    @property
     def opened_at(self) -> datetime:
         return self.first.opened_at or self.first.at
 
@@ -70,9 +75,10 @@ class Obligation:
 
 @dataclass
 class Obligations:
-    """Every obligation the topic holds, and by person those not yet closed (a signal looks only at
-    its own person's). `keep_closed=False` forgets a closed obligation's details (the gateway and the
-    on-call service need only the open ones; the monitor needs all)."""
+    """Every obligation the topic holds, and by person (each of the person's pseudonyms) those not
+    yet closed (a signal looks only at its own persons'). `keep_closed=False` forgets a closed
+    obligation's details (the gateway and the on-call service need only the open ones; the monitor
+    needs all)."""
 
     keep_closed: bool = True
     by_id: dict[UUID, Obligation] = field(default_factory=dict)
@@ -86,17 +92,19 @@ class Obligations:
         obligation = self.by_id.get(event.obligation_id)
         if obligation is None:
             obligation = self.by_id[event.obligation_id] = Obligation(event)
-            self._open_by_subject.setdefault(event.subject, {})[event.obligation_id] = obligation
+            for key in obligation.keys:
+                self._open_by_subject.setdefault(key, {})[event.obligation_id] = obligation
         obligation.apply(event)
         if obligation.closed is not None:
             self._forget_open(obligation)
         return obligation
 
     def _forget_open(self, obligation: Obligation) -> None:
-        mine = self._open_by_subject.get(obligation.first.subject, {})
-        mine.pop(obligation.obligation_id, None)
-        if not mine:
-            self._open_by_subject.pop(obligation.first.subject, None)
+        for key in obligation.keys:
+            mine = self._open_by_subject.get(key, {})
+            mine.pop(obligation.obligation_id, None)
+            if not mine:
+                self._open_by_subject.pop(key, None)
         if not self.keep_closed:
             del self.by_id[obligation.obligation_id]
             self._closed.add(obligation.obligation_id)
@@ -110,4 +118,6 @@ class Obligations:
         return list(self._open_by_subject.get(subject, {}).values())
 
     def open(self) -> list[Obligation]:
-        return [o for mine in self._open_by_subject.values() for o in mine.values()]
+        return list(
+            {o.obligation_id: o for mine in self._open_by_subject.values() for o in mine.values()}.values()
+        )

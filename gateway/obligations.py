@@ -36,13 +36,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import DecisionError, Rule
+from gateway.involvements import person_keys
 from gateway.kafka import KafkaConnection, Record, read_whole
 from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
 from gateway.obligation_state import Obligations
 from gateway.pipeline import Accepted, content_for
+from gateway.pseudonyms import chain_pseudonym
 from gateway.schemas.base import ContactPerson
 from gateway.schemas.obligation import MeetingSignal, ObligationContent, ObligationEvent
+from gateway.schemas.persons import Person
 from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 
 log = get_logger("gateway.obligations")
@@ -196,19 +199,23 @@ def concerned(spec: ObligationSpec) -> list[str]:
     return sorted({spec.owner, *spec.remind, *spec.tell_on_lapse})
 
 
-def about(signal: Accepted) -> set[str]:
-    """The persons a signal may meet an obligation about: its suspect and its victim. (An
-    obligation is about its signal's subject, the suspect, else the victim: Veilig Thuis closes its
-    involvement with the victim, and its follow-up assessment names the suspect too.)"""
-    return {signal.pseudonym, *(p for role, p in signal.persons if role in ("suspect", "victim"))}
+def about(signal: Accepted, key: bytes) -> set[str]:
+    """The pseudonyms of the persons a signal may meet an obligation about: its suspect and its
+    victim, by BSN and by name and birth date. (An obligation is about its signal's subject or its
+    victim: Veilig Thuis closes its involvement with the victim, and its follow-up assessment names
+    the suspect too; victim support, which keeps no BSN, names her by name and birth date.)"""
+    persons = [p for p in (signal.signal.suspect, signal.signal.victim) if p is not None]
+    return {signal.pseudonym, *(found for person in persons for found in keys_of(person, key))}
 
 
-def person_of(signal: Accepted, which: str) -> str | None:
-    """The chain pseudonym of the person an obligation is about: the signal's subject, or its victim
-    (None when it names none)."""
-    if which == "subject":
-        return signal.pseudonym
-    return next((p for role, p in signal.persons if role == "victim"), None)
+def keys_of(person: Person, key: bytes) -> list[str]:
+    """Every chain pseudonym of the person, the one the chain keys it by first."""
+    return list(dict.fromkeys([chain_pseudonym(person, key), *(p for p, _ in person_keys(person, key))]))
+
+
+def person_of(signal: Accepted, which: str) -> Person | None:
+    """The person an obligation is about: the signal's subject, or its victim (None: it names none)."""
+    return signal.signal.subject() if which == "subject" else signal.signal.victim
 
 
 def met_event(first: ObligationEvent, signal_id: UUID, at: datetime) -> ObligationEvent:
@@ -251,10 +258,12 @@ class KeepObligations:
         self,
         book: Obligations,
         decisions: DecisionCache,
+        pseudonym_key: bytes,
         contact_of: ContactOf = _nobody,
         informer: Informer = _no_agreement,
     ) -> None:
-        self.book, self.decisions, self.contact_of, self.informer = book, decisions, contact_of, informer
+        self.book, self.decisions, self.key = book, decisions, pseudonym_key
+        self.contact_of, self.informer = contact_of, informer
         self._changes: list[ObligationEvent] = []
 
     def begin(self) -> None:
@@ -268,7 +277,7 @@ class KeepObligations:
     def _open_now(self, subjects: set[str]) -> list[ObligationEvent]:
         current = {o.obligation_id: o.first for subject in subjects for o in self.book.open_about(subject)}
         for event in self._changes:
-            if event.subject in subjects:
+            if subjects.intersection(event.subject_keys or [event.subject]):
                 if event.event == "opened":
                     current[event.obligation_id] = event
                 elif event.event == "met":
@@ -280,7 +289,7 @@ class KeepObligations:
         meets = functools.partial(_meets, signal)
         met = [
             met_event(first, signal.envelope.id, now)
-            for first in self._open_now(about(signal))
+            for first in self._open_now(about(signal, self.key))
             if any(meets(m) for m in first.met_by)
         ]
         records = [obligation_record(event) for event in met]
@@ -288,9 +297,11 @@ class KeepObligations:
         _, opened = await self.decisions.ask(OPENED, decided.asked)
         events = list(met)
         for kind, spec in sorted(opened.items()):
-            due, subject = due_at(spec.clock, signal, now), person_of(signal, spec.about_person)
-            if due is None or subject is None:
+            due, person = due_at(spec.clock, signal, now), person_of(signal, spec.about_person)
+            if due is None or person is None:
                 continue
+            keys = keys_of(person, self.key)
+            subject = keys[0]
             owner = spec.owner
             if spec.owner_agreed is not None:
                 owner = self.informer(subject, spec.owner_agreed) or spec.owner
@@ -304,6 +315,7 @@ class KeepObligations:
                 kind=kind,
                 owner=owner,
                 subject=subject,
+                subject_keys=keys,
                 opened_by=signal.envelope.id,
                 opened_at=now,
                 due_at=due,

@@ -88,7 +88,9 @@ class GatewayService:
             RaiseAlerts(self.decisions),
             involvements,
             informing,
-            KeepObligations(obligations, self.decisions, self.index.contact_of, informing.informer),
+            KeepObligations(
+                obligations, self.decisions, self.pseudonym_key, self.index.contact_of, informing.informer
+            ),
         ]
         router = Router(
             self.decisions, self.pseudonym_key, steps, ids=ids, involved=involvements.involved,

@@ -52,6 +52,11 @@ class ObligationEvent(BaseModel):
     kind: str = Field(description="e.g. risk_screening, safety_assessment, measure_extension.")
     owner: str = Field(description="The organisation that must act.")
     subject: str = Field(description="The chain pseudonym of the person it is about; never a BSN.")
+    subject_keys: list[str] = Field(
+        default_factory=list,
+        description="Every chain pseudonym of that person (of the BSN, and of name and birth date): a "
+        "later signal naming the person either way meets it. Empty: `subject` only.",
+    )
     opened_by: UUID = Field(description="The signal that opened it.")
     opened_at: AwareDatetime | None = Field(default=None, description="When it was opened.")
     due_at: AwareDatetime
