@@ -15,8 +15,12 @@ from typing import Literal
 from uuid import UUID
 
 from aiokafka import ConsumerRecord
+from pydantic import ValidationError
 
+from gateway.logging import get_logger
 from gateway.schemas.obligation import CLOSING, ObligationEvent
+
+log = get_logger("gateway.obligation_state")
 
 Status = Literal["open", "lapsed", "met", "done_elsewhere", "waived"]
 
@@ -110,9 +114,17 @@ class Obligations:
             self._closed.add(obligation.obligation_id)
 
     def take(self, message: ConsumerRecord[bytes, bytes]) -> Obligation | None:
+        """Apply one record of the topic. A record that is not an event is logged and passed over:
+        only the gateway and the on-call service may write the topic (ACLs), so it is no lost
+        obligation, and one bad record must not stop every service that reads the topic at start."""
         if not message.value:
             return None
-        return self.apply(ObligationEvent.model_validate_json(message.value))
+        try:
+            event = ObligationEvent.model_validate_json(message.value)
+        except ValidationError as error:
+            log.error("obligation_event_unreadable", offset=message.offset, error=str(error)[:300])
+            return None
+        return self.apply(event)
 
     def open_about(self, subject: str) -> list[Obligation]:
         return list(self._open_by_subject.get(subject, {}).values())

@@ -12,6 +12,7 @@ fixed by (obligation, moment, organisation), so whatever is written twice is app
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,10 +20,14 @@ from typing import Any, Literal
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
+from gateway.logging import get_logger
 from gateway.obligation_state import Obligation, Obligations
 from gateway.schemas.alert import AlertEvent, Priority
 from gateway.schemas.obligation import ObligationContent, ObligationEvent
 
+log = get_logger("oncall.obligations")
 LOCAL = ZoneInfo("Europe/Amsterdam")
 Moment = Literal["reminded", "lapsed"]
 PRIORITY: dict[Moment, Priority] = {"reminded": "p3", "lapsed": "p2"}
@@ -48,10 +53,15 @@ class ObligationClock:
         if key is None:
             return
         if value is None:
-            self.content.pop(UUID(key.decode()), None)
-        else:
+            with contextlib.suppress(ValueError):  # a key that is no obligation id holds nothing
+                self.content.pop(UUID(key.decode()), None)
+            return
+        try:
             seen = ObligationContent.model_validate_json(value)
-            self.content[seen.obligation_id] = seen
+        except ValidationError as error:  # passed over, as an unreadable obligation event is
+            log.error("obligation_content_unreadable", error=str(error)[:300])
+            return
+        self.content[seen.obligation_id] = seen
 
     def _current(self, moment: datetime, obligation_id: UUID) -> Obligation | None:
         """The obligation, if this is still its next moment (an entry goes stale once it moves on)."""

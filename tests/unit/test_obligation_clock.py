@@ -127,3 +127,17 @@ def test_a_lapse_alerts_the_owner_and_whom_to_tell_at_p2() -> None:
         ("om", "p2", {}),  # no content kept for it: the alert still says what lapsed
         ("police", "p2", {}),
     ]
+
+
+def test_a_record_that_is_no_obligation_event_or_content_is_passed_over() -> None:
+    class Message:
+        def __init__(self, value: bytes) -> None:
+            self.value, self.offset = value, 7
+
+    book = Obligations()
+    assert book.take(Message(b'{"not": "an event"}')) is None  # type: ignore[arg-type]
+    assert book.take(Message(opened().model_dump_json().encode())) is not None  # type: ignore[arg-type]
+    clock = ObligationClock()
+    clock.take_content(b"not-a-uuid", None)
+    clock.take_content(str(uuid4()).encode(), b"{}")
+    assert clock.content == {}
