@@ -72,6 +72,13 @@ example := {
 	"measure_imposed": signal("measure_imposed", "om", {"minors_involved": false, "measure": "behavioural_order"}),
 	"new_report": signal("new_report", "police", {"minors_involved": true, "report_kind": "aangifte"}),
 	"prosecution_decision": signal("prosecution_decision", "om", {"minors_involved": false, "decision": "summons"}),
+	"protection_needs": signal("protection_needs", "slachtofferhulp", {
+		"minors_involved": false,
+		"consent_to_share": true,
+		"consent_scope": ["om", "police", "veiligthuis"],
+		"changed": true,
+		"fears_for_safety": true,
+	}),
 	"release_from_custody": signal("release_from_custody", "om", {
 		"minors_involved": true,
 		"release_kind": "release_after_arrest",
@@ -93,6 +100,7 @@ example := {
 		"has_safety_conditions": true,
 		"follow_up_months": null,
 	}),
+	"victim_informed": signal("victim_informed", "slachtofferhulp", {"minors_involved": false, "about": "release"}),
 }
 
 # Covenants for `with config.covenants as ...` (data.ketenpoort.config.covenants).
