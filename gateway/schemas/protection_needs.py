@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from gateway.schemas.base import ContactPerson, Signal
 from gateway.schemas.persons import Person
@@ -62,6 +62,7 @@ class ProtectionNeeds(Signal):
         default=None,
         description="The needs passed on before, with `changed` only.",
         max_length=len(ProtectionNeed),
+        validate_default=True,
     )
     recorded_at: Timestamp = Field(description="When victim support registered the needs (or the change).")
     consent_to_share: bool = Field(
@@ -71,26 +72,42 @@ class ProtectionNeeds(Signal):
         default_factory=list,
         description="The partners she agreed they may be passed to; empty without consent.",
         max_length=len(ConsentScope),
+        validate_default=True,
     )
     contact: ContactPerson = Field(description="Her contact at victim support.")
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if len(set(self.needs)) != len(self.needs):
+    @field_validator("needs")
+    @classmethod
+    def _each_need_once(cls, value: list[ProtectionNeed]) -> list[ProtectionNeed]:
+        if len(set(value)) != len(value):
             raise ValueError("needs: each need at most once")
-        if self.changed and self.previous_needs is None:
+        return value
+
+    @field_validator("previous_needs")
+    @classmethod
+    def _previous_with_a_change(
+        cls, value: list[ProtectionNeed] | None, info: ValidationInfo
+    ) -> list[ProtectionNeed] | None:
+        changed, needs = info.data.get("changed"), info.data.get("needs")
+        if changed is True and value is None:
             raise ValueError("previous_needs: required when changed is true (an empty list for none)")
-        if not self.changed and self.previous_needs is not None:
+        if changed is False and value is not None:
             raise ValueError("previous_needs: only with changed true")
-        if self.changed and set(self.previous_needs or ()) == set(self.needs):
+        if value is not None and needs is not None and set(value) == set(needs):
             raise ValueError("previous_needs: the same as needs, so nothing changed; send changed false")
-        if self.consent_to_share and not self.consent_scope:
+        return value
+
+    @field_validator("consent_scope")
+    @classmethod
+    def _scope_with_consent(cls, value: list[ConsentScope], info: ValidationInfo) -> list[ConsentScope]:
+        consent = info.data.get("consent_to_share")
+        if consent is True and not value:
             raise ValueError("consent_scope: name the partners she agreed to, when consent_to_share is true")
-        if not self.consent_to_share and self.consent_scope:
+        if consent is False and value:
             raise ValueError("consent_scope: must be empty when consent_to_share is false")
-        if len(set(self.consent_scope)) != len(self.consent_scope):
+        if len(set(value)) != len(value):
             raise ValueError("consent_scope: each partner at most once")
-        return self
+        return value
 
     def attributes(self) -> dict[str, Any]:
         return {
