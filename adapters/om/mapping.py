@@ -36,7 +36,8 @@ from gateway.schemas.problems import Problem, problems_from
 from gateway.schemas.prosecution_decision import DecisionKind
 from gateway.schemas.release_from_custody import ReleaseKind, ReleaseStatus
 from gateway.schemas.risk_assessment import RiskLevel
-from gateway.schemas.victim_informing import AgreedBy, InformAbout, InformingAgreement, VictimInformingAgreed
+from gateway.schemas.victim_informed import InformedAbout
+from gateway.schemas.victim_informing import AgreedBy, InformingAgreement, VictimInformingAgreed
 
 T = TypeVar("T")
 
@@ -232,9 +233,9 @@ def to_prosecution_decision(record: OmRecord) -> ProsecutionDecision:
 
 
 INFORM_ABOUT = {
-    "VRIJLATING": InformAbout.RELEASE,
-    "MAATREGEL": InformAbout.MEASURE,
-    "BESLISSING": InformAbout.DECISION,
+    "VRIJLATING": InformedAbout.RELEASE,
+    "MAATREGEL": InformedAbout.MEASURE,
+    "BESLISSING": InformedAbout.DECISION,
 }
 INFORMERS = {
     "SLACHTOFFERHULP": "slachtofferhulp",

@@ -3,6 +3,9 @@
 What each record kind (`soort`) becomes, with the part name that, with the record id, makes the
 signal id:
 - melding, aangifte: new_report ("report"), and risk_assessment ("risk") when the SASH was done;
+  one that says a measure was broken (`overtreden_maatregel`) also breach_of_conditions ("breach"),
+  detected by the report (the victim's, when she reported it), and then new_report only when it
+  also reports stalking behaviour (`kenmerken`);
 - aanhouding: arrest ("arrest"), and breach_of_conditions ("breach") when it was for breaking a
   measure;
 - wijziging_contactpersoon: contact_changed ("contact");
@@ -302,6 +305,54 @@ def _breach_fact_without_measure(name: str) -> Problem:
     )
 
 
+REPORTED_BY: dict[MelderRol, Aanleiding] = {
+    "slachtoffer": "MELDING_SLACHTOFFER",
+    "getuige": "OVERIG",
+    "professional": "OVERIG",
+    "anoniem": "OVERIG",
+}
+"""How a breach a report names came to light: by the victim's report when she reported it."""
+
+
+def reported_breach_of(record: PoliceReportRecord) -> Breach | None:
+    """The breach of a measure a report names; None for a report of stalking only. Refused when
+    the breach lacks how serious it is, or the seriousness comes without the measure."""
+    if record.overtreden_maatregel is None:
+        if record.ernst is not None:
+            raise MappingError(
+                [
+                    Problem(
+                        path="ernst",
+                        message=f"describes the breach of a measure, but the {record.soort} names no "
+                        "overtreden_maatregel",
+                        expected="the overtreden_maatregel, or leave ernst out for a report of stalking only",
+                    )
+                ]
+            )
+        return None
+    if record.ernst is None:
+        raise MappingError([_breach_fact_missing("ernst")])
+    return Breach(record.overtreden_maatregel, REPORTED_BY[record.melder_rol], record.ernst)
+
+
+def to_reported_breach(record: PoliceReportRecord, breach: Breach) -> BreachOfConditions:
+    """*Melding* or *aangifte* that a measure was broken → breach_of_conditions, at the pleegdatum,
+    with the officer's account: the same breach as an ankle tag or an arrest would report."""
+    who = subjects(record)
+    return BreachOfConditions(
+        suspect=who.suspect,
+        victim=who.victim,
+        children=who.children,
+        measure=MEASURES[breach.measure],
+        breach_time=record.pleegdatum,
+        place=record.pleegplaats,
+        detected_by=DETECTED_BY[breach.detected_by],
+        severity=SEVERITIES[breach.severity],
+        description=record.toelichting,
+        contact=contact(record.behandelaar),
+    )
+
+
 def to_arrest(record: PoliceArrestRecord) -> Arrest:
     """*Aanhouding* → arrest: that the suspect is held, since when, where, and what for. The breach
     or offence happened at the pleegdatum when known, else (caught in the act) at the arrest. The
@@ -367,10 +418,15 @@ def to_contact_changed(record: PoliceContactChangeRecord) -> ContactChanged:
 def to_signals(record: PoliceRecord) -> list[Mapped]:
     """Every signal one police record means, each with its stable part name."""
     if isinstance(record, PoliceReportRecord):
-        report = Mapped("report", to_new_report(record))
-        if record.sash is None:
-            return [report]
-        return [report, Mapped("risk", to_risk_assessment(record, record.sash))]
+        breach = reported_breach_of(record)
+        signals = []
+        if breach is None or record.kenmerken:
+            signals.append(Mapped("report", to_new_report(record)))
+        if breach is not None:
+            signals.append(Mapped("breach", to_reported_breach(record, breach)))
+        if record.sash is not None:
+            signals.append(Mapped("risk", to_risk_assessment(record, record.sash)))
+        return signals
     if isinstance(record, PoliceArrestRecord):
         breach = breach_of(record)
         arrest = Mapped("arrest", to_arrest(record))

@@ -165,7 +165,9 @@ class _Mutation(_Registration):
 
 
 class PoliceReportRecord(_Registration):
-    """*Melding* or *aangifte*: a registered report of stalking, with its SASH screening if done."""
+    """*Melding* or *aangifte*: a registered report of stalking, with its SASH screening if done,
+    or a report that a measure was broken (`overtreden_maatregel`, with `ernst`: mapping.py checks),
+    or both."""
 
     soort: Literal["melding", "aangifte"] = Field(description="'melding' or 'aangifte'.")
     mutatienummer: int | None = Field(
@@ -184,6 +186,16 @@ class PoliceReportRecord(_Registration):
         default=None, max_length=10_000, description="The officer's free-text account of the report."
     )
     sash: SashForm | None = Field(default=None, description="The SASH screening, when one was done.")
+    overtreden_maatregel: Maatregel | None = Field(
+        default=None,
+        description="The measure the report says was broken (a contact ban, an area ban, conditions), "
+        "e.g. she reports he called her despite the contact ban; absent for a report of stalking only.",
+    )
+    ernst: Niveau | None = Field(
+        default=None,
+        description="The officer's judgement of that breach ('laag', 'midden', 'hoog'); with "
+        "overtreden_maatregel only.",
+    )
 
 
 class PoliceArrestRecord(_Mutation):

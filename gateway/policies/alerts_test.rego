@@ -32,6 +32,7 @@ test_no_alert_by_default if {
 	every name in [
 		"contact_assigned", "contact_changed", "involvement_closed", "involvement_opened",
 		"measure_ended", "measure_extended", "measure_imposed", "new_report", "prosecution_decision",
+		"protection_needs", "victim_informed",
 	] {
 		alerts_for(example[name]) == {}
 	}
@@ -177,4 +178,24 @@ test_two_rules_for_one_organisation_give_the_higher_priority_and_both_reasons if
 		with config.alerts as rules
 		with alerts.triggered as {"breach_of_conditions", "acute_unsafety"}
 	decisions == {"police": {"priority": "p1", "reason": "a; b"}, "om": {"priority": "p2", "reason": "a"}}
+}
+
+# A breach the victim reports, through the police or through victim support, alerts the same
+# organisations at the same priorities as an ankle-tag alert of the same severity: how it came to
+# light changes nothing (the Hümeyra case: probation never learnt of the contact ban she said he
+# broke).
+test_a_victim_reported_breach_alerts_like_an_ankle_tag_alert if {
+	every severity in ["low", "medium", "high"] {
+		tag := priorities(alerts_for(breach(severity, "3ro")))
+		every source in ["police", "slachtofferhulp"] {
+			reported := fixtures.from_sender(
+				fixtures.with_attributes(
+					example.breach_of_conditions,
+					{"severity": severity, "detected_by": "victim_report"},
+				),
+				source,
+			)
+			priorities(alerts_for(reported)) == tag
+		}
+	}
 }

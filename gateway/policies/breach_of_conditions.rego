@@ -4,7 +4,11 @@
 # In the Hümeyra case probation did not know he had broken his contact ban. A breach reaches the
 # prosecution service, the police, probation and Veilig Thuis at once, whoever detected it and
 # however severe: every one of them learns of it, urgently. Severity only tunes who gets the
-# sender's account.
+# sender's account. How it came to light (detected_by) changes nothing: a breach the victim reports,
+# to the police or to victim support, goes where an ankle-tag alert goes, as urgently (DOMAIN.md:
+# "breach of a condition reported by the victim, not only by an ankle tag or an arrest"). Victim
+# support relays such a report on her consent, its legal basis (avg-consent-victim); its adapter
+# sends it only when she gave it.
 package ketenpoort.sharing
 
 import data.ketenpoort.config
@@ -44,4 +48,4 @@ breach_of_conditions(org) := grant(org, with_persons(org, breach_facts_with_acco
 } else := dat_or_deny(org)
 
 # Not granted: victim support. The police warn the victim of a breach; victim support relays her
-# changed protection needs to the police and the prosecutor.
+# changed protection needs to the police and the prosecutor (protection_needs.rego).

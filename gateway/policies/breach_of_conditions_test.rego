@@ -58,3 +58,26 @@ test_victim_support_gets_at_most_the_dat_notice if {
 	decisions_for(example.breach_of_conditions).slachtofferhulp == sharing.deny
 	decisions_for(involving(example.breach_of_conditions, {"slachtofferhulp"})).slachtofferhulp.level == "dat"
 }
+
+# A breach the victim reports (to the police or to victim support) is a breach like one an ankle
+# tag reports: the same partners, the same fields, at once. How it came to light lowers nothing.
+test_a_victim_reported_breach_reaches_the_same_partners_as_an_ankle_tag_alert if {
+	every source in ["police", "slachtofferhulp", "3ro"] {
+		tag := decisions_for(from_sender(example.breach_of_conditions, source))
+		reported := decisions_for(from_sender(
+			with_attributes(example.breach_of_conditions, {"detected_by": "victim_report"}),
+			source,
+		))
+		reported == tag
+		every org in {"om", "police", "3ro", "veiligthuis"} - {source} {
+			reported[org].level == "fields"
+			reported[org].urgency == "immediate"
+		}
+	}
+}
+
+test_a_breach_victim_support_relays_rests_on_her_consent if {
+	decisions := decisions_for(from_sender(example.breach_of_conditions, "slachtofferhulp"))
+	decisions.police.legal_basis == "avg-consent-victim"
+	decisions.slachtofferhulp == sharing.deny
+}

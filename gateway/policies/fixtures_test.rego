@@ -77,6 +77,13 @@ example := {
 		"agreed_by": "prosecution",
 		"informers": ["om", "police", "slachtofferhulp"],
 	}),
+	"protection_needs": signal("protection_needs", "slachtofferhulp", {
+		"minors_involved": false,
+		"consent_to_share": true,
+		"consent_scope": ["om", "police", "veiligthuis"],
+		"changed": true,
+		"fears_for_safety": true,
+	}),
 	"release_from_custody": signal("release_from_custody", "om", {
 		"minors_involved": true,
 		"release_kind": "release_after_arrest",
@@ -98,6 +105,7 @@ example := {
 		"has_safety_conditions": true,
 		"follow_up_months": null,
 	}),
+	"victim_informed": signal("victim_informed", "slachtofferhulp", {"minors_involved": false, "about": "release"}),
 }
 
 # Covenants for `with config.covenants as ...` (data.ketenpoort.config.covenants).

@@ -36,7 +36,12 @@ variants contains from_sender(with_attributes(example.safety_assessment, attribu
 
 variants contains from_sender(with_attributes(example.breach_of_conditions, {"severity": severity}), source) if {
 	some severity in ["low", "medium", "high"]
-	some source in ["3ro", "police", "om", "veiligthuis"]
+	some source in ["3ro", "police", "om", "veiligthuis", "slachtofferhulp"]
+}
+
+variants contains from_sender(with_attributes(example.breach_of_conditions, {"detected_by": detected_by}), source) if {
+	some detected_by in ["ankle_tag", "victim_report", "police_observation", "supervisor", "other"]
+	some source in ["3ro", "police", "slachtofferhulp"]
 }
 
 variants contains from_sender(with_attributes(example.arrest, attributes), source) if {
@@ -66,6 +71,20 @@ variants contains from_sender(query, source) if {
 variants contains with_attributes(query, {"role": role}) if {
 	some query in [example.contact_assigned, example.contact_changed]
 	some role in ["case_director", "fixed_contact", "supervisor", "case_holder", "case_prosecutor"]
+}
+
+variants contains from_sender(with_attributes(example.protection_needs, attributes), source) if {
+	some consent in [true, false]
+	some scope in [[], ["police"], ["om", "police"], ["om", "police", "veiligthuis"]]
+	some changed in [true, false]
+	some fears in [true, false]
+	some source in ["slachtofferhulp", "police"]
+	attributes := {"consent_to_share": consent, "consent_scope": scope, "changed": changed, "fears_for_safety": fears}
+}
+
+variants contains from_sender(with_attributes(example.victim_informed, {"about": about}), source) if {
+	some about in ["release", "measure", "decision"]
+	some source in ["slachtofferhulp", "police", "om", "veiligthuis"]
 }
 
 variants contains from_sender(query, "unknown-sender") if {
@@ -180,4 +199,34 @@ test_the_limits_hold_with_every_switch_on if {
 
 	# Free text leaves only where a rule says why: the breach account, to the prosecutor and police.
 	receivers(grants, "description") == {["breach_of_conditions", "om"], ["breach_of_conditions", "police"]}
+
+	# The victim's protection needs reach only the police, the prosecution service and Veilig
+	# Thuis, and her address of them only the police (it may be a safe address).
+	{org | some [type, org] in receivers(grants, "needs"); type == "protection_needs"} == {"police", "om", "veiligthuis"}
+	{org | some [type, org] in receivers(grants, "victim.address"); type == "protection_needs"} == {"police"}
+}
+
+# The outcomes of protection_needs among these.
+needs_outcomes(outcomes) := [outcome | some outcome in outcomes; outcome[0].signal.type == "protection_needs"]
+
+# Without the victim's consent, or from anyone but victim support, nothing of her protection needs
+# leaves the gateway, not even the dat notice; with it, only to the partners she named. Even with
+# every covenant switch on.
+test_protection_needs_go_only_where_she_consented if {
+	outcomes := needs_outcomes(decided(covenant_all_on))
+	count(outcomes) > 50
+	every outcome in outcomes {
+		[query, decisions] := outcome
+		every org, decision in decisions {
+			within_consent(query, org, decision)
+		}
+	}
+}
+
+within_consent(_, _, decision) if decision == sharing.deny
+
+within_consent(query, org, _) if {
+	query.signal.source == "slachtofferhulp"
+	query.signal.attributes.consent_to_share == true
+	org in query.signal.attributes.consent_scope
 }

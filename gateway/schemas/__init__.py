@@ -12,9 +12,11 @@ from gateway.schemas.measure import MeasureEnded, MeasureExtended, MeasureImpose
 from gateway.schemas.new_report import NewReport
 from gateway.schemas.persons import Address, Person
 from gateway.schemas.prosecution_decision import ProsecutionDecision
+from gateway.schemas.protection_needs import ProtectionNeeds
 from gateway.schemas.release_from_custody import ReleaseFromCustody
 from gateway.schemas.risk_assessment import RiskAssessment
 from gateway.schemas.safety_assessment import SafetyAssessment
+from gateway.schemas.victim_informed import VictimInformed
 from gateway.schemas.victim_informing import VictimInformingAgreed
 
 CATALOGUE: dict[str, type[Signal]] = {
@@ -35,6 +37,8 @@ CATALOGUE: dict[str, type[Signal]] = {
         InvolvementOpened,
         InvolvementClosed,
         VictimInformingAgreed,
+        ProtectionNeeds,
+        VictimInformed,
     )
 }
 
@@ -56,9 +60,11 @@ __all__ = [
     "NewReport",
     "Person",
     "ProsecutionDecision",
+    "ProtectionNeeds",
     "ReleaseFromCustody",
     "RiskAssessment",
     "SafetyAssessment",
     "Signal",
+    "VictimInformed",
     "new_envelope",
 ]

@@ -12,17 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gateway.schemas.base import ContactPerson, Signal
 from gateway.schemas.persons import Person
 from gateway.schemas.times import Day
-
-
-class InformAbout(StrEnum):
-    """What the victim is told of."""
-
-    RELEASE = "release"
-    """The suspect's release from custody, before it happens."""
-    MEASURE = "measure"
-    """A measure imposed, extended or ended: a ban, an order, conditions."""
-    DECISION = "decision"
-    """The prosecution service's decision in the case."""
+from gateway.schemas.victim_informed import InformedAbout
 
 
 class AgreedBy(StrEnum):
@@ -38,7 +28,7 @@ class InformingAgreement(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    about: InformAbout = Field(description="What the victim is told of.")
+    about: InformedAbout = Field(description="What the victim is told of.")
     informer: str = Field(
         pattern=r"^[a-z0-9]{2,20}$", description="The partner's code, e.g. slachtofferhulp, police, om."
     )

@@ -176,6 +176,23 @@ EXPECTED: dict[str, dict[str, Expect]] = {
         ),
         "slachtofferhulp": NONE,
     },
+    "protection_needs": {
+        "police": Expect(
+            Level.FIELDS,
+            "immediate",
+            "avg-consent-victim",
+            ("needs", "changed", "previous_needs", "consent_scope", "contact", "victim.address", "suspect"),
+        ),
+        "om": Expect(
+            Level.FIELDS,
+            "immediate",
+            "avg-consent-victim",
+            ("needs", "previous_needs", "contact", "victim.family_name"),
+            ("victim.address",),
+        ),
+        "veiligthuis": NONE,  # in her consent, but not on the case yet
+        "3ro": NONE,
+    },
     "release_from_custody": {
         "veiligthuis": Expect(
             Level.FIELDS, "immediate", "wjsg-art-39f", ("release_time", "conditions", "contact", "children")
@@ -241,6 +258,18 @@ EXPECTED: dict[str, dict[str, Expect]] = {
             ("victim.address",),
         ),
         "slachtofferhulp": NONE,
+    },
+    "victim_informed": {
+        "police": Expect(
+            Level.FIELDS,
+            "immediate",
+            "sv-art-51ac",
+            ("about", "about_signal", "informed_at", "channel", "informed_by", "victim.family_name"),
+            ("victim.address", "victim.birth_date"),
+        ),
+        "om": Expect(Level.FIELDS, "immediate", "sv-art-51ac", ("about", "informed_at", "informed_by")),
+        "veiligthuis": NONE,  # not on the case yet
+        "3ro": NONE,
     },
 }
 
@@ -460,3 +489,33 @@ async def test_every_granted_path_exists_in_the_schema(
     assert not missing, f"{name}: granted paths not in the schema: {missing}"
     if name not in ("involvement_opened", "involvement_closed"):
         assert granted, f"{name}: nobody is ever granted a field"
+
+
+async def test_her_protection_needs_go_only_where_she_consented(engine: PolicyEngine) -> None:
+    on_the_case = frozenset({"veiligthuis", "3ro"})
+    decisions = await decide(engine, "protection_needs", involved=on_the_case)
+    assert decisions["veiligthuis"].level is Level.FIELDS
+    assert not receives(decisions["veiligthuis"], "victim.address")
+    assert decisions["3ro"].level is Level.NONE
+    assert {decision.purpose for org, decision in decisions.items() if org != "3ro"} == {"victim-wishes"}
+    only_police = await decide(engine, "protection_needs", attributes={"consent_scope": ["police"]})
+    assert only_police["police"].level is Level.FIELDS and only_police["om"].level is Level.NONE
+    without = await decide(
+        engine,
+        "protection_needs",
+        attributes={"consent_to_share": False, "consent_scope": []},
+        involved=EVERYONE,
+        region="oost-brabant",  # dat-informatie to everyone there: still nothing without her consent
+    )
+    assert {decision.level for decision in without.values()} == {Level.NONE}
+
+
+async def test_a_breach_the_victim_reports_is_shared_as_an_ankle_tag_breach(engine: PolicyEngine) -> None:
+    for sender in ("police", "slachtofferhulp", "3ro"):
+        ankle_tag = await decide(engine, "breach_of_conditions", sender=sender)
+        reported = await decide(
+            engine, "breach_of_conditions", sender=sender, attributes={"detected_by": "victim_report"}
+        )
+        assert reported == ankle_tag, sender
+        for org in {"om", "police", "3ro", "veiligthuis"} - {sender}:
+            assert reported[org].level is Level.FIELDS and reported[org].urgency == "immediate"

@@ -28,7 +28,8 @@ from gateway.schemas.measure import EndReason, MeasureKind
 from gateway.schemas.prosecution_decision import DecisionKind
 from gateway.schemas.release_from_custody import ReleaseKind, ReleaseStatus
 from gateway.schemas.risk_assessment import RiskLevel
-from gateway.schemas.victim_informing import InformAbout, VictimInformingAgreed
+from gateway.schemas.victim_informed import InformedAbout
+from gateway.schemas.victim_informing import VictimInformingAgreed
 from tests.fictional import BRAM, LOTTE, NOOR
 
 pytestmark = pytest.mark.unit
@@ -255,7 +256,7 @@ def test_a_release_becomes_release_from_custody() -> None:
         (mapping.RELEASE_STATUSES, ReleaseStatus),
         (mapping.RISK_LEVELS, RiskLevel),
         (mapping.RECORD_KINDS, mapping.RecordKind),
-        (mapping.INFORM_ABOUT, InformAbout),
+        (mapping.INFORM_ABOUT, InformedAbout),
     ],
 )
 def test_every_catalogue_value_has_an_om_code(table: dict[str, StrEnum], catalogue: type[StrEnum]) -> None:

@@ -334,6 +334,65 @@ def test_an_arrest_maps_to_a_breach_field_by_field() -> None:
     }
 
 
+# --- a melding or aangifte that a measure was broken → breach_of_conditions -----------------------
+
+
+def test_a_victims_report_of_a_broken_ban_is_a_breach_not_a_new_report() -> None:
+    [[breach], [report, also_breach]] = mapped(SAMPLES / "melding-overtreding.json")
+    assert breach.part == "breach" and isinstance(breach.signal, BreachOfConditions)
+    signal = breach.signal
+    assert signal.measure is MeasureKind.CONTACT_BAN
+    assert signal.detected_by is DetectedBy.VICTIM_REPORT and signal.severity is Severity.HIGH
+    assert signal.breach_time == datetime.fromisoformat("2026-05-09T21:10:00+02:00")
+    assert signal.place == "Vlaardingen"
+    assert signal.description is not None and signal.description.startswith("Melder verklaart")
+    assert signal.suspect is not None and signal.suspect.bsn == "345678916"
+    assert signal.victim is not None and signal.victim.bsn == "345678904"
+    assert signal.contact.role == "vaste contactpersoon"
+    # an aangifte that also reports stalking keeps its new_report beside the breach
+    assert [report.part, also_breach.part] == ["report", "breach"]
+    assert isinstance(report.signal, NewReport) and report.signal.kind is ReportKind.AANGIFTE
+    assert isinstance(also_breach.signal, BreachOfConditions)
+    assert also_breach.signal.measure is MeasureKind.AREA_BAN
+
+
+def test_a_reported_breach_has_the_id_of_its_record_and_part() -> None:
+    records = read(SAMPLES / "melding-overtreding.json")
+    ids = [
+        signal_id("police", record.record_id, m.part)
+        for record in records
+        for m in ADAPTER.to_signals(record.native)
+    ]
+    assert ids == [
+        signal_id("police", "PL1700-26003340", "breach"),
+        signal_id("police", "PL1700-26003341", "report"),
+        signal_id("police", "PL1700-26003341", "breach"),
+    ]
+    assert len(set(ids)) == 3
+
+
+@pytest.mark.parametrize(
+    ("melder", "detected_by"),
+    [
+        ("slachtoffer", DetectedBy.VICTIM_REPORT),
+        ("getuige", DetectedBy.OTHER),
+        ("professional", DetectedBy.OTHER),
+    ],
+)
+def test_who_reported_the_breach_says_how_it_came_to_light(melder: str, detected_by: DetectedBy) -> None:
+    record = json.loads((SAMPLES / "melding-overtreding.json").read_text())[0] | {"melder_rol": melder}
+    [breach] = ADAPTER.to_signals(PoliceMutation.model_validate(record))
+    assert isinstance(breach.signal, BreachOfConditions) and breach.signal.detected_by is detected_by
+
+
+def test_a_report_that_names_no_broken_measure_is_a_new_report_as_before() -> None:
+    record = json.loads((SAMPLES / "melding-overtreding.json").read_text())[0]
+    del record["overtreden_maatregel"], record["ernst"]
+    [report] = ADAPTER.to_signals(PoliceMutation.model_validate(record))
+    assert report.part == "report" and isinstance(report.signal, NewReport)
+    assert [m.part for m in ADAPTER.to_signals(read(SAMPLES / "report-1.json")[0].native)] == ["report"]
+
+
 # --- wijziging_contactpersoon → contact_changed --------------------------------------------------
 
 
@@ -550,6 +609,7 @@ BAD_EXPORTS: dict[str, tuple[dict[str, list[str]], list[str]]] = {
     "same-contact.json": ({"record 1": ["behandelaar"]}, ["Yilmaz", "0103"]),
     "arrest-no-ground.json": ({"record 2": ["overtreden_maatregel"]}, []),
     "arrest-breach-facts.json": ({"record 1": ["ernst"], "record 2": ["aanleiding", "ernst"]}, []),
+    "report-breach-facts.json": ({"record 1": ["ernst"], "record 2": ["ernst"]}, []),
 }
 
 

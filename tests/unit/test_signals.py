@@ -41,6 +41,8 @@ SENDERS = {
     "contact_changed": "police",
     "involvement_opened": "3ro",
     "involvement_closed": "veiligthuis",
+    "protection_needs": "slachtofferhulp",
+    "victim_informed": "slachtofferhulp",
 }
 
 # What the sharing policy may decide on, per signal type. The policy author relies on these keys.
@@ -66,6 +68,14 @@ ATTRIBUTES = {
     "contact_changed": {"minors_involved", "role"},
     "involvement_opened": {"minors_involved", "involvement_role"},
     "involvement_closed": {"minors_involved", "involvement_role", "close_reason"},
+    "protection_needs": {
+        "minors_involved",
+        "consent_to_share",
+        "consent_scope",
+        "changed",
+        "fears_for_safety",
+    },
+    "victim_informed": {"minors_involved", "about"},
 }
 
 NAMES = sorted(CATALOGUE)
@@ -178,8 +188,8 @@ def test_attributes_hold_no_free_text_names_or_identifiers(name: str) -> None:
     for key, value in attributes.items():
         if isinstance(value, str):
             assert value in allowed, f"{key}={value!r} is not an enum value"
-        elif isinstance(value, list):  # partners' codes, a closed set like an enum's
-            assert all(code in RECIPIENTS for code in value), f"{key}={value!r} names no partners"
+        elif isinstance(value, list):  # a set of codes, e.g. whom the victim consented to
+            assert all(item in allowed for item in value), f"{key} holds a value that is not an enum value"
         else:
             assert value is None or isinstance(value, bool | int), f"{key} is {type(value).__name__}"
     dumped = json.dumps(attributes)
@@ -355,3 +365,55 @@ def test_an_involvement_does_not_end_before_it_began() -> None:
     loc, message = rejection("involvement_closed", body("involvement_closed", until="2026-11-03"))
     assert loc == ("until",)
     assert "until must not be before since (2026-11-04)" in message
+
+
+# Protection needs: a change says what changed, and the consent says whom it covers.
+
+
+def test_protection_needs_say_what_changed() -> None:
+    assert signal("protection_needs").attributes()["changed"] is True
+    fresh = signal("protection_needs", changed=False, previous_needs=None)
+    assert fresh.attributes()["changed"] is False
+    assert signal("protection_needs", previous_needs=[]).previous_needs == []
+    loc, message = rejection("protection_needs", body("protection_needs", drop=("previous_needs",)))
+    assert loc == ("previous_needs",) and "required when changed is true" in message
+    loc, message = rejection("protection_needs", body("protection_needs", changed=False))
+    assert loc == ("previous_needs",) and "only with changed true" in message
+    same = body("protection_needs")
+    loc, message = rejection("protection_needs", {**same, "previous_needs": list(reversed(same["needs"]))})
+    assert loc == ("previous_needs",) and "nothing changed" in message
+    loc, _ = rejection("protection_needs", body("protection_needs", needs=["safe_address", "safe_address"]))
+    assert loc == ("needs",)
+
+
+def test_protection_needs_carry_the_consent_and_whom_it_covers() -> None:
+    assert signal("protection_needs").attributes()["consent_scope"] == ["om", "police", "veiligthuis"]
+    without = signal("protection_needs", consent_to_share=False, consent_scope=[]).attributes()
+    assert (without["consent_to_share"], without["consent_scope"]) == (False, [])
+    loc, message = rejection("protection_needs", body("protection_needs", consent_scope=[]))
+    assert loc == ("consent_scope",) and "name the partners" in message
+    loc, message = rejection("protection_needs", body("protection_needs", consent_to_share=False))
+    assert loc == ("consent_scope",) and "must be empty" in message
+    loc, _ = rejection("protection_needs", body("protection_needs", consent_scope=["police", "3ro"]))
+    assert loc == ("consent_scope", 1)
+    assert rejection("protection_needs", body("protection_needs", drop=("victim",)))[0] == ("victim",)
+
+
+def test_fears_for_safety_is_a_fact_for_policy() -> None:
+    assert signal("protection_needs").attributes()["fears_for_safety"] is True
+    calm = signal("protection_needs", needs=["informed_before_release"], previous_needs=["safe_address"])
+    assert calm.attributes()["fears_for_safety"] is False
+
+
+# Victim informed: what about, when, how; the names the obligation "victim warned" will read.
+
+
+def test_victim_informed_names_what_when_and_how() -> None:
+    informed = signal("victim_informed")
+    assert informed.attributes() == {"minors_involved": False, "about": "release"}
+    assert str(signal("victim_informed", about_signal=None).model_dump()["about_signal"]) == "None"
+    for field, wrong in (("about", "arrest"), ("channel", "email"), ("about_signal", "not-a-uuid")):
+        assert rejection("victim_informed", body("victim_informed", **{field: wrong}))[0] == (field,)
+    loc, message = rejection("victim_informed", body("victim_informed", informed_at="2026-11-06T10:30:00"))
+    assert loc == ("informed_at",) and "timezone" in message
+    assert {"about", "informed_at"} <= set(CATALOGUE["victim_informed"].model_fields)

@@ -23,9 +23,11 @@ from gateway.schemas.involvement import CloseReason, InvolvementRole
 from gateway.schemas.measure import EndReason, MeasureKind
 from gateway.schemas.new_report import ReportKind
 from gateway.schemas.prosecution_decision import DecisionKind
+from gateway.schemas.protection_needs import ConsentScope
 from gateway.schemas.release_from_custody import ReleaseKind
 from gateway.schemas.risk_assessment import Instrument, RiskLevel
 from gateway.schemas.safety_assessment import FollowUpMonths
+from gateway.schemas.victim_informed import InformedAbout
 from gateway.schemas.victim_informing import AgreedBy
 from gateway.settings import RECIPIENTS
 from tools.contracts.examples import examples
@@ -64,6 +66,16 @@ ATTRIBUTE_DOMAINS: dict[str, tuple[Any, ...]] = {
     "close_reason": _values(CloseReason),
     "agreed_by": _values(AgreedBy),
     "informers": (["slachtofferhulp"], ["police"], ["om"], ["om", "police", "slachtofferhulp"]),
+    "consent_to_share": BOOL,
+    # No partner, each one alone, and all of them (sorted, as ProtectionNeeds.attributes gives them).
+    "consent_scope": (
+        [],
+        *([scope] for scope in sorted(_values(ConsentScope))),
+        sorted(_values(ConsentScope)),
+    ),
+    "changed": BOOL,
+    "fears_for_safety": BOOL,
+    "about": _values(InformedAbout),
 }
 COLUMNS = (
     "signal_type", "attributes", "recipient", "level", "fields", "legal_basis", "purpose", "urgency",
@@ -112,6 +124,8 @@ class Row:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ",".join(_show(item) for item in value) + "]"
     return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
