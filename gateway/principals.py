@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from gateway.kafka import KafkaConnection, SaslMechanism, SecurityProtocol
+from gateway.settings import PARTNERS
 from gateway.topics import TOPICS
 
 PRINCIPALS_FILE = Path(__file__).parent / "principals.yaml"
@@ -83,7 +84,9 @@ class Principals(BaseModel):
         """The file, with what each principal reads and writes taken from the topic table
         (gateway/topics.py): one place says who writes and reads each topic."""
         data = yaml.safe_load(path.read_text())
-        for name, entry in (data.get("principals") or {}).items():
+        named = data.get("principals") or {}
+        data["principals"] = {**named, **{k: v for k, v in partner_principals().items() if k not in named}}
+        for name, entry in data["principals"].items():
             if isinstance(entry, dict) and ({"read", "write"} & entry.keys()):
                 raise ValueError(
                     f"{path}: {name}: who reads and writes a topic is said in the topic table "
@@ -97,6 +100,20 @@ class Principals(BaseModel):
     def acls(self) -> set[Acl]:
         """Every ACL the file asks for."""
         return {acl for name, principal in self.principals.items() for acl in _acls_of(name, principal)}
+
+
+def partner_principals() -> dict[str, dict[str, Any]]:
+    """A principal for every chain partner in partners.json, so that a new partner needs no entry
+    here: its description, and its consumer groups `<org>.*`. An entry in the file says more and
+    takes its place; the topics it reads and writes come from the topic table either way."""
+    return {
+        code: {
+            "description": f"{partner.name}'s adapter. "
+            + ("Publishes its signals, reads its inbox." if partner.adapter else "Reads its inbox."),
+            "groups": [f"{code}.*"],
+        }
+        for code, partner in PARTNERS.items()
+    }
 
 
 @dataclass(frozen=True, order=True)

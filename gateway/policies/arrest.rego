@@ -73,4 +73,10 @@ arrest(org) := grant(org, with_persons(org, arrest_facts), "immediate") if {
 	arrest_sender
 	org == "slachtofferhulp"
 	covenant.victim_support_arrest_notice == true
+} else := grant(org, with_persons(org, arrest_facts_for_veiligthuis), "normal") if {
+	# The Child Protection Board, already working with the family, where children are involved:
+	# what Veilig Thuis gets, as the Board works on the children's safety beside it. Where he is
+	# held is not its concern.
+	arrest_sender
+	board_needs_it(org)
 } else := dat_or_deny(org)

@@ -45,6 +45,11 @@ breach_of_conditions(org) := grant(org, with_persons(org, breach_facts_with_acco
 	# Veilig Thuis re-assesses the family's safety, probation confronts its supervisee, the police
 	# learn of a low-severity breach: the facts and whom to call suffice; details by phone.
 	org in {"police", "veiligthuis", "3ro"}
+} else := grant(org, with_persons(org, breach_facts), "normal") if {
+	# The Child Protection Board, already working with the family, where children are involved:
+	# that a condition protecting the family was broken, without the account. The police and
+	# Veilig Thuis act now; the Board weighs it in its inquiry or the measure.
+	board_needs_it(org)
 } else := dat_or_deny(org)
 
 # Not granted: victim support. The police warn the victim of a breach; victim support relays her

@@ -4,8 +4,8 @@ import data.ketenpoort.config
 import data.ketenpoort.sharing
 
 test_an_assigned_contact_reaches_every_partner_on_the_case if {
-	decisions := decisions_for(involving(example.contact_assigned, {"police", "om", "3ro", "slachtofferhulp"}))
-	every org in ["police", "om", "3ro", "slachtofferhulp"] {
+	decisions := decisions_for(involving(example.contact_assigned, {"police", "om", "3ro", "slachtofferhulp", "rvdk"}))
+	every org in ["police", "om", "3ro", "slachtofferhulp", "rvdk"] {
 		decisions[org].level == "fields"
 		decisions[org].purpose == "chain-coordination"
 		decisions[org].legal_basis == "wmo-art-5-2-6"

@@ -4,7 +4,7 @@ package ketenpoort.sharing_test
 
 import data.ketenpoort.sharing
 
-partners := ["police", "veiligthuis", "om", "3ro", "slachtofferhulp"]
+partners := ["police", "veiligthuis", "om", "3ro", "slachtofferhulp", "rvdk"]
 
 # Every partner the gateway asks, plus an organisation that is no partner, the given ones involved.
 recipients(involved) := [{"org": org, "involved": org in involved} |
@@ -45,6 +45,12 @@ example := {
 		"minors_involved": false,
 		"breach_of_measure": true,
 		"new_offence": false,
+	}),
+	"child_protection": signal("child_protection", "rvdk", {
+		"minors_involved": true,
+		"child_protection_kind": "inquiry",
+		"child_protection_measure": null,
+		"child_protection_status": "started",
 	}),
 	"breach_of_conditions": signal("breach_of_conditions", "3ro", {
 		"minors_involved": false,

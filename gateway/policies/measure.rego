@@ -48,6 +48,12 @@ grants[org] := measure(org) if {
 measure(org) := grant(org, with_persons(org, measure_facts[input.signal.type]), measure_urgency(org)) if {
 	input.signal.source == "om"
 	org in {"police", "3ro", "veiligthuis"}
+} else := grant(org, with_persons(org, measure_facts[input.signal.type]), "normal") if {
+	# The Child Protection Board, already working with the family, where children are involved:
+	# a ban and its conditions may keep a parent from the children, which its advice on contact
+	# and on a measure must reckon with, and it must know when the ban ends.
+	input.signal.source == "om"
+	board_needs_it(org)
 } else := dat_or_deny(org)
 
 # Not granted: victim support. The prosecution service informs the victim of the measures that

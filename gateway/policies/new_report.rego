@@ -60,6 +60,10 @@ new_report(org) := grant(org, new_report_police_to_veiligthuis, "normal") if {
 } else := grant(org, new_report_to_case_partner(org), "normal") if {
 	org in {"om", "3ro"}
 	involved(org)
+} else := grant(org, new_report_to_case_partner(org), "normal") if {
+	# The Child Protection Board, already working with the family, where children are involved: a
+	# new incident weighs in its inquiry or the measure (child_protection.rego).
+	board_needs_it(org)
 } else := dat_or_deny(org)
 
 # Not granted, and why:

@@ -46,6 +46,22 @@ persons := {
 		"suspect.given_name",
 		"suspect.family_name",
 	],
+	# The Child Protection Board assesses the children's safety from the child's perspective: it
+	# needs to know exactly which children (their BSN, to find its own file and the BRP), and to
+	# recognise the parents in the violence; not their BSN or addresses, nor the children's address,
+	# which the Board takes from the BRP itself.
+	"rvdk": [
+		"children.bsn",
+		"children.given_name",
+		"children.family_name",
+		"children.birth_date",
+		"suspect.given_name",
+		"suspect.family_name",
+		"suspect.birth_date",
+		"victim.given_name",
+		"victim.family_name",
+		"victim.birth_date",
+	],
 }
 
 # `paths` of the case plus the persons as `org` may see them.

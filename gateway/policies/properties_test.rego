@@ -87,6 +87,18 @@ variants contains from_sender(with_attributes(example.victim_informed, {"about":
 	some source in ["slachtofferhulp", "police", "om", "veiligthuis"]
 }
 
+variants contains from_sender(with_attributes(example.child_protection, attributes), source) if {
+	some [kind, measure] in [["inquiry", null], ["measure", "supervision_order"], ["measure", "out_of_home_placement"]]
+	some status in ["started", "ended"]
+	some source in ["rvdk", "veiligthuis"]
+	attributes := {"child_protection_kind": kind, "child_protection_measure": measure, "child_protection_status": status}
+}
+
+# Every example without children too: the Child Protection Board's grants hang on them.
+variants contains with_attributes(query, {"minors_involved": false}) if {
+	some query in example
+}
+
 variants contains from_sender(query, "unknown-sender") if {
 	some query in example
 }
@@ -94,7 +106,7 @@ variants contains from_sender(query, "unknown-sender") if {
 # Each variant with nobody and with everybody involved.
 situations contains involving(query, involved) if {
 	some query in variants
-	some involved in [set(), {"police", "veiligthuis", "om", "3ro", "slachtofferhulp", "unknown-org"}]
+	some involved in [set(), {"police", "veiligthuis", "om", "3ro", "slachtofferhulp", "rvdk", "unknown-org"}]
 }
 
 # Every situation with its decisions under a covenant. Evaluated once per test: each test below
@@ -192,9 +204,16 @@ test_the_limits_hold_with_every_switch_on if {
 		}
 	}
 
-	# Of the children only Veilig Thuis gets more than names and birth dates.
-	every path in ["children.bsn", "children.address"] {
-		{org | some [_, org] in receivers(grants, path)} == {"veiligthuis"}
+	# Of the children only Veilig Thuis gets more than names and birth dates, and the Child
+	# Protection Board their BSN, to know exactly which children; their address only Veilig Thuis.
+	{org | some [_, org] in receivers(grants, "children.bsn")} == {"veiligthuis", "rvdk"}
+	{org | some [_, org] in receivers(grants, "children.address")} == {"veiligthuis"}
+
+	# The Board never gets the parents' BSN or address: it recognises them, the BRP has the rest.
+	every path in ["suspect.bsn", "suspect.address", "victim.bsn", "victim.address"] {
+		every receiver in receivers(grants, path) {
+			receiver[1] != "rvdk"
+		}
 	}
 
 	# Free text leaves only where a rule says why: the breach account, to the prosecutor and police.
@@ -229,4 +248,29 @@ within_consent(query, org, _) if {
 	query.signal.source == "slachtofferhulp"
 	query.signal.attributes.consent_to_share == true
 	org in query.signal.attributes.consent_scope
+}
+
+# The Child Protection Board receives another partner's signal only where children are involved
+# (contact changes aside: coordination on a case it works on, names only), and never urgently.
+test_the_board_receives_only_where_children_are_involved if {
+	outcomes := decided(covenant_all_on)
+	every outcome in outcomes {
+		[query, decisions] := outcome
+		board_decision_allowed(query, object.get(decisions, "rvdk", sharing.deny))
+	}
+}
+
+board_decision_allowed(_, decision) if decision.level in {"none", "dat"}
+
+board_decision_allowed(query, decision) if {
+	decision.level == "fields"
+	decision.urgency == "normal"
+	query.signal.type in {"contact_assigned", "contact_changed"}
+}
+
+board_decision_allowed(query, decision) if {
+	decision.level == "fields"
+	decision.urgency == "normal"
+	query.signal.attributes.minors_involved == true
+	decision.purpose == "child-protection"
 }

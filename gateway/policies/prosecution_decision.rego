@@ -57,4 +57,10 @@ prosecution_decision(org) := grant(org, with_persons(org, decision_facts), decis
 	input.signal.source == "om"
 	org == "slachtofferhulp"
 	victim_support_hears_of_decision
+} else := grant(org, with_persons(org, decision_facts), "normal") if {
+	# The Child Protection Board, already working with the family, where children are involved:
+	# whether the parent is held, released or prosecuted, and on which conditions, weighs in its
+	# inquiry and its advice to the court.
+	input.signal.source == "om"
+	board_needs_it(org)
 } else := dat_or_deny(org)

@@ -57,4 +57,10 @@ release_from_custody(org) := grant(org, with_persons(org, release_facts), releas
 	release_sender
 	org == "slachtofferhulp"
 	covenant.victim_support_release_notice == true
+} else := grant(org, with_persons(org, release_facts), "normal") if {
+	# The Child Protection Board, already working with the family, where children are involved:
+	# a parent out of custody, and on which conditions (a contact ban with the children), changes
+	# the children's safety and what the Board advises the court.
+	release_sender
+	board_needs_it(org)
 } else := dat_or_deny(org)

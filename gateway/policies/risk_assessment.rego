@@ -62,6 +62,11 @@ risk_assessment(org) := grant(org, risk_assessment_paths(org), risk_urgency) if 
 	# A prosecutor or probation officer already on the case works from the latest score.
 	org in {"om", "3ro"}
 	involved(org)
+} else := grant(org, risk_assessment_paths(org), "normal") if {
+	# The Child Protection Board, already working with the family, where children are involved:
+	# the danger the suspect poses weighs in its view of the children's safety. It acts through its
+	# inquiry and the court, not on the street: never urgent for it.
+	board_needs_it(org)
 } else := dat_or_deny(org)
 
 # Not granted: victim support. The score is about the suspect's danger; victim support relays the

@@ -46,6 +46,12 @@ safety_assessment(org) := grant(org, with_persons(org, safety_assessment_facts),
 	input.signal.source == "veiligthuis"
 	org == "3ro"
 	safety_for_probation
+} else := grant(org, with_persons(org, safety_assessment_facts), "normal") if {
+	# The Child Protection Board, already working with the family, where children are involved:
+	# Veilig Thuis and the Board work with each other, not after each other, and the Board steps in
+	# where the safety conditions are set (seed 003, "Uitgangspunten samenwerking VT en de RvdK").
+	input.signal.source == "veiligthuis"
+	board_needs_it(org)
 } else := dat_or_deny(org)
 
 # Not granted: victim support. Veilig Thuis works with the victim itself; the conditions that

@@ -10,7 +10,10 @@ import data.ketenpoort.config
 
 informing_facts := ["agreements", "agreed_by", "agreed_on", "contact"]
 
-informing_sender if input.signal.source in {"om", "police", "veiligthuis", "slachtofferhulp"}
+# The partners that inform a victim: they make such agreements and act on them.
+agreement_partners := {"om", "police", "veiligthuis", "slachtofferhulp"}
+
+informing_sender if input.signal.source in agreement_partners
 
 # The informers the agreement names (the gateway lists them among the signal's attributes).
 named_informer(org) if org in object.get(input.signal.attributes, "informers", [])
@@ -22,6 +25,7 @@ grants[org] := victim_informing(org) if {
 
 victim_informing(org) := coordination(array.concat(informing_facts, case_names)) if {
 	informing_sender
+	org in agreement_partners
 	involved(org)
 } else := coordination(array.concat(informing_facts, case_names)) if {
 	informing_sender

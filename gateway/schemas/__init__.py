@@ -5,6 +5,7 @@ from __future__ import annotations
 from gateway.schemas.arrest import Arrest
 from gateway.schemas.base import ContactPerson, Signal
 from gateway.schemas.breach_of_conditions import BreachOfConditions
+from gateway.schemas.child_protection import ChildProtection
 from gateway.schemas.contact_person import ContactAssigned, ContactChanged
 from gateway.schemas.envelope import Envelope, EnvelopeError, new_envelope
 from gateway.schemas.involvement import InvolvementClosed, InvolvementOpened
@@ -39,6 +40,7 @@ CATALOGUE: dict[str, type[Signal]] = {
         VictimInformingAgreed,
         ProtectionNeeds,
         VictimInformed,
+        ChildProtection,
     )
 }
 
@@ -47,6 +49,7 @@ __all__ = [
     "Address",
     "Arrest",
     "BreachOfConditions",
+    "ChildProtection",
     "ContactAssigned",
     "ContactChanged",
     "ContactPerson",

@@ -27,6 +27,9 @@ class InvolvementRole(StrEnum):
     """*Slachtofferhulp*: supports the victim."""
     CARE_PROVIDER = "care_provider"
     """*Hulpverlening*: treatment or care for someone in the family."""
+    CHILD_PROTECTION = "child_protection"
+    """*Kinderbescherming*: the Child Protection Board's inquiry into a child's situation, or a child
+    protection measure it requested."""
 
 
 class CloseReason(StrEnum):
@@ -62,7 +65,7 @@ class InvolvementOpened(InvolvementSignal):
     """
 
     name: ClassVar[str] = "involvement_opened"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"  # 1.1: role child_protection
 
 
 class InvolvementClosed(InvolvementSignal):
@@ -72,7 +75,7 @@ class InvolvementClosed(InvolvementSignal):
     """
 
     name: ClassVar[str] = "involvement_closed"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"  # 1.1: role child_protection
 
     until: Day = Field(description="Last day of the involvement.")
     reason: CloseReason = Field(description="Why the involvement ended.")

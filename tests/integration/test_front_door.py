@@ -12,7 +12,7 @@ from adapters.police.mapping import to_new_report
 from adapters.police.native import PoliceReportRecord
 from adapters.publish import signal_record
 from gateway.kafka import Record
-from gateway.settings import Settings
+from gateway.settings import RECIPIENTS, Settings
 from gateway.topics import DLQ
 from tests.front_door_corpus import load
 from tests.integration.kafka_helpers import Adapters, read_topic
@@ -66,7 +66,7 @@ async def test_every_bad_input_is_dead_lettered_and_receipted(settings: Settings
     # Nothing of a refused signal is ever delivered: no inbox holds a delivery of a refused id.
     receipted = {receipts[position]["signal_id"] for position in placed.values() if position in receipts}
     refused_ids = {signal_id for signal_id in receipted if signal_id}
-    for org in ("police", "veiligthuis", "om", "3ro", "slachtofferhulp"):
+    for org in RECIPIENTS:
         delivered = await read_topic(admin, f"inbox.{org}", timeout_s=5)
         leaked = {d["signal_id"] for d in delivered if "delivery_id" in d} & refused_ids
         assert not leaked, f"inbox.{org} holds deliveries of refused signals {leaked}"

@@ -22,6 +22,8 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
+from adapters.registry import adapter
+from adapters.scenario import scenario_file
 from gateway.access import Identity, Role, TokenStore
 from gateway.audit.reads import audit_reads
 from gateway.involvements import MATCH_NOTICE
@@ -234,3 +236,68 @@ async def test_an_involvement_closed_long_ago_no_longer_matches(stack: Endpoints
     (notice,) = await notices_for(stack, "3ro", {str(opening)})
     named = {i["organisation"] for p in notice["body"]["persons"] for i in p["involved"]}
     assert named == {"om"}
+
+
+NOOR = "234567806"  # the fictional child of the shared scenario
+
+
+def adapter_signals(org: str, position: int) -> list[Signal]:
+    """What the organisation's adapter makes of one record of its scenario export."""
+    records = adapter(org).read(scenario_file(org).read_bytes())
+    return [mapped.signal for mapped in adapter(org).to_signals(records[position].native)]
+
+
+async def test_a_child_known_to_the_board_brings_veilig_thuis_and_the_board_together(
+    stack: Endpoints, gateway: Gateway
+) -> None:
+    """The Board's inquiry into Noor, then Veilig Thuis's report naming Noor among the children: both
+    learn that the other works with her, and whom to call (dat-informatie for the children)."""
+    [inquiry] = adapter_signals("rvdk", 0)
+    await gateway.send("rvdk", inquiry)
+
+    async def involved_with_noor(expected: set[str]) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + 30
+        while True:
+            response = await gateway.lookup("veiligthuis", NOOR)
+            assert response.status_code == 200, response.text
+            found: list[dict[str, Any]] = response.json()["involvements"]
+            if {item["organisation"] for item in found} == expected or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(0.25)
+
+    [board] = await involved_with_noor({"rvdk"})  # the index knows the Board before Veilig Thuis sends
+    assert board["role"] == "child_protection" and board["contact"]["name"] == "S. Koster"
+
+    report = adapter_signals("veiligthuis", 0)  # the report, and Veilig Thuis's involvement
+    assert all(NOOR in {child.bsn for child in signal_.children} for signal_ in report)
+    sent = {str(await gateway.send("veiligthuis", signal_)) for signal_ in report}
+    assert {item["organisation"] for item in await involved_with_noor({"rvdk", "veiligthuis"})} == {
+        "rvdk",
+        "veiligthuis",
+    }
+
+    [to_veiligthuis] = await notices_for(stack, "veiligthuis", sent)
+    [child] = [p for p in to_veiligthuis["body"]["persons"] if p["person_role"] == "child"]
+    assert child["match"] == "bsn"
+    [named] = child["involved"]
+    assert (named["organisation"], named["role"]) == ("rvdk", "child_protection")
+    assert named["contact"]["name"] == "S. Koster" and named["since"] == str(datetime.now(UTC).date())
+    assert to_veiligthuis["level"] == "dat" and to_veiligthuis["legal_basis"] == "bw-1-238-avg-6-1-e"
+    assert "Noor" not in str(to_veiligthuis) and NOOR not in str(to_veiligthuis)
+
+    [to_board] = await notices_for(stack, "rvdk", sent)
+    named_to_board = {
+        i["organisation"]
+        for p in to_board["body"]["persons"]
+        if p["person_role"] == "child"
+        for i in p["involved"]
+    }
+    assert named_to_board == {"veiligthuis"}
+
+    # Working with the family (its inquiry named the parents), the Board receives the report itself,
+    # as its task needs it: children are involved.
+    items = await read_topic(stack.kafka("admin"), "inbox.rvdk", timeout_s=30)
+    [copy] = [i for i in items if i.get("signal_type") == "new_report" and i.get("signal_id") in sent]
+    assert copy["level"] == "fields" and copy["purpose"] == "child-protection"
+    assert copy["body"]["children"][0]["bsn"] == NOOR and "description" not in copy["body"]
+    assert "bsn" not in copy["body"]["suspect"]

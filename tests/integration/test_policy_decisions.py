@@ -117,6 +117,9 @@ EXPECTED: dict[str, dict[str, Expect]] = {
         ),
         "slachtofferhulp": NONE,
     },
+    # The Board's inquiry: nobody works with the child yet, so nobody learns of it but through the
+    # index's match notice once they do (test_the_boards_inquiry_reaches_partners_on_the_child).
+    "child_protection": {org: NONE for org in ("police", "veiligthuis", "om", "3ro", "slachtofferhulp")},
     "contact_assigned": {org: NONE for org in ("police", "om", "3ro", "slachtofferhulp")},
     "contact_changed": {org: NONE for org in ("veiligthuis", "om", "3ro", "slachtofferhulp")},
     "involvement_opened": {org: NONE for org in ("police", "veiligthuis", "om", "slachtofferhulp")},
@@ -519,3 +522,30 @@ async def test_a_breach_the_victim_reports_is_shared_as_an_ankle_tag_breach(engi
         assert reported == ankle_tag, sender
         for org in {"om", "police", "3ro", "veiligthuis"} - {sender}:
             assert reported[org].level is Level.FIELDS and reported[org].urgency == "immediate"
+
+
+async def test_the_boards_inquiry_reaches_partners_on_the_child(engine: PolicyEngine) -> None:
+    decisions = await decide(engine, "child_protection", involved=EVERYONE)
+    for org in ("veiligthuis", "police", "om"):
+        decision = decisions[org]
+        assert decision.level is Level.FIELDS, org
+        assert decision.legal_basis == "bw-1-238-avg-6-1-e" and decision.urgency == "normal"
+        assert receives(decision, "kind") and receives(decision, "contact"), org
+    assert receives(decisions["veiligthuis"], "children.bsn")
+    assert not receives(decisions["police"], "children.bsn")
+    assert decisions["3ro"].level is Level.DAT and decisions["slachtofferhulp"].level is Level.DAT
+
+
+async def test_the_board_on_the_case_receives_others_signals_only_where_children_are(
+    engine: PolicyEngine,
+) -> None:
+    on_the_case = frozenset({"rvdk"})
+    for name in ("new_report", "risk_assessment", "safety_assessment", "release_from_custody"):
+        board = (await decide(engine, name, involved=on_the_case))["rvdk"]
+        assert board.level is Level.FIELDS, name
+        assert board.purpose == "child-protection" and board.urgency == "normal", name
+        assert receives(board, "children.bsn") and not receives(board, "suspect.bsn"), name
+        assert not receives(board, "description"), name
+        without = await decide(engine, name, involved=on_the_case, attributes={"minors_involved": False})
+        assert without["rvdk"].level is Level.DAT, name
+        assert (await decide(engine, name))["rvdk"].level is Level.NONE, name

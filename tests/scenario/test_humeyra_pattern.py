@@ -161,6 +161,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("release_from_custody", "om"),
     },
     "slachtofferhulp": {("arrest", "police"), ("release_from_custody", "om")},
+    # The Child Protection Board has no step in this scenario: not working with the family, it holds
+    # nothing of it (its own part, an inquiry into Noor, is in tests/integration/test_involvements.py).
+    "rvdk": set(),
 }
 
 

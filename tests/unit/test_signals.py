@@ -43,6 +43,7 @@ SENDERS = {
     "involvement_closed": "veiligthuis",
     "protection_needs": "slachtofferhulp",
     "victim_informed": "slachtofferhulp",
+    "child_protection": "rvdk",
 }
 
 # What the sharing policy may decide on, per signal type. The policy author relies on these keys.
@@ -76,6 +77,12 @@ ATTRIBUTES = {
         "fears_for_safety",
     },
     "victim_informed": {"minors_involved", "about"},
+    "child_protection": {
+        "minors_involved",
+        "child_protection_kind",
+        "child_protection_measure",
+        "child_protection_status",
+    },
 }
 
 NAMES = sorted(CATALOGUE)
@@ -417,3 +424,46 @@ def test_victim_informed_names_what_when_and_how() -> None:
     loc, message = rejection("victim_informed", body("victim_informed", informed_at="2026-11-06T10:30:00"))
     assert loc == ("informed_at",) and "timezone" in message
     assert {"about", "informed_at"} <= set(CATALOGUE["victim_informed"].model_fields)
+
+
+# Child protection: the Board's inquiry or measure, about a child.
+
+
+def test_a_child_protection_signal_is_about_a_child_and_linked_by_it() -> None:
+    inquiry = signal("child_protection")
+    assert inquiry.subject() == inquiry.children[0]
+    assert inquiry.attributes() == {
+        "minors_involved": True,
+        "child_protection_kind": "inquiry",
+        "child_protection_measure": None,
+        "child_protection_status": "started",
+    }
+    loc, message = rejection("child_protection", body("child_protection", children=[]))
+    assert loc == ("children",)
+    assert "at least 1 item" in message
+    # without parents (not known to the Board, or not to be named) the child is still the subject
+    alone = signal("child_protection", suspect=None, victim=None)
+    assert alone.subject() == alone.children[0]
+
+
+def test_a_measure_says_which_and_an_inquiry_has_none() -> None:
+    placed = signal("child_protection", kind="measure", measure="out_of_home_placement", ends_on="2027-11-11")
+    assert placed.attributes()["child_protection_measure"] == "out_of_home_placement"
+    loc, message = rejection("child_protection", body("child_protection", kind="measure"))
+    assert loc == ("measure",) and "kind 'measure' needs the measure" in message
+    loc, message = rejection("child_protection", body("child_protection", measure="supervision_order"))
+    assert loc == ("measure",) and "an inquiry has no measure" in message
+
+
+def test_an_ended_inquiry_or_measure_says_when_and_not_before_it_started() -> None:
+    ended = signal("child_protection", status="ended", ended_on="2027-02-01")
+    assert ended.attributes()["child_protection_status"] == "ended"
+    loc, message = rejection("child_protection", body("child_protection", status="ended"))
+    assert loc == ("ended_on",) and "status 'ended' needs ended_on" in message
+    loc, message = rejection("child_protection", body("child_protection", ended_on="2027-02-01"))
+    assert loc == ("ended_on",) and "status 'started' has no ended_on" in message
+    early = body("child_protection", status="ended", ended_on="2026-11-11")
+    loc, message = rejection("child_protection", early)
+    assert loc == ("ended_on",) and "ended_on must not be before started_on (2026-11-12)" in message
+    loc, message = rejection("child_protection", body("child_protection", ends_on="2026-11-01"))
+    assert loc == ("ends_on",) and "ends_on must not be before started_on" in message

@@ -57,7 +57,8 @@ async def run_checks(engine: PolicyEngine, path: Path = CHECKS) -> list[CheckRes
         case = example(check["signal"])
         attributes = {**case.signal.attributes(), **check.get("attributes", {})}
         sender = check.get("sender", case.sender)
-        decisions = await engine.decide(policy_input(case.name, sender, "1.0", attributes))
+        involved = frozenset(check.get("involved", ()))
+        decisions = await engine.decide(policy_input(case.name, sender, "1.0", attributes, involved=involved))
         failures = [
             f"{org}: {failure}"
             for org, expected in check["expect"].items()

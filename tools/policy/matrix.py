@@ -18,6 +18,11 @@ from typing import Any, get_args
 from gateway.decisions import PolicyEngine, policy_input
 from gateway.obligations import OPENED, Clock, ObligationSpec
 from gateway.schemas.breach_of_conditions import DetectedBy, Severity
+from gateway.schemas.child_protection import (
+    ChildProtectionKind,
+    ChildProtectionMeasure,
+    ChildProtectionStatus,
+)
 from gateway.schemas.contact_person import ContactRole
 from gateway.schemas.involvement import CloseReason, InvolvementRole
 from gateway.schemas.measure import EndReason, MeasureKind
@@ -76,6 +81,9 @@ ATTRIBUTE_DOMAINS: dict[str, tuple[Any, ...]] = {
     "changed": BOOL,
     "fears_for_safety": BOOL,
     "about": _values(InformedAbout),
+    "child_protection_kind": _values(ChildProtectionKind),
+    "child_protection_measure": _values(ChildProtectionMeasure, nullable=True),
+    "child_protection_status": _values(ChildProtectionStatus),
 }
 COLUMNS = (
     "signal_type", "attributes", "recipient", "level", "fields", "legal_basis", "purpose", "urgency",
