@@ -1,6 +1,7 @@
 /*
  * Ketenpoort on-call console: sign in with an on-call token, watch the organisation's alerts live,
- * acknowledge and close them, read their history.
+ * acknowledge and close them, read their history; and see what the organisation must still do in
+ * the chain (the due list), recording an obligation done elsewhere or waiving it, with a reason.
  *
  * Plain ES2020, no build step, no external resources: the server sends
  * `Content-Security-Policy: default-src 'self'`, so this file and console.css are all there is.
@@ -12,6 +13,9 @@
  *   we fetch the full list again, because events sent while we were disconnected are lost.
  * - An alert's `events` only ever grow (its state is the fold of its events), so when a fetched list
  *   and a pushed event race, the copy with more events wins (`supersedes`).
+ * - The due list is fetched whole (at sign-in, every 30 s, on every alert event, after an action)
+ *   and a row is re-drawn only when its obligation changed, keeping an open reason form, its text
+ *   and the focus.
  * - Nothing from the server is ever parsed as HTML: elements are built and filled with textContent.
  */
 (() => {
@@ -22,6 +26,8 @@
   const TIME_ZONE = 'Europe/Amsterdam'; // the partners' own time, whatever the phone is set to
   const HIGHLIGHT_MS = 8000; // how long a newly arrived P1 stays highlighted
   const RECONNECT_MAX_MS = 30000;
+  const DUE_REFRESH_MS = 30000;
+  const REASON_CHARS = 500; // as the server takes it
 
   const ORG_NAMES = {
     police: 'Politie',
@@ -32,7 +38,30 @@
   };
   const TIER_NAMES = { primary: 'primary on call', secondary: 'secondary on call', duty_officer: 'duty officer' };
   const STATUS_NAMES = { open: 'Open', acknowledged: 'Acknowledged', closed: 'Closed' };
-  const PRIORITY_RANK = { p1: 0, p2: 1 };
+  const PRIORITY_RANK = { p1: 0, p2: 1, p3: 2 };
+  const PRIORITIES = {
+    p1: { label: 'P1', title: 'Priority 1: act now' },
+    p2: { label: 'P2', title: 'Priority 2' },
+    p3: { label: 'P3 · reminder', title: 'Priority 3: a reminder of something due in the chain' },
+  };
+  // What each kind of chain obligation asks, in a line; an unknown kind is shown as its name.
+  const KIND_NAMES = {
+    risk_screening: 'Risk screening (SASH)',
+    re_screening: 'Risk re-screening (SASH) after a new incident',
+    safety_assessment: 'Safety assessment (veiligheidsbeoordeling)',
+    safety_check_before_release: 'Safety check before the release',
+    measure_extension: 'Decision on extending the measure',
+    decision_after_arrest: 'Decision after the arrest (hold or release)',
+  };
+  const DUE_STATUS_NAMES = { open: 'Open', reminded: 'Reminded', lapsed: 'Lapsed' };
+  // The two ways the owner settles an obligation itself: path, button, form label, submit, news.
+  const SETTLING = {
+    'done-elsewhere': {
+      button: 'Done elsewhere', label: 'Why is it done elsewhere?', submit: 'Record done elsewhere',
+      done: 'recorded as done elsewhere',
+    },
+    waive: { button: 'Waive', label: 'Why is it waived?', submit: 'Waive', done: 'waived' },
+  };
   const STATUS_RANK = { open: 0, acknowledged: 1, closed: 2 };
 
   const formats = {
@@ -42,6 +71,11 @@
     }),
     time: new Intl.DateTimeFormat('en-GB', {
       timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    }),
+    // Due times can be months away (a measure's end, a follow-up): with the year.
+    due: new Intl.DateTimeFormat('en-GB', {
+      timeZone: TIME_ZONE, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
+      hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
     }),
     // For the tooltip: the full moment, with the zone, so nobody has to guess.
     full: new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, dateStyle: 'full', timeStyle: 'long' }),
@@ -64,6 +98,15 @@
     ticker: null,
     loading: null, //       the list fetch in flight, if any
     loadAgain: false, //    another fetch was asked for while one was in flight
+    due: new Map(), //      obligation id -> {item, node}: the due list, in the server's order
+    dueForms: new Map(), // obligation id -> {action, reason, error}: an open reason form
+    dueBusy: new Set(), //  obligation ids with a request in flight
+    dueSettled: new Set(), // settled here: a list fetched before that must not bring them back
+    dueLoadedOnce: false,
+    dueLoadError: false, // #due-message holds a failed fetch's error (the next good one clears it)
+    dueTimer: null,
+    dueLoading: null,
+    dueLoadAgain: false,
   };
 
   let ui = {};
@@ -89,7 +132,7 @@
   const orgName = (id) => (typeof id === 'string' && ORG_NAMES[id]) || String(id ?? 'unknown');
   const tierName = (tier) => TIER_NAMES[tier] || String(tier ?? 'unknown');
   const readable = (snake) => String(snake ?? '').replace(/_/g, ' ');
-  const priorityLabel = (p) => (p === 'p1' || p === 'p2' ? p.toUpperCase() : String(p ?? '?').toUpperCase());
+  const priorityLabel = (p) => (PRIORITIES[p] ? PRIORITIES[p].label : String(p ?? '?').toUpperCase());
 
   function parseTime(iso) {
     if (typeof iso !== 'string') return null;
@@ -161,7 +204,7 @@
   /** Open and acknowledged alerts are worked in the open list; only closed ones are history. */
   const section = (a) => (a.status === 'closed' ? 'history' : 'open');
 
-  /** Open list: P1 before P2, then newest first. */
+  /** Open list: P1 before P2 before P3 (reminders), then newest first. */
   function compareOpen(a, b) {
     const pa = PRIORITY_RANK[a.priority] ?? 9;
     const pb = PRIORITY_RANK[b.priority] ?? 9;
@@ -263,10 +306,19 @@
       historyEmpty: document.getElementById('history-empty'),
       historyCount: document.getElementById('history-count'),
       announcer: document.getElementById('announcer'),
+      dueTitle: document.getElementById('due-title'),
+      dueCount: document.getElementById('due-count'),
+      dueMessage: document.getElementById('due-message'),
+      dueEmpty: document.getElementById('due-empty'),
+      dueList: document.getElementById('due-list'),
     };
     ui.signinForm.addEventListener('submit', onSignin);
     ui.signout.addEventListener('click', onSignout);
     ui.openList.addEventListener('click', onCardClick);
+    ui.dueList.addEventListener('click', onDueClick);
+    ui.dueList.addEventListener('submit', onDueSubmit);
+    ui.dueList.addEventListener('input', onDueInput);
+    ui.dueList.addEventListener('keydown', onDueKey);
     window.addEventListener('online', () => {
       if (state.me && (!state.source || state.source.readyState === EventSource.CLOSED)) connect();
     });
@@ -332,6 +384,7 @@
     ui.view.hidden = false;
     clearMessage();
     resetAlerts();
+    resetDue();
     setConnection(false, 'connecting…');
     // A quarter second, not a whole one: a 1 s interval at an arbitrary phase shows a countdown up
     // to a second stale. The DOM is only written when the text changes, once a second.
@@ -339,6 +392,8 @@
     ui.openTitle.focus({ preventScroll: true });
     // Fetch at once, and again when the stream opens (so nothing between the two is missed).
     loadAlerts();
+    loadDue();
+    state.dueTimer = setInterval(loadDue, DUE_REFRESH_MS);
     connect();
   }
 
@@ -348,7 +403,10 @@
     disconnect();
     clearInterval(state.ticker);
     state.ticker = null;
+    clearInterval(state.dueTimer);
+    state.dueTimer = null;
     resetAlerts();
+    resetDue();
     ui.signout.disabled = false;
     showSignin(note);
   }
@@ -384,12 +442,14 @@
       state.reconnectDelay = 1000;
       setConnection(true);
       loadAlerts(); // whatever changed while the stream was down
+      loadDue();
     });
     source.addEventListener('alert', (event) => {
       if (state.source !== source) return;
       let alert;
       try { alert = JSON.parse(event.data); } catch { return; }
       if (isAlert(alert)) receive(alert, true);
+      loadDue(); // a reminder or a lapse, or an alert closed because its obligation was settled
     });
     source.addEventListener('error', () => {
       if (state.source !== source) return;
@@ -605,15 +665,16 @@
   function tick() {
     const now = Date.now();
     for (const { el, due } of state.countdowns.values()) updateCountdown(el, due, now);
+    for (const { item, node } of state.due.values()) updateDueClock(item, node, now);
   }
 
   /* ---------------------------------------------------------------- drawing */
 
   function badge(priority) {
-    const p = priority === 'p1' || priority === 'p2' ? priority : 'other';
+    const p = PRIORITIES[priority] ? priority : 'other';
     return el('span', {
       class: `badge priority-${p}`,
-      title: p === 'p1' ? 'Priority 1: act now' : p === 'p2' ? 'Priority 2' : 'Priority',
+      title: PRIORITIES[priority] ? PRIORITIES[priority].title : 'Priority',
       text: priorityLabel(priority),
     });
   }
@@ -690,7 +751,7 @@
     const id = alert.alert_id;
     const busy = state.busy.has(id);
     const card = el('article', {
-      class: `alert-card priority-${alert.priority === 'p1' ? 'p1' : 'p2'} status-${alert.status}`,
+      class: `alert-card priority-${PRIORITIES[alert.priority] ? alert.priority : 'p2'} status-${alert.status}`,
       tabindex: '-1', // so focus can land here when its button goes away
       'aria-labelledby': `reason-${id}`,
       dataset: { alertId: id, status: String(alert.status), priority: String(alert.priority) },
@@ -815,6 +876,371 @@
         else ui.openTitle.focus({ preventScroll: true });
       }
     }
+  }
+
+  /* ---------------------------------------------------------------- the due list */
+
+  function isDue(item) {
+    return item !== null && typeof item === 'object' && typeof item.obligation_id === 'string' && item.obligation_id !== '';
+  }
+
+  function kindName(kind) {
+    if (typeof kind === 'string' && KIND_NAMES[kind]) return KIND_NAMES[kind];
+    const followUp = /^follow_up_(\d+)_months$/.exec(String(kind ?? ''));
+    if (followUp) return `Follow-up safety assessment after ${followUp[1]} months`;
+    const text = readable(kind);
+    return text ? text[0].toUpperCase() + text.slice(1) : 'Obligation';
+  }
+
+  /** Open, reminded (its reminder went out) or lapsed (its due time passed and it is not done). */
+  function dueStatus(item) {
+    if (item.status === 'lapsed') return 'lapsed';
+    if (item.status === 'open') return item.reminded_at ? 'reminded' : 'open';
+    return String(item.status ?? 'open');
+  }
+
+  /** The person as far as what the organisation may see says: the suspect's or else the victim's
+   * name from the shared content, with the role; otherwise only the start of the chain pseudonym. */
+  function personOf(item) {
+    const content = item.content !== null && typeof item.content === 'object' ? item.content : {};
+    for (const role of ['suspect', 'victim']) {
+      const person = content[role];
+      if (person === null || typeof person !== 'object') continue;
+      const name = [person.given_name, person.family_name]
+        .filter((part) => typeof part === 'string' && part.trim() !== '').join(' ');
+      if (!name) continue;
+      const born = typeof person.birth_date === 'string' && person.birth_date ? `, born ${person.birth_date}` : '';
+      return `${name} (${role}${born})`;
+    }
+    const subject = typeof item.subject === 'string' ? item.subject : '';
+    return subject ? `person ${subject.slice(0, 8)}` : 'person unknown';
+  }
+
+  /** "a risk assessment from Politie", "a safety assessment from Veilig Thuis (without follow up
+   * months)", joined with "or". */
+  function meetsText(metBy) {
+    const ways = (Array.isArray(metBy) ? metBy : []).filter((m) => m !== null && typeof m === 'object');
+    if (!ways.length) return 'nothing in the chain (settle it here)';
+    return ways.map((m) => {
+      const where = m.where !== null && typeof m.where === 'object' ? Object.entries(m.where) : [];
+      const conditions = where.map(([field, value]) => (value === null
+        ? `without ${readable(field)}` : `with ${readable(field)} ${scalar(value)}`));
+      const text = `a ${readable(m.type)} from ${orgName(m.from)}`;
+      return conditions.length ? `${text} (${conditions.join(', ')})` : text;
+    }).join(', or ');
+  }
+
+  /** "in 3 h", "in 25 min", "in 4 days", "overdue by 2 days" (whole units, rounded down). */
+  function relativeDue(due, now) {
+    const diff = due - now;
+    const minutes = Math.floor(Math.abs(diff) / 60000);
+    let amount;
+    if (minutes < 1) amount = 'under a minute';
+    else if (minutes < 60) amount = `${minutes} min`;
+    else if (minutes < 48 * 60) amount = `${Math.floor(minutes / 60)} h`;
+    else {
+      const days = Math.floor(minutes / 1440);
+      amount = `${days} ${days === 1 ? 'day' : 'days'}`;
+    }
+    return diff > 0 ? `in ${amount}` : `overdue by ${amount}`;
+  }
+
+  function resetDue() {
+    state.due.clear();
+    state.dueForms.clear();
+    state.dueBusy.clear();
+    state.dueSettled.clear();
+    state.dueLoadedOnce = false;
+    state.dueLoadError = false;
+    state.dueLoadAgain = false;
+    ui.dueList.replaceChildren();
+    ui.dueMessage.textContent = '';
+    summariseDue();
+  }
+
+  function setDueMessage(text) {
+    if (ui.dueMessage.textContent !== text) ui.dueMessage.textContent = text; // said once, not each 30 s
+  }
+
+  /** Fetches the due list; coalesces like `loadAlerts`. */
+  function loadDue() {
+    if (!state.me) return Promise.resolve();
+    if (state.dueLoading) {
+      state.dueLoadAgain = true;
+      return state.dueLoading;
+    }
+    state.dueLoading = (async () => {
+      do {
+        state.dueLoadAgain = false;
+        await loadDueOnce();
+      } while (state.dueLoadAgain && state.me);
+    })().finally(() => { state.dueLoading = null; });
+    return state.dueLoading;
+  }
+
+  async function loadDueOnce() {
+    let data;
+    try {
+      data = await api('GET', '/due');
+    } catch (err) {
+      if (!sessionLost(err)) {
+        state.dueLoadError = true;
+        setDueMessage(`Could not load what is due: ${err.message}`);
+      }
+      return;
+    }
+    if (!state.me) return; // signed out meanwhile
+    if (state.dueLoadError) {
+      state.dueLoadError = false;
+      setDueMessage('');
+    }
+    showDue((Array.isArray(data && data.due) ? data.due : []).filter(isDue));
+  }
+
+  /** Takes the list: rows whose obligation changed are re-drawn, the rest are kept, and all are
+   * put in the server's order (soonest due first) without taking the focus from where it is. */
+  function showDue(items) {
+    const focused = ui.dueList.contains(document.activeElement) ? document.activeElement : null;
+    const listed = new Set();
+    for (const item of items) {
+      const id = item.obligation_id;
+      if (listed.has(id) || state.dueSettled.has(id)) continue;
+      const entry = state.due.get(id);
+      if (!entry) {
+        state.due.set(id, { item, node: null });
+        drawDue(id);
+      } else if (JSON.stringify(entry.item) !== JSON.stringify(item)) {
+        entry.item = item;
+        drawDue(id);
+      }
+      const node = state.due.get(id).node;
+      const at = ui.dueList.children[listed.size]; // rows to be removed may still sit in between
+      if (at !== node) ui.dueList.insertBefore(node, at || null);
+      listed.add(id);
+    }
+    for (const id of [...state.due.keys()]) {
+      if (!listed.has(id)) removeDue(id); // met, settled, or no longer ours
+    }
+    // Moving a row takes the focus from it: give it back.
+    if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
+    state.dueLoadedOnce = true;
+    summariseDue();
+  }
+
+  function removeDue(id) {
+    const entry = state.due.get(id);
+    const hadFocus = entry && entry.node && entry.node.contains(document.activeElement);
+    if (entry && entry.node) entry.node.remove();
+    state.due.delete(id);
+    state.dueForms.delete(id);
+    state.dueBusy.delete(id);
+    if (hadFocus) ui.dueTitle.focus({ preventScroll: true });
+    summariseDue();
+  }
+
+  function summariseDue() {
+    const count = state.due.size;
+    ui.dueCount.textContent = count ? `(${count})` : '';
+    ui.dueEmpty.hidden = count > 0 || !state.dueLoadedOnce;
+    ui.dueList.dataset.loaded = state.dueLoadedOnce ? 'true' : 'false';
+  }
+
+  /** Draws one row afresh in the place of the old one; what had the focus (a button, the reason
+   * field with its selection) has it again in the new row. */
+  function drawDue(id) {
+    const entry = state.due.get(id);
+    if (!entry) return;
+    const old = entry.node;
+    const active = old && old.contains(document.activeElement) ? document.activeElement : null;
+    const key = active && active.dataset ? active.dataset.focus : undefined;
+    const selection = active && key === 'reason' ? [active.selectionStart, active.selectionEnd] : null;
+    const node = renderDue(entry.item);
+    if (old) old.replaceWith(node);
+    entry.node = node;
+    updateDueClock(entry.item, node, Date.now());
+    if (active) {
+      const same = key ? node.querySelector(`[data-focus="${key}"]`) : null;
+      (same && !same.disabled ? same : node).focus({ preventScroll: true });
+      if (same && selection) same.setSelectionRange(...selection);
+    }
+  }
+
+  function updateDueClock(item, node, now) {
+    const due = parseTime(item.due_at);
+    const relative = node.querySelector('.due-relative');
+    if (due === null || !relative) return;
+    const text = relativeDue(due, now);
+    if (relative.textContent !== text) relative.textContent = text;
+    // The server's word (its clock) or ours: whichever says it is past.
+    const overdue = item.overdue === true || due <= now;
+    node.classList.toggle('overdue', overdue);
+    relative.classList.toggle('overdue', overdue);
+    const flag = node.querySelector('.overdue-flag');
+    if (flag) flag.hidden = !overdue;
+  }
+
+  function renderDue(item) {
+    const id = item.obligation_id;
+    const status = dueStatus(item);
+    const form = state.dueForms.get(id);
+    const node = el('li', {
+      class: `due-card status-${status}`,
+      tabindex: '-1', // so focus can land here when what had it goes away
+      'aria-labelledby': `due-kind-${id}`,
+      dataset: { obligationId: id, kind: String(item.kind ?? ''), status },
+    });
+    const since = status === 'reminded' ? item.reminded_at : status === 'lapsed' ? item.lapsed_at : null;
+    const statusLabel = el('span', { class: 'status-label', text: DUE_STATUS_NAMES[status] || readable(status) });
+    if (since && parseTime(since) !== null) statusLabel.title = `${DUE_STATUS_NAMES[status]} ${formats.full.format(new Date(parseTime(since)))}`;
+    const flag = el('span', { class: 'overdue-flag', text: 'Overdue' });
+    flag.hidden = true;
+
+    const opened = el('span', {}, `${readable(item.signal_type) || 'a signal'} from ${orgName(item.sender)}`);
+    if (item.opened_at) opened.append(', ', timeEl(item.opened_at));
+
+    node.append(
+      el('div', { class: 'card-head' }, statusLabel, flag, el('span', { class: 'due-relative' })),
+      el('h3', { class: 'due-kind', id: `due-kind-${id}`, text: kindName(item.kind) }),
+      facts([
+        ['For', el('span', { class: 'due-person', text: personOf(item) })],
+        ['Due', timeEl(item.due_at, formats.due)],
+        ['Met by', meetsText(item.met_by)],
+        ['Opened by', opened],
+      ], 'facts'),
+    );
+
+    const busy = state.dueBusy.has(id);
+    const actions = el('div', { class: 'actions' });
+    for (const [action, words] of Object.entries(SETTLING)) {
+      const open = form && form.action === action;
+      actions.append(el('button', {
+        type: 'button', class: 'settle button-secondary', text: words.button, disabled: busy,
+        'aria-expanded': open ? 'true' : 'false', 'aria-controls': open ? `due-form-${id}` : null,
+        dataset: { action, focus: action },
+      }));
+    }
+    node.append(actions);
+    if (form) node.append(reasonForm(id, form, busy));
+    return node;
+  }
+
+  /** The inline form asking why: a labelled one-line field, its hint, its error, submit and cancel. */
+  function reasonForm(id, form, busy) {
+    const words = SETTLING[form.action];
+    const input = el('input', {
+      id: `due-reason-${id}`, name: 'reason', type: 'text', maxlength: REASON_CHARS, required: true,
+      autocomplete: 'off', spellcheck: 'true', placeholder: 'why, in a line, without names or case details',
+      'aria-describedby': `due-hint-${id} due-error-${id}`, 'aria-invalid': form.error ? 'true' : null,
+      dataset: { focus: 'reason' },
+    });
+    input.value = form.reason;
+    return el('form', { class: 'reason-form', id: `due-form-${id}`, novalidate: true, dataset: { action: form.action } },
+      el('label', { for: `due-reason-${id}`, text: words.label }),
+      input,
+      el('p', { class: 'hint', id: `due-hint-${id}`, text: `Why, in a line, without names or case details (at most ${REASON_CHARS} characters). It is kept with the obligation.` }),
+      el('p', { class: 'error', id: `due-error-${id}`, role: 'alert', text: form.error || '' }),
+      el('div', { class: 'actions' },
+        el('button', { type: 'submit', class: 'button-primary', disabled: busy, 'aria-busy': busy ? 'true' : null, text: words.submit, dataset: { focus: 'submit' } }),
+        el('button', { type: 'button', class: 'cancel button-quiet', disabled: busy, text: 'Cancel', dataset: { focus: 'cancel' } })));
+  }
+
+  function dueIdOf(target) {
+    const row = target.closest('[data-obligation-id]');
+    return row ? row.dataset.obligationId : null;
+  }
+
+  function focusIn(id, key) {
+    const entry = state.due.get(id);
+    const target = entry && entry.node && entry.node.querySelector(`[data-focus="${key}"]`);
+    if (target) target.focus();
+  }
+
+  function onDueClick(event) {
+    const button = event.target.closest('button');
+    if (!button || button.disabled || button.type === 'submit') return;
+    const id = dueIdOf(button);
+    if (!id || !state.due.has(id)) return;
+    if (button.classList.contains('cancel')) {
+      closeDueForm(id);
+    } else if (button.dataset.action && SETTLING[button.dataset.action]) {
+      const form = state.dueForms.get(id);
+      const action = button.dataset.action;
+      if (form && form.action === action) {
+        closeDueForm(id); // the same button again: it toggles
+        return;
+      }
+      state.dueForms.set(id, { action, reason: form ? form.reason : '', error: '' });
+      drawDue(id);
+      focusIn(id, 'reason');
+    }
+  }
+
+  function closeDueForm(id) {
+    const form = state.dueForms.get(id);
+    if (!form) return;
+    state.dueForms.delete(id);
+    drawDue(id);
+    focusIn(id, form.action); // back to the button that opened it
+  }
+
+  function onDueInput(event) {
+    if (event.target.name !== 'reason') return;
+    const form = state.dueForms.get(dueIdOf(event.target));
+    if (form) form.reason = event.target.value;
+  }
+
+  function onDueKey(event) {
+    if (event.key !== 'Escape' || !event.target.closest('.reason-form')) return;
+    event.preventDefault();
+    closeDueForm(dueIdOf(event.target));
+  }
+
+  function onDueSubmit(event) {
+    event.preventDefault();
+    const id = dueIdOf(event.target);
+    if (id) settle(id);
+  }
+
+  /** Done elsewhere, or waived: the reason checked here as the server will, then POSTed; on success
+   * the row goes and the list is fetched again; an error is said in the form. */
+  async function settle(id) {
+    const form = state.dueForms.get(id);
+    const entry = state.due.get(id);
+    if (!form || !entry || state.dueBusy.has(id)) return;
+    const reason = form.reason.trim();
+    const problem = !reason ? 'Say why, in a line.'
+      : reason.length > REASON_CHARS ? `At most ${REASON_CHARS} characters.` : '';
+    if (problem) {
+      form.error = problem;
+      drawDue(id);
+      focusIn(id, 'reason');
+      return;
+    }
+    const what = `${kindName(entry.item.kind)} for ${personOf(entry.item)}`;
+    form.error = '';
+    state.dueBusy.add(id);
+    drawDue(id);
+    try {
+      await api('POST', `/obligations/${encodeURIComponent(id)}/${form.action}`, { body: { reason }, csrf: true });
+      state.dueSettled.add(id);
+      removeDue(id);
+      ui.dueTitle.focus({ preventScroll: true });
+      announce(`${what}: ${SETTLING[form.action].done}.`);
+    } catch (err) {
+      if (sessionLost(err)) return;
+      state.dueBusy.delete(id);
+      if (err.status === 404) { // no longer open (met meanwhile), or not ours: the list says
+        setDueMessage(`${what}: ${err.message}`);
+        state.dueLoadError = false;
+      } else if (state.dueForms.has(id)) {
+        form.error = err.message;
+        drawDue(id);
+        focusIn(id, 'reason');
+      }
+    } finally {
+      state.dueBusy.delete(id);
+    }
+    loadDue();
   }
 
   /* ---------------------------------------------------------------- start */

@@ -1,6 +1,9 @@
 """The on-call console end to end, in headless Chromium the size of a phone, on the real Kafka and
 OPA: an alert raised by a signal appears on the signed-in page within 2 s, can be acknowledged there,
-and the acknowledgement stops its escalation. A wrong token gets an error, not the alerts.
+and the acknowledgement stops its escalation. A wrong token gets an error, not the alerts. What the
+organisation must still do in the chain is in its due list, with the person as it may see him; its
+reminder comes as a P3 alert; waiving it there, with a reason, takes it off the list, closes the
+reminder and is recorded on `chain.obligations`.
 
 Selenium blocks, and the gateway and the on-call service run in this test's event loop: every
 WebDriver call runs in a thread (`asyncio.to_thread`), so they keep working while the browser waits."""
@@ -11,6 +14,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import TypeVar
 
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
@@ -21,16 +25,21 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from gateway.alerts.raising import alert_id_of
 from gateway.kafka import ensure_topics
+from gateway.obligations import obligation_id_of
 from gateway.settings import Settings
+from oncall.obligations import alert_id_of as reminder_id_of
 from tests.browser import chromium
 from tests.integration.oncall_harness import (
     Alerting,
     Mailbox,
+    MovableClock,
     WebhookReceiver,
+    eventually,
     oncall_running,
     oncall_token,
     quick_config,
 )
+from tests.integration.test_obligation_console import known, send_report, settled, someone
 from tools.stack import Endpoints
 
 T = TypeVar("T")
@@ -151,3 +160,70 @@ async def test_a_wrong_token_gets_an_error_and_no_alerts(
         assert error == "this token is not known"
         assert not await asyncio.to_thread(_shown, driver, "alert-view")
         assert await asyncio.to_thread(_shown, driver, "signin")
+
+
+def _gone(selector: str) -> Callable[[Chrome], bool]:
+    return lambda driver: not driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+async def test_the_due_list_shows_the_risk_screening_and_waiving_it_there_records_why(
+    alerting: Alerting,
+) -> None:
+    suspect = someone()
+    signal_id = await send_report(alerting, suspect)
+    screening = obligation_id_of(signal_id, "risk_screening")
+    assessment = obligation_id_of(signal_id, "safety_assessment")  # Veilig Thuis's, not the police's
+    clock = MovableClock()
+    async with alerting.running(alerting.config(), clock=clock) as (service, base), browser() as driver:
+        await known(service, screening, assessment)
+        await sign_in(driver, base, alerting.token("police", NAME))
+        await until(driver, css('#connection[data-state="live"]'))
+
+        row = f'#due-list > li.due-card[data-obligation-id="{screening}"]'
+        await until(driver, css(row))
+        assert await text(driver, f"{row} .due-kind") == "Risk screening (SASH)"
+        born = suspect.birth_date.isoformat() if suspect.birth_date else ""
+        person = f"{suspect.given_name} {suspect.family_name} (suspect, born {born})"
+        assert await text(driver, f"{row} .due-person") == person
+        assert await text(driver, f"{row} .due-relative") == "in 23 h"  # 24 h, less the seconds gone
+        assert "a risk assessment from Politie" in await text(driver, row)
+        assert await text(driver, f"{row} .status-label") == "Open"
+        others = await asyncio.to_thread(
+            driver.find_elements, By.CSS_SELECTOR, f'[data-obligation-id="{assessment}"]'
+        )
+        assert not others
+
+        # Its reminder time: a P3 alert, below the breaches, and the row says it was reminded.
+        remind_at = service.obligations.book.by_id[screening].first.remind_at
+        clock.move_to(remind_at + timedelta(minutes=1))
+        reminder_id = reminder_id_of(screening, "reminded", "police")
+        reminder = f'#open-alerts > article.alert-card.priority-p3[data-alert-id="{reminder_id}"]'
+        await until(driver, css(reminder))
+        assert await text(driver, f"{reminder} .badge") == "P3 · reminder"
+        await until(driver, css(f'{row}[data-status="reminded"]'))
+
+        # Waive it: the form asks why, refuses nothing said, then records it.
+        await click(driver, f'{row} button[data-action="waive"]')
+        field = await until(driver, css(f"{row} form.reason-form input[name=reason]"))
+        focused = await asyncio.to_thread(driver.execute_script, "return document.activeElement.name")
+        assert focused == "reason"
+        assert "without names or case details" in await text(driver, f"{row} form.reason-form .hint")
+        assert await page_width(driver) <= PHONE_WIDTH
+        await click(driver, f"{row} form.reason-form button[type=submit]")
+        assert await text(driver, f"{row} form.reason-form .error") == "Say why, in a line."
+        reason = "screened already by the neighbouring unit, outside the chain's signals"
+        field = await until(driver, css(f"{row} form.reason-form input[name=reason]"))
+        await asyncio.to_thread(field.send_keys, reason)
+        await click(driver, f"{row} form.reason-form button[type=submit]")
+        await until(driver, _gone(row))
+        await until(driver, _gone(reminder))  # its reminder is closed with it
+
+        event = await settled(alerting, screening, "waived")
+        assert (event["by"], event["reason"]) == (NAME, reason)
+        reminded = service.book.alerts[reminder_id]
+        await eventually(lambda: reminded.closed_at, 10.0, "the reminder closed")
+        # And it stays gone at the next fetch.
+        await asyncio.to_thread(driver.refresh)
+        await until(driver, css('#connection[data-state="live"]'))
+        await until(driver, css('#due-list[data-loaded="true"]'))
+        assert not await asyncio.to_thread(driver.find_elements, By.CSS_SELECTOR, row)
