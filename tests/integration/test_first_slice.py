@@ -20,6 +20,7 @@ from gateway.app import create_app
 from gateway.decisions import PolicyEngine, policy_input
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import ensure_topics, make_producer
+from gateway.router import Clock, now_utc
 from gateway.settings import Settings
 from tests.integration.kafka_helpers import read_topic, skip_history
 from tools.stack import Endpoints, throwaway_opa
@@ -28,15 +29,18 @@ SAMPLE = Path(__file__).parents[2] / "adapters" / "police" / "samples" / "report
 
 
 @asynccontextmanager
-async def running_gateway(settings: Settings, stack: Endpoints, opa_url: str) -> AsyncIterator[str]:
+async def running_gateway(
+    settings: Settings, stack: Endpoints, opa_url: str, *, clock: Clock = now_utc
+) -> AsyncIterator[str]:
     """The gateway in this process, logged in as `gateway`, with a consumer group of its own (in
-    the gateway's ACL prefix) that starts at the end of the signals topics; gives the group."""
+    the gateway's ACL prefix) that starts at the end of the signals topics; gives the group.
+    `clock` is the time it routes at."""
     # A short policy refresh, so that a test changing a policy sees the gateway follow quickly.
     group = f"ketenpoort-gateway-test-{uuid4()}"
     fast = settings.model_copy(update={"gateway_group_id": group, "policy_refresh_s": 0.2})
     await ensure_topics(stack.kafka("admin"))
     await skip_history(stack.kafka("admin"), group)
-    app = create_app(fast, stack.kafka("gateway"), opa_url)
+    app = create_app(fast, stack.kafka("gateway"), opa_url, clock=clock)
     await app.start()
     try:
         yield group
