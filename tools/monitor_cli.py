@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from aiokafka import ConsumerRecord
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
@@ -24,16 +25,24 @@ from tools.stack import StackError, endpoints
 err = Console(stderr=True)
 
 
-async def obligation_events(kafka: KafkaConnection) -> list[ObligationEvent]:
-    """Every event `chain.obligations` holds now, partition by partition in order."""
+async def obligation_events(kafka: KafkaConnection) -> tuple[list[ObligationEvent], int]:
+    """Every event `chain.obligations` holds now, partition by partition in order, and how many
+    records were not events (counted, not fatal: a monitor that stops at one bad record shows
+    nothing of the rest)."""
     found: list[ObligationEvent] = []
+    unreadable = 0
 
     def take(message: ConsumerRecord[bytes, bytes]) -> None:
-        if message.value:
+        nonlocal unreadable
+        if not message.value:
+            return
+        try:
             found.append(ObligationEvent.model_validate_json(message.value))
+        except ValidationError:
+            unreadable += 1
 
     await read_whole(kafka, OBLIGATIONS, take)
-    return found
+    return found, unreadable
 
 
 def _fail(message: str) -> typer.Exit:
@@ -61,6 +70,10 @@ def monitor_command(
         admin = endpoints(get_settings()).kafka("admin")
     except (StackError, KeyError) as error:
         raise _fail(str(error)) from None
-    events = asyncio.run(obligation_events(admin))
+    events, unreadable = asyncio.run(obligation_events(admin))
+    if unreadable:
+        err.print(
+            f"[yellow]{unreadable} records on {OBLIGATIONS} are not obligation events: not counted[/yellow]"
+        )
     report = monitor.report(events, month=cohort, now=datetime.now(UTC))
     write_or_print(monitor.RENDERERS[format](report), output)

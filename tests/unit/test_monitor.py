@@ -191,3 +191,24 @@ def test_an_empty_topic_gives_an_empty_table_with_totals() -> None:
     monitor = report([], month=Month(2026, 12), now=NOW)
     assert monitor.rows == [] and monitor.total.opened == 0
     assert "| **total** |  | **0** |" in RENDERERS["md"](monitor)
+
+
+async def test_the_command_counts_records_that_are_not_events_and_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+    from typing import Any
+
+    from tools import monitor_cli
+
+    life = Life("police", "risk_screening", OPENED)
+    values = [life.opened.model_dump_json(by_alias=True).encode(), b"{}", None, b"not json"]
+
+    async def read_whole(kafka: Any, topic: str, take: Any) -> dict[Any, int]:
+        for value in values:
+            take(SimpleNamespace(value=value))
+        return {}
+
+    monkeypatch.setattr(monitor_cli, "read_whole", read_whole)
+    events, unreadable = await monitor_cli.obligation_events(None)  # type: ignore[arg-type]
+    assert (events, unreadable) == ([life.opened], 2)
