@@ -36,6 +36,7 @@ from gateway.pseudonyms import chain_pseudonym
 from gateway.schemas import ContactPerson, Person
 from gateway.schemas.chain_involvement import Involvement, Strength
 from gateway.schemas.involvement import InvolvementClosed, InvolvementSignal
+from gateway.settings import PARTNERS
 from gateway.topics import INVOLVEMENTS
 
 log = get_logger("involvements")
@@ -44,13 +45,7 @@ MATCH_NOTICE = "involvement_match"  # the signal_type of a match notice in an in
 SWEEP_EVERY_S = 3600.0  # how often a running gateway drops involvements that expired meanwhile
 
 # The role an organisation has when a signal, not an involvement signal, shows it is involved.
-DEFAULT_ROLES = {
-    "police": "investigator",
-    "veiligthuis": "case_holder",
-    "om": "prosecutor",
-    "3ro": "supervisor",
-    "slachtofferhulp": "victim_support",
-}
+DEFAULT_ROLES = {code: partner.involvement_role for code, partner in PARTNERS.items()}
 
 
 def involvement_record(involvement: Involvement) -> Record:
@@ -170,6 +165,11 @@ class InvolvementIndex:
 
     def view(self) -> IndexView:
         return IndexView(self)
+
+    def contact_of(self, pseudonym: str, org: str) -> ContactPerson | None:
+        """Whom to call at `org` about this person, as the committed index knows it."""
+        found = self.entries.get((pseudonym, org))
+        return found.contact if found is not None and found.closed_on is None else None
 
 
 @dataclass

@@ -15,8 +15,12 @@ from typing import Literal
 from uuid import UUID
 
 from aiokafka import ConsumerRecord
+from pydantic import ValidationError
 
+from gateway.logging import get_logger
 from gateway.schemas.obligation import CLOSING, ObligationEvent
+
+log = get_logger("gateway.obligation_state")
 
 Status = Literal["open", "lapsed", "met", "done_elsewhere", "waived"]
 
@@ -32,6 +36,11 @@ class Obligation:
     @property
     def obligation_id(self) -> UUID:
         return self.first.obligation_id
+
+    @property
+    def keys(self) -> list[str]:
+        """The pseudonyms the person it is about goes by."""
+        return self.first.subject_keys or [self.first.subject]
 
     @property
     def opened_at(self) -> datetime:
@@ -70,9 +79,10 @@ class Obligation:
 
 @dataclass
 class Obligations:
-    """Every obligation the topic holds, and by person those not yet closed (a signal looks only at
-    its own person's). `keep_closed=False` forgets a closed obligation's details (the gateway and the
-    on-call service need only the open ones; the monitor needs all)."""
+    """Every obligation the topic holds, and by person (each of the person's pseudonyms) those not
+    yet closed (a signal looks only at its own persons'). `keep_closed=False` forgets a closed
+    obligation's details (the gateway and the on-call service need only the open ones; the monitor
+    needs all)."""
 
     keep_closed: bool = True
     by_id: dict[UUID, Obligation] = field(default_factory=dict)
@@ -86,28 +96,40 @@ class Obligations:
         obligation = self.by_id.get(event.obligation_id)
         if obligation is None:
             obligation = self.by_id[event.obligation_id] = Obligation(event)
-            self._open_by_subject.setdefault(event.subject, {})[event.obligation_id] = obligation
+            for key in obligation.keys:
+                self._open_by_subject.setdefault(key, {})[event.obligation_id] = obligation
         obligation.apply(event)
         if obligation.closed is not None:
             self._forget_open(obligation)
         return obligation
 
     def _forget_open(self, obligation: Obligation) -> None:
-        mine = self._open_by_subject.get(obligation.first.subject, {})
-        mine.pop(obligation.obligation_id, None)
-        if not mine:
-            self._open_by_subject.pop(obligation.first.subject, None)
+        for key in obligation.keys:
+            mine = self._open_by_subject.get(key, {})
+            mine.pop(obligation.obligation_id, None)
+            if not mine:
+                self._open_by_subject.pop(key, None)
         if not self.keep_closed:
             del self.by_id[obligation.obligation_id]
             self._closed.add(obligation.obligation_id)
 
     def take(self, message: ConsumerRecord[bytes, bytes]) -> Obligation | None:
+        """Apply one record of the topic. A record that is not an event is logged and passed over:
+        only the gateway and the on-call service may write the topic (ACLs), so it is no lost
+        obligation, and one bad record must not stop every service that reads the topic at start."""
         if not message.value:
             return None
-        return self.apply(ObligationEvent.model_validate_json(message.value))
+        try:
+            event = ObligationEvent.model_validate_json(message.value)
+        except ValidationError as error:
+            log.error("obligation_event_unreadable", offset=message.offset, error=str(error)[:300])
+            return None
+        return self.apply(event)
 
     def open_about(self, subject: str) -> list[Obligation]:
         return list(self._open_by_subject.get(subject, {}).values())
 
     def open(self) -> list[Obligation]:
-        return [o for mine in self._open_by_subject.values() for o in mine.values()]
+        return list(
+            {o.obligation_id: o for mine in self._open_by_subject.values() for o in mine.values()}.values()
+        )

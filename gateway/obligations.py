@@ -7,8 +7,8 @@ answer. The due time is computed here from the kind's clock and the signal: a nu
 Dutch working days (weekends and public holidays, from the `holidays` library, skipped) or calendar
 months, from when the signal was routed or from a date field of the signal (`arrested_at`,
 `until`); or before a date field (`release_time`, `ends_on`). A signal that meets an open obligation
-about the same person (its type, sender and what its body says) records it met, in the same
-transaction.
+about the same person (its suspect or victim; its type, sender and what its body says) records it
+met, in the same transaction.
 
 Beside each opened obligation the step keeps, on `chain.obligations.content`, what the
 organisations it concerns may see of the signal that opened it (the content of their reminders),
@@ -24,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import calendar
 import functools
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
@@ -35,12 +36,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import DecisionError, Rule
+from gateway.involvements import person_keys
 from gateway.kafka import KafkaConnection, Record, read_whole
 from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
 from gateway.obligation_state import Obligations
 from gateway.pipeline import Accepted, content_for
+from gateway.pseudonyms import chain_pseudonym
+from gateway.schemas.base import ContactPerson
 from gateway.schemas.obligation import MeetingSignal, ObligationContent, ObligationEvent
+from gateway.schemas.persons import Person
 from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 
 log = get_logger("gateway.obligations")
@@ -71,6 +76,9 @@ class Clock(BaseModel):
         return self
 
 
+OWNER = "$owner"
+
+
 class ObligationSpec(BaseModel):
     """What the policy says of one kind of obligation a signal opens."""
 
@@ -83,6 +91,23 @@ class ObligationSpec(BaseModel):
     met_by: list[MeetingSignal]
     tell_on_lapse: list[str]
     source: str
+    about_person: Literal["subject", "victim"] = "subject"
+    """Whom it is about: the signal's subject (the suspect, else the victim), or its victim."""
+    owner_agreed: str | None = None
+    """The subject (release, measure, decision) whose informer, as agreed for the victim, owns it
+    instead of `owner` (gateway/informing.py). `$owner` in the lists below stands for the owner."""
+
+    def for_owner(self, owner: str) -> ObligationSpec:
+        """The specification with `$owner` read as `owner`."""
+
+        def orgs(names: list[str]) -> list[str]:
+            return [owner if name == OWNER else name for name in names]
+
+        met_by = [m.model_copy(update={"from_": owner}) if m.from_ == OWNER else m for m in self.met_by]
+        return self.model_copy(
+            update={"owner": owner, "remind": orgs(self.remind), "tell_on_lapse": orgs(self.tell_on_lapse),
+                    "met_by": met_by}
+        )  # fmt: skip
 
 
 def _read_opened(result: Any, _: dict[str, Any]) -> dict[str, ObligationSpec]:
@@ -174,6 +199,25 @@ def concerned(spec: ObligationSpec) -> list[str]:
     return sorted({spec.owner, *spec.remind, *spec.tell_on_lapse})
 
 
+def about(signal: Accepted, key: bytes) -> set[str]:
+    """The pseudonyms of the persons a signal may meet an obligation about: its suspect and its
+    victim, by BSN and by name and birth date. (An obligation is about its signal's subject or its
+    victim: Veilig Thuis closes its involvement with the victim, and its follow-up assessment names
+    the suspect too; victim support, which keeps no BSN, names her by name and birth date.)"""
+    persons = [p for p in (signal.signal.suspect, signal.signal.victim) if p is not None]
+    return {signal.pseudonym, *(found for person in persons for found in keys_of(person, key))}
+
+
+def keys_of(person: Person, key: bytes) -> list[str]:
+    """Every chain pseudonym of the person, the one the chain keys it by first."""
+    return list(dict.fromkeys([chain_pseudonym(person, key), *(p for p, _ in person_keys(person, key))]))
+
+
+def person_of(signal: Accepted, which: str) -> Person | None:
+    """The person an obligation is about: the signal's subject, or its victim (None: it names none)."""
+    return signal.signal.subject() if which == "subject" else signal.signal.victim
+
+
 def met_event(first: ObligationEvent, signal_id: UUID, at: datetime) -> ObligationEvent:
     event_id = uuid5(first.obligation_id, "met")
     return first.model_copy(update={"event_id": event_id, "event": "met", "at": at, "met_signal": signal_id})
@@ -183,11 +227,43 @@ def _meets(signal: Accepted, meeting: MeetingSignal) -> bool:
     return meeting.meets(signal.envelope.signal, signal.envelope.org, signal.body)
 
 
+ContactOf = Callable[[str, str], ContactPerson | None]
+"""An organisation's contact for a person (by chain pseudonym), as the involvement index knows it."""
+
+
+Informer = Callable[[str, str], str | None]
+"""The partner agreed to inform a victim (by chain pseudonym) of a subject: gateway/informing.py."""
+
+
+def _nobody(pseudonym: str, org: str) -> ContactPerson | None:
+    return None
+
+
+def _no_agreement(victim: str, about: str) -> str | None:
+    return None
+
+
+def owner_contact(signal: Accepted, owner: str, contact_of: ContactOf) -> ContactPerson | None:
+    """Whom to call at the owner: the signal's contact when the owner sent it, else the index's."""
+    contact = getattr(signal.signal, "contact", None)
+    if signal.envelope.org == owner and isinstance(contact, ContactPerson):
+        return contact
+    return contact_of(signal.pseudonym, owner)
+
+
 class KeepObligations:
     """The step: record met what this signal meets, and open what it opens."""
 
-    def __init__(self, book: Obligations, decisions: DecisionCache) -> None:
-        self.book, self.decisions = book, decisions
+    def __init__(
+        self,
+        book: Obligations,
+        decisions: DecisionCache,
+        pseudonym_key: bytes,
+        contact_of: ContactOf = _nobody,
+        informer: Informer = _no_agreement,
+    ) -> None:
+        self.book, self.decisions, self.key = book, decisions, pseudonym_key
+        self.contact_of, self.informer = contact_of, informer
         self._changes: list[ObligationEvent] = []
 
     def begin(self) -> None:
@@ -198,10 +274,10 @@ class KeepObligations:
             self.book.apply(event)
         self._changes = []
 
-    def _open_now(self, subject: str) -> list[ObligationEvent]:
-        current = {o.obligation_id: o.first for o in self.book.open_about(subject)}
+    def _open_now(self, subjects: set[str]) -> list[ObligationEvent]:
+        current = {o.obligation_id: o.first for subject in subjects for o in self.book.open_about(subject)}
         for event in self._changes:
-            if event.subject == subject:
+            if subjects.intersection(event.subject_keys or [event.subject]):
                 if event.event == "opened":
                     current[event.obligation_id] = event
                 elif event.event == "met":
@@ -213,7 +289,7 @@ class KeepObligations:
         meets = functools.partial(_meets, signal)
         met = [
             met_event(first, signal.envelope.id, now)
-            for first in self._open_now(signal.pseudonym)
+            for first in self._open_now(about(signal, self.key))
             if any(meets(m) for m in first.met_by)
         ]
         records = [obligation_record(event) for event in met]
@@ -221,9 +297,15 @@ class KeepObligations:
         _, opened = await self.decisions.ask(OPENED, decided.asked)
         events = list(met)
         for kind, spec in sorted(opened.items()):
-            due = due_at(spec.clock, signal, now)
-            if due is None:
+            due, person = due_at(spec.clock, signal, now), person_of(signal, spec.about_person)
+            if due is None or person is None:
                 continue
+            keys = keys_of(person, self.key)
+            subject = keys[0]
+            owner = spec.owner
+            if spec.owner_agreed is not None:
+                owner = self.informer(subject, spec.owner_agreed) or spec.owner
+            spec = spec.for_owner(owner)
             obligation_id = obligation_id_of(signal.envelope.id, kind)
             event = ObligationEvent(
                 event_id=uuid5(obligation_id, "opened"),
@@ -231,13 +313,14 @@ class KeepObligations:
                 event="opened",
                 at=now,
                 kind=kind,
-                owner=spec.owner,
-                subject=signal.pseudonym,
+                owner=owner,
+                subject=subject,
+                subject_keys=keys,
                 opened_by=signal.envelope.id,
                 opened_at=now,
                 due_at=due,
                 remind_at=due - timedelta(hours=spec.remind_before_hours),
-                remind=spec.remind or [spec.owner],
+                remind=spec.remind or [owner],
                 met_by=spec.met_by,
                 tell_on_lapse=spec.tell_on_lapse,
                 source=spec.source,
@@ -248,6 +331,7 @@ class KeepObligations:
                 signal_type=signal.envelope.signal,
                 sender=signal.envelope.org,
                 content={org: body for org, body in seen.items() if body is not None},
+                owner_contact=owner_contact(signal, owner, self.contact_of),
             )
             events.append(event)
             records += [obligation_record(event), content_record(obligation_id, content)]

@@ -24,6 +24,8 @@ from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
 from gateway.fanout import Fanout, owned_partitions
 from gateway.health import Health
+from gateway.informing import KeepInforming, load_informers
+from gateway.informing import follow as follow_informers
 from gateway.involvements import InvolvementIndex, follow, load_index
 from gateway.kafka import KafkaConnection, ensure_topics
 from gateway.logging import get_logger
@@ -73,8 +75,11 @@ class GatewayService:
         ids = await load_ids(kafka)
         obligations, obligation_positions = await load_obligations(kafka)
         OBLIGATION_GAUGES.watch(obligations, self.clock)  # counted when /metrics is scraped
+        informers = await load_informers(kafka)
+        informing = KeepInforming(informers)
         self._follow(follow(kafka, self.index, self._stopping), "involvement-follow")
         self._follow(follow_ids(kafka, ids, self._stopping), "signal-ids-follow")
+        self._follow(follow_informers(kafka, informers, self._stopping), "informers-follow")
         self._follow(
             follow_obligations(kafka, obligations, obligation_positions, self._stopping), "obligations-follow"
         )
@@ -84,7 +89,10 @@ class GatewayService:
             deliveries,
             RaiseAlerts(self.decisions),
             involvements,
-            KeepObligations(obligations, self.decisions),
+            informing,
+            KeepObligations(
+                obligations, self.decisions, self.pseudonym_key, self.index.contact_of, informing.informer
+            ),
         ]
         router = Router(
             self.decisions, self.pseudonym_key, steps, ids=ids, involved=involvements.involved,

@@ -6,21 +6,42 @@ commands use the local stack (`ketenpoort stack up`) recorded in the cache direc
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 POLICY_DIR = Path(__file__).parent / "policies"
+PARTNERS_FILE = POLICY_DIR / "ketenpoort" / "config" / "partners.json"
 
-# The organisations that publish signals and read an inbox today. `slachtofferhulp` is a known
-# recipient in the policies, but has no adapter and so no topics yet.
-ORGANISATIONS: tuple[str, ...] = ("police", "veiligthuis", "om", "3ro")
+
+class Partner(BaseModel):
+    """A chain partner, as `partners.json` (beside the policies, which read it too) describes it.
+    Adding a partner is an entry there, its policies and an adapter: no gateway code."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    adapter: bool = Field(description="Whether it sends signals (has an adapter and signals.<org>).")
+    provides_under: str = Field(description="The legal basis it shares on.")
+    receives_for: str = Field(description="The purpose it receives for.")
+    involvement_role: str = Field(description="Its role when a signal, not an involvement signal, shows it.")
+
+
+def _partners() -> dict[str, Partner]:
+    loaded = json.loads(PARTNERS_FILE.read_text())["partners"]
+    return {code: Partner.model_validate(entry) for code, entry in loaded.items()}
+
+
+PARTNERS: dict[str, Partner] = _partners()
+# The organisations that publish signals (and read an inbox).
+ORGANISATIONS: tuple[str, ...] = tuple(code for code, partner in PARTNERS.items() if partner.adapter)
 # Everyone the policies may grant something. A recipient without an adapter still has an inbox,
 # where its deliveries wait until it connects.
-RECIPIENTS: tuple[str, ...] = (*ORGANISATIONS, "slachtofferhulp")
+RECIPIENTS: tuple[str, ...] = tuple(PARTNERS)
 
 
 class Settings(BaseSettings):

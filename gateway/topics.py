@@ -12,6 +12,7 @@ from gateway.schemas.audit import AuditRecord
 from gateway.schemas.audit_read import AuditRead
 from gateway.schemas.chain_involvement import Involvement
 from gateway.schemas.delivery import Delivery, RejectionReceipt
+from gateway.schemas.informing import InformerAgreed
 from gateway.schemas.obligation import ObligationContent, ObligationEvent
 from gateway.schemas.signal_seen import SignalSeen
 from gateway.settings import ORGANISATIONS, RECIPIENTS
@@ -32,6 +33,8 @@ OBLIGATIONS_RETENTION_MS = str(730 * 24 * 3600 * 1000)
 # What the organisations an open obligation concerns may see of the signal that opened it, for its
 # reminders (compacted: a tombstone removes it once the obligation is met, done elsewhere or waived).
 OBLIGATION_CONTENT = "chain.obligations.content"
+# Who informs each victim of what (gateway/informing.py), compacted: the last agreement holds.
+VICTIM_INFORMING = "chain.victim-informing"
 DAY_MS = str(24 * 3600 * 1000)
 CONTENT_CONFIG = {
     "cleanup.policy": "compact,delete",
@@ -164,6 +167,15 @@ def _table() -> tuple[Topic, ...]:
             ("oncall",),
             CONTENT_CONFIG,
             ObligationContent,
+        ),
+        Topic(
+            VICTIM_INFORMING,
+            "Who informs each victim of what (compacted, keyed by victim pseudonym and subject: release, "
+            "measure, decision): the partner the last victim_informing_agreed named. No content.",
+            ("gateway",),
+            ("gateway",),
+            {"cleanup.policy": "compact"},
+            InformerAgreed,
         ),
         Topic(
             ALERTS,

@@ -22,7 +22,7 @@ from oncall.channels import Channel
 from oncall.config import OnCallConfig
 from oncall.console import Console
 from oncall.email import EmailChannel
-from oncall.service import OnCallService
+from oncall.service import Clock, OnCallService, now_utc
 from oncall.webhook import WebhookChannel
 
 
@@ -42,9 +42,12 @@ def channels_of(config: OnCallConfig) -> tuple[list[Channel], dict[str, list[Cha
     return common, own
 
 
-def create_oncall_app(settings: Settings, kafka: KafkaConnection, config: OnCallConfig) -> Starlette:
+def create_oncall_app(
+    settings: Settings, kafka: KafkaConnection, config: OnCallConfig, *, clock: Clock = now_utc
+) -> Starlette:
+    """`clock` is the time the service's timers read (tests move it through weeks)."""
     common, own = channels_of(config)
-    service = OnCallService(kafka, config, common, org_channels=own)
+    service = OnCallService(kafka, config, common, org_channels=own, clock=clock)
     console = Console(service, settings.tokens_path(), secure_cookie=settings.console_secure_cookie)
 
     @asynccontextmanager

@@ -2,7 +2,9 @@
 
 On-call staff sign in with their organisation's `oncall` token and see only that organisation's
 alerts: the open ones live (server-sent events), with an acknowledge and a close button, and the
-history. An organisation's own systems may use the same API with the token as a bearer instead.
+history; and the chain obligations their organisation owns and has not done (the due list), with
+a button to record one done elsewhere or to waive it, each with a reason. An organisation's own
+systems may use the same API with the token as a bearer instead.
 
 A console session is a random id in an HttpOnly, SameSite=Strict cookie, kept in memory for
 `SESSION_HOURS` (a restart signs everybody out); a request that changes anything also needs the
@@ -34,8 +36,9 @@ from starlette.routing import Route
 
 from gateway.access import Identity, Role, TokenFile, bearer, token_digest
 from gateway.http import SMALL_JSON, KiB, route
+from gateway.obligation_state import Obligation
 from oncall.lifecycle import Alert
-from oncall.service import AlertClosed, AlertNotFound, OnCallService
+from oncall.service import AlertClosed, AlertNotFound, ObligationNotFound, OnCallService
 
 PAGES = Path(__file__).with_name("console")
 COOKIE = "kp_console"
@@ -45,6 +48,8 @@ CHECK_S = 1.0  # how often a live stream checks that its token still holds
 HISTORY = 50
 NOTE_CHARS = 2000
 NOTE_BODY = 16 * KiB  # closing: a note of NOTE_CHARS, however its characters are escaped in JSON
+REASON_CHARS = 500  # why an obligation was done elsewhere or waived: a line, kept two years
+SETTLING = {"done-elsewhere": "done_elsewhere", "waive": "waived"}
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "x-content-type-options": "nosniff",
@@ -98,6 +103,35 @@ def alert_view(alert: Alert, service: OnCallService) -> dict[str, Any]:
             event.model_dump(mode="json", include={"kind", "at", "tier", "person", "by", "note", "channels"})
             for event in alert.events
         ],
+    }
+
+
+def due_view(obligation: Obligation, service: OnCallService, org: str) -> dict[str, Any]:
+    """A chain obligation as the due list shows it: what, due when, for which person (as far as
+    what `org` may see of the signal that opened it says), and what meets it."""
+    first = obligation.first
+    seen = service.obligations.content.get(obligation.obligation_id)
+    return {
+        "obligation_id": str(obligation.obligation_id),
+        "kind": first.kind,
+        "owner": first.owner,
+        "status": obligation.status,
+        "overdue": obligation.overdue(service.clock()),
+        "opened_at": _iso(obligation.opened_at),
+        "remind_at": _iso(first.remind_at),
+        "due_at": _iso(first.due_at),
+        "reminded_at": _iso(obligation.reminded_at),
+        "lapsed_at": _iso(obligation.lapsed_at),
+        "subject": first.subject,
+        "opened_by": str(first.opened_by),
+        "signal_type": seen.signal_type if seen else None,
+        "sender": seen.sender if seen else None,
+        "content": service.content_of(obligation, org),
+        "owner_contact": (
+            seen.owner_contact.model_dump(mode="json") if seen and seen.owner_contact else None
+        ),
+        "met_by": [m.model_dump(mode="json", by_alias=True) for m in first.met_by],
+        "source": first.source,
     }
 
 
@@ -303,6 +337,44 @@ class Console:
             return _error(503, "not recorded: Kafka cannot be reached; nothing changed, try again")
         return _json(alert_view(alert, self.service))
 
+    # Chain obligations
+
+    async def due(self, request: Request) -> Response:
+        caller = self._caller(request, changes=False)
+        if isinstance(caller, Response):
+            return caller
+        org = caller.identity.org or ""
+        return _json({"due": [due_view(o, self.service, org) for o in self.service.due(org)]})
+
+    async def settle(self, request: Request) -> Response:
+        """Done elsewhere, or waived: by the owner's staff, with a reason."""
+        caller = self._caller(request, changes=True)
+        if isinstance(caller, Response):
+            return caller
+        how = SETTLING.get(request.path_params["action"])
+        if how is None:
+            return _error(404, "an obligation can be marked done-elsewhere or waive(d)")
+        try:
+            obligation_id = UUID(request.path_params["obligation_id"])
+            body = orjson.loads(await request.body() or b"{}")
+        except ValueError:  # a malformed id, or a body that is not JSON
+            return _error(400, 'send {"reason": "..."} as JSON to a /console/api/obligations/<id>/...')
+        reason = body.get("reason") if isinstance(body, dict) else None
+        if not isinstance(reason, str) or not reason.strip():
+            return _error(400, 'this needs {"reason": "why, in a line, without names or case details"}')
+        if len(reason.strip()) > REASON_CHARS:
+            return _error(400, f"the reason is at most {REASON_CHARS} characters")
+        org = caller.identity.org or ""
+        try:
+            obligation = await self.service.settle_obligation(
+                obligation_id, org, caller.identity.name, how, reason.strip()
+            )
+        except ObligationNotFound:
+            return _error(404, "no open obligation of your organisation with this id")
+        except KafkaError:
+            return _error(503, "not recorded: Kafka cannot be reached; nothing changed, try again")
+        return _json(due_view(obligation, self.service, org))
+
     def routes(self) -> list[Route]:
         """Each route with the body it takes at most (gateway/http.py)."""
         return [
@@ -314,4 +386,11 @@ class Console:
             route("/console/api/alerts", self.alerts, "GET"),
             route("/console/api/events", self.events, "GET"),
             route("/console/api/alerts/{alert_id:str}/{action:str}", self.act, "POST", max_body=NOTE_BODY),
+            route("/console/api/due", self.due, "GET"),
+            route(
+                "/console/api/obligations/{obligation_id:str}/{action:str}",
+                self.settle,
+                "POST",
+                max_body=NOTE_BODY,
+            ),
         ]

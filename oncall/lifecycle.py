@@ -24,7 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gateway.schemas.alert import AlertEvent, Priority, Tier
 
 TIERS: tuple[Tier, ...] = ("primary", "secondary", "duty_officer")
-ACK_DEADLINES: dict[str, timedelta] = {"p1": timedelta(minutes=5), "p2": timedelta(minutes=15)}
+ACK_DEADLINES: dict[str, timedelta] = {
+    "p1": timedelta(minutes=5),
+    "p2": timedelta(minutes=15),
+    "p3": timedelta(hours=1),  # a chain obligation's reminder
+}
 LOCAL = ZoneInfo("Europe/Amsterdam")  # rosters are in the partners' own time
 
 
@@ -110,6 +114,7 @@ class Alert:
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
     closed_at: datetime | None = None
+    obligation_id: UUID | None = None  # raised by a chain obligation's clock
     events: list[AlertEvent] = field(default_factory=list)
 
     @classmethod
@@ -117,7 +122,7 @@ class Alert:
         return cls(
             event.alert_id, event.org, event.priority, event.signal_id, event.at, event.signal_type or "",
             event.sender or "", event.reason or "", dict(event.content or {}), event.tier or "primary",
-            event.person, events=[event],
+            event.person, obligation_id=event.obligation_id, events=[event],
         )  # fmt: skip
 
     def apply(self, event: AlertEvent) -> None:

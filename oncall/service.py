@@ -7,6 +7,13 @@ alert and every running timer survives a restart; then it follows the topic. Its
 written first (a transaction of their own) and applied after, so what the console shows has been
 recorded; their echo from the topic changes nothing.
 
+It also keeps the chain obligations' clock (oncall/obligations.py): it reads `chain.obligations`
+and `chain.obligations.content` the same way, and when an obligation's reminder or due time comes,
+writes its `reminded` or `lapsed` event together with the alerts it raises, in one transaction, so
+a restarted or replaced instance never reminds twice for the same moment. An escalation of such an
+alert is recorded on the obligation too; once the obligation is met, done elsewhere or waived, its
+open alerts are closed. The owner's staff record an obligation done elsewhere or waive it here.
+
 One instance works at a time: all use the transactional id `ketenpoort-oncall`, so a starting
 instance fences the one before it (a rolling deployment hands over). A fenced instance finds out
 at its next write, then stops delivering and escalating and reports itself not ready; it may have
@@ -20,22 +27,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from uuid import UUID
+from typing import Any
+from uuid import UUID, uuid4
 
 import orjson
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 from pydantic import ValidationError
 
 from gateway.kafka import KafkaConnection, follow, make_producer, read_whole
 from gateway.logging import get_logger
+from gateway.obligation_state import Obligation
 from gateway.schemas.alert import AlertEvent
-from gateway.topics import ALERTS
+from gateway.schemas.obligation import CLOSING, ObligationEvent
+from gateway.topics import ALERTS, OBLIGATION_CONTENT, OBLIGATIONS
 from oncall.channels import Channel, ChannelFailed, Notice
 from oncall.config import OnCallConfig
 from oncall.lifecycle import Alert, AlertBook, Roster
+from oncall.obligations import ObligationClock
 
 log = get_logger("gateway.oncall")
 
@@ -44,6 +55,7 @@ CHANNEL_TIMEOUT_S = 10.0
 LOOK_AT_LEAST_EVERY_S = 1.0
 
 Listener = Callable[[Alert], None]
+Clock = Callable[[], datetime]
 
 
 class AlertNotFound(LookupError):
@@ -54,8 +66,22 @@ class AlertClosed(Exception):
     """The alert is closed: nothing more to do."""
 
 
+class ObligationNotFound(LookupError):
+    """No open obligation with that id owned by that organisation."""
+
+
+Written = AlertEvent | ObligationEvent
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def _where(event: Written) -> tuple[str, bytes]:
+    """The topic and key an event is written to: its alert's, or its obligation's."""
+    if isinstance(event, AlertEvent):
+        return ALERTS, str(event.alert_id).encode()
+    return OBLIGATIONS, str(event.obligation_id).encode()
 
 
 class OnCallService:
@@ -66,7 +92,7 @@ class OnCallService:
         channels: Iterable[Channel] = (),
         *,
         org_channels: Mapping[str, Iterable[Channel]] | None = None,
-        clock: Callable[[], datetime] = now_utc,
+        clock: Clock = now_utc,
     ) -> None:
         """`channels` serve every organisation (e-mail); `org_channels` one each (its webhook)."""
         self.kafka, self.config, self.clock = kafka, config, clock
@@ -77,6 +103,11 @@ class OnCallService:
         self._listeners: set[Listener] = set()
         self._producer: AIOKafkaProducer | None = None
         self._positions: dict[TopicPartition, int] = {}
+        self.obligations = ObligationClock()
+        self._obligation_positions: dict[TopicPartition, int] = {}
+        self._content_positions: dict[TopicPartition, int] = {}
+        self._alerts_of: dict[UUID, set[UUID]] = {}  # obligation id → the alerts it raised
+        self._to_settle: set[UUID] = set()  # closed obligations whose alerts may still be open
         self._delivering: dict[UUID, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
@@ -100,8 +131,17 @@ class OnCallService:
             raise
         open_alerts = sum(alert.open for alert in self.book.alerts.values())
         log.info("oncall_started", alerts=len(self.book.alerts), open=open_alerts)
+        clock = self.obligations
         self._tasks = [
             asyncio.create_task(self._follow(), name="oncall-follow"),
+            asyncio.create_task(
+                follow(self.kafka, self._obligation_positions, self._take_obligation),
+                name="oncall-obligations",
+            ),
+            asyncio.create_task(
+                follow(self.kafka, self._content_positions, lambda m: clock.take_content(m.key, m.value)),
+                name="oncall-obligation-content",
+            ),
             asyncio.create_task(self._timers(), name="oncall-timers"),
         ]
         self.ready = True
@@ -111,6 +151,11 @@ class OnCallService:
         self._positions = await read_whole(self.kafka, ALERTS, lambda message: self._take(message.value))
         if not self._positions:
             raise RuntimeError(f"the topic {ALERTS} does not exist: start the gateway first")
+        clock = self.obligations
+        self._obligation_positions = await read_whole(self.kafka, OBLIGATIONS, self._take_obligation)
+        self._content_positions = await read_whole(
+            self.kafka, OBLIGATION_CONTENT, lambda message: clock.take_content(message.key, message.value)
+        )
 
     async def stop(self) -> None:
         self.ready = False
@@ -138,10 +183,30 @@ class OnCallService:
         alert = self.book.apply(event)
         if alert is None:
             return
+        if alert.obligation_id is not None:
+            self._alerts_of.setdefault(alert.obligation_id, set()).add(alert.alert_id)
         if event.kind == "raised":
             log.info("alert_raised", alert_id=str(alert.alert_id), org=alert.org, priority=alert.priority)
         for listener in list(self._listeners):
             listener(alert)
+        self._wake.set()
+
+    def _take_obligation(self, message: ConsumerRecord[bytes, bytes]) -> None:
+        """Apply one record of `chain.obligations` (written by the gateway and this service only)."""
+        if not message.value:
+            return
+        try:
+            event = ObligationEvent.model_validate_json(message.value)
+        except ValidationError as error:
+            log.error("oncall_obligation_unreadable", error=str(error)[:300])
+            return
+        self._apply_obligation(event)
+
+    def _apply_obligation(self, event: ObligationEvent) -> None:
+        if self.obligations.apply(event) is None:
+            return
+        if event.event in CLOSING:
+            self._to_settle.add(event.obligation_id)
         self._wake.set()
 
     async def _follow(self) -> None:
@@ -153,19 +218,34 @@ class OnCallService:
     async def record(self, event: AlertEvent) -> Alert:
         """Write the event to the topic, then apply it. Raises KafkaError when it is not recorded:
         then nothing changed."""
+        await self.write([event])
+        return self.book.alerts[event.alert_id]
+
+    async def write(self, events: Sequence[Written], *, remove_content: UUID | None = None) -> None:
+        """Write alert and obligation events (and remove an obligation's content) in one
+        transaction, then apply them. Raises KafkaError when they are not recorded: then nothing
+        changed."""
         assert self._producer is not None, "start() first"
         if self.fenced:
             raise ProducerFenced()
-        value = orjson.dumps(event.model_dump(mode="json"))
         async with self._write:
             try:
                 async with self._producer.transaction():
-                    await self._producer.send(ALERTS, value, key=str(event.alert_id).encode())
+                    for event in events:
+                        topic, key = _where(event)
+                        await self._producer.send(topic, orjson.dumps(event.model_dump(mode="json")), key=key)
+                    if remove_content is not None:
+                        await self._producer.send(OBLIGATION_CONTENT, None, key=str(remove_content).encode())
             except ProducerFenced:
                 self._fenced()
                 raise
-        self._apply(event)
-        return self.book.alerts[event.alert_id]
+        for event in events:
+            if isinstance(event, AlertEvent):
+                self._apply(event)
+            else:
+                self._apply_obligation(event)
+        if remove_content is not None:
+            self.obligations.content.pop(remove_content, None)
 
     def _fenced(self) -> None:
         if not self.fenced:
@@ -184,10 +264,10 @@ class OnCallService:
             except KafkaError as error:
                 log.warning("oncall_tick_failed", error=repr(error))
             now = self.clock()
-            due = self.book.next_due()
+            moments = [m for m in (self.book.next_due(), self.obligations.next_moment()) if m is not None]
             wait = LOOK_AT_LEAST_EVERY_S
-            if due is not None:
-                wait = min(wait, max((due - now).total_seconds(), 0.01))
+            if moments:
+                wait = min(wait, max((min(moments) - now).total_seconds(), 0.01))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
 
@@ -197,7 +277,14 @@ class OnCallService:
         now = self.clock()
         for event in self.book.escalations(now, self.rosters):
             log.warning("alert_escalated", alert_id=str(event.alert_id), org=event.org, tier=event.tier)
-            await self.record(event)
+            obligation_id = self.book.alerts[event.alert_id].obligation_id
+            escalated = self.obligations.escalated(event, obligation_id) if obligation_id else None
+            await self.write([event, *([escalated] if escalated is not None else [])])
+        for obligation, moment in self.obligations.due(now):
+            log.info("obligation_" + moment, obligation_id=str(obligation.obligation_id),
+                     kind=obligation.first.kind, owner=obligation.first.owner)  # fmt: skip
+            await self.write(self.obligations.events(obligation, moment, now))
+        await self._settle()
         for alert in self.book.undelivered():
             if alert.alert_id not in self._delivering:
                 task = asyncio.create_task(self._deliver(alert), name=f"deliver-{alert.alert_id}")
@@ -282,6 +369,43 @@ class OnCallService:
              "priority": alert.priority, "signal_id": alert.signal_id, "tier": alert.tier,
              "person": alert.person, "by": by, "note": note}
         )  # fmt: skip
+
+    async def _settle(self) -> None:
+        """Close the open alerts of obligations that are met, done elsewhere or waived."""
+        while self._to_settle:
+            obligation_id = next(iter(self._to_settle))
+            closing = [
+                self._event(alert, "closed", by="ketenpoort", note="the obligation is closed")
+                for alert_id in self._alerts_of.get(obligation_id, set())
+                if (alert := self.book.alerts[alert_id]).closed_at is None
+            ]
+            if closing:
+                await self.write(closing)
+            self._to_settle.discard(obligation_id)
+
+    def due(self, org: str) -> list[Obligation]:
+        """What `org` owns and has not done, the lapsed ones too, the soonest due first."""
+        owned = [o for o in self.obligations.book.open() if o.first.owner == org]
+        return sorted(owned, key=lambda o: o.first.due_at)
+
+    def content_of(self, obligation: Obligation, org: str) -> dict[str, Any]:
+        seen = self.obligations.content.get(obligation.obligation_id)
+        return seen.content.get(org, {}) if seen is not None else {}
+
+    async def settle_obligation(
+        self, obligation_id: UUID, org: str, by: str, how: str, reason: str
+    ) -> Obligation:
+        """The owner says it was done elsewhere (outside the chain's signals) or waives it, with a
+        reason: nothing more is due, and its alerts close."""
+        obligation = self.obligations.book.by_id.get(obligation_id)
+        if obligation is None or obligation.first.owner != org or not obligation.is_open:
+            raise ObligationNotFound(f"no open obligation {obligation_id} owned by {org}")
+        event = obligation.first.model_copy(
+            update={"event_id": uuid4(), "event": how, "at": self.clock(), "by": by, "reason": reason}
+        )
+        await self.write([event], remove_content=obligation_id)
+        log.info("obligation_" + how, obligation_id=str(obligation_id), org=org, by=by)
+        return obligation
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` with every alert that changes; returns how to stop."""

@@ -5,7 +5,8 @@ signal, by native field (an unknown code, a section that does not fit the record
 the wrong order), so the OM's IT team sees all of them at once; the builders then only translate.
 Every OM code is translated by an explicit table below. A problem names the field and what is
 expected (for a code: the known codes), never the value sent: problems travel in receipts and logs.
-One record becomes one signal; its part is named after the signal type.
+One record becomes one signal, its part named after the signal type; a decision that carries an
+agreement on who informs the victim becomes a second, `victim_informing_agreed`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from gateway.schemas.problems import Problem, problems_from
 from gateway.schemas.prosecution_decision import DecisionKind
 from gateway.schemas.release_from_custody import ReleaseKind, ReleaseStatus
 from gateway.schemas.risk_assessment import RiskLevel
+from gateway.schemas.victim_informing import AgreedBy, InformAbout, InformingAgreement, VictimInformingAgreed
 
 T = TypeVar("T")
 
@@ -135,7 +137,11 @@ def to_signals(record: OmRecord) -> list[Mapped]:
         # `check` mirrors the catalogue's rules with the native names; should the catalogue still
         # refuse the signal, the record is rejected like any other, not the whole export.
         raise MappingError(problems_from(error, prefix=f"({kind.value}) ")) from None
-    return [Mapped(part=kind.value, signal=signal)]
+    mapped = [Mapped(part=kind.value, signal=signal)]
+    decision = record.vervolgingsbeslissing
+    if decision is not None and decision.slachtoffer_informeren:
+        mapped.append(Mapped(part=VictimInformingAgreed.name, signal=to_victim_informing_agreed(record)))
+    return mapped
 
 
 def check(record: OmRecord) -> list[Problem]:
@@ -225,6 +231,34 @@ def to_prosecution_decision(record: OmRecord) -> ProsecutionDecision:
     )
 
 
+INFORM_ABOUT = {
+    "VRIJLATING": InformAbout.RELEASE,
+    "MAATREGEL": InformAbout.MEASURE,
+    "BESLISSING": InformAbout.DECISION,
+}
+INFORMERS = {
+    "SLACHTOFFERHULP": "slachtofferhulp",
+    "POLITIE": "police",
+    "OM": "om",
+    "VEILIG_THUIS": "veiligthuis",
+}
+
+
+def to_victim_informing_agreed(record: OmRecord) -> VictimInformingAgreed:
+    agreed = _section(record.vervolgingsbeslissing).slachtoffer_informeren
+    return VictimInformingAgreed(
+        suspect=person(record.verdachte),
+        victim=person(_section(record.slachtoffer)),
+        agreements=[
+            InformingAgreement(about=INFORM_ABOUT[item.onderwerp], informer=INFORMERS[item.door])
+            for item in agreed
+        ],
+        agreed_by=AgreedBy.PROSECUTION,
+        agreed_on=record.tijdstip.date(),
+        contact=contact(record.behandelaar),
+    )
+
+
 def to_release_from_custody(record: OmRecord) -> ReleaseFromCustody:
     release = _section(record.invrijheidstelling)
     risk = release.bekend_risiconiveau
@@ -294,15 +328,35 @@ def _ended_problems(record: OmRecord) -> list[Problem]:
 
 def _decision_problems(record: OmRecord) -> list[Problem]:
     decision = record.vervolgingsbeslissing
-    if decision is None or decision.zittingsdatum is None or decision.zittingsdatum >= record.tijdstip.date():
+    if decision is None:
         return []
-    return [
-        Problem(
-            path="vervolgingsbeslissing.zittingsdatum",
-            message="the hearing is before the decision",
-            expected="a date on or after the day of tijdstip",
+    problems = []
+    if decision.zittingsdatum is not None and decision.zittingsdatum < record.tijdstip.date():
+        problems.append(
+            Problem(
+                path="vervolgingsbeslissing.zittingsdatum",
+                message="the hearing is before the decision",
+                expected="a date on or after the day of tijdstip",
+            )
         )
-    ]
+    if decision.slachtoffer_informeren and record.slachtoffer is None:
+        problems.append(
+            Problem(
+                path="slachtoffer",
+                message="who informs the victim is agreed, but no victim is registered",
+                expected="the victim, when vervolgingsbeslissing.slachtoffer_informeren is filled",
+            )
+        )
+    onderwerpen = [item.onderwerp for item in decision.slachtoffer_informeren]
+    if len(onderwerpen) != len(set(onderwerpen)):
+        problems.append(
+            Problem(
+                path="vervolgingsbeslissing.slachtoffer_informeren",
+                message="a subject is named twice",
+                expected="one informer per onderwerp",
+            )
+        )
+    return problems
 
 
 def _release_problems(record: OmRecord) -> list[Problem]:
@@ -318,7 +372,7 @@ RULES: dict[RecordKind, Callable[[OmRecord], list[Problem]]] = {
 }
 
 
-def _codes(record: OmRecord) -> Iterator[tuple[str, str | None, Mapping[str, StrEnum]]]:
+def _codes(record: OmRecord) -> Iterator[tuple[str, str | None, Mapping[str, object]]]:
     """Every code in the record: its path, its value, and the table that translates it."""
     yield "soort", record.soort, RECORD_KINDS
     if (measure := record.maatregel) is not None:
@@ -328,6 +382,9 @@ def _codes(record: OmRecord) -> Iterator[tuple[str, str | None, Mapping[str, Str
     if (decision := record.vervolgingsbeslissing) is not None:
         yield "vervolgingsbeslissing.beslissing", decision.beslissing, DECISIONS
         yield from _condition_codes(decision.voorwaarden, "vervolgingsbeslissing.voorwaarden")
+        for n, item in enumerate(decision.slachtoffer_informeren):
+            yield f"vervolgingsbeslissing.slachtoffer_informeren.{n}.onderwerp", item.onderwerp, INFORM_ABOUT
+            yield f"vervolgingsbeslissing.slachtoffer_informeren.{n}.door", item.door, INFORMERS
     if (release := record.invrijheidstelling) is not None:
         yield "invrijheidstelling.soort", release.soort, RELEASE_KINDS
         yield "invrijheidstelling.status", release.status, RELEASE_STATUSES
@@ -337,7 +394,7 @@ def _codes(record: OmRecord) -> Iterator[tuple[str, str | None, Mapping[str, Str
 
 def _condition_codes(
     natives: list[NativeCondition], path: str
-) -> Iterator[tuple[str, str | None, Mapping[str, StrEnum]]]:
+) -> Iterator[tuple[str, str | None, Mapping[str, object]]]:
     for n, native in enumerate(natives):
         yield f"{path}.{n}.soort", native.soort, CONDITION_KINDS
 

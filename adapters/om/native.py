@@ -97,6 +97,13 @@ class NativeMeasure(_Native):
     )
 
 
+class NativeInforming(_Native):
+    """One agreement on informing the victim: of what, by whom."""
+
+    onderwerp: str = Field(description="What she is told of: VRIJLATING, MAATREGEL or BESLISSING.")
+    door: str = Field(description="Who tells her: SLACHTOFFERHULP, POLITIE, OM or VEILIG_THUIS.")
+
+
 class NativeDecision(_Native):
     """*Vervolgingsbeslissing*: what the prosecutor decided on the case or on custody."""
 
@@ -106,6 +113,10 @@ class NativeDecision(_Native):
     )
     voorwaarden: list[NativeCondition] = Field(
         default_factory=list, description="Conditions attached to the decision, e.g. to a conditional sepot."
+    )
+    slachtoffer_informeren: list[NativeInforming] = Field(
+        default_factory=list,
+        description="Who informs the victim of what, as agreed with this decision (needs `slachtoffer`).",
     )
 
 

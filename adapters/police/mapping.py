@@ -3,7 +3,8 @@
 What each record kind (`soort`) becomes, with the part name that, with the record id, makes the
 signal id:
 - melding, aangifte: new_report ("report"), and risk_assessment ("risk") when the SASH was done;
-- aanhouding: breach_of_conditions ("breach");
+- aanhouding: arrest ("arrest"), and breach_of_conditions ("breach") when it was for breaking a
+  measure;
 - wijziging_contactpersoon: contact_changed ("contact");
 - sash_herbeoordeling: risk_assessment ("risk"), with the previous level.
 
@@ -13,12 +14,14 @@ The SASH level is the adapter's reading of the form (`sash_level`): see README.m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 from adapters.exports import Mapped, MappingError
 from adapters.police.native import (
     Aanleiding,
     Antwoord,
     Contactrol,
+    Feit,
     Kenmerk,
     Maatregel,
     MelderRol,
@@ -35,6 +38,7 @@ from adapters.police.native import (
 )
 from gateway.schemas import (
     Address,
+    Arrest,
     BreachOfConditions,
     ContactChanged,
     ContactPerson,
@@ -42,6 +46,7 @@ from gateway.schemas import (
     Person,
     RiskAssessment,
 )
+from gateway.schemas.arrest import Offence
 from gateway.schemas.breach_of_conditions import DetectedBy, Severity
 from gateway.schemas.contact_person import ContactRole
 from gateway.schemas.measure import MeasureKind
@@ -73,6 +78,15 @@ MEASURES: dict[Maatregel, MeasureKind] = {
     "ENKELBAND": MeasureKind.ANKLE_TAG,
     "BIJZONDERE_VOORWAARDEN": MeasureKind.SPECIAL_CONDITIONS,
     "SCHORSINGSVOORWAARDEN": MeasureKind.SUSPENSION_CONDITIONS,
+}
+
+OFFENCES: dict[Feit, Offence] = {
+    "BELAGING": Offence.STALKING,
+    "BEDREIGING": Offence.THREAT,
+    "MISHANDELING": Offence.ASSAULT,
+    "VERNIELING": Offence.DAMAGE_TO_PROPERTY,
+    "HUISVREDEBREUK": Offence.TRESPASS,
+    "OVERIG": Offence.OTHER,
 }
 
 DETECTED_BY: dict[Aanleiding, DetectedBy] = {
@@ -235,7 +249,79 @@ def to_risk_assessment(
     )
 
 
-def to_breach(record: PoliceArrestRecord) -> BreachOfConditions:
+@dataclass(frozen=True)
+class Breach:
+    """What an arrest record says of the breach of a measure it was for."""
+
+    measure: Maatregel
+    detected_by: Aanleiding
+    severity: Niveau
+
+
+def breach_of(record: PoliceArrestRecord) -> Breach | None:
+    """The breach an arrest was for; None for an arrest for a new offence only. Refused when the
+    record names no ground at all, when a breach lacks how it came to light or how serious it is,
+    or when those come without the measure breached (they would describe a breach of nothing)."""
+    measure, detected_by, severity = record.overtreden_maatregel, record.aanleiding, record.ernst
+    if measure is None and record.strafbaar_feit is None:
+        raise MappingError(
+            [
+                Problem(
+                    path="overtreden_maatregel",
+                    message="the aanhouding names neither an overtreden_maatregel nor a strafbaar_feit: "
+                    "a signal must say what the arrest is for",
+                    expected="an overtreden_maatregel, a strafbaar_feit, or both",
+                )
+            ]
+        )
+    facts = {"aanleiding": detected_by, "ernst": severity}
+    if measure is None:
+        given = [name for name, value in facts.items() if value is not None]
+        if given:
+            raise MappingError([_breach_fact_without_measure(name) for name in given])
+        return None
+    if detected_by is None or severity is None:
+        raise MappingError([_breach_fact_missing(name) for name, value in facts.items() if value is None])
+    return Breach(measure, detected_by, severity)
+
+
+def _breach_fact_missing(name: str) -> Problem:
+    codes = get_args(Aanleiding if name == "aanleiding" else Niveau)
+    return Problem(
+        path=name,
+        message="missing: required with overtreden_maatregel, to describe the breach",
+        expected="one of " + ", ".join(f"'{code}'" for code in codes),
+    )
+
+
+def _breach_fact_without_measure(name: str) -> Problem:
+    return Problem(
+        path=name,
+        message="describes the breach of a measure, but the aanhouding names no overtreden_maatregel",
+        expected="the overtreden_maatregel, or leave this field out for a new offence only",
+    )
+
+
+def to_arrest(record: PoliceArrestRecord) -> Arrest:
+    """*Aanhouding* → arrest: that the suspect is held, since when, where, and what for. The breach
+    or offence happened at the pleegdatum when known, else (caught in the act) at the arrest. The
+    officer's account is not part of it: the arrest carries facts only."""
+    who = subjects(record)
+    return Arrest(
+        suspect=person(record.verdachte),
+        victim=who.victim,
+        children=who.children,
+        arrested_at=record.aanhoudingstijdstip,
+        measure=MEASURES[record.overtreden_maatregel] if record.overtreden_maatregel else None,
+        offence=OFFENCES[record.strafbaar_feit] if record.strafbaar_feit else None,
+        incident_time=record.pleegdatum or record.aanhoudingstijdstip,
+        incident_place=record.pleegplaats,
+        held_at=record.plaats_insluiting,
+        contact=contact(record.behandelaar),
+    )
+
+
+def to_breach(record: PoliceArrestRecord, breach: Breach) -> BreachOfConditions:
     """*Aanhouding* for breaking a measure → breach_of_conditions. The breach happened at the
     pleegdatum when known, else (caught in the act) at the arrest."""
     who = subjects(record)
@@ -243,11 +329,11 @@ def to_breach(record: PoliceArrestRecord) -> BreachOfConditions:
         suspect=who.suspect,
         victim=who.victim,
         children=who.children,
-        measure=MEASURES[record.overtreden_maatregel],
+        measure=MEASURES[breach.measure],
         breach_time=record.pleegdatum or record.aanhoudingstijdstip,
         place=record.pleegplaats,
-        detected_by=DETECTED_BY[record.aanleiding],
-        severity=SEVERITIES[record.ernst],
+        detected_by=DETECTED_BY[breach.detected_by],
+        severity=SEVERITIES[breach.severity],
         description=record.toelichting,
         contact=contact(record.behandelaar),
     )
@@ -286,7 +372,9 @@ def to_signals(record: PoliceRecord) -> list[Mapped]:
             return [report]
         return [report, Mapped("risk", to_risk_assessment(record, record.sash))]
     if isinstance(record, PoliceArrestRecord):
-        return [Mapped("breach", to_breach(record))]
+        breach = breach_of(record)
+        arrest = Mapped("arrest", to_arrest(record))
+        return [arrest] if breach is None else [arrest, Mapped("breach", to_breach(record, breach))]
     if isinstance(record, PoliceContactChangeRecord):
         return [Mapped("contact", to_contact_changed(record))]
     return [Mapped("risk", to_risk_assessment(record, record.sash, record.vorige_uitkomst))]

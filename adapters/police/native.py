@@ -36,6 +36,7 @@ Maatregel = Literal[
 Aanleiding = Literal[
     "WAARNEMING_POLITIE", "MELDING_SLACHTOFFER", "ENKELBANDALARM", "MELDING_TOEZICHTHOUDER", "OVERIG"
 ]
+Feit = Literal["BELAGING", "BEDREIGING", "MISHANDELING", "VERNIELING", "HUISVREDEBREUK", "OVERIG"]
 Contactrol = Literal["casusregisseur", "vaste_contactpersoon"]
 Soort = Literal["melding", "aangifte", "aanhouding", "wijziging_contactpersoon", "sash_herbeoordeling"]
 
@@ -186,22 +187,42 @@ class PoliceReportRecord(_Registration):
 
 
 class PoliceArrestRecord(_Mutation):
-    """*Aanhouding*: the suspect was arrested for breaking a measure (a ban, an order, conditions)."""
+    """*Aanhouding*: the suspect was arrested, for breaking a measure (a ban, an order, conditions),
+    for a new offence (*strafbaar feit*), or both. `aanleiding` and `ernst` describe the breach of
+    the measure, and belong only with `overtreden_maatregel` (mapping.py checks)."""
 
     soort: Literal["aanhouding"] = Field(description="'aanhouding'.")
     verdachte: NativePerson = Field(description="The arrested suspect.")
     aanhoudingstijdstip: Timestamp = Field(description="When the suspect was arrested, with a UTC offset.")
+    plaats_insluiting: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Where the suspect is held, e.g. 'Cellencomplex Rotterdam-Zuid'.",
+    )
     pleegdatum: Timestamp | None = Field(
-        default=None, description="When the breach happened, if known; absent: at the arrest."
+        default=None, description="When the breach or offence happened, if known; absent: at the arrest."
     )
     pleegplaats: str | None = Field(
-        default=None, min_length=1, max_length=200, description="Municipality of the breach."
+        default=None, min_length=1, max_length=200, description="Municipality of the breach or offence."
     )
-    overtreden_maatregel: Maatregel = Field(description="The measure that was broken.")
-    aanleiding: Aanleiding = Field(description="How the breach came to light.")
-    ernst: Niveau = Field(description="The officer's judgement of the breach: 'laag', 'midden', 'hoog'.")
+    overtreden_maatregel: Maatregel | None = Field(
+        default=None, description="The measure that was broken; absent for an arrest for a new offence only."
+    )
+    strafbaar_feit: Feit | None = Field(
+        default=None, description="The new offence; absent for an arrest for breaking a measure only."
+    )
+    aanleiding: Aanleiding | None = Field(
+        default=None, description="How the breach came to light; with a measure only."
+    )
+    ernst: Niveau | None = Field(
+        default=None,
+        description="The officer's judgement of the breach ('laag', 'midden', 'hoog'); with a measure only.",
+    )
     toelichting: str | None = Field(
-        default=None, max_length=10_000, description="The officer's free-text account of the arrest."
+        default=None,
+        max_length=10_000,
+        description="The officer's free-text account; sent only with a breach of a measure.",
     )
 
 

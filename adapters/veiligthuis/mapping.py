@@ -3,7 +3,7 @@
 | `soort` | signals (part) |
 |---|---|
 | melding | new_report ("report"), involvement_opened ("involvement") |
-| veiligheidsbeoordeling | safety_assessment ("safety") |
+| veiligheidsbeoordeling | safety_assessment ("safety"); a follow-up with `vervolgmoment` |
 | toewijzing | contact_assigned ("contact") |
 | afsluiting | involvement_closed ("closing") |
 
@@ -241,6 +241,8 @@ def to_involvement_opened(row: RegistrationRow) -> InvolvementOpened:
 
 
 def to_safety_assessment(row: RegistrationRow) -> SafetyAssessment:
+    """The assessment of a melding, or with `vervolgmoment` the follow-up that many months after
+    the afsluiting (`follow_up_months`)."""
     conditions = [
         SafetyCondition(description=getattr(row, text), applies_to=APPLIES_TO[getattr(row, applies_to)])
         for text, applies_to in CONDITIONS
@@ -254,6 +256,7 @@ def to_safety_assessment(row: RegistrationRow) -> SafetyAssessment:
         assessed_on=row.beoordeeld_op,
         monitoring_dates=row.monitoring_op or [],
         contact=contact(row),
+        follow_up_months=row.vervolgmoment,
     )
 
 

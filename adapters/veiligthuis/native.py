@@ -1,8 +1,9 @@
 """Veilig Thuis's native export: the registrations of its case system as CSV, one row per event.
 
 A row is one registration event (*registratieregel*) in a Veilig Thuis case (*zaak*): the report
-(*melding*) that opens the case, the safety assessment (*veiligheidsbeoordeling*), the assignment of
-a contact person (*toewijzing*), or the closing of the case (*afsluiting*). Column `soort` says which.
+(*melding*) that opens the case, the safety assessment (*veiligheidsbeoordeling*, the first one of a
+melding or, with `vervolgmoment`, a follow-up after the case closed), the assignment of a contact
+person (*toewijzing*), or the closing of the case (*afsluiting*). Column `soort` says which.
 Every row names the case, the event, the persons and the professional to call; the other columns
 belong to one kind of row and stay empty on the others (`COLUMNS_BY_KIND`). See README.md.
 
@@ -13,9 +14,10 @@ ambiguous between organisations.
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from adapters.cell_types import Bsn, IsoDate, IsoDateTime
 
@@ -41,6 +43,27 @@ RoleCode = Literal["casusregisseur", "casushouder"]
 CloseReasonCode = Literal[
     "afgerond", "overgedragen", "geen_zorgen", "toestemming_ingetrokken", "verhuisd", "anders"
 ]
+
+FOLLOW_UP_MOMENTS = (3, 12, 18)
+"""Veilig Thuis's follow-up (*monitoring*): this many months after the case was closed."""
+FOLLOW_UP_EXPECTED = "3, 12 or 18, in whole digits; empty on the assessment of a melding"
+
+
+def _follow_up_moment(value: Any) -> Any:
+    """`vervolgmoment`: the months as whole digits, `3`, `12` or `18`; nothing else (not `6`, not
+    `12 mnd`, not `03`), refused with what is expected and never the value."""
+    if isinstance(value, str) and value in {str(months) for months in FOLLOW_UP_MOMENTS}:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value in FOLLOW_UP_MOMENTS:
+        return value
+    raise PydanticCustomError(
+        "follow_up_moment",
+        "not one of Veilig Thuis's follow-up moments (months after the afsluiting)",
+        {"expected": FOLLOW_UP_EXPECTED},
+    )
+
+
+FollowUpMoment = Annotated[Literal[3, 12, 18], BeforeValidator(_follow_up_moment)]
 
 
 class RegistrationRow(BaseModel):
@@ -109,6 +132,11 @@ class RegistrationRow(BaseModel):
     voorwaarde_5: str | None = Field(default=None, max_length=1000, description="Fifth safety condition.")
     voorwaarde_5_geldt_voor: AppliesToCode | None = Field(default=None, description="Who keeps to it.")
     monitoring_op: list[IsoDate] | None = Field(default=None, description="Monitoring days, `|`-separated.")
+    vervolgmoment: FollowUpMoment | None = Field(
+        default=None,
+        description="A follow-up (*monitoring*) assessment: 3, 12 or 18 months after the afsluiting; "
+        "empty on the assessment of a melding.",
+    )
 
     # toewijzing: the medewerker of this row now holds a role in the case.
     rol: RoleCode | None = Field(
@@ -151,7 +179,9 @@ COLUMNS_BY_KIND: dict[str, KindColumns] = {
     ),
     "veiligheidsbeoordeling": KindColumns(
         required=frozenset({"beoordeeld_op", "acute_onveiligheid", "structurele_onveiligheid"}),
-        optional=frozenset({column for pair in CONDITIONS for column in pair} | {"monitoring_op"}),
+        optional=frozenset(
+            {column for pair in CONDITIONS for column in pair} | {"monitoring_op", "vervolgmoment"}
+        ),
     ),
     "toewijzing": KindColumns(required=frozenset({"rol"}), optional=frozenset({"bereikbaarheid"})),
     "afsluiting": KindColumns(

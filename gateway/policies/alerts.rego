@@ -2,10 +2,11 @@
 # which priority.
 #
 # Some signals ask for action now, outside office hours too: a breach of conditions (in the Hümeyra
-# case nobody knew), a release from custody at risk hoog, a risk assessment that rises to hoog,
-# Veilig Thuis finding acute unsafety (DOMAIN.md). Which organisations are alerted by each rule, at
-# which priority, and the line the duty officer reads live in ketenpoort/config/alerts.json, at
-# data.ketenpoort.config.alerts; the rules here only say when each one applies.
+# case nobody knew), an arrest (the prosecutor's 9 hours), a release from custody at risk hoog, a
+# risk assessment that rises to hoog, Veilig Thuis finding acute unsafety (DOMAIN.md). Which
+# organisations are alerted by each rule, at which priority, and the line the duty officer reads
+# live in ketenpoort/config/alerts.json, at data.ketenpoort.config.alerts; the rules here only say
+# when each one applies.
 #
 # Input: the same as the sharing policy's (sharing.rego).
 # Output, data.ketenpoort.alerts.decisions: per organisation to alert,
@@ -28,6 +29,11 @@ attributes := object.get(input.signal, "attributes", {})
 
 # A breach of conditions: always.
 triggered contains "breach_of_conditions" if input.signal.type == "breach_of_conditions"
+
+# An arrest: always. The prosecution service's on-call prosecutor (piket) must decide within 9
+# hours to hold or release him; p2, as the hours allow a quarter of an hour to acknowledge. An
+# arrest for breaking a measure also alerts as a breach, at p1.
+triggered contains "arrest" if input.signal.type == "arrest"
 
 # A release from custody of a suspect whose last known risk level is hoog: the victim must be
 # warned and protected before or at the release.

@@ -75,6 +75,24 @@ test_a_sender_that_is_no_partner_alerts_nobody if {
 	alerts_for(breach("high", "unknown-org")) == {}
 }
 
+test_an_arrest_alerts_the_prosecutor_at_p2_whatever_it_was_for if {
+	decisions := alerts_for(example.arrest)
+	priorities(decisions) == {"om": "p2"}
+	contains(decisions.om.reason, "aanhouding")
+	contains(decisions.om.reason, "9 hours")
+	every grounds in [[true, false], [false, true], [true, true]] {
+		attributes := {"breach_of_measure": grounds[0], "new_offence": grounds[1]}
+		involved := fixtures.involving(fixtures.with_attributes(example.arrest, attributes), {"3ro"})
+		priorities(alerts_for(involved)) == {"om": "p2"}
+	}
+}
+
+test_an_arrest_reported_by_others_than_the_police_alerts_nobody if {
+	every source in ["om", "3ro", "veiligthuis"] {
+		alerts_for(fixtures.from_sender(example.arrest, source)) == {}
+	}
+}
+
 test_a_release_at_hoog_alerts_police_and_veiligthuis_at_p1_and_probation_at_p2 if {
 	decisions := alerts_for(example.release_from_custody)
 	priorities(decisions) == {"police": "p1", "veiligthuis": "p1", "3ro": "p2"}

@@ -36,6 +36,7 @@ test_the_shipped_default_covenant if {
 	covenant := sharing.covenant with input as example.new_report
 	covenant.dat_to_uninvolved_partners == false
 	covenant.victim_support_release_notice == true
+	covenant.victim_support_arrest_notice == true
 	covenant.victim_support_dismissal_notice == false
 }
 

@@ -41,6 +41,11 @@ decisions_for(query) := decisions if {
 
 # The examples of docs/examples/<type>.json, with the attributes the gateway computes from them.
 example := {
+	"arrest": signal("arrest", "police", {
+		"minors_involved": false,
+		"breach_of_measure": true,
+		"new_offence": false,
+	}),
 	"breach_of_conditions": signal("breach_of_conditions", "3ro", {
 		"minors_involved": false,
 		"measure": "behavioural_order",
@@ -67,6 +72,11 @@ example := {
 	"measure_imposed": signal("measure_imposed", "om", {"minors_involved": false, "measure": "behavioural_order"}),
 	"new_report": signal("new_report", "police", {"minors_involved": true, "report_kind": "aangifte"}),
 	"prosecution_decision": signal("prosecution_decision", "om", {"minors_involved": false, "decision": "summons"}),
+	"victim_informing_agreed": signal("victim_informing_agreed", "om", {
+		"minors_involved": false,
+		"agreed_by": "prosecution",
+		"informers": ["om", "police", "slachtofferhulp"],
+	}),
 	"release_from_custody": signal("release_from_custody", "om", {
 		"minors_involved": true,
 		"release_kind": "release_after_arrest",
@@ -86,6 +96,7 @@ example := {
 		"acute_unsafety": true,
 		"structural_unsafety": true,
 		"has_safety_conditions": true,
+		"follow_up_months": null,
 	}),
 }
 
@@ -93,12 +104,14 @@ example := {
 covenant_all_off := {"default": {
 	"dat_to_uninvolved_partners": false,
 	"victim_support_release_notice": false,
+	"victim_support_arrest_notice": false,
 	"victim_support_dismissal_notice": false,
 }}
 
 covenant_all_on := {"default": {
 	"dat_to_uninvolved_partners": true,
 	"victim_support_release_notice": true,
+	"victim_support_arrest_notice": true,
 	"victim_support_dismissal_notice": true,
 }}
 

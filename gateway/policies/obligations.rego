@@ -54,6 +54,18 @@ triggered contains kind if {
 	some kind in {"follow_up_3_months", "follow_up_12_months", "follow_up_18_months"}
 }
 
+# The victim is warned: of a planned release before it, of a measure and of the prosecution
+# service's decision. The gateway gives it to the partner agreed for the victim (victim_informing),
+# else to the owner here, which a covenant may set.
+triggered contains "victim_warned_release" if {
+	input.signal.type == "release_from_custody"
+	attributes.planned == true
+}
+
+triggered contains "victim_warned_measure" if input.signal.type in {"measure_imposed", "measure_extended", "measure_ended"}
+
+triggered contains "victim_warned_decision" if input.signal.type == "prosecution_decision"
+
 # A measure imposed or extended: the decision on its extension before it ends (the gateway opens it
 # only when the signal has an end date).
 triggered contains "measure_extension" if input.signal.type in {"measure_imposed", "measure_extended"}

@@ -42,7 +42,7 @@ test_a_measure_opens_the_decision_on_its_extension if {
 	opened.measure_extension.clock == {"before_field": "ends_on"}
 	{"type": "measure_extended", "from": "om"} in opened.measure_extension.met_by
 	{"type": "measure_ended", "from": "om"} in opened.measure_extension.met_by
-	kinds(example.measure_extended) == {"measure_extension"}
+	kinds(example.measure_extended) == {"measure_extension", "victim_warned_measure"}
 }
 
 test_a_breach_opens_a_re_screening_by_the_police if {
@@ -87,8 +87,29 @@ test_a_measures_extension_is_reminded_to_the_prosecution_service_and_the_police 
 	opened_by(example.measure_imposed).measure_extension.remind == ["om", "police"]
 }
 
+test_a_release_a_measure_and_a_decision_open_victim_warned if {
+	release := opened_by(example.release_from_custody).victim_warned_release
+	release.owner_agreed == "release"
+	release.about_person == "victim"
+	release.clock == {"before_field": "release_time"}
+	release.met_by == [{"type": "victim_informed", "from": "$owner", "where": {"about": "release"}}]
+	opened_by(example.measure_imposed).victim_warned_measure.owner_agreed == "measure"
+	opened_by(example.measure_ended).victim_warned_measure.owner == "om"
+	opened_by(example.prosecution_decision).victim_warned_decision.owner_agreed == "decision"
+}
+
+test_a_covenant_may_name_another_default_informer if {
+	in_noord := json.patch(example.release_from_custody, [{"op": "add", "path": "/signal/region", "value": "noord"}])
+	by_victim_support := json.patch(
+		config.covenants,
+		[{"op": "add", "path": "/noord", "value": {"obligations": {"victim_warned_release": {"owner": "slachtofferhulp"}}}}],
+	)
+	opened := obligations.opened with input as in_noord with config.covenants as by_victim_support
+	opened.victim_warned_release.owner == "slachtofferhulp"
+}
+
 test_other_signals_open_nothing if {
-	every name in ["risk_assessment", "safety_assessment", "measure_ended", "involvement_opened"] {
+	every name in ["risk_assessment", "safety_assessment", "involvement_opened"] {
 		kinds(example[name]) == set()
 	}
 }

@@ -29,13 +29,21 @@ variants contains from_sender(with_attributes(example.risk_assessment, attribute
 variants contains from_sender(with_attributes(example.safety_assessment, attributes), source) if {
 	some acute in [true, false]
 	some conditions in [true, false]
+	some follow_up in [null, 18]
 	some source in ["veiligthuis", "police"]
-	attributes := {"acute_unsafety": acute, "has_safety_conditions": conditions}
+	attributes := {"acute_unsafety": acute, "has_safety_conditions": conditions, "follow_up_months": follow_up}
 }
 
 variants contains from_sender(with_attributes(example.breach_of_conditions, {"severity": severity}), source) if {
 	some severity in ["low", "medium", "high"]
 	some source in ["3ro", "police", "om", "veiligthuis"]
+}
+
+variants contains from_sender(with_attributes(example.arrest, attributes), source) if {
+	some breach in [true, false]
+	some offence in [true, false]
+	some source in ["police", "om", "3ro"]
+	attributes := {"breach_of_measure": breach, "new_offence": offence}
 }
 
 variants contains from_sender(with_attributes(example.release_from_custody, attributes), source) if {

@@ -8,13 +8,17 @@ package ketenpoort.sharing
 import data.ketenpoort.config
 
 # The outcome and the conditions, and whom to call. Veilig Thuis's monitoring dates stay with
-# Veilig Thuis: they plan its own follow-up, and no partner acts on them.
+# Veilig Thuis: they plan its own follow-up, and no partner acts on them. Whether the assessment is
+# a follow-up, and at how many months after Veilig Thuis closed its case (follow_up_months), is a
+# fact about the assessment, not about the family: whoever receives the assessment learns it, so
+# that a follow-up is not read as a new report's first assessment.
 safety_assessment_facts := [
 	"contact",
 	"acute_unsafety",
 	"structural_unsafety",
 	"safety_conditions",
 	"assessed_on",
+	"follow_up_months",
 ]
 
 default safety_urgency := "normal"

@@ -17,6 +17,7 @@ test_acute_unsafety_reaches_police_om_and_probation_at_once if {
 		receives(decisions[org], "safety_conditions")
 		receives(decisions[org], "acute_unsafety")
 		receives(decisions[org], "contact")
+		receives(decisions[org], "follow_up_months")
 		not receives(decisions[org], "monitoring_dates")
 	}
 	receives(decisions["3ro"], "children.birth_date")
@@ -48,4 +49,24 @@ test_only_veiligthuis_assessments_are_passed_on if {
 	decisions["3ro"] == sharing.deny
 	with_dat := decisions_for(from_sender(example.safety_assessment, "police")) with config.covenants as covenant_all_on
 	with_dat.om.level == "dat"
+}
+
+test_a_follow_up_reaches_whom_the_first_assessment_reaches_saying_which_it_is if {
+	every months in [3, 12, 18] {
+		follow_up := with_attributes(example.safety_assessment, {"follow_up_months": months})
+		decisions := decisions_for(follow_up)
+		decisions == decisions_for(example.safety_assessment)
+		every org in ["police", "om", "3ro"] {
+			receives(decisions[org], "follow_up_months")
+			receives(decisions[org], "assessed_on")
+			not receives(decisions[org], "monitoring_dates")
+		}
+		decisions.slachtofferhulp == sharing.deny
+	}
+}
+
+test_a_follow_up_without_conditions_reaches_probation_only_on_the_case if {
+	follow_up := with_attributes(safety(false, false), {"follow_up_months": 12})
+	decisions_for(follow_up)["3ro"] == sharing.deny
+	decisions_for(involving(follow_up, {"3ro"}))["3ro"].level == "fields"
 }

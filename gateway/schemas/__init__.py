@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.schemas.arrest import Arrest
 from gateway.schemas.base import ContactPerson, Signal
 from gateway.schemas.breach_of_conditions import BreachOfConditions
 from gateway.schemas.contact_person import ContactAssigned, ContactChanged
@@ -14,6 +15,7 @@ from gateway.schemas.prosecution_decision import ProsecutionDecision
 from gateway.schemas.release_from_custody import ReleaseFromCustody
 from gateway.schemas.risk_assessment import RiskAssessment
 from gateway.schemas.safety_assessment import SafetyAssessment
+from gateway.schemas.victim_informing import VictimInformingAgreed
 
 CATALOGUE: dict[str, type[Signal]] = {
     model.name: model
@@ -21,6 +23,7 @@ CATALOGUE: dict[str, type[Signal]] = {
         NewReport,
         RiskAssessment,
         BreachOfConditions,
+        Arrest,
         ReleaseFromCustody,
         SafetyAssessment,
         MeasureImposed,
@@ -31,12 +34,14 @@ CATALOGUE: dict[str, type[Signal]] = {
         ContactChanged,
         InvolvementOpened,
         InvolvementClosed,
+        VictimInformingAgreed,
     )
 }
 
 __all__ = [
     "CATALOGUE",
     "Address",
+    "Arrest",
     "BreachOfConditions",
     "ContactAssigned",
     "ContactChanged",

@@ -8,7 +8,8 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-Priority = Literal["p1", "p2"]
+Priority = Literal["p1", "p2", "p3"]
+"""p1 and p2 for what a signal raises (a breach is p1); p3 for a chain obligation's reminder."""
 Tier = Literal["primary", "secondary", "duty_officer"]
 Kind = Literal["raised", "delivered", "acknowledged", "escalated", "closed"]
 
@@ -36,3 +37,5 @@ class AlertEvent(BaseModel):
     sender: str | None = None
     reason: str | None = None
     content: dict[str, Any] | None = None
+    # Raised by a chain obligation's clock (oncall/obligations.py): a reminder (p3) or a lapse (p2).
+    obligation_id: UUID | None = None

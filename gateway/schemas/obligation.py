@@ -14,6 +14,8 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
+from gateway.schemas.base import ContactPerson
+
 EventKind = Literal["opened", "reminded", "escalated", "lapsed", "met", "done_elsewhere", "waived"]
 CLOSING: frozenset[str] = frozenset({"met", "done_elsewhere", "waived"})
 """The events after which nothing more is due."""
@@ -50,6 +52,11 @@ class ObligationEvent(BaseModel):
     kind: str = Field(description="e.g. risk_screening, safety_assessment, measure_extension.")
     owner: str = Field(description="The organisation that must act.")
     subject: str = Field(description="The chain pseudonym of the person it is about; never a BSN.")
+    subject_keys: list[str] = Field(
+        default_factory=list,
+        description="Every chain pseudonym of that person (of the BSN, and of name and birth date): a "
+        "later signal naming the person either way meets it. Empty: `subject` only.",
+    )
     opened_by: UUID = Field(description="The signal that opened it.")
     opened_at: AwareDatetime | None = Field(default=None, description="When it was opened.")
     due_at: AwareDatetime
@@ -80,3 +87,8 @@ class ObligationContent(BaseModel):
     signal_type: str
     sender: str
     content: dict[str, dict[str, Any]] = Field(description="Per organisation, what it may see.")
+    owner_contact: ContactPerson | None = Field(
+        default=None,
+        description="Whom to call at the owner, with their role, where the chain knows it: the "
+        "signal's contact when the owner sent it, else the owner's contact in the involvement index.",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -28,16 +28,22 @@ class SafetyCondition(BaseModel):
     applies_to: AppliesTo = Field(description="Who must keep to it.")
 
 
+FollowUpMonths = Literal[3, 12, 18]
+"""The moments of Veilig Thuis's follow-up (*monitoring*): months after it closed its involvement."""
+
+
 class SafetyAssessment(Signal):
     """*Veiligheidsbeoordeling* by Veilig Thuis: is there acute or structural unsafety, and on which
     safety conditions (*veiligheidsvoorwaarden*).
 
     Send it when the assessment is done (within five working days of the report), so that the police,
-    the prosecution service and probation have Veilig Thuis's view before they decide.
+    the prosecution service and probation have Veilig Thuis's view before they decide. Send it again
+    at each follow-up (*monitoring*) 3, 12 and 18 months after Veilig Thuis closed its involvement,
+    with `follow_up_months` saying which (since 1.1).
     """
 
     name: ClassVar[str] = "safety_assessment"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
 
     acute_unsafety: bool = Field(description="Whether there is acute unsafety (*acute onveiligheid*).")
     structural_unsafety: bool = Field(
@@ -52,6 +58,14 @@ class SafetyAssessment(Signal):
         description="Planned follow-up moments, usually 3, 12 and 18 months after the assessment.",
     )
     contact: ContactPerson = Field(description="Whom to call at Veilig Thuis about the assessment.")
+    follow_up_months: FollowUpMonths | None = Field(
+        default=None,
+        description=(
+            "Absent or null for the assessment of a report; 3, 12 or 18 for Veilig Thuis's follow-up "
+            "(*monitoring*) that many months after it closed its involvement (involvement_closed.until). "
+            "Since 1.1."
+        ),
+    )
 
     @field_validator("monitoring_dates")
     @classmethod
@@ -67,4 +81,5 @@ class SafetyAssessment(Signal):
             "acute_unsafety": self.acute_unsafety,
             "structural_unsafety": self.structural_unsafety,
             "has_safety_conditions": bool(self.safety_conditions),
+            "follow_up_months": self.follow_up_months,
         }

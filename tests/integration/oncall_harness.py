@@ -34,7 +34,7 @@ from gateway.access import Identity, Role, TokenStore
 from gateway.settings import Settings
 from oncall.app import create_oncall_app
 from oncall.config import OnCallConfig, SmtpConfig, WebhookConfig
-from oncall.service import OnCallService
+from oncall.service import Clock, OnCallService, now_utc
 from tests.integration.kafka_helpers import send_once
 from tests.integration.serving import served
 from tests.integration.test_first_slice import running_gateway
@@ -147,14 +147,33 @@ def oncall_token(settings: Settings, org: str, name: str | None = None) -> str:
     return TokenStore.load(path).issue(identity, path)
 
 
+@dataclass
+class MovableClock:
+    """The time a service reads, moved on by a test: real time plus however far it was moved."""
+
+    ahead: timedelta = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+    def move_to(self, moment: datetime) -> None:
+        """On to `moment` (never back)."""
+        self.ahead = max(self.ahead, moment - datetime.now(UTC))
+
+
 @asynccontextmanager
 async def oncall_running(
-    settings: Settings, stack: Endpoints, config: OnCallConfig, *, close_before: datetime | None = None
+    settings: Settings,
+    stack: Endpoints,
+    config: OnCallConfig,
+    *,
+    close_before: datetime | None = None,
+    clock: Clock = now_utc,
 ) -> AsyncIterator[tuple[OnCallService, str]]:
     """The on-call service and its console, logged in to Kafka as `oncall`; yields (service, base
     URL). Open alerts raised before `close_before` (by default: before it started) are closed first."""
     cutoff = close_before or datetime.now(UTC) - timedelta(seconds=1)
-    app = create_oncall_app(settings, stack.kafka("oncall"), config)
+    app = create_oncall_app(settings, stack.kafka("oncall"), config, clock=clock)
     service: OnCallService = app.state.service
     async with served(app, free_ports(1)[0], lifespan="on") as base:
         for alert in list(service.book.alerts.values()):
@@ -198,9 +217,9 @@ class Alerting:
         return quick_config(self.mailbox, self.webhook, p1_s=p1_s, p2_s=p2_s)
 
     def running(
-        self, config: OnCallConfig, *, close_before: datetime | None = None
+        self, config: OnCallConfig, *, close_before: datetime | None = None, clock: Clock = now_utc
     ) -> AbstractAsyncContextManager[tuple[OnCallService, str]]:
-        return oncall_running(self.settings, self.stack, config, close_before=close_before)
+        return oncall_running(self.settings, self.stack, config, close_before=close_before, clock=clock)
 
     async def breach(self) -> UUID:
         return await send_breach(self.settings, self.stack)

@@ -14,6 +14,8 @@ from tools.contracts.examples import Example, examples
 
 # signal type → {organisation: priority}; types not named alert nobody.
 EXPECTED: dict[str, dict[str, str]] = {
+    # An arrest by the police: the prosecutor's 9 hours to hold or release run from it.
+    "arrest": {"om": "p2"},
     # Severity high, raised by probation's ankle-tag monitoring: its own supervisor acts too.
     "breach_of_conditions": {"police": "p1", "om": "p1", "veiligthuis": "p1", "3ro": "p1"},
     # Released by the prosecution service, last known risk hoog.

@@ -119,6 +119,8 @@ def test_demo_shows_what_each_organisation_received(stack: Endpoints, tmp_path: 
         assert delivered("release_from_custody", org)[2].endswith("immediate"), f"release to {org}"
     for org in ("om", "police", "veiligthuis"):
         assert delivered("breach_of_conditions", org), f"breach to {org}"
+    for org in ("om", "veiligthuis", "3ro", "slachtofferhulp"):
+        assert delivered("arrest", org)[2].endswith("immediate"), f"arrest to {org}"
     assert any(row[0] == "refused signal" and row[1] == "police" for row in firsts), result.stdout
     assert "schema_violation" in result.stdout
     # The obligations the case opened, and which of them a later signal met.

@@ -33,8 +33,7 @@ async def running_gateway(
     settings: Settings, stack: Endpoints, opa_url: str, *, clock: Clock = now_utc
 ) -> AsyncIterator[str]:
     """The gateway in this process, logged in as `gateway`, with a consumer group of its own (in
-    the gateway's ACL prefix) that starts at the end of the signals topics; gives the group.
-    `clock` is the time it routes at."""
+    the gateway's ACL prefix) that starts at the end of the signals topics; gives the group."""
     # A short policy refresh, so that a test changing a policy sees the gateway follow quickly.
     group = f"ketenpoort-gateway-test-{uuid4()}"
     fast = settings.model_copy(update={"gateway_group_id": group, "policy_refresh_s": 0.2})

@@ -72,6 +72,29 @@ NONE = Expect(Level.NONE, urgency="none")
 
 # What each partner gets of each example, under the shipped (default) covenant, nobody involved yet.
 EXPECTED: dict[str, dict[str, Expect]] = {
+    "arrest": {
+        "om": Expect(
+            Level.FIELDS,
+            "immediate",
+            "wpg-art-19",
+            ("arrested_at", "measure", "offence", "held_at", "contact", "suspect.bsn", "victim.address"),
+        ),
+        "veiligthuis": Expect(
+            Level.FIELDS,
+            "immediate",
+            "wpg-art-19",
+            ("arrested_at", "measure", "incident_place", "contact", "suspect", "victim"),
+            ("held_at",),
+        ),
+        "3ro": NONE,  # not on the case yet
+        "slachtofferhulp": Expect(
+            Level.FIELDS,
+            "immediate",
+            "wpg-art-19",
+            ("arrested_at", "measure", "offence", "contact", "victim", "suspect.family_name"),
+            ("suspect.bsn", "suspect.address", "held_at", "incident_place", "children"),
+        ),
+    },
     "breach_of_conditions": {
         "om": Expect(
             Level.FIELDS,
@@ -200,18 +223,22 @@ EXPECTED: dict[str, dict[str, Expect]] = {
             Level.FIELDS,
             "immediate",
             "wmo-art-5-2-6",
-            ("acute_unsafety", "safety_conditions", "contact"),
+            ("acute_unsafety", "safety_conditions", "contact", "follow_up_months"),
             ("monitoring_dates",),
         ),
         "om": Expect(
             Level.FIELDS,
             "immediate",
             "wmo-art-5-2-6",
-            ("safety_conditions", "contact"),
+            ("safety_conditions", "contact", "follow_up_months"),
             ("monitoring_dates",),
         ),
         "3ro": Expect(
-            Level.FIELDS, "immediate", "wmo-art-5-2-6", ("safety_conditions", "contact"), ("victim.address",)
+            Level.FIELDS,
+            "immediate",
+            "wmo-art-5-2-6",
+            ("safety_conditions", "contact", "follow_up_months"),
+            ("victim.address",),
         ),
         "slachtofferhulp": NONE,
     },
@@ -307,6 +334,13 @@ async def test_a_lower_risk_reaches_fewer_partners(engine: PolicyEngine) -> None
     assert rising["3ro"].level is Level.FIELDS and rising["3ro"].urgency == "normal"
 
 
+async def test_probation_on_the_case_gets_the_arrest_at_once(engine: PolicyEngine) -> None:
+    decisions = await decide(engine, "arrest", involved=frozenset({"3ro"}))
+    probation = decisions["3ro"]
+    assert probation.level is Level.FIELDS and probation.urgency == "immediate"
+    assert receives(probation, "held_at") and not receives(probation, "victim.address")
+
+
 async def test_a_minor_breach_still_reaches_everyone_at_once(engine: PolicyEngine) -> None:
     decisions = await decide(engine, "breach_of_conditions", attributes={"severity": "low"})
     for org in ("om", "police", "veiligthuis"):
@@ -375,6 +409,10 @@ def test_path_exists_walks_refs_lists_and_nullables() -> None:
 
 # Attributes varied per type, so that every rule branch shows its fields.
 VARIANTS: dict[str, list[dict[str, Any]]] = {
+    "arrest": [
+        {"breach_of_measure": measure, "new_offence": offence}
+        for measure, offence in ((True, False), (False, True), (True, True))
+    ],
     "risk_assessment": [
         {"risk_level": level, "risk_rising": rising}
         for level in ("laag", "midden", "hoog")
@@ -394,9 +432,10 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         )
     ],
     "safety_assessment": [
-        {"acute_unsafety": acute, "has_safety_conditions": conditions}
+        {"acute_unsafety": acute, "has_safety_conditions": conditions, "follow_up_months": months}
         for acute in (False, True)
         for conditions in (False, True)
+        for months in (None, 3)
     ],
 }
 

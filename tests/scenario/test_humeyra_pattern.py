@@ -4,7 +4,8 @@ what each organisation's system ends up holding, and what it never receives.
 Each organisation's system is a file drop fed by its adapter's inbox delivery, logged in as that
 organisation, so what lands in its folder is what the broker let it read and the policies let it
 have. The gaps DOMAIN.md names are the assertions: probation learns of the breach and gets the
-SASH score, the police and victim support learn of the release at once, with its conditions.
+SASH score, the prosecutor learns of the arrest at once, the police and victim support learn of the
+release at once, with its conditions.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("measure_imposed", "om"),
         ("breach_of_conditions", "3ro"),
         ("breach_of_conditions", "police"),
+        ("arrest", "police"),
         ("prosecution_decision", "om"),
         ("release_from_custody", "om"),
     },
@@ -146,6 +148,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("safety_assessment", "veiligthuis"),
         ("breach_of_conditions", "3ro"),
         ("breach_of_conditions", "police"),
+        ("arrest", "police"),
     },
     "3ro": {
         ("involvement_match", "ketenpoort"),
@@ -153,10 +156,11 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("safety_assessment", "veiligthuis"),
         ("measure_imposed", "om"),
         ("breach_of_conditions", "police"),
+        ("arrest", "police"),
         ("prosecution_decision", "om"),
         ("release_from_custody", "om"),
     },
-    "slachtofferhulp": {("release_from_custody", "om")},
+    "slachtofferhulp": {("arrest", "police"), ("release_from_custody", "om")},
 }
 
 
@@ -183,6 +187,19 @@ def test_probation_gets_the_sash_score_and_the_arrest_at_once(
     assert breach["urgency"] == "immediate" and breach["body"]["measure"] == "behavioural_order"
     for org in ("om", "veiligthuis", "police"):
         assert copy(held, org, "breach_of_conditions", "3ro")["urgency"] == "immediate", org
+
+
+def test_the_arrest_reaches_the_prosecutor_at_once_with_the_time_its_9_hours_run_from(
+    holdings: tuple[Holding, dict[str, str]],
+) -> None:
+    held, _ = holdings
+    arrest = copy(held, "om", "arrest", "police")
+    assert arrest["urgency"] == "immediate" and arrest["purpose"] == "prosecution"
+    assert arrest["body"]["arrested_at"] == "2026-04-18T23:10:00+02:00"
+    assert arrest["body"]["measure"] == "behavioural_order" and arrest["body"]["held_at"]
+    for org in ("veiligthuis", "3ro", "slachtofferhulp"):  # those protecting the victim, at once
+        assert copy(held, org, "arrest", "police")["urgency"] == "immediate", org
+    assert "held_at" not in copy(held, "veiligthuis", "arrest", "police")["body"]
 
 
 def test_the_release_reaches_police_victim_support_vt_and_probation_at_once_with_its_conditions(
@@ -214,8 +231,10 @@ def test_what_each_system_never_receives(holdings: tuple[Holding, dict[str, str]
         ]
     for org, sender in (("veiligthuis", "police"), ("police", "veiligthuis")):
         assert "description" not in copy(held, org, "new_report", sender)["body"]  # the free text stays home
-    (release,) = held["slachtofferhulp"]
+    release = copy(held, "slachtofferhulp", "release_from_custody", "om")
     assert "bsn" not in release["body"]["suspect"] and "known_risk_level" not in release["body"]
+    arrest = copy(held, "slachtofferhulp", "arrest", "police")
+    assert "bsn" not in arrest["body"]["suspect"] and "held_at" not in arrest["body"]
 
 
 def notices(held: Holding, org: str) -> list[dict[str, Any]]:

@@ -15,7 +15,9 @@ from gateway.topics import all_topics
 from tools.contracts import asyncapi, guide
 from tools.contracts.cli import ASYNCAPI_FILE
 from tools.contracts.compat import incompatibilities
+from tools.contracts.examples import example
 from tools.contracts.jsonschema import SCHEMA_DIR, export, published_models, schema_of, stale, versions
+from tools.contracts.validate import Outcome, check
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 FIX = "run `ketenpoort contracts export` and `ketenpoort contracts docs`, and commit the result"
@@ -93,3 +95,60 @@ def test_the_asyncapi_document_describes_every_topic_the_gateway_uses() -> None:
         m for name, m in document["components"]["messages"].items() if name.startswith("signals:")
     ]
     assert signal_messages and all(len(m["payload"]["oneOf"]) == len(CATALOGUE) for m in signal_messages)
+
+
+# safety_assessment 1.1 added `follow_up_months`: what a sender of 1.0 sends is still accepted.
+
+
+def _safety_assessment(dataschema_version: str, **data: object) -> Outcome:
+    case = example("safety_assessment")
+    ce = {**case.ce, "dataschema": f"urn:ketenpoort:schema:safety_assessment:{dataschema_version}"}
+    return check({"ce": ce, "data": {**case.data, **data}}, "test")
+
+
+def test_safety_assessment_1_1_is_a_minor_version_after_1_0() -> None:
+    model = CATALOGUE["safety_assessment"]
+    assert model.version == "1.1"
+    assert model.versions() == ("1.0", "1.1")
+    assert [version for version, _ in versions("safety_assessment")] == [(1, 0), (1, 1)]
+
+
+def test_what_safety_assessment_1_0_accepted_1_1_accepts() -> None:
+    [(_, old), (_, new)] = versions("safety_assessment")
+    body = example("safety_assessment").data
+    jsonschema_lib.validate(body, old)
+    jsonschema_lib.validate(body, new)
+    assert "follow_up_months" not in old["properties"]
+    assert "follow_up_months" not in new.get("required", [])
+
+
+def test_a_sender_of_safety_assessment_1_0_is_still_accepted() -> None:
+    outcome = _safety_assessment("1.0")
+    assert outcome.valid, outcome.problems
+    signal = CATALOGUE["safety_assessment"].model_validate(example("safety_assessment").data)
+    assert signal.model_dump()["follow_up_months"] is None  # the assessment of a report
+
+
+@pytest.mark.parametrize("months", [3, 12, 18])
+def test_a_follow_up_safety_assessment_says_its_moment_under_1_1(months: int) -> None:
+    assert _safety_assessment("1.1", follow_up_months=months).valid
+    [(_, old), (_, new)] = versions("safety_assessment")
+    body = {**example("safety_assessment").data, "follow_up_months": months}
+    jsonschema_lib.validate(body, new)
+    with pytest.raises(jsonschema_lib.ValidationError):
+        jsonschema_lib.validate(body, old)  # 1.0 has no such field
+
+
+def test_a_follow_up_moment_the_chain_does_not_have_is_refused() -> None:
+    outcome = _safety_assessment("1.1", follow_up_months=6)
+    assert (outcome.valid, outcome.reason) == (False, "schema_violation")
+    assert [problem.path for problem in outcome.problems] == ["follow_up_months"]
+
+
+def test_a_safety_assessment_minor_the_gateway_does_not_know_yet_names_the_ones_it_does() -> None:
+    outcome = _safety_assessment("1.2")
+    assert (outcome.valid, outcome.reason) == (False, "unsupported_version")
+    [problem] = outcome.problems
+    assert problem.expected == (
+        "urn:ketenpoort:schema:safety_assessment:1.0 or urn:ketenpoort:schema:safety_assessment:1.1"
+    )

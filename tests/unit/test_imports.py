@@ -32,6 +32,7 @@ PARTS: dict[str, tuple[str, ...]] = {
         "gateway.involvement_api",
         "gateway.signal_ids",
         "gateway.obligations",
+        "gateway.informing",
         "gateway.alerts",
         "gateway.audit",
         "gateway.metrics",

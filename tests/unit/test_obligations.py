@@ -11,9 +11,10 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from gateway.consequences import Decided
+from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Rule
+from gateway.informing import Informers, KeepInforming
 from gateway.obligation_state import Obligations
 from gateway.obligations import (
     Clock,
@@ -24,7 +25,7 @@ from gateway.obligations import (
     due_at,
 )
 from gateway.pipeline import Accepted, identify
-from gateway.schemas import new_envelope
+from gateway.schemas import ContactPerson, new_envelope
 from gateway.schemas.risk_assessment import RiskLevel
 from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 from tools.contracts.examples import example
@@ -87,6 +88,11 @@ class Policy:
         return "r1", rule.read(self.opened, asked)
 
 
+def keep(book: Obligations, opened: dict[str, dict[str, Any]], **options: Any) -> KeepObligations:
+    """The step, with the policy answering `opened`."""
+    return KeepObligations(book, cast(DecisionCache, Policy(opened)), KEY, **options)
+
+
 SCREENING = {
     "owner": "police",
     "clock": {"hours": 24},
@@ -107,14 +113,12 @@ async def route(step: KeepObligations, signal: Accepted) -> list[dict[str, Any]]
 async def test_a_report_opens_a_screening_that_a_later_screening_meets() -> None:
     book = Obligations(keep_closed=False)
     report = accepted("new_report", sender="police")
-    opened = await route(
-        KeepObligations(book, cast(DecisionCache, Policy({"risk_screening": SCREENING}))), report
-    )
+    opened = await route(keep(book, {"risk_screening": SCREENING}), report)
     assert [(e["event"], e["kind"], e["owner"]) for e in opened] == [("opened", "risk_screening", "police")]
     assert opened[0]["due_at"] == (LOCAL_NOON + timedelta(hours=24)).isoformat().replace("+00:00", "Z")
     assert len(book.open()) == 1
     screening = accepted("risk_assessment", sender="police", suspect=report.signal.suspect)
-    met = await route(KeepObligations(book, cast(DecisionCache, Policy({}))), screening)
+    met = await route(keep(book, {}), screening)
     assert [(e["event"], e["kind"], e["met_signal"]) for e in met] == [
         ("met", "risk_screening", str(screening.envelope.id))
     ]
@@ -124,7 +128,7 @@ async def test_a_report_opens_a_screening_that_a_later_screening_meets() -> None
 async def test_a_signal_from_another_sender_or_about_someone_else_meets_nothing() -> None:
     book = Obligations(keep_closed=False)
     report = accepted("new_report", sender="police")
-    await route(KeepObligations(book, cast(DecisionCache, Policy({"risk_screening": SCREENING}))), report)
+    await route(keep(book, {"risk_screening": SCREENING}), report)
     assert report.signal.suspect is not None
     someone_else = report.signal.suspect.model_copy(update={"bsn": None, "family_name": "Anderszins"})
     others = [
@@ -132,13 +136,13 @@ async def test_a_signal_from_another_sender_or_about_someone_else_meets_nothing(
         accepted("risk_assessment", sender="police", suspect=someone_else),
     ]
     for other in others:
-        assert await route(KeepObligations(book, cast(DecisionCache, Policy({}))), other) == []
+        assert await route(keep(book, {}), other) == []
     assert len(book.open()) == 1
 
 
 async def test_what_a_batch_changes_holds_only_once_it_is_committed() -> None:
     book = Obligations(keep_closed=False)
-    step = KeepObligations(book, cast(DecisionCache, Policy({"risk_screening": SCREENING})))
+    step = keep(book, {"risk_screening": SCREENING})
     step.begin()
     await step(Decided(accepted("new_report", sender="police"), {}, "r1", {}, LOCAL_NOON))
     assert book.open() == []
@@ -151,15 +155,16 @@ async def test_an_opened_obligation_keeps_what_each_organisation_may_see_until_i
     book = Obligations(keep_closed=False)
     report = accepted("new_report", sender="police")
     assessment = {**SCREENING, "owner": "veiligthuis", "tell_on_lapse": ["veiligthuis", "police"]}
-    step = KeepObligations(book, cast(DecisionCache, Policy({"safety_assessment": assessment})))
+    step = keep(book, {"safety_assessment": assessment})
     step.begin()
     opened = await step(Decided(report, {}, "r1", {}, LOCAL_NOON))  # VT was granted nothing here
     step.committed()
     content = [json.loads(r.value or b"") for r in opened.records if r.topic == OBLIGATION_CONTENT]
     assert [c["sender"] for c in content] == ["police"]
     assert content[0]["content"] == {"police": report.body}  # the sender sees its own; VT nothing
+    assert content[0]["owner_contact"] is None  # VT's contact: the index does not know it here
     assessed = accepted("risk_assessment", sender="police", suspect=report.signal.suspect)
-    meeting = KeepObligations(book, cast(DecisionCache, Policy({})))
+    meeting = keep(book, {})
     meeting.begin()
     met = await meeting(Decided(assessed, {}, "r1", {}, LOCAL_NOON))
     removed = [r for r in met.records if r.topic == OBLIGATION_CONTENT]
@@ -173,10 +178,81 @@ async def test_a_meeting_signal_must_say_what_its_conditions_ask() -> None:
         **SCREENING,
         "met_by": [{"type": "risk_assessment", "from": "police", "where": {"risk_level": "hoog"}}],
     }
-    await route(KeepObligations(book, cast(DecisionCache, Policy({"risk_screening": high_only}))), report)
+    await route(keep(book, {"risk_screening": high_only}), report)
     suspect = report.signal.suspect
     low = accepted("risk_assessment", sender="police", suspect=suspect, risk_level=RiskLevel.LOW)
-    meeting = KeepObligations(book, cast(DecisionCache, Policy({})))
+    meeting = keep(book, {})
     assert await route(meeting, low) == []
     high = accepted("risk_assessment", sender="police", suspect=suspect, risk_level=RiskLevel.HIGH)
     assert [e["event"] for e in await route(meeting, high)] == ["met"]
+
+
+async def test_whom_to_call_at_the_owner_is_the_owners_own_contact_or_the_indexs() -> None:
+    report = accepted("new_report", sender="police")
+    spec = {"risk_screening": SCREENING, "safety_assessment": {**SCREENING, "owner": "veiligthuis"}}
+    vt = ContactPerson(role="casushouder", name="J. de Vries", phone="+31 30 000 0000")
+    index = {(report.pseudonym, "veiligthuis"): vt}
+    step = keep(Obligations(), spec, contact_of=lambda p, org: index.get((p, org)))
+    step.begin()
+    effects = await step(Decided(report, {}, "r1", {}, LOCAL_NOON))
+    kept = [json.loads(r.value or b"") for r in effects.records if r.topic == OBLIGATION_CONTENT]
+    contacts = [c["owner_contact"] for c in kept]
+    assert sorted(c["name"] for c in contacts) == sorted([report.body["contact"]["name"], vt.name])
+
+
+WARNED = {
+    "owner": "om",
+    "owner_agreed": "release",
+    "about_person": "victim",
+    "clock": {"before_field": "release_time"},
+    "remind_before_hours": 12,
+    "met_by": [{"type": "victim_informed", "from": "$owner", "where": {"about": "release"}}],
+    "tell_on_lapse": ["$owner", "police"],
+    "source": "001",
+}
+
+
+async def test_victim_warned_goes_to_the_agreed_informer_else_the_default_and_is_about_the_victim() -> None:
+    release = accepted("release_from_custody", sender="om")
+    victim = next(p for role, p in release.persons if role == "victim")
+    agreed = {(victim, "release"): "slachtofferhulp"}
+    policy = cast(DecisionCache, Policy({"victim_warned_release": WARNED}))
+    for informer, owner in (
+        ((lambda v, a: agreed.get((v, a))), "slachtofferhulp"),
+        ((lambda v, a: None), "om"),
+    ):
+        (event,) = await route(KeepObligations(Obligations(), policy, KEY, informer=informer), release)
+        assert event["owner"] == owner and event["subject"] == victim != release.pseudonym
+        assert victim in event["subject_keys"] and len(event["subject_keys"]) == 2  # by BSN, by name
+        assert event["met_by"] == [{"type": "victim_informed", "from": owner, "where": {"about": "release"}}]
+        assert event["tell_on_lapse"] == [owner, "police"] and event["remind"] == [owner]
+
+
+async def test_the_informing_step_records_each_agreement_and_the_batch_sees_its_own() -> None:
+    agreement = accepted("victim_informing_agreed", sender="om")
+    victim = next(p for role, p in agreement.persons if role == "victim")
+    informers = Informers()
+    step = KeepInforming(informers)
+    step.begin()
+    effects = await step(Decided(agreement, {}, "r1", {}, LOCAL_NOON))
+    assert [r.key for r in effects.records] == [
+        f"{victim}/{about}".encode() for about in ("release", "measure", "decision")
+    ]
+    assert (
+        step.informer(victim, "release") == "slachtofferhulp"
+        and informers.informer(victim, "release") is None
+    )
+    step.committed()
+    assert informers.informer(victim, "measure") == "police"
+    assert await step(Decided(accepted("new_report"), {}, "r1", {}, LOCAL_NOON)) == Effects()
+
+
+async def test_a_signal_naming_the_person_by_name_meets_what_a_signal_with_the_bsn_opened() -> None:
+    book = Obligations(keep_closed=False)
+    report = accepted("new_report", sender="police")
+    await route(keep(book, {"risk_screening": SCREENING}), report)
+    assert report.signal.suspect is not None and report.signal.suspect.bsn is not None
+    by_name = report.signal.suspect.model_copy(update={"bsn": None})
+    screening = accepted("risk_assessment", sender="police", suspect=by_name)
+    assert screening.pseudonym != report.pseudonym
+    assert [e["event"] for e in await route(keep(book, {}), screening)] == ["met"]

@@ -28,6 +28,7 @@ from gateway.schemas.measure import EndReason, MeasureKind
 from gateway.schemas.prosecution_decision import DecisionKind
 from gateway.schemas.release_from_custody import ReleaseKind, ReleaseStatus
 from gateway.schemas.risk_assessment import RiskLevel
+from gateway.schemas.victim_informing import InformAbout, VictimInformingAgreed
 from tests.fictional import BRAM, LOTTE, NOOR
 
 pytestmark = pytest.mark.unit
@@ -254,6 +255,7 @@ def test_a_release_becomes_release_from_custody() -> None:
         (mapping.RELEASE_STATUSES, ReleaseStatus),
         (mapping.RISK_LEVELS, RiskLevel),
         (mapping.RECORD_KINDS, mapping.RecordKind),
+        (mapping.INFORM_ABOUT, InformAbout),
     ],
 )
 def test_every_catalogue_value_has_an_om_code(table: dict[str, StrEnum], catalogue: type[StrEnum]) -> None:
@@ -385,9 +387,9 @@ def test_every_sample_reads_and_maps_without_problems() -> None:
         for record in records:
             assert record.ok, (path.name, record.position, record.problems)
             mapped = ADAPTER.to_signals(record.native)
-            assert [item.part for item in mapped] == [mapped[0].signal.name]
-            kinds.add(mapped[0].signal.name)
-    assert kinds == {kind.value for kind in mapping.RecordKind}
+            assert [item.part for item in mapped] == [item.signal.name for item in mapped]
+            kinds |= {item.signal.name for item in mapped}
+    assert kinds == {kind.value for kind in mapping.RecordKind} | {"victim_informing_agreed"}
 
 
 # Per bad file: the rejected positions with their problem paths; every other record maps.
@@ -411,6 +413,16 @@ BAD: dict[str, tuple[int, dict[str, list[str]]]] = {
     "unknown-field.json": (2, {"record 1": ["opmerking_intern"]}),
     "not-an-object.json": (3, {"record 2": ["(record)"], "record 3": ["(record)"]}),
     "wrong-types.json": (2, {"record 2": ["parketnummer", "gebeurtenisnummer"]}),
+    "informing-without-victim.json": (
+        3,
+        {
+            "record 1": ["slachtoffer"],
+            "record 2": [
+                "vervolgingsbeslissing.slachtoffer_informeren.0.door",
+                "vervolgingsbeslissing.slachtoffer_informeren",
+            ],
+        },
+    ),
 }
 
 # Values in the bad files that are, or stand for, what a problem must never repeat.
@@ -421,6 +433,7 @@ NEVER_REPEATED = (
     "niet voor de keten",
     "René",
     "04-05-2026",
+    "BURGEMEESTER",
 )
 
 
@@ -442,7 +455,7 @@ def test_a_bad_export_rejects_exactly_its_bad_records_and_the_rest_goes_through(
             except MappingError as error:
                 problems = list(error.problems)
             else:
-                assert len(mapped) == 1 and isinstance(mapped[0], Mapped)
+                assert mapped and all(isinstance(item, Mapped) for item in mapped)
         if problems:
             rejected[record.position] = [problem.path for problem in problems]
             text = " ".join(str(problem) for problem in problems)
@@ -563,3 +576,16 @@ def test_reading_and_mapping_twice_gives_equal_signals() -> None:
         assert [[item.signal.model_dump(mode="json") for item in items] for items in first] == [
             [item.signal.model_dump(mode="json") for item in items] for items in second
         ]
+
+
+def test_a_decision_naming_who_informs_the_victim_also_becomes_victim_informing_agreed() -> None:
+    (record,) = read(SAMPLES / "decision-informing.json")
+    decision, agreed = ADAPTER.to_signals(record.native)
+    assert decision.part == "prosecution_decision" and agreed.part == "victim_informing_agreed"
+    assert isinstance(agreed.signal, VictimInformingAgreed)
+    assert [(a.about.value, a.informer) for a in agreed.signal.agreements] == [
+        ("release", "slachtofferhulp"),
+        ("measure", "police"),
+        ("decision", "om"),
+    ]
+    assert agreed.signal.victim.family_name == "Vermeulen" and agreed.signal.agreed_by.value == "prosecution"

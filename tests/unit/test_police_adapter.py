@@ -11,6 +11,7 @@ from typing import Any, get_args
 import pytest
 
 from adapters.exports import Mapped, MappingError, NativeRecord
+from adapters.ingest import signal_id
 from adapters.police import ADAPTER
 from adapters.police.mapping import (
     CONTACT_ROLES,
@@ -21,6 +22,7 @@ from adapters.police.mapping import (
     MEASURES,
     MIDDEN_FROM,
     MOST_UNKNOWN,
+    OFFENCES,
     REPORTER_ROLES,
     SEVERITIES,
     sash_level,
@@ -33,6 +35,7 @@ from adapters.police.native import (
     Aanleiding,
     Antwoord,
     Contactrol,
+    Feit,
     Kenmerk,
     Maatregel,
     MelderRol,
@@ -47,12 +50,14 @@ from adapters.police.native import (
 from adapters.registry import adapter
 from gateway.schemas import (
     Address,
+    Arrest,
     BreachOfConditions,
     ContactChanged,
     NewReport,
     RiskAssessment,
     Signal,
 )
+from gateway.schemas.arrest import Offence
 from gateway.schemas.breach_of_conditions import DetectedBy, Severity
 from gateway.schemas.contact_person import ContactRole
 from gateway.schemas.measure import MeasureKind
@@ -196,13 +201,117 @@ def test_every_code_has_its_translation() -> None:
     assert set(INDICATORS) == set(get_args(Kenmerk))
     assert set(MEASURES) == set(get_args(Maatregel))
     assert set(DETECTED_BY) == set(get_args(Aanleiding))
+    assert set(OFFENCES) == set(get_args(Feit)) and set(OFFENCES.values()) == set(Offence)
     assert set(SEVERITIES) == set(LEVELS) == set(get_args(Niveau))
     assert set(CONTACT_ROLES) == set(get_args(Contactrol))
     assert set(KINDS) == set(get_args(Soort)) and set(KINDS) > MUTATIONS
     assert len(set(MEASURES.values())) == len(MeasureKind)
 
 
-# --- aanhouding → breach_of_conditions -----------------------------------------------------------
+# --- aanhouding → arrest (+ breach_of_conditions) -------------------------------------------------
+
+
+def arrest_record(**changes: Any) -> PoliceMutation:
+    """The sample arrest for breaking a contact ban, with fields changed (None: left out)."""
+    record = json.loads((SAMPLES / "aanhouding.json").read_text()) | changes
+    return PoliceMutation.model_validate({key: value for key, value in record.items() if value is not None})
+
+
+NEW_OFFENCE_ONLY: dict[str, Any] = {
+    "overtreden_maatregel": None,
+    "aanleiding": None,
+    "ernst": None,
+    "strafbaar_feit": "MISHANDELING",
+}
+
+
+def test_an_arrest_for_breaking_a_measure_is_an_arrest_and_a_breach() -> None:
+    [signals] = mapped(SAMPLES / "aanhouding.json")
+    assert [(m.part, m.signal.name) for m in signals] == [
+        ("arrest", "arrest"),
+        ("breach", "breach_of_conditions"),
+    ]
+    arrest, breach = (m.signal for m in signals)
+    assert isinstance(arrest, Arrest) and isinstance(breach, BreachOfConditions)
+    assert (arrest.suspect, arrest.victim, arrest.children) == (
+        breach.suspect,
+        breach.victim,
+        breach.children,
+    )
+    assert arrest.contact == breach.contact and arrest.measure is breach.measure
+
+
+def test_an_arrest_maps_field_by_field() -> None:
+    arrest = only(SAMPLES / "aanhouding.json", "arrest")
+    assert isinstance(arrest, Arrest)
+    assert arrest.arrested_at == datetime.fromisoformat("2026-05-02T19:05:00+02:00")
+    assert arrest.measure is MeasureKind.CONTACT_BAN and arrest.offence is None
+    assert arrest.incident_time == datetime.fromisoformat("2026-05-02T17:30:00+02:00")
+    assert (arrest.incident_place, arrest.held_at) == ("Vlaardingen", "Politiebureau Vlaardingen")
+    assert (arrest.suspect.bsn, arrest.suspect.family_name) == ("345678916", "de Wit")
+    assert arrest.victim is not None and arrest.victim.bsn == "345678904"
+    assert (arrest.contact.name, arrest.contact.unit) == (
+        "Brigadier A. Smit",
+        "Basisteam Schiedam-Vlaardingen",
+    )
+    assert arrest.attributes() == {"minors_involved": False, "breach_of_measure": True, "new_offence": False}
+    assert arrest == Arrest.model_validate(example("arrest"))
+
+
+def test_the_arrest_carries_no_free_text() -> None:
+    arrest = only(SAMPLES / "aanhouding.json", "arrest")
+    dumped = json.dumps(arrest.model_dump(mode="json"))
+    assert "twaalf keer" not in dumped and "description" not in dumped
+
+
+def test_an_arrest_for_a_new_offence_is_only_an_arrest() -> None:
+    [[only_signal]] = mapped(SAMPLES / "aanhouding-nieuw-feit.json")
+    arrest = only_signal.signal
+    assert only_signal.part == "arrest" and isinstance(arrest, Arrest)
+    assert arrest.offence is Offence.THREAT and arrest.measure is None
+    assert arrest.arrested_at == datetime.fromisoformat("2026-12-03T21:50:00+01:00")
+    assert arrest.incident_time == datetime.fromisoformat("2026-12-03T20:15:00+01:00")
+    assert arrest.held_at == "Cellencomplex Rotterdam"
+    assert [child.given_name for child in arrest.children] == ["Mila"]
+    assert arrest.attributes() == {"minors_involved": True, "breach_of_measure": False, "new_offence": True}
+
+
+@pytest.mark.parametrize(
+    ("changes", "parts"),
+    [
+        ({}, ["arrest", "breach"]),
+        ({"strafbaar_feit": "BEDREIGING"}, ["arrest", "breach"]),
+        (NEW_OFFENCE_ONLY, ["arrest"]),
+        (
+            {**NEW_OFFENCE_ONLY, "toelichting": None, "plaats_insluiting": None, "pleegdatum": None},
+            ["arrest"],
+        ),
+    ],
+)
+def test_every_arrest_record_yields_an_arrest_and_a_breach_only_of_a_measure(
+    changes: dict[str, Any], parts: list[str]
+) -> None:
+    signals = ADAPTER.to_signals(arrest_record(**changes))
+    assert [m.part for m in signals] == parts
+    arrest = signals[0].signal
+    assert isinstance(arrest, Arrest)
+    assert (arrest.measure is not None) is ("breach" in parts)
+    assert (arrest.offence is not None) is ("strafbaar_feit" in changes)
+
+
+def test_an_arrest_without_pleegdatum_dates_the_incident_at_the_arrest() -> None:
+    [_, [arrest, breach]] = mapped(SAMPLES / "scenario.json")
+    assert isinstance(arrest.signal, Arrest) and isinstance(breach.signal, BreachOfConditions)
+    caught = datetime.fromisoformat("2026-04-18T23:10:00+02:00")
+    assert arrest.signal.arrested_at == arrest.signal.incident_time == breach.signal.breach_time == caught
+
+
+def test_the_arrest_and_its_breach_have_ids_of_their_own_and_the_breach_keeps_its_id() -> None:
+    [record] = read(SAMPLES / "aanhouding.json")
+    assert record.record_id == "PL1700-26002231/2"
+    ids = {m.part: signal_id("police", record.record_id, m.part) for m in ADAPTER.to_signals(record.native)}
+    assert ids["arrest"] != ids["breach"]
+    assert ids["breach"] == signal_id("police", "PL1700-26002231/2", "breach")  # as before the arrest existed
 
 
 def test_an_arrest_maps_to_a_breach_field_by_field() -> None:
@@ -223,12 +332,6 @@ def test_an_arrest_maps_to_a_breach_field_by_field() -> None:
         "severity": "medium",
         "detected_by": "victim_report",
     }
-
-
-def test_an_arrest_without_pleegdatum_dates_the_breach_at_the_arrest() -> None:
-    [_, [breach]] = mapped(SAMPLES / "scenario.json")
-    assert isinstance(breach.signal, BreachOfConditions)
-    assert breach.signal.breach_time == datetime.fromisoformat("2026-04-18T23:10:00+02:00")
 
 
 # --- wijziging_contactpersoon → contact_changed --------------------------------------------------
@@ -445,6 +548,8 @@ BAD_EXPORTS: dict[str, tuple[dict[str, list[str]], list[str]]] = {
     "sash-too-many-unknowns.json": ({"record 2": ["sash.eindoordeel"]}, []),
     "no-subject.json": ({"record 1": ["verdachte"]}, []),
     "same-contact.json": ({"record 1": ["behandelaar"]}, ["Yilmaz", "0103"]),
+    "arrest-no-ground.json": ({"record 2": ["overtreden_maatregel"]}, []),
+    "arrest-breach-facts.json": ({"record 1": ["ernst"], "record 2": ["aanleiding", "ernst"]}, []),
 }
 
 
@@ -493,12 +598,13 @@ def test_the_scenario_yields_exactly_steps_2_and_5() -> None:
     assert [(record_id, part, s.name) for record_id, part, s in signals] == [
         ("PL1700-26004512", "report", "new_report"),
         ("PL1700-26004512", "risk", "risk_assessment"),
+        ("PL1700-26004512/1", "arrest", "arrest"),
         ("PL1700-26004512/1", "breach", "breach_of_conditions"),
     ]
-    report, risk, breach = (s for _, _, s in signals)
+    report, risk, arrest, breach = (s for _, _, s in signals)
     assert isinstance(report, NewReport) and isinstance(risk, RiskAssessment)
-    assert isinstance(breach, BreachOfConditions)
-    for signal in (report, risk, breach):
+    assert isinstance(arrest, Arrest) and isinstance(breach, BreachOfConditions)
+    for signal in (report, risk, arrest, breach):
         assert signal.suspect is not None and (signal.suspect.bsn, signal.suspect.given_name) == (
             "111222333",
             "Bram",
@@ -527,6 +633,9 @@ def test_the_scenario_yields_exactly_steps_2_and_5() -> None:
         "the alarm item gives hoog"
     )
     # Step 5: the arrest near her home, a breach of the behavioural order detected by the police.
+    assert arrest.arrested_at == datetime.fromisoformat("2026-04-18T23:10:00+02:00")
+    assert (arrest.measure, arrest.offence) == (MeasureKind.BEHAVIOURAL_ORDER, None)
+    assert arrest.held_at == "Cellencomplex Rotterdam"
     assert breach.measure is MeasureKind.BEHAVIOURAL_ORDER
     assert breach.detected_by is DetectedBy.POLICE_OBSERVATION and breach.severity is Severity.HIGH
     assert breach.breach_time == datetime.fromisoformat("2026-04-18T23:10:00+02:00")

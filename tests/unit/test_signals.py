@@ -19,6 +19,7 @@ from gateway.schemas import CATALOGUE, Envelope, Signal
 from gateway.schemas.conditions import Condition
 from gateway.schemas.envelope import TYPE_RE
 from gateway.schemas.safety_assessment import SafetyCondition
+from gateway.settings import RECIPIENTS
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -28,6 +29,8 @@ SENDERS = {
     "new_report": "police",
     "risk_assessment": "police",
     "breach_of_conditions": "3ro",
+    "arrest": "police",
+    "victim_informing_agreed": "om",
     "release_from_custody": "om",
     "safety_assessment": "veiligthuis",
     "measure_imposed": "om",
@@ -45,12 +48,15 @@ ATTRIBUTES = {
     "new_report": {"minors_involved", "report_kind"},
     "risk_assessment": {"minors_involved", "instrument", "risk_level", "previous_risk_level", "risk_rising"},
     "breach_of_conditions": {"minors_involved", "measure", "severity", "detected_by"},
+    "arrest": {"minors_involved", "breach_of_measure", "new_offence"},
+    "victim_informing_agreed": {"minors_involved", "agreed_by", "informers"},
     "release_from_custody": {"minors_involved", "release_kind", "planned", "has_conditions", "risk_level"},
     "safety_assessment": {
         "minors_involved",
         "acute_unsafety",
         "structural_unsafety",
         "has_safety_conditions",
+        "follow_up_months",
     },
     "measure_imposed": {"minors_involved", "measure"},
     "measure_extended": {"minors_involved", "measure"},
@@ -150,7 +156,9 @@ def test_the_example_validates_round_trips_and_names_a_subject(name: str) -> Non
     parsed = model.model_validate(example(name)["data"])
     assert model.model_validate(parsed.model_dump(mode="json")) == parsed
     assert parsed.subject() is not None
-    assert model.name == name and model.version == "1.0"
+    assert model.name == name and model.version.startswith("1.")
+    # the example is of the current version
+    assert example(name)["ce"]["dataschema"] == f"urn:ketenpoort:schema:{name}:{model.version}"
 
 
 def test_the_new_report_example_is_what_the_police_adapter_makes_of_its_sample() -> None:
@@ -166,10 +174,12 @@ def test_attributes_are_the_documented_keys(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_attributes_hold_no_free_text_names_or_identifiers(name: str) -> None:
     attributes = signal(name).attributes()
-    allowed = enum_values(CATALOGUE[name])
+    allowed = enum_values(CATALOGUE[name]) | set(RECIPIENTS)  # partners' codes are a closed set too
     for key, value in attributes.items():
         if isinstance(value, str):
             assert value in allowed, f"{key}={value!r} is not an enum value"
+        elif isinstance(value, list):  # partners' codes, a closed set like an enum's
+            assert all(code in RECIPIENTS for code in value), f"{key}={value!r} names no partners"
         else:
             assert value is None or isinstance(value, bool | int), f"{key} is {type(value).__name__}"
     dumped = json.dumps(attributes)
@@ -235,6 +245,36 @@ def test_risk_rising_compares_with_the_previous_level(previous: str | None, risi
     assert attributes["risk_rising"] is rising
 
 
+# Arrest: what for, and from when the prosecution service's clock runs.
+
+
+def test_an_arrest_is_for_a_measure_an_offence_or_both() -> None:
+    assert signal("arrest").attributes() == {
+        "minors_involved": False,
+        "breach_of_measure": True,
+        "new_offence": False,
+    }
+    offence_only = signal("arrest", measure=None, offence="threat").attributes()
+    assert (offence_only["breach_of_measure"], offence_only["new_offence"]) == (False, True)
+    both = signal("arrest", offence="assault").attributes()
+    assert (both["breach_of_measure"], both["new_offence"]) == (True, True)
+
+
+def test_an_arrest_says_what_it_is_for() -> None:
+    loc, message = rejection("arrest", body("arrest", drop=("measure",)))
+    assert loc == ("offence",)
+    assert "send measure, offence or both" in message
+    loc, _ = rejection("arrest", body("arrest", measure="huisverbod"))
+    assert loc == ("measure",)  # the unknown measure is the only problem named
+
+
+def test_an_arrest_names_the_arrested_suspect_and_when() -> None:
+    assert rejection("arrest", body("arrest", drop=("suspect",)))[0] == ("suspect",)
+    loc, message = rejection("arrest", body("arrest", arrested_at="2026-05-02T19:05:00"))
+    assert loc == ("arrested_at",)
+    assert "timezone" in message
+
+
 # Release from custody.
 
 
@@ -284,6 +324,16 @@ def test_monitoring_comes_after_the_safety_assessment() -> None:
     loc, message = rejection("safety_assessment", data)
     assert loc == ("monitoring_dates",)
     assert "monitoring_dates must all be after assessed_on (2026-11-10)" in message
+
+
+def test_a_safety_assessment_says_whether_it_is_a_follow_up_and_which() -> None:
+    assert signal("safety_assessment").attributes()["follow_up_months"] is None
+    for months in (3, 12, 18):
+        assert signal("safety_assessment", follow_up_months=months).attributes()["follow_up_months"] == months
+    assert signal("safety_assessment", follow_up_months=None).attributes()["follow_up_months"] is None
+    for wrong in (6, 0, "3", True):
+        loc, _ = rejection("safety_assessment", body("safety_assessment", follow_up_months=wrong))
+        assert loc == ("follow_up_months",)
 
 
 def test_a_hearing_is_not_before_the_decision() -> None:

@@ -19,9 +19,10 @@ def example(name: str) -> dict:  # type: ignore[type-arg]
 
 
 def test_all_examples_are_valid() -> None:
-    result = runner.invoke(app, ["validate", *map(str, sorted(EXAMPLES.glob("*.json")))])
+    examples = sorted(EXAMPLES.glob("*.json"))
+    result = runner.invoke(app, ["validate", *map(str, examples)])
     assert result.exit_code == 0, result.output
-    assert "13 valid, 0 invalid" in result.output
+    assert f"{len(examples)} valid, 0 invalid" in result.output
 
 
 def test_problems_are_reported_per_message_and_field(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from adapters.exports import Mapped, MappingError, NativeRecord
 from adapters.registry import adapter
@@ -25,6 +26,7 @@ from gateway.schemas import (
 from gateway.schemas.contact_person import ContactRole
 from gateway.schemas.involvement import CloseReason, InvolvementRole
 from gateway.schemas.new_report import ReporterRole, ReportKind, StalkingIndicator
+from gateway.schemas.problems import problems_from
 from gateway.schemas.safety_assessment import AppliesTo, SafetyCondition
 from tests.fictional import BRAM, LOTTE, NOOR
 
@@ -221,7 +223,9 @@ def test_a_safety_assessment_maps_field_by_field() -> None:
         "acute_unsafety": True,
         "structural_unsafety": True,
         "has_safety_conditions": True,
+        "follow_up_months": None,
     }
+    assert assessment.follow_up_months is None  # the assessment of the melding, not a follow-up
 
 
 def test_a_safety_assessment_without_unsafety_or_conditions() -> None:
@@ -238,6 +242,45 @@ def test_a_safety_assessment_without_unsafety_or_conditions() -> None:
         AppliesTo.SUSPECT,
         AppliesTo.FAMILY,
     ]
+
+
+def test_a_follow_up_assessment_says_how_many_months_after_the_afsluiting() -> None:
+    by_id = rows("veiligheidsbeoordeling.csv")
+    first = signals(by_id["VT-2026-005120/3"])["safety"]
+    follow_up = signals(by_id["VT-2026-005120/10"])["safety"]
+    assert isinstance(first, SafetyAssessment) and isinstance(follow_up, SafetyAssessment)
+    assert first.follow_up_months is None
+    assert follow_up.follow_up_months == 3
+    assert follow_up.assessed_on == date(2028, 2, 15)
+    assert (follow_up.acute_unsafety, follow_up.structural_unsafety) == (False, False)
+    assert (follow_up.suspect, follow_up.victim, follow_up.children) == (
+        first.suspect,
+        first.victim,
+        first.children,
+    )
+    assert follow_up.attributes()["follow_up_months"] == 3
+
+
+@pytest.mark.parametrize("months", [3, 12, 18])
+def test_every_follow_up_moment(months: int) -> None:
+    row = changed(rows("scenario.csv")["VT-2026-004711/3"], vervolgmoment=str(months))
+    assessment = signals(row)["safety"]
+    assert isinstance(assessment, SafetyAssessment) and assessment.follow_up_months == months
+
+
+@pytest.mark.parametrize("value", ["6", "0", "03", "12 mnd", "drie", "3.0", "-3"])
+def test_a_follow_up_moment_veilig_thuis_does_not_have_is_refused_when_read(value: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        changed(rows("scenario.csv")["VT-2026-004711/3"], vervolgmoment=value)
+    [problem] = problems_from(raised.value)
+    assert problem.path == "vervolgmoment"
+    assert problem.message == "not one of Veilig Thuis's follow-up moments (months after the afsluiting)"
+    assert problem.expected == "3, 12 or 18, in whole digits; empty on the assessment of a melding"
+
+
+def test_a_follow_up_moment_on_another_kind_of_row_is_refused() -> None:
+    row = changed(rows("afsluiting.csv")["VT-2026-005133/3"], vervolgmoment="3")
+    assert mapping_problems(row) == {"vervolgmoment"}
 
 
 def test_gaps_between_numbered_conditions_are_skipped() -> None:
@@ -505,6 +548,11 @@ BAD: dict[str, dict[str, set[str]]] = {
         "line 3": {"slachtoffer_voornamen", "kind_1_achternaam"},
         "line 4": {"slachtoffer_achternaam"},
     },
+    "follow-up-not-a-moment.csv": {
+        "line 3": {"vervolgmoment"},  # 6 months
+        "line 4": {"vervolgmoment"},  # "12 mnd"
+        "line 5": {"vervolgmoment"},  # on an afsluiting
+    },
     "out-of-order.csv": {
         "line 3": {"voorwaarde_2_geldt_voor", "voorwaarde_5", "monitoring_op"},
         "line 4": {"afgesloten_op"},
@@ -512,7 +560,16 @@ BAD: dict[str, dict[str, set[str]]] = {
 }
 
 # Values in the bad corpus that must never appear in a problem: they may be personal data.
-OFFENDING_VALUES = ("111222334", "12345678X", "1772398200", "19900412", "buurman", "STALKEN", "Hémelaar")
+OFFENDING_VALUES = (
+    "111222334",
+    "12345678X",
+    "1772398200",
+    "19900412",
+    "buurman",
+    "STALKEN",
+    "Hémelaar",
+    "12 mnd",
+)
 
 
 def _outcomes(path: Path) -> tuple[dict[str, set[str]], dict[str, list[Mapped]], list[str]]:

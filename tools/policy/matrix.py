@@ -13,7 +13,7 @@ import html
 import io
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, get_args
 
 from gateway.decisions import PolicyEngine, policy_input
 from gateway.obligations import OPENED, Clock, ObligationSpec
@@ -25,6 +25,8 @@ from gateway.schemas.new_report import ReportKind
 from gateway.schemas.prosecution_decision import DecisionKind
 from gateway.schemas.release_from_custody import ReleaseKind
 from gateway.schemas.risk_assessment import Instrument, RiskLevel
+from gateway.schemas.safety_assessment import FollowUpMonths
+from gateway.schemas.victim_informing import AgreedBy
 from gateway.settings import RECIPIENTS
 from tools.contracts.examples import examples
 
@@ -46,17 +48,22 @@ ATTRIBUTE_DOMAINS: dict[str, tuple[Any, ...]] = {
     "measure": _values(MeasureKind),
     "severity": _values(Severity),
     "detected_by": _values(DetectedBy),
+    "breach_of_measure": BOOL,
+    "new_offence": BOOL,
     "release_kind": _values(ReleaseKind),
     "planned": BOOL,
     "has_conditions": BOOL,
     "acute_unsafety": BOOL,
     "structural_unsafety": BOOL,
     "has_safety_conditions": BOOL,
+    "follow_up_months": (None, *get_args(FollowUpMonths)),
     "end_reason": _values(EndReason),
     "decision": _values(DecisionKind),
     "role": _values(ContactRole),
     "involvement_role": _values(InvolvementRole),
     "close_reason": _values(CloseReason),
+    "agreed_by": _values(AgreedBy),
+    "informers": (["slachtofferhulp"], ["police"], ["om"], ["om", "police", "slachtofferhulp"]),
 }
 COLUMNS = (
     "signal_type", "attributes", "recipient", "level", "fields", "legal_basis", "purpose", "urgency",
