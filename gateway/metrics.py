@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from collections import Counter as Tally
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+
+from gateway.obligation_state import Obligations
 
 SIGNALS_IN = Counter("ketenpoort_signals_in_total", "Signals read from signals.<org>.", ["sender"])
 # Every record read has exactly one outcome: read = accepted + rejected + duplicate, per topic.
@@ -35,3 +42,55 @@ FAIL_CLOSED = Counter(
 NOT_READY = Gauge(
     "ketenpoort_not_ready", "1 while a component keeps the gateway from delivering.", ["component"]
 )
+
+
+class ObligationGauges:
+    """`ketenpoort_obligations_open` and `ketenpoort_obligations_overdue` per owner and kind, counted
+    from the gateway's book of open obligations when scraped, by the gateway's own clock, so they are
+    never stale and need no task to keep them. Open is every obligation not closed (met, done
+    elsewhere, waived), lapsed or not; overdue is open and past its due time. Registered once; the
+    gateway service hands it its book when it has loaded it (`watch`: the last gateway started in
+    the process is the one counted, as there is one per process but in tests)."""
+
+    def __init__(self) -> None:
+        self._book: Obligations | None = None
+        self._clock: Callable[[], datetime] | None = None
+
+    def watch(self, book: Obligations, clock: Callable[[], datetime]) -> None:
+        self._book, self._clock = book, clock
+
+    def describe(self) -> Iterable[Metric]:
+        return self._families(Tally(), Tally())
+
+    def collect(self) -> Iterable[Metric]:
+        open_, overdue = Tally[tuple[str, str]](), Tally[tuple[str, str]]()
+        if self._book is None or self._clock is None:
+            return self._families(open_, overdue)
+        now = self._clock()
+        for obligation in self._book.open():
+            labels = (obligation.first.owner, obligation.first.kind)
+            open_[labels] += 1
+            if obligation.overdue(now):
+                overdue[labels] += 1
+        return self._families(open_, overdue)
+
+    @staticmethod
+    def _families(open_: Tally[tuple[str, str]], overdue: Tally[tuple[str, str]]) -> list[Metric]:
+        opened = GaugeMetricFamily(
+            "ketenpoort_obligations_open",
+            "Chain obligations not met, done elsewhere or waived (lapsed ones too).",
+            labels=["owner", "kind"],
+        )
+        late = GaugeMetricFamily(
+            "ketenpoort_obligations_overdue",
+            "Open chain obligations past their due time, by the gateway's clock.",
+            labels=["owner", "kind"],
+        )
+        for labels, count in sorted(open_.items()):
+            opened.add_metric(labels, count)
+            late.add_metric(labels, overdue[labels])
+        return [opened, late]
+
+
+OBLIGATION_GAUGES = ObligationGauges()
+REGISTRY.register(OBLIGATION_GAUGES)

@@ -30,6 +30,7 @@ from gateway.involvements import InvolvementIndex, follow, load_index
 from gateway.kafka import KafkaConnection, ensure_topics
 from gateway.logging import get_logger
 from gateway.matches import IndexInvolvements
+from gateway.metrics import OBLIGATION_GAUGES
 from gateway.obligations import KeepObligations
 from gateway.obligations import follow as follow_obligations
 from gateway.obligations import load_book as load_obligations
@@ -73,6 +74,7 @@ class GatewayService:
         self.index = await load_index(kafka, settings.involvement_retention_months)
         ids = await load_ids(kafka)
         obligations, obligation_positions = await load_obligations(kafka)
+        OBLIGATION_GAUGES.watch(obligations, self.clock)  # counted when /metrics is scraped
         informers = await load_informers(kafka)
         informing = KeepInforming(informers)
         self._follow(follow(kafka, self.index, self._stopping), "involvement-follow")

@@ -232,7 +232,9 @@ async def obligations_of(where: Endpoints, signal_ids: set[str]) -> list[Obligat
     found: list[ObligationEvent] = []
 
     def take(message: ConsumerRecord[bytes, bytes]) -> None:
-        event = ObligationEvent.model_validate_json(message.value or b"{}")
+        if not message.value:
+            return  # a tombstone: no event
+        event = ObligationEvent.model_validate_json(message.value)
         if str(event.opened_by) in signal_ids:
             found.append(event)
 

@@ -82,6 +82,9 @@ async def test_gateway_run_routes_signals_and_stops_on_sigterm(
         assert "ketenpoort_consumer_lag{" in metrics
         assert "ketenpoort_decision_seconds_count" in metrics
         assert "ketenpoort_batch_size_count" in metrics
+        # The report opened a risk screening: counted from the gateway's book when scraped.
+        assert 'ketenpoort_obligations_open{kind="risk_screening",owner="police"}' in metrics
+        assert 'ketenpoort_obligations_overdue{kind="risk_screening",owner="police"}' in metrics
     finally:
         gateway.send_signal(signal.SIGTERM)
         code = gateway.wait(timeout=30)

@@ -205,6 +205,6 @@ async def test_every_kind_is_reminded_escalated_and_lapses_unless_met_and_nobody
 
 
 def _raised(alerts: list[dict[str, Any]], alert_id: UUID) -> dict[str, Any]:
-    found = [a for a in alerts if a["alert_id"] == str(alert_id) and a["kind"] == "raised"]
+    found = [a for a in alerts if a.get("alert_id") == str(alert_id) and a["kind"] == "raised"]
     assert len(found) == 1, f"alert {alert_id} raised {len(found)} times"
     return found[0]
