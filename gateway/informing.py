@@ -13,6 +13,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from aiokafka import ConsumerRecord, TopicPartition
+from pydantic import ValidationError
 
 from gateway.consequences import Decided, Effects
 from gateway.kafka import KafkaConnection, Record, read_whole
@@ -36,8 +37,14 @@ class Informers:
         self.agreed[(agreement.victim, agreement.about)] = agreement
 
     def take(self, message: ConsumerRecord[bytes, bytes]) -> None:
-        if message.value:
+        """Put one record of the topic; one that is no agreement is logged and passed over (only
+        the gateway may write the topic), so that it cannot stop a gateway at start."""
+        if not message.value:
+            return
+        try:
             self.put(InformerAgreed.model_validate_json(message.value))
+        except ValidationError as error:
+            log.error("informing_record_unreadable", offset=message.offset, error=str(error)[:300])
 
     def informer(self, victim: str, about: str) -> str | None:
         found = self.agreed.get((victim, about))

@@ -36,6 +36,7 @@ from gateway.topics import (
     OBLIGATION_CONTENT,
     OBLIGATIONS,
     SIGNAL_IDS,
+    VICTIM_INFORMING,
     all_topics,
     inbox_topic,
     signals_topic,
@@ -50,6 +51,7 @@ GROUP_PREFIX = {
     "oncall": "ketenpoort-oncall-",
 }
 PROBE_TIMEOUT_S = 15.0
+FETCHES = 10  # polls after the assignment, for a refused fetch to show
 
 
 def may_write(principal: str, topic: str) -> bool:
@@ -74,6 +76,7 @@ def may_read(principal: str, topic: str) -> bool:
         INVOLVEMENTS,
         SIGNAL_IDS,
         OBLIGATIONS,
+        VICTIM_INFORMING,
     )
 
 
@@ -125,14 +128,17 @@ def _payload(principal: str | None) -> bytes | None:
 
 
 async def read_allowed(kafka: KafkaConnection, topic: str, group: str) -> bool:
-    """Join `group` on `topic`: allowed once partitions are assigned and a fetch raises nothing."""
+    """Join `group` on `topic`: allowed once partitions are assigned and fetching for a while raises
+    nothing. (WRITE implies DESCRIBE, so a writer is assigned its own topic; only the fetch is
+    refused, and on a busy machine its answer may take longer than one short poll.)"""
     consumer = AIOKafkaConsumer(topic, **kafka.client_options(), group_id=group, enable_auto_commit=False)
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_S):
             await consumer.start()
             while not consumer.assignment():
                 await consumer.getmany(timeout_ms=200)
-            await consumer.getmany(timeout_ms=200)
+            for _ in range(FETCHES):
+                await consumer.getmany(timeout_ms=200)
         return True
     except TopicAuthorizationFailedError:
         return False
