@@ -56,7 +56,8 @@ async def run_checks(engine: PolicyEngine, path: Path = CHECKS) -> list[CheckRes
     for check in yaml.safe_load(path.read_text()):
         case = example(check["signal"])
         attributes = {**case.signal.attributes(), **check.get("attributes", {})}
-        decisions = await engine.decide(policy_input(case.name, case.sender, "1.0", attributes))
+        sender, involved = check.get("sender", case.sender), frozenset(check.get("involved", ()))
+        decisions = await engine.decide(policy_input(case.name, sender, "1.0", attributes, involved=involved))
         failures = [
             f"{org}: {failure}"
             for org, expected in check["expect"].items()
