@@ -180,15 +180,14 @@ test_two_rules_for_one_organisation_give_the_higher_priority_and_both_reasons if
 }
 
 test_an_arrest_outside_domestic_violence_alerts_nobody if {
-	query := fixtures.involving(
-		fixtures.from_sender(fixtures.with_attributes(example.involvement_opened, {"involvement_role": "investigator"}), "police"),
-		{"veiligthuis", "om", "3ro"},
-	)
+	investigator := fixtures.with_attributes(example.involvement_opened, {"involvement_role": "investigator"})
+	query := fixtures.involving(fixtures.from_sender(investigator, "police"), {"veiligthuis", "om", "3ro"})
 	alerts_for(query) == {}
 }
 
 test_a_breach_of_a_huisverbod_alerts_the_police_and_veiligthuis if {
-	query := fixtures.with_attributes(example.breach_of_conditions, {"measure": "temporary_restraining_order", "severity": "high"})
+	attributes := {"measure": "temporary_restraining_order", "severity": "high"}
+	query := fixtures.with_attributes(example.breach_of_conditions, attributes)
 	decisions := alerts_for(query)
 	decisions.police.priority == "p1"
 	decisions.veiligthuis.priority == "p1"

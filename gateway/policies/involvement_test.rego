@@ -57,7 +57,8 @@ test_nobody_gets_content_of_an_arrest_outside_domestic_violence if {
 }
 
 test_partners_working_with_him_learn_that_the_police_are_involved if {
-	decisions := decisions_for(involving(arrest_outside_domestic_violence, {"veiligthuis"})) with config.covenants as covenant_all_off
+	query := involving(arrest_outside_domestic_violence, {"veiligthuis"})
+	decisions := decisions_for(query) with config.covenants as covenant_all_off
 	decisions.veiligthuis.level == "dat"
 	decisions.veiligthuis.legal_basis == "wpg-art-19"
 	decisions.veiligthuis.purpose == "chain-coordination"
