@@ -85,7 +85,7 @@ async def test_the_checked_in_sharing_matrix_is_current(settings: Settings) -> N
     csv_text = matrix.render_csv(rows)
     assert (
         csv_text.splitlines()[0]
-        == "signal_type,attributes,recipient,level,fields,legal_basis,purpose,urgency"
+        == "signal_type,attributes,recipient,level,fields,legal_basis,purpose,urgency,obligations"
     )
     assert len(csv_text.splitlines()) == len(rows) + 1
     assert {row.situation.signal_type for row in rows} >= {"risk_assessment", "breach_of_conditions"}
