@@ -7,9 +7,13 @@ signal id:
   detected by the report (the victim's, when she reported it), and then new_report only when it
   also reports stalking behaviour (`kenmerken`);
 - aanhouding: arrest ("arrest"), and breach_of_conditions ("breach") when it was for breaking a
-  measure;
+  measure; an arrest without the label huiselijk geweld: involvement_opened ("involvement") only,
+  dat-informatie about the suspect;
 - wijziging_contactpersoon: contact_changed ("contact");
-- sash_herbeoordeling: risk_assessment ("risk"), with the previous level.
+- sash_herbeoordeling: risk_assessment ("risk"), with the previous level;
+- maatregel_opgelegd, maatregel_verlengd, maatregel_beeindigd: measure_imposed, measure_extended,
+  measure_ended ("measure"), for the measures the police register (a tijdelijk huisverbod, a civil
+  ban).
 
 The SASH level is the adapter's reading of the form (`sash_level`): see README.md, "The SASH level".
 """
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from adapters.exports import Mapped, MappingError
+from adapters.police.measures import to_measure
 from adapters.police.native import (
     Aanleiding,
     Antwoord,
@@ -34,6 +39,9 @@ from adapters.police.native import (
     Niveau,
     PoliceArrestRecord,
     PoliceContactChangeRecord,
+    PoliceMeasureEndedRecord,
+    PoliceMeasureExtendedRecord,
+    PoliceMeasureImposedRecord,
     PoliceRecord,
     PoliceReportRecord,
     PoliceRescreenRecord,
@@ -45,6 +53,7 @@ from gateway.schemas import (
     BreachOfConditions,
     ContactChanged,
     ContactPerson,
+    InvolvementOpened,
     NewReport,
     Person,
     RiskAssessment,
@@ -52,6 +61,7 @@ from gateway.schemas import (
 from gateway.schemas.arrest import Offence
 from gateway.schemas.breach_of_conditions import DetectedBy, Severity
 from gateway.schemas.contact_person import ContactRole
+from gateway.schemas.involvement import InvolvementRole
 from gateway.schemas.measure import MeasureKind
 from gateway.schemas.new_report import ReporterRole, ReportKind, StalkingIndicator
 from gateway.schemas.problems import Problem
@@ -81,6 +91,9 @@ MEASURES: dict[Maatregel, MeasureKind] = {
     "ENKELBAND": MeasureKind.ANKLE_TAG,
     "BIJZONDERE_VOORWAARDEN": MeasureKind.SPECIAL_CONDITIONS,
     "SCHORSINGSVOORWAARDEN": MeasureKind.SUSPENSION_CONDITIONS,
+    "HUISVERBOD": MeasureKind.TEMPORARY_RESTRAINING_ORDER,
+    "CIVIEL_CONTACTVERBOD": MeasureKind.CIVIL_CONTACT_BAN,
+    "CIVIEL_GEBIEDSVERBOD": MeasureKind.CIVIL_AREA_BAN,
 }
 
 OFFENCES: dict[Feit, Offence] = {
@@ -390,6 +403,33 @@ def to_breach(record: PoliceArrestRecord, breach: Breach) -> BreachOfConditions:
     )
 
 
+def to_involvement(record: PoliceArrestRecord) -> InvolvementOpened:
+    """*Aanhouding* without the label huiselijk geweld → involvement_opened: only that the police
+    are involved with the suspect (as `investigator`), since the day of the arrest, and whom to
+    call. No offence, no victim, no account: the index brings the police together with partners
+    already working with him (a drugs arrest of someone Veilig Thuis knows), and nothing more.
+    Refused when it names a measure broken: a ban protects a victim, so that arrest is part of her
+    case and carries the label."""
+    breach = breach_of(record)
+    if breach is not None:
+        raise MappingError(
+            [
+                Problem(
+                    path="huiselijk_geweld",
+                    message="false, but the aanhouding names an overtreden_maatregel: breaking a measure "
+                    "that protects a victim is part of her case",
+                    expected="true, or leave out overtreden_maatregel, aanleiding and ernst",
+                )
+            ]
+        )
+    return InvolvementOpened(
+        suspect=person(record.verdachte),
+        role=InvolvementRole.INVESTIGATOR,
+        since=record.aanhoudingstijdstip.date(),
+        contact=contact(record.behandelaar),
+    )
+
+
 def to_contact_changed(record: PoliceContactChangeRecord) -> ContactChanged:
     """*Wijziging contactpersoon* → contact_changed; refused when nobody actually changes."""
     new, previous = contact(record.behandelaar), contact(record.vorige_behandelaar)
@@ -427,10 +467,24 @@ def to_signals(record: PoliceRecord) -> list[Mapped]:
         if record.sash is not None:
             signals.append(Mapped("risk", to_risk_assessment(record, record.sash)))
         return signals
+    if isinstance(record, PoliceArrestRecord) and not record.huiselijk_geweld:
+        return [Mapped("involvement", to_involvement(record))]
     if isinstance(record, PoliceArrestRecord):
         breach = breach_of(record)
         arrest = Mapped("arrest", to_arrest(record))
         return [arrest] if breach is None else [arrest, Mapped("breach", to_breach(record, breach))]
     if isinstance(record, PoliceContactChangeRecord):
         return [Mapped("contact", to_contact_changed(record))]
+    if isinstance(
+        record, PoliceMeasureImposedRecord | PoliceMeasureExtendedRecord | PoliceMeasureEndedRecord
+    ):
+        who = subjects(record)
+        measure = to_measure(
+            record,
+            suspect=person(record.verdachte),
+            victim=who.victim,
+            children=who.children,
+            contact=contact(record.behandelaar),
+        )
+        return [Mapped("measure", measure)]
     return [Mapped("risk", to_risk_assessment(record, record.sash, record.vorige_uitkomst))]

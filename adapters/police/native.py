@@ -3,7 +3,8 @@
 One object, or an array of objects, as the police's registration system exports them. A record is
 either a registration of its own (a *melding* or *aangifte* of stalking, with the SASH screening
 when one was done) or a mutation of an existing registration (an arrest, a change of the contact
-person, a new SASH screening), numbered within that registration (`mutatienummer`). Which kind it
+person, a new SASH screening, a measure the police register: a *tijdelijk huisverbod* or a civil
+ban imposed, extended or ended), numbered within that registration (`mutatienummer`). Which kind it
 is, is the value of `soort`. Field names and codes are the export's, in Dutch; `mapping.py`
 translates them. See README.md for the full table and samples.
 """
@@ -32,13 +33,30 @@ Maatregel = Literal[
     "ENKELBAND",
     "BIJZONDERE_VOORWAARDEN",
     "SCHORSINGSVOORWAARDEN",
+    "HUISVERBOD",
+    "CIVIEL_CONTACTVERBOD",
+    "CIVIEL_GEBIEDSVERBOD",
 ]
+# The measures the police register themselves: the mayor's tijdelijk huisverbod, which the police
+# issue by the mayor's mandate and enforce, and the bans the civil court ordered at the victim's
+# request, which she brings to the police. The prosecution service sends the criminal measures.
+GeregistreerdeMaatregel = Literal["HUISVERBOD", "CIVIEL_CONTACTVERBOD", "CIVIEL_GEBIEDSVERBOD"]
+RedenEinde = Literal["VERLOPEN", "INGETROKKEN", "VERNIETIGD", "VERVANGEN"]
 Aanleiding = Literal[
     "WAARNEMING_POLITIE", "MELDING_SLACHTOFFER", "ENKELBANDALARM", "MELDING_TOEZICHTHOUDER", "OVERIG"
 ]
 Feit = Literal["BELAGING", "BEDREIGING", "MISHANDELING", "VERNIELING", "HUISVREDEBREUK", "OVERIG"]
 Contactrol = Literal["casusregisseur", "vaste_contactpersoon"]
-Soort = Literal["melding", "aangifte", "aanhouding", "wijziging_contactpersoon", "sash_herbeoordeling"]
+Soort = Literal[
+    "melding",
+    "aangifte",
+    "aanhouding",
+    "wijziging_contactpersoon",
+    "sash_herbeoordeling",
+    "maatregel_opgelegd",
+    "maatregel_verlengd",
+    "maatregel_beeindigd",
+]
 
 
 class _Native(BaseModel):
@@ -236,6 +254,15 @@ class PoliceArrestRecord(_Mutation):
         max_length=10_000,
         description="The officer's free-text account; sent only with a breach of a measure.",
     )
+    huiselijk_geweld: bool = Field(
+        default=True,
+        strict=True,
+        description=(
+            "Whether the registration carries the label huiselijk geweld or (ex-partner) stalking; "
+            "false for any other arrest (drugs, theft, ...), which becomes dat-informatie only. "
+            "Absent: true, as in an export of domestic-violence and stalking records only."
+        ),
+    )
 
 
 class PoliceContactChangeRecord(_Mutation):
@@ -258,7 +285,57 @@ class PoliceRescreenRecord(_Mutation):
     vorige_uitkomst: Niveau = Field(description="The level of the previous screening in this registration.")
 
 
-PoliceRecord = PoliceReportRecord | PoliceArrestRecord | PoliceContactChangeRecord | PoliceRescreenRecord
+class _MeasureRecord(_Mutation):
+    """A measure the police register (`GeregistreerdeMaatregel`), about the person it bans."""
+
+    maatregel: GeregistreerdeMaatregel = Field(
+        description="'HUISVERBOD', 'CIVIEL_CONTACTVERBOD' or 'CIVIEL_GEBIEDSVERBOD'."
+    )
+    verdachte: NativePerson = Field(
+        description="The person the measure bans (for a huisverbod: uit huis geplaatst)."
+    )
+
+
+class PoliceMeasureImposedRecord(_MeasureRecord):
+    """*Maatregel opgelegd*: a tijdelijk huisverbod issued, or a civil ban registered."""
+
+    soort: Literal["maatregel_opgelegd"] = Field(description="'maatregel_opgelegd'.")
+    ingangsdatum: Day = Field(description="First day the measure applies.")
+    einddatum: Day | None = Field(
+        default=None,
+        description="Last day the measure applies; required for a huisverbod (10 days), absent: no end.",
+    )
+
+
+class PoliceMeasureExtendedRecord(_MeasureRecord):
+    """*Maatregel verlengd*: the mayor extended a huisverbod, or the court a civil ban."""
+
+    soort: Literal["maatregel_verlengd"] = Field(description="'maatregel_verlengd'.")
+    ingangsdatum: Day = Field(description="First day of the measure as first imposed.")
+    vorige_einddatum: Day = Field(description="The last day before this extension.")
+    einddatum: Day = Field(description="The new last day.")
+
+
+class PoliceMeasureEndedRecord(_MeasureRecord):
+    """*Maatregel beëindigd*: the measure no longer applies."""
+
+    soort: Literal["maatregel_beeindigd"] = Field(description="'maatregel_beeindigd'.")
+    beeindigd_op: Day = Field(description="Last day the measure applied.")
+    reden: RedenEinde = Field(
+        description="'VERLOPEN' (not extended), 'INGETROKKEN' (by the mayor), 'VERNIETIGD' (by a court), "
+        "'VERVANGEN' (by another measure)."
+    )
+
+
+PoliceMeasureRecord = PoliceMeasureImposedRecord | PoliceMeasureExtendedRecord | PoliceMeasureEndedRecord
+
+PoliceRecord = (
+    PoliceReportRecord
+    | PoliceArrestRecord
+    | PoliceContactChangeRecord
+    | PoliceRescreenRecord
+    | PoliceMeasureRecord
+)
 
 KINDS: dict[str, type[PoliceRecord]] = {
     "melding": PoliceReportRecord,
@@ -266,6 +343,9 @@ KINDS: dict[str, type[PoliceRecord]] = {
     "aanhouding": PoliceArrestRecord,
     "wijziging_contactpersoon": PoliceContactChangeRecord,
     "sash_herbeoordeling": PoliceRescreenRecord,
+    "maatregel_opgelegd": PoliceMeasureImposedRecord,
+    "maatregel_verlengd": PoliceMeasureExtendedRecord,
+    "maatregel_beeindigd": PoliceMeasureEndedRecord,
 }
 
 
@@ -291,7 +371,16 @@ class PoliceMutation(RootModel[PoliceRecord]):
         return cls(KINDS[kind].model_validate(data))
 
 
-MUTATIONS = frozenset({"aanhouding", "wijziging_contactpersoon", "sash_herbeoordeling"})
+MUTATIONS = frozenset(
+    {
+        "aanhouding",
+        "wijziging_contactpersoon",
+        "sash_herbeoordeling",
+        "maatregel_opgelegd",
+        "maatregel_verlengd",
+        "maatregel_beeindigd",
+    }
+)
 
 
 def record_id(item: dict[str, Any]) -> str:

@@ -199,3 +199,17 @@ test_a_victim_reported_breach_alerts_like_an_ankle_tag_alert if {
 		}
 	}
 }
+
+test_an_arrest_outside_domestic_violence_alerts_nobody if {
+	investigator := fixtures.with_attributes(example.involvement_opened, {"involvement_role": "investigator"})
+	query := fixtures.involving(fixtures.from_sender(investigator, "police"), {"veiligthuis", "om", "3ro"})
+	alerts_for(query) == {}
+}
+
+test_a_breach_of_a_huisverbod_alerts_the_police_and_veiligthuis if {
+	attributes := {"measure": "temporary_restraining_order", "severity": "high"}
+	query := fixtures.with_attributes(example.breach_of_conditions, attributes)
+	decisions := alerts_for(query)
+	decisions.police.priority == "p1"
+	decisions.veiligthuis.priority == "p1"
+}

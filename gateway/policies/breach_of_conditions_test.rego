@@ -81,3 +81,16 @@ test_a_breach_victim_support_relays_rests_on_her_consent if {
 	decisions.police.legal_basis == "avg-consent-victim"
 	decisions.slachtofferhulp == sharing.deny
 }
+
+test_a_breach_of_a_huisverbod_or_a_civil_ban_reaches_every_partner_at_once if {
+	every kind in sharing.police_measures {
+		every source in ["police", "om", "3ro", "veiligthuis"] {
+			decisions := decisions_for(from_sender(with_attributes(example.breach_of_conditions, {"measure": kind}), source))
+			every org in {"om", "police", "3ro", "veiligthuis"} - {source} {
+				decisions[org].level == "fields"
+				decisions[org].urgency == "immediate"
+				receives(decisions[org], "measure")
+			}
+		}
+	}
+}

@@ -37,3 +37,18 @@ test_partners_not_on_the_case_get_dat_where_the_covenant_allows if {
 	decisions.veiligthuis.level == "dat"
 	decisions.om.level == "fields"
 }
+
+test_a_procesregisseur_or_slachtoffercoordinator_reaches_the_partners_on_the_case_as_any_contact if {
+	every type in ["contact_assigned", "contact_changed"] {
+		every role in ["process_director", "victim_coordinator"] {
+			query := involving(with_attributes(example[type], {"role": role}), {"police", "om", "3ro", "veiligthuis"})
+			decisions := decisions_for(query)
+			every org in {"police", "om", "3ro", "veiligthuis"} - {example[type].signal.source} {
+				decisions[org] == decisions_for(involving(example[type], {"police", "om", "3ro", "veiligthuis"}))[org]
+				receives(decisions[org], "role")
+				receives(decisions[org], "contact")
+			}
+			decisions_for(with_attributes(example[type], {"role": role})).om == sharing.deny
+		}
+	}
+}

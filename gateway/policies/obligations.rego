@@ -68,7 +68,17 @@ triggered contains "victim_warned_decision" if input.signal.type == "prosecution
 
 # A measure imposed or extended: the decision on its extension before it ends (the gateway opens it
 # only when the signal has an end date).
-triggered contains "measure_extension" if input.signal.type in {"measure_imposed", "measure_extended"}
+triggered contains "measure_extension" if {
+	input.signal.type in {"measure_imposed", "measure_extended"}
+	attributes.measure != "temporary_restraining_order"
+}
+
+# A huisverbod: the mayor decides on its extension before its 10 days end; the police, who register
+# it and prepare the decision with Veilig Thuis, own the obligation.
+triggered contains "restraining_order_extension" if {
+	input.signal.type in {"measure_imposed", "measure_extended"}
+	attributes.measure == "temporary_restraining_order"
+}
 
 # The covenant of the sender's region may change a kind's specification.
 covenant_override(kind) := config.covenants[region].obligations[kind]

@@ -83,6 +83,18 @@ test_a_first_assessment_does_not_meet_a_follow_up_and_a_follow_up_not_a_first if
 	first.met_by == [{"type": "safety_assessment", "from": "veiligthuis", "where": {"follow_up_months": null}}]
 }
 
+test_a_huisverbod_opens_its_extension_for_the_police_not_the_prosecution_service if {
+	huisverbod := fixtures.from_sender(
+		fixtures.with_attributes(example.measure_imposed, {"measure": "temporary_restraining_order"}),
+		"police",
+	)
+	opened := opened_by(huisverbod)
+	not opened.measure_extension
+	opened.restraining_order_extension.owner == "police"
+	opened.restraining_order_extension.clock == {"before_field": "ends_on"}
+	{"type": "measure_extended", "from": "police"} in opened.restraining_order_extension.met_by
+}
+
 test_a_measures_extension_is_reminded_to_the_prosecution_service_and_the_police if {
 	opened_by(example.measure_imposed).measure_extension.remind == ["om", "police"]
 }

@@ -37,14 +37,18 @@ class Arrest(Signal):
     """
 
     name: ClassVar[str] = "arrest"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
 
     suspect: Person = Field(description="The arrested suspect.")
     arrested_at: Timestamp = Field(
         description="When the suspect was arrested: the prosecution service's 9 hours run from it."
     )
     measure: MeasureKind | None = Field(
-        default=None, description="The measure whose breach the arrest is for. Send measure, offence or both."
+        default=None,
+        description=(
+            "The measure whose breach the arrest is for. Send measure, offence or both. "
+            "temporary_restraining_order, civil_contact_ban and civil_area_ban since 1.1."
+        ),
     )
     offence: Offence | None = Field(
         default=None,

@@ -37,9 +37,14 @@ class BreachOfConditions(Signal):
     """
 
     name: ClassVar[str] = "breach_of_conditions"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
 
-    measure: MeasureKind = Field(description="The measure that was breached.")
+    measure: MeasureKind = Field(
+        description=(
+            "The measure that was breached. temporary_restraining_order, civil_contact_ban and "
+            "civil_area_ban since 1.1."
+        )
+    )
     breach_time: Timestamp = Field(description="When the breach happened, as far as known.")
     place: str | None = Field(
         default=None, description="Municipality or place of the breach.", max_length=200

@@ -21,12 +21,22 @@ class ContactRole(StrEnum):
     """*Casushouder*, e.g. at Veilig Thuis."""
     CASE_PROSECUTOR = "case_prosecutor"
     """*Zaaksofficier* at the prosecution service."""
+    PROCESS_DIRECTOR = "process_director"
+    """*Procesregisseur*: watches over the whole process of a (complex) case and the alignment of all
+    partners, e.g. at the Zorg- en Veiligheidshuis or Veilig Thuis. Since 1.1."""
+    VICTIM_COORDINATOR = "victim_coordinator"
+    """*Slachtoffercoördinator*: the victim's fixed contact in a high-risk case, e.g. at the
+    prosecution service or the police. Since 1.1."""
 
 
 class ContactSignal(Signal):
     """What both contact signals share: the role, the *contactpersoon* and when to reach them."""
 
-    role: ContactRole = Field(description="The role the contact person has in the case.")
+    role: ContactRole = Field(
+        description=(
+            "The role the contact person has in the case. process_director and victim_coordinator since 1.1."
+        )
+    )
     contact: ContactPerson = Field(description="The contact person to call from now on.")
     availability: str | None = Field(
         default=None, description="When the contact can be reached, e.g. 'ma-vr 08:30-17:00'.", max_length=100
@@ -44,7 +54,7 @@ class ContactAssigned(ContactSignal):
     """
 
     name: ClassVar[str] = "contact_assigned"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
 
 
 class ContactChanged(ContactSignal):
@@ -54,7 +64,7 @@ class ContactChanged(ContactSignal):
     """
 
     name: ClassVar[str] = "contact_changed"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
 
     previous_contact: ContactPerson = Field(description="The contact person who held the role until now.")
 

@@ -26,6 +26,15 @@ class MeasureKind(StrEnum):
     """*Bijzondere voorwaarden* of a suspended sentence, supervised by probation."""
     SUSPENSION_CONDITIONS = "suspension_conditions"
     """*Schorsingsvoorwaarden*: conditions of a suspended pre-trial detention."""
+    TEMPORARY_RESTRAINING_ORDER = "temporary_restraining_order"
+    """*Tijdelijk huisverbod* (Wet tijdelijk huisverbod): the mayor, or the police by the mayor's
+    mandate, bars him from the home and from contact with those who live there, for 10 days; the
+    mayor may extend it to at most four weeks after the order. Since 1.1."""
+    CIVIL_CONTACT_BAN = "civil_contact_ban"
+    """*Civielrechtelijk contactverbod*: ordered by the civil court at the victim's request (e.g. in
+    kort geding), enforced by a penalty payment (*dwangsom*), not by the criminal law. Since 1.1."""
+    CIVIL_AREA_BAN = "civil_area_ban"
+    """*Civielrechtelijk gebieds- of straatverbod*: as the civil contact ban, for an area. Since 1.1."""
 
 
 class EndReason(StrEnum):
@@ -44,7 +53,11 @@ class EndReason(StrEnum):
 class MeasureSignal(Signal):
     """What the three measure signals share: which *maatregel*, and whom to call about it."""
 
-    kind: MeasureKind = Field(description="Which measure.")
+    kind: MeasureKind = Field(
+        description=(
+            "Which measure. temporary_restraining_order, civil_contact_ban and civil_area_ban since 1.1."
+        )
+    )
     contact: ContactPerson = Field(description="Whom to call about the measure, e.g. the zaaksofficier.")
 
     def attributes(self) -> dict[str, Any]:
@@ -59,17 +72,26 @@ class MeasureImposed(MeasureSignal):
     """
 
     name: ClassVar[str] = "measure_imposed"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
 
     starts_on: Day = Field(description="First day the measure applies.")
     ends_on: Day | None = Field(
-        default=None, description="Last day the measure applies; None when it runs until a later decision."
+        default=None,
+        validate_default=True,
+        description=(
+            "Last day the measure applies; None when it runs until a later decision. Required for a "
+            "temporary_restraining_order, which ends unless extended."
+        ),
     )
     conditions: list[Condition] = Field(default_factory=list, description="The conditions of the measure.")
 
     @field_validator("ends_on")
     @classmethod
     def _ends_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is None and info.data.get("kind") is MeasureKind.TEMPORARY_RESTRAINING_ORDER:
+            raise ValueError(
+                "a temporary_restraining_order ends after 10 days unless extended: send its ends_on"
+            )
         starts_on = info.data.get("starts_on")
         if value is not None and starts_on is not None and value < starts_on:
             raise ValueError(f"ends_on must not be before starts_on ({starts_on.isoformat()})")
@@ -83,7 +105,7 @@ class MeasureExtended(MeasureSignal):
     """
 
     name: ClassVar[str] = "measure_extended"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
 
     previous_ends_on: Day = Field(description="The end date before this extension.")
     ends_on: Day = Field(description="The new last day the measure applies.")
@@ -107,7 +129,7 @@ class MeasureEnded(MeasureSignal):
     """
 
     name: ClassVar[str] = "measure_ended"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
 
     ended_on: Day = Field(description="Last day the measure applied.")
     reason: EndReason = Field(description="Why the measure ended.")

@@ -22,8 +22,11 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
+from adapters.ingest import signal_id
+from adapters.police import ADAPTER as POLICE
 from adapters.registry import adapter
 from adapters.scenario import scenario_file
+from adapters.veiligthuis import ADAPTER as VEILIG_THUIS
 from gateway.access import Identity, Role, TokenStore
 from gateway.audit.reads import audit_reads
 from gateway.involvements import MATCH_NOTICE
@@ -38,6 +41,8 @@ from tools.stack import Endpoints
 from tools.stack.process import free_ports
 
 KETENPOORT = Path(sys.executable).parent / "ketenpoort"
+ADAPTERS = Path(__file__).parents[2] / "adapters"
+POLICE_SAMPLES, VEILIG_THUIS_SAMPLES = ADAPTERS / "police" / "samples", ADAPTERS / "veiligthuis" / "samples"
 BRAM = "111222333"  # the fictional suspect of the examples
 
 
@@ -301,3 +306,55 @@ async def test_a_child_known_to_the_board_brings_veilig_thuis_and_the_board_toge
     assert copy["level"] == "fields" and copy["purpose"] == "child-protection"
     assert copy["body"]["children"][0]["bsn"] == NOOR and "description" not in copy["body"]
     assert "bsn" not in copy["body"]["suspect"]
+
+
+async def test_an_arrest_outside_domestic_violence_brings_police_and_veilig_thuis_together_without_content(
+    stack: Endpoints, gateway: Gateway
+) -> None:
+    """A drugs arrest of someone Veilig Thuis works with: the police adapter sends it as the police's
+    involvement only, the index matches it, both get a notice naming the other, and Veilig Thuis
+    learns nothing of the arrest itself."""
+    namespace = uuid4()  # ids of their own, as the suite may run on this stack before
+
+    # Veilig Thuis registers a report about Bram: its adapter's own mapping of its sample.
+    [melding, *_] = VEILIG_THUIS.read((VEILIG_THUIS_SAMPLES / "scenario.csv").read_bytes())
+    assert melding.ok and melding.record_id is not None
+    for mapped in VEILIG_THUIS.to_signals(melding.native):
+        ids = signal_id("veiligthuis", melding.record_id, mapped.part, namespace)
+        await gateway.send("veiligthuis", mapped.signal, ids)
+    await gateway.involved("om", {"veiligthuis"})
+
+    # The police arrest him for something else: their adapter's own mapping of the sample.
+    [arrest] = POLICE.read((POLICE_SAMPLES / "aanhouding-zonder-huiselijk-geweld.json").read_bytes())
+    assert arrest.ok and arrest.record_id is not None
+    [mapped] = POLICE.to_signals(arrest.native)
+    assert (mapped.part, mapped.signal.name) == ("involvement", "involvement_opened")
+    arrest_id = await gateway.send(
+        "police", mapped.signal, signal_id("police", arrest.record_id, mapped.part, namespace)
+    )
+    found = await gateway.involved("om", {"veiligthuis", "police"})
+    assert next(i for i in found if i["organisation"] == "police")["role"] == "investigator"
+
+    # Each gets one match notice naming the other, and whom to call there.
+    (to_police,) = await notices_for(stack, "police", {str(arrest_id)})
+    (to_veiligthuis,) = await notices_for(stack, "veiligthuis", {str(arrest_id)})
+    named = {(i["organisation"], i["role"]) for p in to_veiligthuis["body"]["persons"] for i in p["involved"]}
+    assert named == {("police", "investigator")}
+    assert {i["organisation"] for p in to_police["body"]["persons"] for i in p["involved"]} == {"veiligthuis"}
+    police_contact = to_veiligthuis["body"]["persons"][0]["involved"][0]["contact"]
+    assert police_contact["name"] == "Agent K. de Groot"
+
+    # Veilig Thuis has nothing of the arrest but dat-informatie: no arrest, no offence, no account.
+    inbox = await read_topic(stack.kafka("admin"), "inbox.veiligthuis", timeout_s=30)
+    about_it = [item for item in inbox if item.get("signal_id") == str(arrest_id)]
+    assert {item["signal_type"] for item in about_it} == {"involvement_opened", MATCH_NOTICE}
+    for item in about_it:
+        assert (item["level"], item["fields"]) == ("dat", [])
+    (dat,) = (item for item in about_it if item["signal_type"] == "involvement_opened")
+    assert set(dat["body"]) == {"involved_organisation", "since", "contact"}
+    text = str(about_it)
+    for secret in ("Cellencomplex", "verdovende", "OVERIG", "other", "arrest", "Verhoef", BRAM):
+        assert secret not in text, secret
+    # and a partner not working with him learns nothing at all
+    om_inbox = await read_topic(stack.kafka("admin"), "inbox.om", timeout_s=5)
+    assert not [item for item in om_inbox if item.get("signal_id") == str(arrest_id)]

@@ -152,3 +152,60 @@ def test_a_safety_assessment_minor_the_gateway_does_not_know_yet_names_the_ones_
     assert problem.expected == (
         "urn:ketenpoort:schema:safety_assessment:1.0 or urn:ketenpoort:schema:safety_assessment:1.1"
     )
+
+
+# The measure kinds and contact roles of 1.1 (the tijdelijk huisverbod, the civil bans, the
+# procesregisseur and the slachtoffercoördinator): code-table additions, so a minor version of every
+# signal that carries them; what a sender of 1.0 sends is still accepted.
+
+NEW_CODES = {
+    "measure_imposed": ("kind", ["temporary_restraining_order", "civil_contact_ban", "civil_area_ban"]),
+    "measure_extended": ("kind", ["temporary_restraining_order", "civil_contact_ban", "civil_area_ban"]),
+    "measure_ended": ("kind", ["temporary_restraining_order", "civil_contact_ban", "civil_area_ban"]),
+    "breach_of_conditions": (
+        "measure",
+        ["temporary_restraining_order", "civil_contact_ban", "civil_area_ban"],
+    ),
+    "arrest": ("measure", ["temporary_restraining_order", "civil_contact_ban", "civil_area_ban"]),
+    "contact_assigned": ("role", ["process_director", "victim_coordinator"]),
+    "contact_changed": ("role", ["process_director", "victim_coordinator"]),
+}
+
+
+def _checked(name: str, dataschema_version: str, **data: object) -> Outcome:
+    case = example(name)
+    ce = {**case.ce, "dataschema": f"urn:ketenpoort:schema:{name}:{dataschema_version}"}
+    return check({"ce": ce, "data": {**case.data, **data}}, "test")
+
+
+@pytest.mark.parametrize("name", sorted(NEW_CODES))
+def test_the_new_codes_are_a_minor_version_after_1_0(name: str) -> None:
+    model = CATALOGUE[name]
+    assert (model.version, model.versions()) == ("1.1", ("1.0", "1.1"))
+    assert [version for version, _ in versions(name)] == [(1, 0), (1, 1)]
+    [(_, old), (_, new)] = versions(name)
+    assert incompatibilities(old, new) == []
+    assert _checked(name, "1.0").valid, _checked(name, "1.0").problems  # a sender of 1.0
+
+
+@pytest.mark.parametrize(("name", "code"), [(n, c) for n, (_, codes) in NEW_CODES.items() for c in codes])
+def test_a_new_code_is_in_1_1_and_not_in_1_0(name: str, code: str) -> None:
+    field, _ = NEW_CODES[name]
+    data = {field: code}
+    if name == "measure_imposed" and code == "temporary_restraining_order":
+        data["ends_on"] = "2026-11-15"
+    outcome = _checked(name, "1.1", **data)
+    assert outcome.valid, outcome.problems
+    [(_, old), (_, new)] = versions(name)
+    body = {**example(name).data, **data}
+    jsonschema_lib.validate(body, new)
+    with pytest.raises(jsonschema_lib.ValidationError):
+        jsonschema_lib.validate(body, old)  # 1.0 has no such code
+
+
+def test_a_temporary_restraining_order_is_imposed_with_its_end_date() -> None:
+    outcome = _checked("measure_imposed", "1.1", kind="temporary_restraining_order", ends_on=None)
+    assert (outcome.valid, outcome.reason) == (False, "schema_violation")
+    assert [problem.path for problem in outcome.problems] == ["ends_on"]
+    # the other measures may still run until a later decision
+    assert _checked("measure_imposed", "1.1", kind="civil_contact_ban", ends_on=None).valid

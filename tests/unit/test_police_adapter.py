@@ -29,6 +29,7 @@ from adapters.police.mapping import (
     to_new_report,
     to_signals,
 )
+from adapters.police.measures import END_REASONS, REGISTERED_MEASURES
 from adapters.police.native import (
     KINDS,
     MUTATIONS,
@@ -36,12 +37,14 @@ from adapters.police.native import (
     Antwoord,
     Contactrol,
     Feit,
+    GeregistreerdeMaatregel,
     Kenmerk,
     Maatregel,
     MelderRol,
     Niveau,
     PoliceMutation,
     PoliceReportRecord,
+    RedenEinde,
     SashExPartnerFactors,
     SashForm,
     SashRiskFactors,
@@ -53,6 +56,10 @@ from gateway.schemas import (
     Arrest,
     BreachOfConditions,
     ContactChanged,
+    InvolvementOpened,
+    MeasureEnded,
+    MeasureExtended,
+    MeasureImposed,
     NewReport,
     RiskAssessment,
     Signal,
@@ -60,7 +67,8 @@ from gateway.schemas import (
 from gateway.schemas.arrest import Offence
 from gateway.schemas.breach_of_conditions import DetectedBy, Severity
 from gateway.schemas.contact_person import ContactRole
-from gateway.schemas.measure import MeasureKind
+from gateway.schemas.involvement import InvolvementRole
+from gateway.schemas.measure import EndReason, MeasureKind
 from gateway.schemas.new_report import ReporterRole, ReportKind, StalkingIndicator
 from gateway.schemas.risk_assessment import Instrument, RiskLevel
 
@@ -581,7 +589,7 @@ def test_every_sample_reads_and_maps_with_no_problems(path: Path) -> None:
 
 def test_the_samples_cover_every_record_kind() -> None:
     kinds = {record.native.root.soort for path in SAMPLES.glob("*.json") for record in read(path)}
-    assert kinds == {"melding", "aangifte", "aanhouding", "wijziging_contactpersoon", "sash_herbeoordeling"}
+    assert kinds == set(get_args(Soort))
 
 
 # For each bad export: the rejected positions with their problem paths (read or mapping problems),
@@ -593,7 +601,7 @@ BAD_EXPORTS: dict[str, tuple[dict[str, list[str]], list[str]]] = {
     "no-utc-offset.json": ({"record 2": ["pleegdatum"]}, ["2026-03-20T18"]),
     "unknown-code.json": (
         {"record 1": ["overtreden_maatregel"], "record 3": ["kenmerken.1"]},
-        ["HUISVERBOD", "AFLUISTEREN"],
+        ["MELDPLICHT", "AFLUISTEREN"],
     ),
     "invalid-bsn.json": ({"record 2": ["verdachte.bsn"]}, ["345678929"]),
     "unknown-soort.json": ({"record 2": ["soort"], "record 3": ["soort"]}, ["huisbezoek"]),
@@ -610,6 +618,19 @@ BAD_EXPORTS: dict[str, tuple[dict[str, list[str]], list[str]]] = {
     "arrest-no-ground.json": ({"record 2": ["overtreden_maatregel"]}, []),
     "arrest-breach-facts.json": ({"record 1": ["ernst"], "record 2": ["aanleiding", "ernst"]}, []),
     "report-breach-facts.json": ({"record 1": ["ernst"], "record 2": ["ernst"]}, []),
+    "arrest-not-domestic-violence.json": (
+        {"record 1": ["huiselijk_geweld"], "record 2": ["huiselijk_geweld"]},
+        ["nee"],
+    ),
+    "huisverbod-dates.json": (
+        {
+            "record 1": ["einddatum"],  # a huisverbod without its end
+            "record 2": ["einddatum"],  # 18 days: more than 10
+            "record 3": ["einddatum"],  # extended to 31 days: more than four weeks
+            "record 4": ["einddatum"],  # extended to before the previous end
+        },
+        ["2026-05-20", "2026-06-02", "2026-11-01"],
+    ),
 }
 
 
@@ -708,3 +729,99 @@ def test_the_scenario_yields_exactly_steps_2_and_5() -> None:
 def test_mapping_twice_gives_equal_signals(path: Path) -> None:
     assert mapped(path) == mapped(path)
     assert read(path) == read(path)
+
+
+# --- measures the police register: the tijdelijk huisverbod and the civil bans --------------------
+
+
+def test_every_registered_measure_and_end_reason_has_its_code() -> None:
+    assert set(REGISTERED_MEASURES) == set(get_args(GeregistreerdeMaatregel)) <= set(get_args(Maatregel))
+    assert all(MEASURES[code] is kind for code, kind in REGISTERED_MEASURES.items())
+    assert set(END_REASONS) == set(get_args(RedenEinde))
+    assert {"maatregel_opgelegd", "maatregel_verlengd", "maatregel_beeindigd"} <= MUTATIONS
+
+
+def test_a_huisverbod_is_imposed_extended_and_ended_with_its_dates() -> None:
+    records = read(SAMPLES / "huisverbod.json")
+    signals = [(r.record_id, m.part, m.signal) for r in records for m in ADAPTER.to_signals(r.native)]
+    assert [(record_id, part, s.name) for record_id, part, s in signals] == [
+        ("PL1700-26005120/1", "measure", "measure_imposed"),
+        ("PL1700-26005120/2", "measure", "measure_extended"),
+        ("PL1700-26005120/3", "measure", "measure_ended"),
+    ]
+    imposed, extended, ended = (s for _, _, s in signals)
+    assert isinstance(imposed, MeasureImposed) and isinstance(extended, MeasureExtended)
+    assert isinstance(ended, MeasureEnded)
+    for signal in (imposed, extended, ended):
+        assert signal.kind is MeasureKind.TEMPORARY_RESTRAINING_ORDER
+        assert signal.suspect is not None and signal.suspect.given_name == "Mark"
+        assert signal.victim is not None and signal.victim.given_name == "Sanne"
+        assert signal.contact.role == "hulpofficier van justitie"
+        assert signal.attributes()["measure"] == "temporary_restraining_order"
+    # it carries its end, so that the decision on extending it is due before then
+    assert (imposed.starts_on, imposed.ends_on) == (date(2026, 5, 2), date(2026, 5, 12))
+    assert (extended.previous_ends_on, extended.ends_on) == (date(2026, 5, 12), date(2026, 5, 30))
+    assert (ended.ended_on, ended.reason) == (date(2026, 5, 30), EndReason.EXPIRED)
+
+
+def test_a_civil_ban_may_run_without_an_end() -> None:
+    ban = only(SAMPLES / "civiel-contactverbod.json", "measure")
+    assert isinstance(ban, MeasureImposed)
+    assert (ban.kind, ban.starts_on, ban.ends_on) == (MeasureKind.CIVIL_CONTACT_BAN, date(2026, 6, 15), None)
+    assert ban.victim is not None and ban.victim.bsn is None
+
+
+@pytest.mark.parametrize(
+    ("reden", "reason"),
+    [("VERLOPEN", EndReason.EXPIRED), ("INGETROKKEN", EndReason.LIFTED), ("VERVANGEN", EndReason.REPLACED)],
+)
+def test_why_a_measure_ended(reden: str, reason: EndReason) -> None:
+    raw = json.loads((SAMPLES / "huisverbod.json").read_text())[2] | {"reden": reden}
+    [ended] = ADAPTER.to_signals(PoliceMutation.model_validate(raw))
+    assert ended.signal.reason is reason
+
+
+def test_a_huisverbod_may_last_ten_days_and_be_extended_to_four_weeks() -> None:
+    imposed, extended, _ = json.loads((SAMPLES / "huisverbod.json").read_text())
+    ten = PoliceMutation.model_validate(imposed | {"einddatum": "2026-05-12"})
+    assert ADAPTER.to_signals(ten)[0].signal.ends_on == date(2026, 5, 12)
+    four_weeks = PoliceMutation.model_validate(extended | {"einddatum": "2026-05-30"})
+    assert ADAPTER.to_signals(four_weeks)[0].signal.ends_on == date(2026, 5, 30)
+    with pytest.raises(MappingError) as refused:
+        ADAPTER.to_signals(PoliceMutation.model_validate(extended | {"einddatum": "2026-05-31"}))
+    assert [p.path for p in refused.value.problems] == ["einddatum"]
+    assert "28 days" in refused.value.problems[0].message
+
+
+def test_an_arrest_for_breaking_a_huisverbod_is_an_arrest_and_a_breach() -> None:
+    arrest, breach = (m.signal for m in ADAPTER.to_signals(arrest_record(overtreden_maatregel="HUISVERBOD")))
+    assert arrest.measure is MeasureKind.TEMPORARY_RESTRAINING_ORDER
+    assert breach.measure is MeasureKind.TEMPORARY_RESTRAINING_ORDER
+
+
+# --- an arrest without the label huiselijk geweld: dat-informatie only -----------------------------
+
+
+def test_an_arrest_without_the_label_huiselijk_geweld_is_dat_informatie_about_the_suspect_only() -> None:
+    [record] = read(SAMPLES / "aanhouding-zonder-huiselijk-geweld.json")
+    [mapped_] = ADAPTER.to_signals(record.native)
+    involvement = mapped_.signal
+    assert mapped_.part == "involvement" and isinstance(involvement, InvolvementOpened)
+    assert (involvement.role, involvement.since) == (InvolvementRole.INVESTIGATOR, date(2026, 9, 14))
+    assert involvement.suspect is not None and involvement.suspect.bsn == "111222333"
+    assert (involvement.victim, involvement.children) == (None, [])
+    assert involvement.contact.name == "Agent K. de Groot"
+    # nothing of the arrest itself: no offence, no place, no time, no account
+    body = json.dumps(involvement.model_dump(mode="json"))
+    for secret in ("Cellencomplex", "verdovende", "02:40", "OVERIG", "other"):
+        assert secret not in body
+    assert involvement.attributes() == {"minors_involved": False, "involvement_role": "investigator"}
+
+
+def test_the_label_defaults_to_huiselijk_geweld_as_exports_so_far_hold_only_those() -> None:
+    assert [m.part for m in ADAPTER.to_signals(arrest_record())] == ["arrest", "breach"]
+    explicit = arrest_record(huiselijk_geweld=True)
+    assert ADAPTER.to_signals(explicit) == ADAPTER.to_signals(arrest_record())
+    assert signal_id("police", "PL1700-26007781/1", "involvement") != signal_id(
+        "police", "PL1700-26007781/1", "arrest"
+    )

@@ -97,10 +97,25 @@ class Situation:
     sender: str
     attributes: dict[str, Any]
     involved: bool
+    other_sender: bool = False
+    """Sent by another organisation than the example's: the label names it."""
 
     def label(self) -> str:
         parts = [f"{key}={_show(value)}" for key, value in self.attributes.items()]
-        return "; ".join([*parts, f"recipients_involved={_show(self.involved)}"])
+        sender = [f"sender={self.sender}"] if self.other_sender else []
+        return "; ".join([*sender, *parts, f"recipients_involved={_show(self.involved)}"])
+
+
+# Signals some organisation sends other than the example's sender, with the attributes that make it
+# theirs: the measures the police register (adapters/police/measures.py), and an arrest outside
+# domestic violence, which the police send as their involvement only (adapters/police/mapping.py).
+OTHER_SENDERS: tuple[tuple[str, str, str, tuple[Any, ...]], ...] = (
+    *(
+        (name, "police", "measure", ("temporary_restraining_order", "civil_contact_ban", "civil_area_ban"))
+        for name in ("measure_imposed", "measure_extended", "measure_ended")
+    ),
+    ("involvement_opened", "police", "involvement_role", ("investigator",)),
+)
 
 
 @dataclass(frozen=True)
@@ -147,6 +162,13 @@ def situations() -> list[Situation]:
                 if other != value:
                     found.append(Situation(name, sender, {**base, key: other}, involved=False))
         found.append(Situation(name, sender, base, involved=True))
+        for signal_type, other, key, values in OTHER_SENDERS:
+            if signal_type == name:
+                for value in values:
+                    for involved in (False, True):
+                        found.append(
+                            Situation(name, other, {**base, key: value}, involved, other_sender=True)
+                        )
     return found
 
 
