@@ -5,7 +5,8 @@ import data.ketenpoort.sharing
 # --- the Board's own signal ------------------------------------------------------------------------
 
 test_partners_working_with_the_child_learn_of_the_inquiry_and_whom_to_call if {
-	decisions := decisions_for(involving(example.child_protection, {"veiligthuis", "police", "om", "3ro", "slachtofferhulp"}))
+	on_the_child := {"veiligthuis", "police", "om", "3ro", "slachtofferhulp"}
+	decisions := decisions_for(involving(example.child_protection, on_the_child))
 	every org in ["veiligthuis", "police", "om"] {
 		decisions[org].level == "fields"
 		decisions[org].legal_basis == "bw-1-238-avg-6-1-e"
@@ -82,7 +83,11 @@ test_the_board_on_the_case_receives_what_its_task_needs_where_children_are_invol
 }
 
 test_the_board_receives_measures_breaches_arrests_and_decisions_only_with_children if {
-	every name in ["measure_imposed", "measure_extended", "measure_ended", "breach_of_conditions", "arrest", "prosecution_decision"] {
+	names := [
+		"measure_imposed", "measure_extended", "measure_ended",
+		"breach_of_conditions", "arrest", "prosecution_decision",
+	]
+	every name in names {
 		without := board_on_the_case(example[name])
 		without.level == "dat"
 		with_children := board_on_the_case(with_attributes(example[name], {"minors_involved": true}))
