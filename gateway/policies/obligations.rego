@@ -62,15 +62,18 @@ triggered contains "victim_warned_release" if {
 	attributes.planned == true
 }
 
-triggered contains "victim_warned_measure" if input.signal.type in {"measure_imposed", "measure_extended", "measure_ended"}
+measure_signals := {"measure_imposed", "measure_extended", "measure_ended"}
+
+triggered contains "victim_warned_measure" if input.signal.type in measure_signals
 
 triggered contains "victim_warned_decision" if input.signal.type == "prosecution_decision"
 
 # A measure imposed or extended: the decision on its extension before it ends (the gateway opens it
 # only when the signal has an end date).
+# (The prosecution service's own measures: a civil ban is the court's, at the victim's request.)
 triggered contains "measure_extension" if {
 	input.signal.type in {"measure_imposed", "measure_extended"}
-	attributes.measure != "temporary_restraining_order"
+	input.signal.source == "om"
 }
 
 # A huisverbod: the mayor decides on its extension before its 10 days end; the police, who register

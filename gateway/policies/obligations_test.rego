@@ -95,6 +95,15 @@ test_a_huisverbod_opens_its_extension_for_the_police_not_the_prosecution_service
 	{"type": "measure_extended", "from": "police"} in opened.restraining_order_extension.met_by
 }
 
+test_a_civil_ban_the_police_register_opens_no_extension_decision if {
+	civil := fixtures.from_sender(
+		fixtures.with_attributes(example.measure_imposed, {"measure": "civil_contact_ban"}),
+		"police",
+	)
+	not opened_by(civil).measure_extension
+	not opened_by(civil).restraining_order_extension
+}
+
 test_a_measures_extension_is_reminded_to_the_prosecution_service_and_the_police if {
 	opened_by(example.measure_imposed).measure_extension.remind == ["om", "police"]
 }

@@ -274,6 +274,20 @@ EXPECTED: dict[str, dict[str, Expect]] = {
         "veiligthuis": NONE,  # not on the case yet
         "3ro": NONE,
     },
+    # The OM's agreement names the police and victim support as informers: they get it though not
+    # yet on the case; Veilig Thuis and probation, neither named nor on the case, nothing.
+    "victim_informing_agreed": {
+        "police": Expect(
+            Level.FIELDS,
+            "normal",
+            "wjsg-art-39f",
+            ("agreements", "agreed_by", "agreed_on", "contact", "victim.family_name"),
+            ("victim.bsn", "victim.address", "suspect.bsn"),
+        ),
+        "slachtofferhulp": Expect(Level.FIELDS, "normal", "wjsg-art-39f", ("agreements", "contact")),
+        "veiligthuis": NONE,
+        "3ro": NONE,
+    },
 }
 
 
