@@ -21,6 +21,8 @@ attributes := object.get(input.signal, "attributes", {})
 
 region := object.get(input.signal, "region", null)
 
+measure_signals := {"measure_imposed", "measure_extended", "measure_ended"}
+
 # A police report: a risk screening by the police, and Veilig Thuis's safety assessment.
 triggered contains "risk_screening" if {
 	input.signal.type == "new_report"
@@ -61,8 +63,6 @@ triggered contains "victim_warned_release" if {
 	input.signal.type == "release_from_custody"
 	attributes.planned == true
 }
-
-measure_signals := {"measure_imposed", "measure_extended", "measure_ended"}
 
 triggered contains "victim_warned_measure" if input.signal.type in measure_signals
 
