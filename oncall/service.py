@@ -233,7 +233,9 @@ class OnCallService:
                 async with self._producer.transaction():
                     for event in events:
                         topic, key = _where(event)
-                        await self._producer.send(topic, orjson.dumps(event.model_dump(mode="json")), key=key)
+                        # By alias: an obligation's meeting signals keep their field `from`.
+                        value = orjson.dumps(event.model_dump(mode="json", by_alias=True))
+                        await self._producer.send(topic, value, key=key)
                     if remove_content is not None:
                         await self._producer.send(OBLIGATION_CONTENT, None, key=str(remove_content).encode())
             except ProducerFenced:

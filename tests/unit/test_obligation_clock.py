@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import orjson
+
 from gateway.obligation_state import Obligations
 from gateway.schemas.alert import AlertEvent
 from gateway.schemas.obligation import MeetingSignal, ObligationContent, ObligationEvent
@@ -141,3 +143,11 @@ def test_a_record_that_is_no_obligation_event_or_content_is_passed_over() -> Non
     clock.take_content(b"not-a-uuid", None)
     clock.take_content(str(uuid4()).encode(), b"{}")
     assert clock.content == {}
+
+
+def test_what_the_clock_writes_keeps_the_field_names_of_the_topic() -> None:
+    clock, first = ObligationClock(), opened()
+    clock.apply(first)
+    change, *_ = clock.events(clock.book.by_id[first.obligation_id], "reminded", REMIND)
+    written = orjson.loads(orjson.dumps(change.model_dump(mode="json", by_alias=True)))
+    assert written["met_by"] == [{"type": "measure_extended", "from": "om", "where": {}}]
