@@ -23,11 +23,11 @@ from prometheus_client import make_asgi_app
 from gateway.access import RequireRole, Role
 from gateway.audit.api import PATHS as AUDIT_PATHS
 from gateway.audit.api import AuditApi
+from gateway.clock import Clock, now_utc
 from gateway.http import NO_BODY, SMALL_JSON, Door, respond
 from gateway.intake import Rewinder, no_decoding, raw_batch
 from gateway.involvement_api import LookupApi
 from gateway.kafka import KafkaConnection
-from gateway.router import Clock, now_utc
 from gateway.service import GatewayService
 from gateway.settings import ORGANISATIONS, Settings
 from gateway.topics import TOPICS, signals_topic

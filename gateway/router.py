@@ -12,22 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from gateway.audit.entries import read_from
+from gateway.clock import Clock, now_utc
 from gateway.consequences import BatchStep, Decided, Step
 from gateway.decision_cache import DecisionCache
 from gateway.kafka import Record
 from gateway.pipeline import Accepted, Rejected, identify, query, reject, validate
 from gateway.schemas.audit import AuditEntry
 from gateway.signal_ids import Duplicate, IdsView, SignalIds, seen_record
-
-Clock = Callable[[], datetime]
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
 
 Involved = Callable[[str], frozenset[str]]
 """Which partners have an open involvement with a person (by chain pseudonym): for the policy."""

@@ -19,6 +19,7 @@ from aiokafka.structs import ConsumerRecord
 from gateway.alerts.raising import RaiseAlerts
 from gateway.audit.chain import AuditChain
 from gateway.audit.reads import AuditReadLog
+from gateway.clock import Clock, now_utc
 from gateway.consequences import Step, deliveries
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
@@ -34,7 +35,7 @@ from gateway.metrics import OBLIGATION_GAUGES
 from gateway.obligations import KeepObligations
 from gateway.obligations import follow as follow_obligations
 from gateway.obligations import load_book as load_obligations
-from gateway.router import Clock, Router, now_utc
+from gateway.router import Router
 from gateway.settings import Settings
 from gateway.signal_ids import follow as follow_ids
 from gateway.signal_ids import load_ids

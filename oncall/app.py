@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from gateway.clock import Clock, now_utc
 from gateway.http import route
 from gateway.kafka import KafkaConnection
 from gateway.settings import Settings
@@ -22,7 +23,7 @@ from oncall.channels import Channel
 from oncall.config import OnCallConfig
 from oncall.console import Console
 from oncall.email import EmailChannel
-from oncall.service import Clock, OnCallService, now_utc
+from oncall.service import OnCallService
 from oncall.webhook import WebhookChannel
 
 

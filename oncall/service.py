@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -37,6 +36,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 from pydantic import ValidationError
 
+from gateway.clock import Clock, now_utc
 from gateway.kafka import KafkaConnection, follow, make_producer, read_whole
 from gateway.logging import get_logger
 from gateway.obligation_state import Obligation
@@ -55,7 +55,6 @@ CHANNEL_TIMEOUT_S = 10.0
 LOOK_AT_LEAST_EVERY_S = 1.0
 
 Listener = Callable[[Alert], None]
-Clock = Callable[[], datetime]
 
 
 class AlertNotFound(LookupError):
@@ -71,10 +70,6 @@ class ObligationNotFound(LookupError):
 
 
 Written = AlertEvent | ObligationEvent
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def _where(event: Written) -> tuple[str, bytes]:

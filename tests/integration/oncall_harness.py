@@ -31,10 +31,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.access import Identity, Role, TokenStore
+from gateway.clock import Clock, now_utc
 from gateway.settings import Settings
 from oncall.app import create_oncall_app
 from oncall.config import OnCallConfig, SmtpConfig, WebhookConfig
-from oncall.service import Clock, OnCallService, now_utc
+from oncall.service import OnCallService
 from tests.integration.kafka_helpers import send_once
 from tests.integration.serving import served
 from tests.integration.test_first_slice import running_gateway

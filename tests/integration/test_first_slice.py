@@ -17,10 +17,10 @@ from adapters.police.mapping import to_new_report
 from adapters.police.native import PoliceReportRecord
 from adapters.publish import send, signal_record
 from gateway.app import create_app
+from gateway.clock import Clock, now_utc
 from gateway.decisions import PolicyEngine, policy_input
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import ensure_topics, make_producer
-from gateway.router import Clock, now_utc
 from gateway.settings import Settings
 from tests.integration.kafka_helpers import read_topic, skip_history
 from tools.stack import Endpoints, throwaway_opa
