@@ -5,6 +5,7 @@ from __future__ import annotations
 from gateway.schemas.arrest import Arrest
 from gateway.schemas.base import ContactPerson, Signal
 from gateway.schemas.breach_of_conditions import BreachOfConditions
+from gateway.schemas.case_conference import CaseConference
 from gateway.schemas.child_protection import ChildProtection
 from gateway.schemas.contact_person import ContactAssigned, ContactChanged
 from gateway.schemas.envelope import Envelope, EnvelopeError, new_envelope
@@ -41,6 +42,7 @@ CATALOGUE: dict[str, type[Signal]] = {
         ProtectionNeeds,
         VictimInformed,
         ChildProtection,
+        CaseConference,
     )
 }
 
@@ -49,6 +51,7 @@ __all__ = [
     "Address",
     "Arrest",
     "BreachOfConditions",
+    "CaseConference",
     "ChildProtection",
     "ContactAssigned",
     "ContactChanged",

@@ -30,6 +30,9 @@ class InvolvementRole(StrEnum):
     CHILD_PROTECTION = "child_protection"
     """*Kinderbescherming*: the Child Protection Board's inquiry into a child's situation, or a child
     protection measure it requested."""
+    PROCESS_DIRECTION = "process_direction"
+    """*Procesregie*: the safety house directs the case across the partners (its process director and
+    the case conference)."""
 
 
 class CloseReason(StrEnum):
@@ -65,7 +68,7 @@ class InvolvementOpened(InvolvementSignal):
     """
 
     name: ClassVar[str] = "involvement_opened"
-    version: ClassVar[str] = "1.1"  # 1.1: role child_protection
+    version: ClassVar[str] = "1.2"  # 1.1: role child_protection; 1.2: process_direction
 
 
 class InvolvementClosed(InvolvementSignal):
@@ -75,7 +78,7 @@ class InvolvementClosed(InvolvementSignal):
     """
 
     name: ClassVar[str] = "involvement_closed"
-    version: ClassVar[str] = "1.1"  # 1.1: role child_protection
+    version: ClassVar[str] = "1.2"  # 1.1: role child_protection; 1.2: process_direction
 
     until: Day = Field(description="Last day of the involvement.")
     reason: CloseReason = Field(description="Why the involvement ended.")

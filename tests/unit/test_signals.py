@@ -44,6 +44,7 @@ SENDERS = {
     "protection_needs": "slachtofferhulp",
     "victim_informed": "slachtofferhulp",
     "child_protection": "rvdk",
+    "case_conference": "zvh",
 }
 
 # What the sharing policy may decide on, per signal type. The policy author relies on these keys.
@@ -83,6 +84,7 @@ ATTRIBUTES = {
         "child_protection_measure",
         "child_protection_status",
     },
+    "case_conference": {"minors_involved", "conference_status", "participants", "task_owners"},
 }
 
 NAMES = sorted(CATALOGUE)
@@ -467,3 +469,42 @@ def test_an_ended_inquiry_or_measure_says_when_and_not_before_it_started() -> No
     assert loc == ("ended_on",) and "ended_on must not be before started_on (2026-11-12)" in message
     loc, message = rejection("child_protection", body("child_protection", ends_on="2026-11-01"))
     assert loc == ("ends_on",) and "ends_on must not be before started_on" in message
+
+
+# The case conference: its plan, each task owned by a chain partner or named outside the chain.
+
+
+def test_a_case_conference_names_the_partners_at_the_table_and_the_owners_of_open_tasks() -> None:
+    held = signal("case_conference")
+    assert held.attributes() == {
+        "minors_involved": False,
+        "conference_status": "held",
+        "participants": ["3ro", "om", "police", "veiligthuis", "zvh"],
+        "task_owners": ["3ro", "police"],  # task 3 is done; task 4 is the municipality's
+    }
+
+
+def test_a_task_is_owned_by_a_chain_partner_or_by_a_named_organisation_outside_it() -> None:
+    tasks = body("case_conference")["tasks"]
+    typo = [{**tasks[0], "owner": "polcie"}]
+    loc, message = rejection("case_conference", body("case_conference", tasks=typo))
+    assert loc == ("tasks", 0, "owner") and "'polcie' is not a chain partner's code" in message
+    unnamed = [{**tasks[3], "owner_name": None}]
+    loc, message = rejection("case_conference", body("case_conference", tasks=unnamed))
+    assert loc == ("tasks", 0, "owner_name") and "owner 'other' needs owner_name" in message
+    named_partner = [{**tasks[0], "owner_name": "Politie Rotterdam"}]
+    loc, message = rejection("case_conference", body("case_conference", tasks=named_partner))
+    assert loc == ("tasks", 0, "owner_name") and "'police' is a chain partner" in message
+
+
+def test_a_plan_names_each_task_once_and_a_scheduled_conference_has_none() -> None:
+    tasks = body("case_conference")["tasks"]
+    loc, message = rejection("case_conference", body("case_conference", tasks=[tasks[0], tasks[0]]))
+    assert loc == ("tasks",) and "each task_id once" in message
+    loc, message = rejection("case_conference", body("case_conference", status="scheduled"))
+    assert loc == ("tasks",) and "a scheduled conference has no plan yet" in message
+    assert signal("case_conference", status="scheduled", tasks=[]).attributes()["task_owners"] == []
+    loc, message = rejection("case_conference", body("case_conference", participants=["police", "gemeente"]))
+    assert loc == ("participants",) and "'gemeente' is not a chain partner's code" in message
+    loc, message = rejection("case_conference", body("case_conference", suspect=None, victim=None))
+    assert "names the suspect or the victim" in message
