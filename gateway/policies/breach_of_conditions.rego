@@ -46,6 +46,11 @@ breach_of_conditions(org) := grant(org, with_persons(org, breach_facts_with_acco
 	# learn of a low-severity breach: the facts and whom to call suffice; details by phone.
 	org in {"police", "veiligthuis", "3ro"}
 } else := grant(org, with_persons(org, breach_facts), "normal") if {
+	# The safety house, directing the case: a new incident may send the case back to the case
+	# conference and change its plan. The facts and whom to call; the police act now.
+	org == "zvh"
+	involved(org)
+} else := grant(org, with_persons(org, breach_facts), "normal") if {
 	# The Child Protection Board, already working with the family, where children are involved:
 	# that a condition protecting the family was broken, without the account. The police and
 	# Veilig Thuis act now; the Board weighs it in its inquiry or the measure.

@@ -4,7 +4,7 @@ package ketenpoort.sharing_test
 
 import data.ketenpoort.sharing
 
-partners := ["police", "veiligthuis", "om", "3ro", "slachtofferhulp", "rvdk"]
+partners := ["police", "veiligthuis", "om", "3ro", "slachtofferhulp", "rvdk", "zvh"]
 
 # Every partner the gateway asks, plus an organisation that is no partner, the given ones involved.
 recipients(involved) := [{"org": org, "involved": org in involved} |
@@ -45,6 +45,12 @@ example := {
 		"minors_involved": false,
 		"breach_of_measure": true,
 		"new_offence": false,
+	}),
+	"case_conference": signal("case_conference", "zvh", {
+		"minors_involved": false,
+		"conference_status": "held",
+		"participants": ["3ro", "om", "police", "veiligthuis", "zvh"],
+		"task_owners": ["3ro", "police"],
 	}),
 	"child_protection": signal("child_protection", "rvdk", {
 		"minors_involved": true,

@@ -7,7 +7,7 @@ involvement_types := ["involvement_opened", "involvement_closed"]
 
 test_involvement_is_dat_for_partners_on_the_case if {
 	every type in involvement_types {
-		everyone := {"police", "om", "veiligthuis", "3ro", "slachtofferhulp", "rvdk"}
+		everyone := {"police", "om", "veiligthuis", "3ro", "slachtofferhulp", "rvdk", "zvh"}
 		decisions := decisions_for(involving(example[type], everyone))
 		every org, decision in object.remove(decisions, [example[type].signal.source, "unknown-org"]) {
 			decision.level == "dat"

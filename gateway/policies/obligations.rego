@@ -83,6 +83,22 @@ triggered contains "restraining_order_extension" if {
 	attributes.measure == "temporary_restraining_order"
 }
 
+# A high-risk case comes on the case conference, and a case that rises to hoog comes back to it
+# (seed 000); a score that stays hoog opens nothing new.
+triggered contains "case_conference_high_risk" if {
+	input.signal.type == "risk_assessment"
+	attributes.risk_level == "hoog"
+	attributes.previous_risk_level != "hoog"
+}
+
+# The case conference's plan: each open task an obligation of the partner that owns it (the gateway
+# opens one per task, and none for a task already open).
+triggered contains "case_conference_task" if {
+	input.signal.type == "case_conference"
+	input.signal.source in {"zvh", "veiligthuis"}
+	count(object.get(attributes, "task_owners", [])) > 0
+}
+
 # The covenant of the sender's region may change a kind's specification.
 covenant_override(kind) := config.covenants[region].obligations[kind]
 

@@ -130,15 +130,23 @@ test_a_covenant_may_name_another_default_informer if {
 }
 
 test_other_signals_open_nothing if {
-	every name in ["risk_assessment", "safety_assessment", "involvement_opened"] {
+	every name in ["safety_assessment", "involvement_opened"] {
 		kinds(example[name]) == set()
 	}
+}
+
+# An owner is a partner, or the item's owner for a kind opened per item (a conference's tasks).
+owned(spec) if config.partners[spec.owner]
+
+owned(spec) if {
+	spec.owner == "$owner"
+	spec.for_each.owner_field != ""
 }
 
 test_every_kind_names_its_source_owner_and_what_meets_it if {
 	every kind, spec in config.obligations {
 		spec.source != ""
-		config.partners[spec.owner]
+		owned(spec)
 		count(spec.met_by) > 0
 		kind != ""
 	}
@@ -159,4 +167,43 @@ test_a_covenant_may_override_a_clock if {
 	opened.risk_screening.clock == {"hours": 12}
 	opened.risk_screening.owner == "police"
 	opened_by(in_oost_brabant).risk_screening.clock == {"hours": 24}
+}
+
+high_risk(previous) := fixtures.signal(
+	"risk_assessment", "police",
+	{"minors_involved": false, "risk_level": "hoog", "previous_risk_level": previous},
+)
+
+test_a_high_risk_case_comes_on_the_case_conference_within_a_week if {
+	opened := opened_by(high_risk(null))
+	opened.case_conference_high_risk.owner == "zvh"
+	opened.case_conference_high_risk.clock == {"hours": 168}
+	{"type": "case_conference", "from": "zvh", "where": {"status": "held"}} in opened.case_conference_high_risk.met_by
+	"case_conference_high_risk" in kinds(high_risk("midden"))
+}
+
+test_a_score_that_stays_hoog_or_below_it_opens_no_conference if {
+	not "case_conference_high_risk" in kinds(high_risk("hoog"))
+	midden := fixtures.signal("risk_assessment", "police", {"minors_involved": false, "risk_level": "midden"})
+	not "case_conference_high_risk" in kinds(midden)
+}
+
+conference(sender, owners) := fixtures.signal(
+	"case_conference", sender,
+	{"minors_involved": false, "conference_status": "held", "participants": ["police"], "task_owners": owners},
+)
+
+test_the_conferences_plan_opens_a_task_per_owner if {
+	opened := opened_by(conference("zvh", ["police", "3ro"]))
+	task := opened.case_conference_task
+	task.owner == "$owner"
+	task.for_each.field == "tasks"
+	task.clock == {"by_field": "due_on"}
+	task.tell_on_lapse == ["$owner", "$sender"]
+	kinds(conference("veiligthuis", ["police"])) == {"case_conference_task"}
+}
+
+test_a_plan_without_open_tasks_or_from_another_partner_opens_nothing if {
+	kinds(conference("zvh", [])) == set()
+	kinds(conference("police", ["police"])) == set()
 }

@@ -46,6 +46,23 @@ persons := {
 		"suspect.given_name",
 		"suspect.family_name",
 	],
+	# The safety house directs the case across the partners: it must find the people in each
+	# partner's file and the municipality's (BRP), so it gets who they are, children included; not
+	# their addresses, which the partners at the table hold and act on.
+	"zvh": [
+		"suspect.bsn",
+		"suspect.given_name",
+		"suspect.family_name",
+		"suspect.birth_date",
+		"victim.bsn",
+		"victim.given_name",
+		"victim.family_name",
+		"victim.birth_date",
+		"children.bsn",
+		"children.given_name",
+		"children.family_name",
+		"children.birth_date",
+	],
 	# The Child Protection Board assesses the children's safety from the child's perspective: it
 	# needs to know exactly which children (their BSN, to find its own file and the BRP), and to
 	# recognise the parents in the violence; not their BSN or addresses, nor the children's address,

@@ -205,8 +205,9 @@ test_the_limits_hold_with_every_switch_on if {
 	}
 
 	# Of the children only Veilig Thuis gets more than names and birth dates, and the Child
-	# Protection Board their BSN, to know exactly which children; their address only Veilig Thuis.
-	{org | some [_, org] in receivers(grants, "children.bsn")} == {"veiligthuis", "rvdk"}
+	# Protection Board and the safety house their BSN, to know exactly which children; their
+	# address only Veilig Thuis.
+	{org | some [_, org] in receivers(grants, "children.bsn")} == {"veiligthuis", "rvdk", "zvh"}
 	{org | some [_, org] in receivers(grants, "children.address")} == {"veiligthuis"}
 
 	# The Board never gets the parents' BSN or address: it recognises them, the BRP has the rest.
@@ -216,8 +217,17 @@ test_the_limits_hold_with_every_switch_on if {
 		}
 	}
 
-	# Free text leaves only where a rule says why: the breach account, to the prosecutor and police.
+	# Free text leaves only where a rule says why: the breach account, to the prosecutor and police;
+	# the case conference's plan, written for the partners at the table, only with that plan.
 	receivers(grants, "description") == {["breach_of_conditions", "om"], ["breach_of_conditions", "police"]}
+	{type | some [type, _] in receivers(grants, "tasks.description")} == {"case_conference"}
+
+	# The safety house coordinates: never an address.
+	every path in ["suspect.address", "victim.address", "children.address"] {
+		every receiver in receivers(grants, path) {
+			receiver[1] != "zvh"
+		}
+	}
 
 	# The victim's protection needs reach only the police, the prosecution service and Veilig
 	# Thuis, and her address of them only the police (it may be a safe address).

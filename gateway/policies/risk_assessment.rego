@@ -34,6 +34,10 @@ risk_reaches_every_partner if risk_is_high
 
 risk_reaches_every_partner if input.signal.attributes.risk_rising == true
 
+safety_house_needs_it if risk_is_high
+
+safety_house_needs_it if involved("zvh")
+
 default risk_urgency := "normal"
 
 risk_urgency := "immediate" if risk_is_high
@@ -62,6 +66,13 @@ risk_assessment(org) := grant(org, risk_assessment_paths(org), risk_urgency) if 
 	# A prosecutor or probation officer already on the case works from the latest score.
 	org in {"om", "3ro"}
 	involved(org)
+} else := grant(org, risk_assessment_paths(org), "normal") if {
+	# The safety house: every high-risk case comes on the case conference, and a case that rises
+	# to hoog comes back (seed 000), so a hoog score reaches it to put the case on the agenda. A
+	# case it directs it follows at every score (its process director scales up and down). It
+	# coordinates; the police act on the street: never urgent for it.
+	org == "zvh"
+	safety_house_needs_it
 } else := grant(org, risk_assessment_paths(org), "normal") if {
 	# The Child Protection Board, already working with the family, where children are involved:
 	# the danger the suspect poses weighs in its view of the children's safety. It acts through its

@@ -10,8 +10,9 @@ import data.ketenpoort.config
 
 informing_facts := ["agreements", "agreed_by", "agreed_on", "contact"]
 
-# The partners that inform a victim: they make such agreements and act on them.
-agreement_partners := {"om", "police", "veiligthuis", "slachtofferhulp"}
+# The partners that inform a victim make such agreements and act on them; the safety house records
+# what its case conference agreed.
+agreement_partners := {"om", "police", "veiligthuis", "slachtofferhulp", "zvh"}
 
 informing_sender if input.signal.source in agreement_partners
 

@@ -18,6 +18,7 @@ from typing import Any, get_args
 from gateway.decisions import PolicyEngine, policy_input
 from gateway.obligations import OPENED, Clock, ObligationSpec
 from gateway.schemas.breach_of_conditions import DetectedBy, Severity
+from gateway.schemas.case_conference import ConferenceStatus
 from gateway.schemas.child_protection import (
     ChildProtectionKind,
     ChildProtectionMeasure,
@@ -84,6 +85,10 @@ ATTRIBUTE_DOMAINS: dict[str, tuple[Any, ...]] = {
     "child_protection_kind": _values(ChildProtectionKind),
     "child_protection_measure": _values(ChildProtectionMeasure, nullable=True),
     "child_protection_status": _values(ChildProtectionStatus),
+    "conference_status": _values(ConferenceStatus),
+    # The example's table, and a task owner who was not at it.
+    "participants": (["3ro", "om", "police", "veiligthuis", "zvh"], ["police", "zvh"]),
+    "task_owners": ([], ["3ro", "police"], ["slachtofferhulp"]),
 }
 COLUMNS = (
     "signal_type", "attributes", "recipient", "level", "fields", "legal_basis", "purpose", "urgency",
@@ -115,6 +120,8 @@ OTHER_SENDERS: tuple[tuple[str, str, str, tuple[Any, ...]], ...] = (
         for name in ("measure_imposed", "measure_extended", "measure_ended")
     ),
     ("involvement_opened", "police", "involvement_role", ("investigator",)),
+    # Veilig Thuis where it chairs the actieoverleg.
+    ("case_conference", "veiligthuis", "conference_status", ("held",)),
 )
 
 
