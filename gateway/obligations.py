@@ -31,7 +31,7 @@ from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 import holidays
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
 
 from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
@@ -44,8 +44,9 @@ from gateway.obligation_state import Obligations
 from gateway.pipeline import Accepted, content_for
 from gateway.pseudonyms import chain_pseudonym
 from gateway.schemas.base import ContactPerson
-from gateway.schemas.obligation import MeetingSignal, ObligationContent, ObligationEvent
+from gateway.schemas.obligation import ItemWhere, MeetingSignal, ObligationContent, ObligationEvent
 from gateway.schemas.persons import Person
+from gateway.settings import PARTNERS
 from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 
 log = get_logger("gateway.obligations")
@@ -65,18 +66,59 @@ class Clock(BaseModel):
     months: int | None = None
     from_field: str | None = None
     before_field: str | None = None
+    by_field: str | None = None
+    """Due at the end of the day this date field names (a task's last day), or at the moment a time
+    field names."""
 
     @model_validator(mode="after")
     def _one_rule(self) -> Clock:
-        rules = [self.hours, self.working_days, self.months, self.before_field]
+        rules = [self.hours, self.working_days, self.months, self.before_field, self.by_field]
         if sum(rule is not None for rule in rules) != 1:
-            raise ValueError("a clock has exactly one of hours, working_days, months, before_field")
-        if self.before_field is not None and self.from_field is not None:
-            raise ValueError("a clock runs before one field or from one, not both")
+            raise ValueError("a clock has exactly one of hours, working_days, months, before_field, by_field")
+        if self.from_field is not None and (self.before_field or self.by_field) is not None:
+            raise ValueError("a clock runs before or by one field, or from one, not both")
         return self
 
 
 OWNER = "$owner"
+SENDER = "$sender"
+
+
+class ForEach(BaseModel):
+    """One obligation per item of a list field of the signal (a case conference's tasks): the item
+    names its owner and the date its clock reads; `where` says which items open one (an open task).
+    An item is known by the signal's `scope` field and its own `key` (conference id, task id): listed
+    again while its obligation is open, it opens no second one, and the kind's `met_by` signals meet
+    it when they list the same item (their `item.where` gains the key)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str
+    key: str
+    scope: str
+    owner_field: str
+    where: dict[str, JsonValue] = {}
+
+    def items(self, body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """Each item of the signal that opens an obligation, with its reference `<scope>/<key>`."""
+        items = body.get(self.field)
+        if not isinstance(items, list):
+            return []
+        return [
+            (f"{body.get(self.scope)}/{item.get(self.key)}", item)
+            for item in items
+            if isinstance(item, dict) and all(item.get(k) == v for k, v in self.where.items())
+        ]
+
+    def meeting(self, met_by: MeetingSignal, body: dict[str, Any], item: dict[str, Any]) -> MeetingSignal:
+        """What meets the obligation of this one item: the same signal, naming the same item."""
+        listed = met_by.item or ItemWhere(field=self.field, where={})
+        return met_by.model_copy(
+            update={
+                "where": {**met_by.where, self.scope: body.get(self.scope)},
+                "item": listed.model_copy(update={"where": {**listed.where, self.key: item.get(self.key)}}),
+            }
+        )
 
 
 class ObligationSpec(BaseModel):
@@ -95,15 +137,19 @@ class ObligationSpec(BaseModel):
     """Whom it is about: the signal's subject (the suspect, else the victim), or its victim."""
     owner_agreed: str | None = None
     """The subject (release, measure, decision) whose informer, as agreed for the victim, owns it
-    instead of `owner` (gateway/informing.py). `$owner` in the lists below stands for the owner."""
+    instead of `owner` (gateway/informing.py). `$owner` in the lists below stands for the owner,
+    `$sender` for the organisation that sent the signal opening it."""
+    for_each: ForEach | None = None
+    """One obligation per item of a list of the signal, instead of one for the signal."""
 
-    def for_owner(self, owner: str) -> ObligationSpec:
-        """The specification with `$owner` read as `owner`."""
+    def resolved(self, owner: str, sender: str) -> ObligationSpec:
+        """The specification with `$owner` read as `owner` and `$sender` as `sender`."""
+        named = {OWNER: owner, SENDER: sender}
 
         def orgs(names: list[str]) -> list[str]:
-            return [owner if name == OWNER else name for name in names]
+            return list(dict.fromkeys(named.get(name, name) for name in names))
 
-        met_by = [m.model_copy(update={"from_": owner}) if m.from_ == OWNER else m for m in self.met_by]
+        met_by = [m.model_copy(update={"from_": named.get(m.from_, m.from_)}) for m in self.met_by]
         return self.model_copy(
             update={"owner": owner, "remind": orgs(self.remind), "tell_on_lapse": orgs(self.tell_on_lapse),
                     "met_by": met_by}
@@ -163,12 +209,16 @@ def moment_of(value: object) -> datetime | None:
     return datetime.combine(date.fromisoformat(value), time(0, 0), tzinfo=LOCAL).astimezone(UTC)
 
 
-def due_at(clock: Clock, signal: Accepted, routed_at: datetime) -> datetime | None:
-    """When an obligation of this clock, opened by this signal, is due; None when the signal lacks
-    the date its clock runs to or from (a measure without an end date has no extension to decide)."""
+def due_at(clock: Clock, fields: dict[str, Any], routed_at: datetime) -> datetime | None:
+    """When an obligation of this clock, opened by a signal with these fields (its body, or the item
+    of one of its lists), is due; None when they lack the date its clock runs to or from (a measure
+    without an end date has no extension to decide)."""
     if clock.before_field is not None:
-        return moment_of(signal.body.get(clock.before_field))
-    start = routed_at if clock.from_field is None else moment_of(signal.body.get(clock.from_field))
+        return moment_of(fields.get(clock.before_field))
+    if clock.by_field is not None:
+        by = fields.get(clock.by_field)
+        return _end_of(date.fromisoformat(by)) if isinstance(by, str) and "T" not in by else moment_of(by)
+    start = routed_at if clock.from_field is None else moment_of(fields.get(clock.from_field))
     if start is None:
         return None
     if clock.hours is not None:
@@ -179,8 +229,8 @@ def due_at(clock: Clock, signal: Accepted, routed_at: datetime) -> datetime | No
     return add_months(start, clock.months)
 
 
-def obligation_id_of(signal_id: UUID, kind: str) -> UUID:
-    return uuid5(signal_id, f"obligation:{kind}")
+def obligation_id_of(signal_id: UUID, kind: str, item: str | None = None) -> UUID:
+    return uuid5(signal_id, f"obligation:{kind}" if item is None else f"obligation:{kind}:{item}")
 
 
 def obligation_record(event: ObligationEvent) -> Record:
@@ -284,6 +334,68 @@ class KeepObligations:
                     current.pop(event.obligation_id, None)
         return list(current.values())
 
+    def _instances(
+        self, kind: str, spec: ObligationSpec, signal: Accepted, keys: list[str]
+    ) -> list[tuple[str | None, dict[str, Any], ObligationSpec]]:
+        """What this kind opens for this signal: one obligation (no item; the body's fields), or one
+        per item of a list that is not already open (the item; its fields; its owner and meeting)."""
+        sender = signal.envelope.org
+        owner = spec.owner
+        if spec.owner_agreed is not None:
+            owner = self.informer(keys[0], spec.owner_agreed) or spec.owner
+        if spec.for_each is None:
+            return [(None, signal.body, spec.resolved(owner, sender))]
+        each = spec.for_each
+        already = {o.item for o in self._open_now(set(keys)) if o.kind == kind and o.item is not None}
+        found: list[tuple[str | None, dict[str, Any], ObligationSpec]] = []
+        for item, fields in each.items(signal.body):
+            if item in already or fields.get(each.owner_field) not in PARTNERS:
+                continue  # open already, or owned outside the chain (the plan keeps it)
+            item_spec = spec.resolved(fields[each.owner_field], sender)
+            met_by = [each.meeting(m, signal.body, fields) for m in item_spec.met_by]
+            found.append((item, fields, item_spec.model_copy(update={"met_by": met_by})))
+        return found
+
+    def _opened(
+        self,
+        decided: Decided,
+        kind: str,
+        spec: ObligationSpec,
+        keys: list[str],
+        item: str | None,
+        due: datetime,
+    ) -> tuple[ObligationEvent, ObligationContent]:
+        signal, now = decided.signal, decided.now
+        obligation_id = obligation_id_of(signal.envelope.id, kind, item)
+        event = ObligationEvent(
+            event_id=uuid5(obligation_id, "opened"),
+            obligation_id=obligation_id,
+            event="opened",
+            at=now,
+            kind=kind,
+            owner=spec.owner,
+            subject=keys[0],
+            subject_keys=keys,
+            item=item,
+            opened_by=signal.envelope.id,
+            opened_at=now,
+            due_at=due,
+            remind_at=due - timedelta(hours=spec.remind_before_hours),
+            remind=spec.remind or [spec.owner],
+            met_by=spec.met_by,
+            tell_on_lapse=spec.tell_on_lapse,
+            source=spec.source,
+        )
+        seen = {org: content_for(signal, org, decided.decisions) for org in concerned(spec)}
+        content = ObligationContent(
+            obligation_id=obligation_id,
+            signal_type=signal.envelope.signal,
+            sender=signal.envelope.org,
+            content={org: body for org, body in seen.items() if body is not None},
+            owner_contact=owner_contact(signal, spec.owner, self.contact_of),
+        )
+        return event, content
+
     async def __call__(self, decided: Decided) -> Effects:
         signal, now = decided.signal, decided.now
         meets = functools.partial(_meets, signal)
@@ -297,44 +409,17 @@ class KeepObligations:
         _, opened = await self.decisions.ask(OPENED, decided.asked)
         events = list(met)
         for kind, spec in sorted(opened.items()):
-            due, person = due_at(spec.clock, signal, now), person_of(signal, spec.about_person)
-            if due is None or person is None:
+            person = person_of(signal, spec.about_person)
+            if person is None:
                 continue
             keys = keys_of(person, self.key)
-            subject = keys[0]
-            owner = spec.owner
-            if spec.owner_agreed is not None:
-                owner = self.informer(subject, spec.owner_agreed) or spec.owner
-            spec = spec.for_owner(owner)
-            obligation_id = obligation_id_of(signal.envelope.id, kind)
-            event = ObligationEvent(
-                event_id=uuid5(obligation_id, "opened"),
-                obligation_id=obligation_id,
-                event="opened",
-                at=now,
-                kind=kind,
-                owner=owner,
-                subject=subject,
-                subject_keys=keys,
-                opened_by=signal.envelope.id,
-                opened_at=now,
-                due_at=due,
-                remind_at=due - timedelta(hours=spec.remind_before_hours),
-                remind=spec.remind or [owner],
-                met_by=spec.met_by,
-                tell_on_lapse=spec.tell_on_lapse,
-                source=spec.source,
-            )
-            seen = {org: content_for(signal, org, decided.decisions) for org in concerned(spec)}
-            content = ObligationContent(
-                obligation_id=obligation_id,
-                signal_type=signal.envelope.signal,
-                sender=signal.envelope.org,
-                content={org: body for org, body in seen.items() if body is not None},
-                owner_contact=owner_contact(signal, owner, self.contact_of),
-            )
-            events.append(event)
-            records += [obligation_record(event), content_record(obligation_id, content)]
+            for item, fields, item_spec in self._instances(kind, spec, signal, keys):
+                due = due_at(item_spec.clock, fields, now)
+                if due is None:
+                    continue
+                event, content = self._opened(decided, kind, item_spec, keys, item, due)
+                events.append(event)
+                records += [obligation_record(event), content_record(event.obligation_id, content)]
         self._changes += events
         return Effects(records)
 

@@ -21,22 +21,43 @@ CLOSING: frozenset[str] = frozenset({"met", "done_elsewhere", "waived"})
 """The events after which nothing more is due."""
 
 
+def _says(fields: dict[str, Any], where: dict[str, JsonValue]) -> bool:
+    return all(fields.get(name) == value for name, value in where.items())
+
+
+class ItemWhere(BaseModel):
+    """What one item of a list field of the meeting signal must say: a plan's task, by its id, done."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str = Field(description="The list field, e.g. tasks.")
+    where: dict[str, JsonValue] = Field(description="The fields of the item and the value each must have.")
+
+
 class MeetingSignal(BaseModel):
     """A signal that meets an obligation: its type, from which organisation, and what its body must
-    say (`where`: top-level fields and the value each must have; null: absent or null)."""
+    say (`where`: top-level fields and the value each must have; null: absent or null; `item`: an
+    item of one of its lists and what that must say)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     type: str
     from_: str = Field(alias="from")
     where: dict[str, JsonValue] = Field(default_factory=dict)
+    item: ItemWhere | None = Field(default=None, exclude_if=lambda item: item is None)
 
     def meets(self, signal_type: str, sender: str, body: dict[str, Any]) -> bool:
         return (
             signal_type == self.type
             and sender == self.from_
-            and all(body.get(name) == value for name, value in self.where.items())
+            and _says(body, self.where)
+            and (self.item is None or self._has_item(body, self.item))
         )
+
+    @staticmethod
+    def _has_item(body: dict[str, Any], item: ItemWhere) -> bool:
+        items = body.get(item.field)
+        return isinstance(items, list) and any(isinstance(i, dict) and _says(i, item.where) for i in items)
 
 
 class ObligationEvent(BaseModel):
@@ -56,6 +77,13 @@ class ObligationEvent(BaseModel):
         default_factory=list,
         description="Every chain pseudonym of that person (of the BSN, and of name and birth date): a "
         "later signal naming the person either way meets it. Empty: `subject` only.",
+    )
+    item: str | None = Field(
+        default=None,
+        exclude_if=lambda item: item is None,
+        description="One obligation per item of a list (a case conference's task): the item, as "
+        "`<the list's scope>/<the item's key>` (conference id / task id). A signal listing the same "
+        "item again while it is open opens no second one.",
     )
     opened_by: UUID = Field(description="The signal that opened it.")
     opened_at: AwareDatetime | None = Field(default=None, description="When it was opened.")

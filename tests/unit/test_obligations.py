@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 from uuid import uuid4
 
@@ -26,6 +27,7 @@ from gateway.obligations import (
 )
 from gateway.pipeline import Accepted, identify
 from gateway.schemas import ContactPerson, new_envelope
+from gateway.schemas.case_conference import CaseTask, ConferenceStatus
 from gateway.schemas.risk_assessment import RiskLevel
 from gateway.topics import OBLIGATION_CONTENT, OBLIGATIONS
 from tools.contracts.examples import example
@@ -53,23 +55,23 @@ def test_working_days_skip_weekends_and_dutch_public_holidays() -> None:
 
 def test_each_clock_gives_its_due_time() -> None:
     report = accepted("new_report")
-    assert due_at(Clock(hours=24), report, LOCAL_NOON) == LOCAL_NOON + timedelta(hours=24)
+    assert due_at(Clock(hours=24), report.body, LOCAL_NOON) == LOCAL_NOON + timedelta(hours=24)
     release = accepted("release_from_custody")
-    due = due_at(Clock(before_field="release_time"), release, LOCAL_NOON)
+    due = due_at(Clock(before_field="release_time"), release.body, LOCAL_NOON)
     assert due == datetime.fromisoformat(release.body["release_time"]).astimezone(UTC)
     measure = accepted("measure_imposed", ends_on=date(2027, 3, 1))
-    assert due_at(Clock(before_field="ends_on"), measure, LOCAL_NOON) == datetime(
+    assert due_at(Clock(before_field="ends_on"), measure.body, LOCAL_NOON) == datetime(
         2027, 2, 28, 23, 0, tzinfo=UTC
     )
     open_ended = accepted("measure_imposed", ends_on=None)
-    assert due_at(Clock(before_field="ends_on"), open_ended, LOCAL_NOON) is None
+    assert due_at(Clock(before_field="ends_on"), open_ended.body, LOCAL_NOON) is None
     closed = accepted("involvement_closed", until=date(2026, 8, 31))
     # Three months from 31 August: the end of 30 November in Amsterdam.
-    assert due_at(Clock(months=3, from_field="until"), closed, LOCAL_NOON) == datetime(
+    assert due_at(Clock(months=3, from_field="until"), closed.body, LOCAL_NOON) == datetime(
         2026, 11, 30, 22, 59, 59, tzinfo=UTC
     )
     assert add_months(datetime(2026, 1, 31, 12, tzinfo=UTC), 1).date() == date(2026, 2, 28)
-    assert due_at(Clock(hours=9, from_field="no_such_field"), release, LOCAL_NOON) is None
+    assert due_at(Clock(hours=9, from_field="no_such_field"), release.body, LOCAL_NOON) is None
 
 
 def test_a_clock_has_one_rule() -> None:
@@ -256,3 +258,58 @@ async def test_a_signal_naming_the_person_by_name_meets_what_a_signal_with_the_b
     screening = accepted("risk_assessment", sender="police", suspect=by_name)
     assert screening.pseudonym != report.pseudonym
     assert [e["event"] for e in await route(keep(book, {}), screening)] == ["met"]
+
+
+# The case conference's plan: one obligation per open task, of the partner that owns it.
+
+TASK = json.loads(
+    (Path(__file__).parents[2] / "gateway/policies/ketenpoort/config/obligations.json").read_text()
+)["obligations"]["case_conference_task"]
+
+
+def plan(status: str = "held", **tasks: str) -> Accepted:
+    """The example conference with these tasks' statuses (task id: status); the others as they are."""
+    listed = [{**task, "status": tasks.get(task["task_id"], task.get("status", "open"))}
+              for task in example("case_conference").data["tasks"]]  # fmt: skip
+    return accepted("case_conference", status=ConferenceStatus(status), tasks=[CaseTask.model_validate(t) for t in listed])
+
+
+async def test_each_open_task_of_a_partner_becomes_an_obligation_of_its_owner_due_by_its_day() -> None:
+    book = Obligations(keep_closed=False)
+    opened = await route(keep(book, {"case_conference_task": TASK}), plan())
+    # taak-3 is done already; taak-4 is the municipality's, outside the chain
+    assert sorted((e["item"], e["owner"]) for e in opened) == [
+        ("ZVH-RR-2026-0412/taak-1", "police"),
+        ("ZVH-RR-2026-0412/taak-2", "3ro"),
+    ]
+    police = next(e for e in opened if e["owner"] == "police")
+    assert police["due_at"] == "2026-11-21T22:59:59Z"  # the end of 21 November in Amsterdam
+    assert police["tell_on_lapse"] == ["police", "zvh"] and police["remind"] == ["police"]
+    assert police["met_by"][0] == {
+        "type": "case_conference",
+        "from": "zvh",
+        "where": {"conference_id": "ZVH-RR-2026-0412"},
+        "item": {"field": "tasks", "where": {"status": "done", "task_id": "taak-1"}},
+    }
+
+
+async def test_the_plan_sent_again_opens_nothing_new_and_a_task_done_or_cancelled_closes_its_own() -> None:
+    book = Obligations(keep_closed=False)
+    await route(keep(book, {"case_conference_task": TASK}), plan())
+    again = await route(keep(book, {"case_conference_task": TASK}), plan("plan_updated"))
+    assert again == []
+    done = await route(keep(book, {"case_conference_task": TASK}), plan("plan_updated", **{"taak-1": "done"}))
+    assert [(e["event"], e["item"]) for e in done] == [("met", "ZVH-RR-2026-0412/taak-1")]
+    assert [o.first.item for o in book.open()] == ["ZVH-RR-2026-0412/taak-2"]
+    cancelled = await route(keep(book, {}), plan("plan_updated", **{"taak-1": "done", "taak-2": "cancelled"}))
+    assert [(e["event"], e["item"]) for e in cancelled] == [("met", "ZVH-RR-2026-0412/taak-2")]
+    assert book.open() == []
+
+
+async def test_a_task_of_another_conference_or_listed_open_meets_nothing() -> None:
+    book = Obligations(keep_closed=False)
+    await route(keep(book, {"case_conference_task": TASK}), plan())
+    done = plan("plan_updated", **{"taak-1": "done"}).signal
+    elsewhere = accepted("case_conference", conference_id="ZVH-RR-2026-0999", tasks=done.tasks)
+    assert await route(keep(book, {}), elsewhere) == []
+    assert len(book.open()) == 2
