@@ -43,20 +43,24 @@ async def test_signals_open_obligations_and_the_owners_signals_meet_them(
             e for e in found if e.get("opened_by") in sent.values() or e.get("met_signal") in sent.values()
         ]
 
-    async def events(count: int) -> list[dict[str, Any]]:
-        found = await read_topic(stack.kafka("admin"), OBLIGATIONS, until=lambda f: len(ours(f)) >= count)
-        return ours(found)
+    async def events(name: str) -> list[dict[str, Any]]:
+        """Every event of ours once those of signal `name` are there: they are committed together."""
+
+        def of_it(found: list[dict[str, Any]]) -> bool:
+            return any(sent[name] in (e.get("opened_by"), e.get("met_signal")) for e in found)
+
+        return ours(await read_topic(stack.kafka("admin"), OBLIGATIONS, until=of_it))
 
     async with running_gateway(settings, stack, stack.opa_url):
         before = datetime.now(UTC)
         await send("report", "police", report)
-        opened = await events(2)
+        opened = await events("report")
         await send("screening", "police", screening)
-        met = await events(3)
+        met = await events("screening")
         await send("measure", "om", measure)
-        await events(4)
+        await events("measure")
         await send("extension", "om", extension)
-        final = await events(6)
+        final = await events("extension")
 
     by_kind = {e["kind"]: e for e in opened}
     assert set(by_kind) == {"risk_screening", "safety_assessment"}

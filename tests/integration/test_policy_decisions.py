@@ -120,6 +120,19 @@ EXPECTED: dict[str, dict[str, Expect]] = {
     # The Board's inquiry: nobody works with the child yet, so nobody learns of it but through the
     # index's match notice once they do (test_the_boards_inquiry_reaches_partners_on_the_child).
     "child_protection": {org: NONE for org in ("police", "veiligthuis", "om", "3ro", "slachtofferhulp")},
+    "case_conference": {
+        **{
+            org: Expect(
+                Level.FIELDS, "normal", "avg-6-1-e-zvh-covenant", ("tasks", "conference_on", "contact")
+            )
+            for org in ("police", "veiligthuis", "om")
+        },
+        "3ro": Expect(
+            Level.FIELDS, "normal", "avg-6-1-e-zvh-covenant", ("tasks", "suspect"), ("victim.bsn",)
+        ),
+        "slachtofferhulp": NONE,
+        "rvdk": NONE,
+    },
     "contact_assigned": {org: NONE for org in ("police", "om", "3ro", "slachtofferhulp")},
     "contact_changed": {org: NONE for org in ("veiligthuis", "om", "3ro", "slachtofferhulp")},
     "involvement_opened": {org: NONE for org in ("police", "veiligthuis", "om", "slachtofferhulp")},
