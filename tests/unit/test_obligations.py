@@ -271,7 +271,8 @@ def plan(status: str = "held", **tasks: str) -> Accepted:
     """The example conference with these tasks' statuses (task id: status); the others as they are."""
     listed = [{**task, "status": tasks.get(task["task_id"], task.get("status", "open"))}
               for task in example("case_conference").data["tasks"]]  # fmt: skip
-    return accepted("case_conference", status=ConferenceStatus(status), tasks=[CaseTask.model_validate(t) for t in listed])
+    listed_tasks = [CaseTask.model_validate(task) for task in listed]
+    return accepted("case_conference", status=ConferenceStatus(status), tasks=listed_tasks)
 
 
 async def test_each_open_task_of_a_partner_becomes_an_obligation_of_its_owner_due_by_its_day() -> None:
