@@ -1,7 +1,8 @@
 """Every topic, in one table: its name, what it holds (described, and the model of its records),
 its configuration, and who writes and reads it. Topic creation (`gateway.kafka.ensure_topics`),
 the AsyncAPI document and each principal's READ and WRITE ACLs on topics (`gateway.principals`)
-are derived from it. `signals.<org>`: only <org> writes; `inbox.<org>`: only <org> reads."""
+are derived from it. `signals.<org>`: only <org> writes; `inbox.<org>`: of the organisations, only
+<org> reads (and the gateway, which wrote it, for the case timeline: gateway/timeline/)."""
 
 from __future__ import annotations
 
@@ -104,7 +105,7 @@ def _table() -> tuple[Topic, ...]:
                 inbox_topic(org),
                 f"What {org} may receive: redacted copies, match notices, and receipts for refused signals.",
                 ("gateway",),
-                (org,),
+                (org, "gateway"),  # the gateway: for the case timeline of what each organisation received
                 schema=Delivery | RejectionReceipt,
             )
             for org in RECIPIENTS
@@ -182,7 +183,7 @@ def _table() -> tuple[Topic, ...]:
             "On-call alerts, keyed by alert id: raised by the gateway; delivered, escalated, acknowledged "
             "and closed by the on-call service. An alert's state is the fold of its events.",
             ("gateway", "oncall"),
-            ("oncall",),
+            ("oncall", "gateway"),  # the gateway: for the case timeline of each organisation's alerts
             {"retention.ms": ALERTS_RETENTION_MS},
             AlertEvent,
         ),

@@ -69,8 +69,10 @@ def may_read(principal: str, topic: str) -> bool:
         return topic in (AUDIT, AUDIT_READS)
     if principal == "oncall":
         return topic in (ALERTS, OBLIGATIONS, OBLIGATION_CONTENT)
-    # The gateway: the log of reads too, which its audit API answers /audit/reads from.
-    return topic.startswith("signals.") or topic in (
+    # The gateway: the log of reads too, which its audit API answers /audit/reads from; every inbox
+    # and the on-call alerts, which it wrote, for the case timeline of each organisation.
+    return topic.startswith(("signals.", "inbox.")) or topic in (
+        ALERTS,
         AUDIT,
         AUDIT_READS,
         INVOLVEMENTS,
