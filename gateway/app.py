@@ -4,7 +4,9 @@ The subscriber reads batches from a fixed set of partitions (static assignment: 
 owns the partitions p with p % n == i), takes the records as sent (gateway/intake.py) and never
 commits on its own; the fan-out does, inside the transaction that also holds the batch's outcomes.
 Readiness and liveness are served over HTTP beside it (AsgiFastStream), the metrics to an `admin`
-token only and the audit to a `privacy_officer` token only (gateway/access.py, gateway/audit/api.py).
+token only, the audit to a `privacy_officer` token only (gateway/access.py, gateway/audit/api.py), and
+lookups and the case timeline to an organisation's tokens (gateway/involvement_api.py,
+gateway/timeline/api.py).
 Every route is behind the door of gateway/http.py, with the body it takes at most.
 """
 
@@ -30,6 +32,8 @@ from gateway.involvement_api import LookupApi
 from gateway.kafka import KafkaConnection
 from gateway.service import GatewayService
 from gateway.settings import ORGANISATIONS, Settings
+from gateway.timeline.api import PATHS as TIMELINE_PATHS
+from gateway.timeline.api import TimelineApi
 from gateway.topics import TOPICS, signals_topic
 
 
@@ -100,10 +104,12 @@ def http_routes(
     key, reads = service.pseudonym_key, service.audit_reads
     audit = only(AuditApi(kafka, settings.cache_path("audit"), key, reads), Role.PRIVACY_OFFICER)
     lookups = only(LookupApi(lambda: service.index, service.decisions, key, reads), Role.ADAPTER, Role.ONCALL)
+    timeline = only(TimelineApi(service.timeline, key, reads, clock=service.clock), Role.ADAPTER, Role.ONCALL)
     return [
         ("/health/live", Door(live, max_body=NO_BODY)),
         ("/health/ready", Door(ready, max_body=NO_BODY)),
         ("/metrics", Door(only(make_asgi_app(), Role.ADMIN), max_body=NO_BODY)),
         *((path, Door(audit, max_body=SMALL_JSON)) for path in AUDIT_PATHS),
         ("/involvements", Door(lookups, max_body=SMALL_JSON)),
+        *((path, Door(timeline, max_body=SMALL_JSON)) for path in TIMELINE_PATHS),
     ]

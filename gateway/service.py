@@ -39,6 +39,7 @@ from gateway.router import Router
 from gateway.settings import Settings
 from gateway.signal_ids import follow as follow_ids
 from gateway.signal_ids import load_ids
+from gateway.timeline.feed import TimelineFeed
 
 log = get_logger("gateway")
 
@@ -58,6 +59,11 @@ class GatewayService:
             settings.topic_partitions, settings.gateway_instance, settings.gateway_instances
         )
         self.index: InvolvementIndex | None = None  # once loaded
+        # The case timeline's read model: built on its first lookup, then kept current.
+        self.timeline = TimelineFeed(
+            kafka, settings.cache_path("timeline"), self.pseudonym_key,
+            f"{settings.gateway_group_id}-{settings.gateway_instance}",
+        )  # fmt: skip
         self._fanout: Fanout | None = None
         self._stopping = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
@@ -128,6 +134,7 @@ class GatewayService:
             await self._fanout.stop()
         await self.decisions.close()
         await self.engine.close()
+        await self.timeline.close()
         await self.audit_reads.close()
 
     def _follow(self, follower: Coroutine[Any, Any, None], name: str) -> None:

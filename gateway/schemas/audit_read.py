@@ -1,5 +1,5 @@
-"""The records of `gateway.audit.reads`: every read of the audit and every lookup of involvements
-(who, how, what), written before it is answered (gateway/audit/reads.py)."""
+"""The records of `gateway.audit.reads`: every read of the audit, every lookup of involvements and
+every read of a case timeline (who, how, what), written before it is answered (gateway/audit/reads.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-Query = Literal["subject", "recipient", "reads", "verify", "involvements"]
+Query = Literal["subject", "recipient", "reads", "verify", "involvements", "timeline", "conditions"]
 
 
 class AuditRead(BaseModel):
@@ -26,7 +26,9 @@ class AuditRead(BaseModel):
     subject: str | None = Field(default=None, description="The chain pseudonym asked about; never a BSN.")
     recipient: str | None = Field(default=None, description="The organisation whose deliveries were asked.")
     since: AwareDatetime | None = None
-    org: str | None = Field(default=None, description="For a lookup: the organisation that looked up.")
+    org: str | None = Field(
+        default=None, description="For a lookup or a timeline: the organisation that looked up."
+    )
     shown: list[str] | None = Field(
         default=None, description="For a lookup: the organisations whose involvement it was shown."
     )

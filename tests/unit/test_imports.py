@@ -30,6 +30,7 @@ PARTS: dict[str, tuple[str, ...]] = {
         "gateway.matches",
         "gateway.involvements",
         "gateway.involvement_api",
+        "gateway.timeline",
         "gateway.signal_ids",
         "gateway.obligations",
         "gateway.informing",
