@@ -76,6 +76,9 @@ class Found:
     entries: list[Entry] = field(default_factory=list)
     changes: dict[str, list[AlertChange]] = field(default_factory=dict)
     obligations: list[list[ObligationEvent]] = field(default_factory=list)
+    ties: dict[str, str] = field(default_factory=dict)
+    """For a person the entries name by name and birth date only: the pseudonym of the one BSN the
+    viewer's own entries name them by elsewhere, so that a linked person is one person."""
 
 
 class TimelineStore:
@@ -190,7 +193,18 @@ class TimelineStore:
         events: dict[str, list[ObligationEvent]] = {}
         for oid, doc in self._in(query, (), obligation_ids):
             events.setdefault(oid, []).append(ObligationEvent.model_validate_json(doc))
-        return Found(entries, changes, [sorted(e, key=lambda event: event.at) for e in events.values()])
+        by_name = {m.key for e in entries for m in e.mentions if m.strength == "name_birth_date"}
+        ties = {key: bsns[0] for key in by_name if len(bsns := self._bsns(viewer, key)) == 1}
+        obligations = [sorted(e, key=lambda event: event.at) for e in events.values()]
+        return Found(entries, changes, obligations, ties)
+
+    def _bsns(self, viewer: str, key: str) -> list[str]:
+        """The pseudonyms of the BSNs the viewer's entries name beside this name and birth date."""
+        return [
+            other
+            for other, strength in self.keys(viewer, key, "name_birth_date").items()
+            if strength == "bsn"
+        ]
 
     def _entries(self, viewer: str, ids: Iterable[str]) -> list[Entry]:
         wanted = list(ids)

@@ -45,7 +45,7 @@ def timeline(
     shown: list[tuple[datetime, dict[str, Any]]] = []
     linked: dict[str, dict[str, Any]] = {}
     for entry in sorted(found.entries, key=lambda e: e.at):
-        others = _others(entry, keys, viewer, pseudonym_key)
+        others = _others(entry, keys, found.ties, viewer, pseudonym_key)
         for role, pid, label in others:
             seen = linked.setdefault(pid, {"person": pid, "roles": [], **label})
             seen.update(label)  # the latest copy's fields
@@ -92,10 +92,11 @@ def _entry(
 
 
 def _others(
-    entry: Entry, keys: Mapping[str, Strength], viewer: str, pseudonym_key: bytes
+    entry: Entry, keys: Mapping[str, Strength], ties: Mapping[str, str], viewer: str, pseudonym_key: bytes
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """The other persons an entry names with identifying fields the viewer received: (role, the
-    opaque id the viewer may open them by, their name and birth date as received)."""
+    opaque id the viewer may open them by, their name and birth date as received). A person named
+    by name and birth date only, whom the viewer knows by one BSN elsewhere, is opened by that."""
     slots: dict[str, list[Mention]] = {}
     for mention in entry.mentions:
         if mention.slot != SUBJECT:
@@ -105,7 +106,8 @@ def _others(
         if matched(slot, keys) is not None or slot[0].role is None:
             continue
         chosen = min(slot, key=lambda m: STRONGEST_FIRST.index(m.strength))
-        others.append((slot[0].role, person_id(pseudonym_key, viewer, chosen.key), dict(chosen.label)))
+        opened_by = ties.get(chosen.key, chosen.key)
+        others.append((slot[0].role, person_id(pseudonym_key, viewer, opened_by), dict(chosen.label)))
     return others
 
 

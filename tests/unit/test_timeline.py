@@ -167,6 +167,23 @@ def test_the_viewers_own_copies_tie_her_bsn_to_her_name_and_a_namesake_stays_out
     assert {e["from"] for e in by_name_and_birth["entries"]} == {"police", "om", "veiligthuis"}
 
 
+def test_from_his_timeline_she_is_one_person_however_each_copy_names_her(tmp_path: Path) -> None:
+    by_name_only, _ = routed("police", signal("new_report"), {"3ro": fields(*SUSPECT, *VICTIM_BY_NAME)})
+    with_bsn, _ = routed("om", signal("measure_imposed"), {"3ro": FULL})
+    store = stored(tmp_path, [*by_name_only, *with_bsn])
+    (lotte,) = timeline_of(store, "3ro", by_bsn(BRAM))["linked"]
+    assert store.person("3ro", lotte["person"]) == by_bsn(LOTTE)
+    # With a namesake (her name and birth date, another BSN) the copy by name is nobody's for sure.
+    namesake = signal("new_report").model_copy(
+        update={"victim": LOTTE.model_copy(update={"bsn": "234567806"})}
+    )
+    other, _ = routed("veiligthuis", namesake, {"3ro": FULL})
+    for record in other:
+        store.add(ingest(record, KEY))
+    linked = timeline_of(store, "3ro", by_bsn(BRAM))["linked"]
+    assert [person["given_name"] for person in linked].count("Lotte") == 3
+
+
 def test_a_dat_notice_is_in_the_subjects_timeline_by_pseudonym_and_links_nobody(tmp_path: Path) -> None:
     records, _ = routed("police", signal("new_report"), {"slachtofferhulp": DAT})
     store = stored(tmp_path, records)
