@@ -4,8 +4,10 @@ alerts and the chain obligations, as the `gateway` principal.
 The store is opened and caught up on first use, then kept current in the background while the
 gateway runs; each lookup catches up once more before it reads, so it shows everything committed
 before it was asked. Records and how far each partition was read are committed to SQLite together,
-so a crash loses nothing and adds nothing twice. The file is kept per Kafka cluster, gateway
-instance and pseudonym key (a key changes every pseudonym the store holds), under the cache dir.
+so a crash loses nothing and adds nothing twice; what a topic's retention removed is forgotten at
+the next catch-up, so the store keeps nothing longer than Kafka does. The file is kept per Kafka
+cluster, gateway instance and pseudonym key (a key changes every pseudonym the store holds), and
+schema version, under the cache dir.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ TOPICS = [
     OBLIGATIONS,
 ]
 UNAVAILABLE = (KafkaError, TimeoutError, OSError)
+VERSION = 1  # of the store's tables: another version is another file, built afresh
 
 
 class TimelineFeed:
@@ -51,6 +54,7 @@ class TimelineFeed:
         self._store: TimelineStore | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._partitions: list[TopicPartition] = []
+        self._earliest: dict[TopicPartition, int] = {}  # each partition's first offset, when last looked
         self._keeping: asyncio.Task[None] | None = None
 
     @contextlib.asynccontextmanager
@@ -86,7 +90,9 @@ class TimelineFeed:
     async def _caught_up(self) -> TimelineStore:
         if self._store is None:
             fingerprint = hmac.new(self.key, b"timeline-store", hashlib.sha256).hexdigest()[:12]
-            path = self.store_dir / f"{await cluster_id(self.kafka)}.{self.name}.{fingerprint}.sqlite"
+            path = (
+                self.store_dir / f"{await cluster_id(self.kafka)}.{self.name}.{fingerprint}.v{VERSION}.sqlite"
+            )
             self._store = TimelineStore(path, self.key)
         store = self._store
         consumer = await self._reader()
@@ -95,9 +101,14 @@ class TimelineFeed:
         added = 0
         try:
             async for message in read_to_end(consumer, starts):
-                store.add(ingest(record_from(message), self.key))
+                record = record_from(message)
+                store.add(ingest(record, self.key), (record.topic, record.partition, record.offset))
                 added += 1
+            earliest = await consumer.beginning_offsets(self._partitions)
+            moved = {(tp.topic, tp.partition): o for tp, o in earliest.items() if self._earliest.get(tp) != o}
+            store.forget_before(moved)
             store.commit({(tp.topic, tp.partition): await consumer.position(tp) for tp in self._partitions})
+            self._earliest.update(earliest)
         except BaseException:
             store.rollback()
             await self._drop_consumer()  # a fresh one next time, also for topics created meanwhile

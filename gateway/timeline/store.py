@@ -33,9 +33,10 @@ SCHEMA = """
 create table if not exists entries (
     viewer text not null, id text not null, kind text not null, at text not null,
     signal_id text not null, signal_type text, sender text not null, obligation_id text,
-    doc text not null,
+    doc text not null, topic text not null, partition integer not null, offset integer not null,
     primary key (viewer, id)
 );
+create index if not exists entries_source on entries (topic, partition, offset);
 create index if not exists entries_signal on entries (viewer, signal_id);
 create index if not exists entries_obligation on entries (viewer, obligation_id);
 create table if not exists mentions (
@@ -50,12 +51,16 @@ create table if not exists persons (
 );
 create table if not exists alert_changes (
     viewer text not null, id text not null, event_id text not null, at text not null, doc text not null,
+    topic text not null, partition integer not null, offset integer not null,
     primary key (viewer, id, event_id)
 );
+create index if not exists alert_changes_source on alert_changes (topic, partition, offset);
 create table if not exists obligation_events (
     obligation_id text not null, event_id text not null, at text not null, doc text not null,
+    topic text not null, partition integer not null, offset integer not null,
     primary key (obligation_id, event_id)
 );
+create index if not exists obligation_events_source on obligation_events (topic, partition, offset);
 create table if not exists obligation_keys (
     obligation_id text not null, key text not null, primary key (obligation_id, key)
 );
@@ -65,6 +70,10 @@ create table if not exists positions (
     primary key (topic, partition)
 );
 """
+
+
+Source = tuple[str, int, int]  # where a record was read: topic, partition, offset
+ENTRY_COLUMNS = "viewer, id, kind, at, signal_id, signal_type, sender, obligation_id, doc"
 
 
 @dataclass
@@ -93,26 +102,32 @@ class TimelineStore:
 
     # Writing: what the feed read, then where it got to, in one SQLite transaction.
 
-    def add(self, ingested: Ingested) -> None:
+    def add(self, ingested: Ingested, source: Source) -> None:
+        """Keep what one record added, with where it was read (`source`: topic, partition, offset),
+        so that it is forgotten when the topic no longer holds the record."""
         if isinstance(ingested, Entry):
-            self._add_entry(ingested)
+            self._add_entry(ingested, source)
         elif isinstance(ingested, AlertChange):
             change = ingested
             row = (change.viewer, change.id, change.event_id, change.at.isoformat(), _json(change.doc))
-            self.db.execute("insert or ignore into alert_changes values (?, ?, ?, ?, ?)", row)
+            self.db.execute(
+                "insert or ignore into alert_changes values (?, ?, ?, ?, ?, ?, ?, ?)", (*row, *source)
+            )
         elif isinstance(ingested, ObligationEvent):
             event, oid = ingested, str(ingested.obligation_id)
             stored = (oid, str(event.event_id), event.at.isoformat(), event.model_dump_json(by_alias=True))
-            self.db.execute("insert or ignore into obligation_events values (?, ?, ?, ?)", stored)
+            self.db.execute(
+                "insert or ignore into obligation_events values (?, ?, ?, ?, ?, ?, ?)", (*stored, *source)
+            )
             keys = [(oid, key) for key in event.subject_keys or [event.subject]]
             self.db.executemany("insert or ignore into obligation_keys values (?, ?)", keys)
 
-    def _add_entry(self, entry: Entry) -> None:
+    def _add_entry(self, entry: Entry, source: Source) -> None:
         added = self.db.execute(
-            "insert or ignore into entries values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert or ignore into entries values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.viewer, entry.id, entry.kind, entry.at.isoformat(), entry.signal_id, entry.signal_type,
-                entry.sender, entry.obligation_id, _json(entry.doc),
+                entry.sender, entry.obligation_id, _json(entry.doc), *source,
             ),
         )  # fmt: skip
         if added.rowcount == 0:
@@ -132,6 +147,26 @@ class TimelineStore:
                 if m.strength != "pseudonym"
             ],
         )
+
+    def forget_before(self, earliest: Mapping[tuple[str, int], int]) -> int:
+        """Drop what came from records the topics no longer hold (before each partition's earliest
+        offset): the read model keeps no copy longer than Kafka keeps it. How many rows went."""
+        gone = 0
+        for (topic, partition), offset in earliest.items():
+            for table in ("entries", "alert_changes", "obligation_events"):
+                where = f"delete from {table} where topic = ? and partition = ? and offset < ?"
+                gone += self.db.execute(where, (topic, partition, offset)).rowcount
+        if gone:
+            for orphans in (
+                "delete from mentions where not exists (select 1 from entries e "
+                "where e.viewer = mentions.viewer and e.id = mentions.id)",
+                "delete from persons where not exists (select 1 from mentions m "
+                "where m.viewer = persons.viewer and m.key = persons.key)",
+                "delete from obligation_keys where obligation_id not in "
+                "(select obligation_id from obligation_events)",
+            ):
+                self.db.execute(orphans)
+        return gone
 
     def positions(self) -> dict[tuple[str, int], int]:
         rows = self.db.execute("select topic, partition, next_offset from positions")
@@ -212,7 +247,7 @@ class TimelineStore:
         query = "select id, slot, role, key, strength, label from mentions where viewer = ? and id"
         for entry_id, slot, role, key, strength, label in self._in(query, (viewer,), wanted):
             mentions.setdefault(entry_id, []).append(Mention(slot, role, key, strength, orjson.loads(label)))
-        query = "select * from entries where viewer = ? and id"
+        query = f"select {ENTRY_COLUMNS} from entries where viewer = ? and id"
         return [_entry(row, tuple(mentions.get(row[1], ()))) for row in self._in(query, (viewer,), wanted)]
 
     def _in(self, query: str, leading: tuple[Any, ...], values: Iterable[str]) -> list[tuple[Any, ...]]:

@@ -4,6 +4,7 @@ received, and the persons it may open are those whose identifying fields it rece
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -72,10 +73,17 @@ def routed(org: str, signal: Signal, decisions: dict[str, Decision]) -> tuple[li
     ], signal_accepted
 
 
+OFFSETS = itertools.count()  # each record its own place on its topic, in the order it is kept
+
+
+def keep(store: TimelineStore, records: Iterable[Record]) -> None:
+    for record in records:
+        store.add(ingest(record, KEY), (record.topic, 0, next(OFFSETS)))
+
+
 def stored(tmp_path: Path, records: Iterable[Record]) -> TimelineStore:
     store = TimelineStore(tmp_path / f"{uuid4()}.sqlite", KEY)
-    for record in records:
-        store.add(ingest(record, KEY))
+    keep(store, records)
     store.commit({})
     return store
 
@@ -178,8 +186,7 @@ def test_from_his_timeline_she_is_one_person_however_each_copy_names_her(tmp_pat
         update={"victim": LOTTE.model_copy(update={"bsn": "234567806"})}
     )
     other, _ = routed("veiligthuis", namesake, {"3ro": FULL})
-    for record in other:
-        store.add(ingest(record, KEY))
+    keep(store, other)
     linked = timeline_of(store, "3ro", by_bsn(BRAM))["linked"]
     assert [person["given_name"] for person in linked].count("Lotte") == 3
 
@@ -231,14 +238,27 @@ def test_alerts_and_obligations_show_with_their_state_to_whom_they_concern(tmp_p
     assert shown["obligation"]["signal_type"] == "arrest" and shown["obligation"]["body"] is None
     # The police sent the arrest; the OM's alert and obligation are the OM's, until the police are told.
     assert [e["kind"] for e in timeline_of(store, "police", by_bsn(BRAM))["entries"]] == ["sent"]
-    store.add(
-        ingest(obligation(arrest, "lapsed", "om", obligation_id=obligation_id, told=["om", "police"]), KEY)
-    )
+    keep(store, [obligation(arrest, "lapsed", "om", obligation_id=obligation_id, told=["om", "police"])])
     police = timeline_of(store, "police", by_bsn(BRAM))["entries"]
     assert [(e["kind"], (e.get("obligation") or {}).get("status")) for e in police] == [
         ("sent", None),
         ("obligation", "lapsed"),
     ]
+
+
+def test_what_the_topics_no_longer_hold_the_timeline_forgets(tmp_path: Path) -> None:
+    """Kafka's retention decides how long a copy is kept; the read model keeps none longer."""
+    records, report = routed("police", signal("new_report"), {"veiligthuis": FULL})
+    lapsed = obligation(report, "opened", "veiligthuis", obligation_id=uuid4())
+    store = stored(tmp_path, [*records, lapsed])
+    (victim,) = [
+        p for p in timeline_of(store, "veiligthuis", by_bsn(BRAM))["linked"] if p["roles"] == ["victim"]
+    ]
+    assert len(timeline_of(store, "veiligthuis", by_bsn(BRAM))["entries"]) == 2
+    gone = store.forget_before({("inbox.veiligthuis", 0): next(OFFSETS), (OBLIGATIONS, 0): next(OFFSETS)})
+    assert gone == 2 and timeline_of(store, "veiligthuis", by_bsn(BRAM))["entries"] == []
+    assert store.person("veiligthuis", victim["person"]) is None
+    assert [e["kind"] for e in timeline_of(store, "police", by_bsn(BRAM))["entries"]] == ["sent"]
 
 
 def test_a_measure_is_in_force_until_it_is_ended_or_lapses(tmp_path: Path) -> None:
@@ -256,14 +276,12 @@ def test_a_measure_is_in_force_until_it_is_ended_or_lapses(tmp_path: Path) -> No
     assert conditions_of(store, "police", by_bsn(LOTTE))[0]["as"] == ["victim"]
 
     extended, _ = routed("om", signal("measure_extended"), {"police": FULL})
-    for record in extended:
-        store.add(ingest(record, KEY))
+    keep(store, extended)
     (measure,) = conditions_of(store, "police", by_bsn(BRAM), date(2027, 2, 4))
     assert (measure["status"], measure["ends_on"], len(measure["signals"])) == ("in_force", "2027-05-04", 2)
 
     ended, _ = routed("om", signal("measure_ended"), {"police": FULL})
-    for record in ended:
-        store.add(ingest(record, KEY))
+    keep(store, ended)
     (measure,) = conditions_of(store, "police", by_bsn(BRAM), date(2027, 2, 4))
     assert (measure["status"], measure["ended_on"], measure["end_reason"]) == (
         "ended",
