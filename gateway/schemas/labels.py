@@ -119,6 +119,7 @@ def signal_labels(signal_type: str, lang: Language) -> dict[str, Any]:
     own = _file()["paths"].get(signal_type, {})
     return {
         "label": signal_label(signal_type, lang) or signal_type,
+        "short": _in(_file()["short"].get(signal_type), lang) or signal_label(signal_type, lang) or signal_type,
         "paths": {path: _in(label, lang) for path, label in own.items()},
         "values": {
             path: {member.value: value_label(enum, member.value, lang) or member.value for member in enum}

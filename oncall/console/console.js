@@ -67,6 +67,10 @@
       timeZone: TIME_ZONE, weekday: 'short', day: 'numeric', month: 'short',
       hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
     }),
+    // In a title: the day and the time, no more.
+    short: new Intl.DateTimeFormat(LOCALE, {
+      timeZone: TIME_ZONE, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    }),
     time: new Intl.DateTimeFormat(LOCALE, {
       timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
     }),
@@ -846,12 +850,14 @@
     return span;
   }
 
-  /** "Bevestigd door Sanne de Boer (politie meldkamer) om 02:13". */
-  function acknowledgedLine(alert) {
+  /** "Bevestigd door Sanne de Boer (politie meldkamer) om 02:13": the time is a card's tooltip. */
+  function acknowledgedLine(alert, withTime = true) {
     if (alert.status === 'open' || (!alert.acknowledged_by && !alert.acknowledged_at)) return null;
     const line = el('p', { class: 'acknowledged-by' }, alert.acknowledged_by
       ? t('card.acknowledged_by', { who: alert.acknowledged_by }) : t('card.acknowledged'));
-    if (alert.acknowledged_at) line.append(' ', t('card.at'), ' ', timeEl(alert.acknowledged_at, formats.time));
+    const at = parseTime(alert.acknowledged_at);
+    if (at !== null && withTime) line.append(' ', t('card.at'), ' ', timeEl(alert.acknowledged_at, formats.time));
+    else if (at !== null) line.title = formats.full.format(new Date(at));
     return line;
   }
 
@@ -869,8 +875,8 @@
     const who = skipped.filter((x) => x !== alert.tier).map(tierName).join(t('card.and'));
     const now = alert.person || tierName(alert.tier);
     return el('p', { class: 'escalated-note', dataset: { tier: String(alert.tier) } },
-      el('strong', { text: t('card.not_responded', { who: who || tierName('primary') }) }), ' · ',
-      t('card.now_with', { who: now }));
+      el('strong', { text: t('card.not_responded', { who: who || tierName('primary') }) }),
+      el('span', { class: 'escalated-now' }, ' · ', t('card.now_with', { who: now })));
   }
 
   /** Who, what and where, in a line: "Overtreding van voorwaarden: contactverbod · Bram Verhoef ·
@@ -883,10 +889,11 @@
       const key = alert.priority === 'p3' ? 'title.reminder' : 'title.lapsed';
       const due = parseTime(alert.obligation_due_at);
       return [t(key, { what: obligationName(alert.obligation_kind) }), who,
-        due !== null ? t('title.due', { due: formats.dateTime.format(new Date(due)) }) : ''].filter(hasText).join(' · ');
+        due !== null ? t('title.due', { due: formats.short.format(new Date(due)) }) : ''].filter(hasText).join(' · ');
     }
     const code = ['measure', 'kind', 'offence', 'risk_level', 'decision'].find((name) => typeof content[name] === 'string');
-    const what = code ? `${signalName(type)}: ${valueLabel(type, code, content[code]) || readable(content[code])}` : signalName(type);
+    const short = signalLabels(type).short || signalName(type);
+    const what = code ? `${short}: ${valueLabel(type, code, content[code]) || readable(content[code])}` : signalName(type);
     const where = ['place', 'incident_place', 'held_at'].map((name) => content[name]).find(hasText) || '';
     return [what, who, where].filter(hasText).join(' · ');
   }
@@ -895,12 +902,13 @@
    * as a tel: link. */
   function contactLink(contact) {
     if (contact === null || typeof contact !== 'object' || !hasText(contact.name)) return null;
-    const role = hasText(contact.role) ? contact.role : '';
-    const text = role ? `${contact.name} · ${role}` : contact.name;
     const href = telOf(contact.phone);
-    if (!href) return el('span', { class: 'contact', text });
-    return el('a', { class: 'contact', href, title: t('card.call', { phone: contact.phone }) },
-      el('span', { class: 'contact-call', 'aria-hidden': 'true', text: '☎ ' }), text);
+    const name = href
+      ? el('a', { class: 'contact-name', href, title: t('card.call', { phone: contact.phone }) },
+        el('span', { class: 'contact-call', 'aria-hidden': 'true', text: '☎ ' }), contact.name)
+      : el('span', { class: 'contact-name', text: contact.name });
+    return el('span', { class: 'contact' }, name,
+      hasText(contact.role) ? el('span', { class: 'contact-role', title: contact.role, text: contact.role }) : null);
   }
 
   const contactOf = (content) => (content && (content.contact || content.assessor || content.informed_by)) || null;
@@ -954,7 +962,7 @@
     const status = alert.status === 'open' ? null : el('span', { class: 'status-label', text: t(`status.${alert.status}`) });
 
     // Taken: who took it stands where the countdown stood.
-    const acknowledged = acknowledgedLine(alert);
+    const acknowledged = acknowledgedLine(alert, false);
     card.append(el('div', { class: 'card-head' }, badge(alert.priority), acknowledged ? null : status, countdown, acknowledged));
     const escalated = escalationLine(alert);
     if (escalated) card.append(escalated); // (append(null) would write the text "null")
