@@ -26,8 +26,9 @@ from babel.messages.pofile import read_po
 
 from gateway.schemas.labels import DEFAULT_LANGUAGE, LANGUAGES, Language, labels, language, signal_label
 from gateway.schemas.labels import obligation_label as kind_label
+from gateway.schemas.obligation import ObligationEvent
 from gateway.settings import PARTNERS
-from oncall.lifecycle import LOCAL
+from oncall.lifecycle import LOCAL, Alert
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "Language", "language"]
 
@@ -70,9 +71,23 @@ def reason(text: str, lang: Language) -> str:
     return reasons(lang).get(text, text)
 
 
-def moment(when: datetime, lang: Language) -> str:
-    """`di 13 jan. 2026 02:13` (Amsterdam time), as the partners read a time."""
-    return format_datetime(when, "EEE d MMM y HH:mm", tzinfo=LOCAL, locale=Locale.parse(LOCALE_OF[lang]))
+def moment(when: datetime, lang: Language, *, zone: bool = False) -> str:
+    """`di 13 jan 2026 02:13` in Amsterdam time, as the partners read a time (`CET` after it with
+    `zone`)."""
+    pattern = "EEE d MMM y HH:mm zzz" if zone else "EEE d MMM y HH:mm"
+    return format_datetime(when, pattern, tzinfo=LOCAL, locale=Locale.parse(LOCALE_OF[lang]))
+
+
+def alert_reason(alert: Alert, lang: Language, obligation: ObligationEvent | None = None) -> str:
+    """Why an alert was raised, in `lang`: the policy's reason line; for a chain obligation's
+    reminder (p3) or lapse (p2), which obligation, whose, due when."""
+    if obligation is None:
+        return reason(alert.reason, lang)
+    key = "reason.reminded" if alert.priority == "p3" else "reason.lapsed"
+    return say(
+        lang, key, what=obligation_name(obligation.kind, lang), owner=partner_name(obligation.owner),
+        due=moment(obligation.due_at, lang),
+    )  # fmt: skip
 
 
 def partner_name(org: str) -> str:
