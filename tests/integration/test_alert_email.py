@@ -147,7 +147,7 @@ async def test_the_alert_arrives_addressed_and_tagged(inbox: tuple[Inbox, EmailC
     assert "Geëscaleerd: nee" in body
 
 
-async def test_an_organisation_that_reads_english_gets_it_in_english(inbox: tuple[Inbox, EmailChannel]) -> None:
+async def test_an_organisation_reading_english_gets_it_in_english(inbox: tuple[Inbox, EmailChannel]) -> None:
     handler, channel = inbox
     await channel.notify(replace(NOTICE, language="en"))
 
