@@ -117,9 +117,10 @@ def signal_labels(signal_type: str, lang: Language) -> dict[str, Any]:
     model = _catalogue()[signal_type]
     paths = field_paths(model)
     own = _file()["paths"].get(signal_type, {})
+    label = signal_label(signal_type, lang) or signal_type
     return {
-        "label": signal_label(signal_type, lang) or signal_type,
-        "short": _in(_file()["short"].get(signal_type), lang) or signal_label(signal_type, lang) or signal_type,
+        "label": label,
+        "short": _in(_file()["short"].get(signal_type), lang) or label,
         "paths": {path: _in(label, lang) for path, label in own.items()},
         "values": {
             path: {member.value: value_label(enum, member.value, lang) or member.value for member in enum}
