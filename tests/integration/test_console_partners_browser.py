@@ -193,6 +193,7 @@ async def test_victim_support_sees_its_reminder_to_warn_the_victim_and_nothing_o
     async with alerting.running(config, clock=clock) as (service, base), browser() as driver:
         await signed_in(driver, base, alerting.token("slachtofferhulp", VICTIM_SUPPORT_DESK))
         assert await text(driver, "#user-name") == VICTIM_SUPPORT_DESK
+        assert await text(driver, "#org-name") == "Slachtofferhulp Nederland"
 
         # The victim reports a breach to victim support: the four are alerted, victim support is not.
         breach_id = (await send_export(alerting, "slachtofferhulp", export(breach), namespace))[
@@ -262,6 +263,7 @@ async def test_the_board_receives_a_breach_without_an_alert_and_its_console_show
     ):
         await signed_in(board, base, alerting.token("rvdk", BOARD_DESK))
         await signed_in(police, base, alerting.token("police", POLICE_DESK))
+        assert await text(board, "#org-name") == "Raad voor de Kinderbescherming"
 
         # The Board's inquiry into Noor puts it in the index for her and her parents ...
         await routed(
