@@ -37,6 +37,7 @@ from starlette.routing import Route
 from gateway.access import Identity, Role, TokenFile, bearer, token_digest
 from gateway.http import SMALL_JSON, KiB, route
 from gateway.obligation_state import Obligation
+from gateway.settings import PARTNERS
 from oncall.lifecycle import Alert
 from oncall.service import AlertClosed, AlertNotFound, ObligationNotFound, OnCallService
 
@@ -50,6 +51,8 @@ NOTE_CHARS = 2000
 NOTE_BODY = 16 * KiB  # closing: a note of NOTE_CHARS, however its characters are escaped in JSON
 REASON_CHARS = 500  # why an obligation was done elsewhere or waived: a line, kept two years
 SETTLING = {"done-elsewhere": "done_elsewhere", "waive": "waived"}
+# Each partner's name, as partners.json says it, for the page to name the organisations it shows.
+PARTNER_NAMES = {code: partner.name for code, partner in PARTNERS.items()}
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "x-content-type-options": "nosniff",
@@ -247,7 +250,7 @@ class Console:
     @staticmethod
     def _me(session: Session) -> dict[str, Any]:
         identity = session.caller.identity
-        return {"name": identity.name, "org": identity.org, "csrf": session.csrf}
+        return {"name": identity.name, "org": identity.org, "csrf": session.csrf, "partners": PARTNER_NAMES}
 
     async def me(self, request: Request) -> Response:
         session = self._session(request)

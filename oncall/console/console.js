@@ -29,13 +29,6 @@
   const DUE_REFRESH_MS = 30000;
   const REASON_CHARS = 500; // as the server takes it
 
-  const ORG_NAMES = {
-    police: 'Politie',
-    veiligthuis: 'Veilig Thuis',
-    om: 'OM',
-    '3ro': '3RO (reclassering)',
-    slachtofferhulp: 'Slachtofferhulp',
-  };
   const TIER_NAMES = { primary: 'primary on call', secondary: 'secondary on call', duty_officer: 'duty officer' };
   const STATUS_NAMES = { open: 'Open', acknowledged: 'Acknowledged', closed: 'Closed' };
   const PRIORITY_RANK = { p1: 0, p2: 1, p3: 2 };
@@ -85,6 +78,7 @@
 
   const state = {
     me: null, //            {name, org, csrf} while signed in
+    orgNames: {}, //        partner code -> its name, as the session brought them
     alerts: new Map(), //   alert id -> {alert, touched}: `touched` is the `seq` of its last live update
     nodes: new Map(), //    alert id -> its <article> card or history <li>
     countdowns: new Map(), // alert id -> {el, due (ms)} for open alerts with a deadline
@@ -129,7 +123,9 @@
     return node;
   }
 
-  const orgName = (id) => (typeof id === 'string' && ORG_NAMES[id]) || String(id ?? 'unknown');
+  // The partners' names come with the session, from partners.json: a new partner is named there only.
+  const orgName = (id) => (typeof id === 'string' && Object.hasOwn(state.orgNames, id) && state.orgNames[id])
+    || String(id ?? 'unknown');
   const tierName = (tier) => TIER_NAMES[tier] || String(tier ?? 'unknown');
   const readable = (snake) => String(snake ?? '').replace(/_/g, ' ');
   const priorityLabel = (p) => (PRIORITIES[p] ? PRIORITIES[p].label : String(p ?? '?').toUpperCase());
@@ -334,6 +330,12 @@
     return me && typeof me.name === 'string' && typeof me.org === 'string' && typeof me.csrf === 'string';
   }
 
+  /** The partners' names the session brought, those that are text; none, if it brought none. */
+  function partnerNames(partners) {
+    if (partners === null || typeof partners !== 'object' || Array.isArray(partners)) return {};
+    return Object.fromEntries(Object.entries(partners).filter(([, name]) => typeof name === 'string' && name));
+  }
+
   function showSignin(error) {
     ui.booting.hidden = true;
     ui.session.hidden = true;
@@ -375,6 +377,7 @@
       return;
     }
     state.me = { name: me.name, org: me.org, csrf: me.csrf };
+    state.orgNames = partnerNames(me.partners);
     ui.orgName.textContent = orgName(me.org);
     ui.userName.textContent = me.name;
     ui.booting.hidden = true;
