@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 from gateway.access import Identity, Role, TokenFile, bearer, token_digest
 from gateway.http import SMALL_JSON, KiB, route
+from gateway.settings import PARTNERS
 from oncall import i18n
 from oncall.lifecycle import Alert
 from oncall.service import AlertClosed, AlertNotFound, ObligationNotFound, OnCallService
@@ -52,6 +53,8 @@ NOTE_CHARS = 2000
 NOTE_BODY = 16 * KiB  # closing: a note of NOTE_CHARS, however its characters are escaped in JSON
 REASON_CHARS = 500  # why an obligation was done elsewhere or waived: a line, kept two years
 SETTLING = {"done-elsewhere": "done_elsewhere", "waive": "waived"}
+# Each partner's name, as partners.json says it, for the page to name the organisations it shows.
+PARTNER_NAMES = {code: partner.name for code, partner in PARTNERS.items()}
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "x-content-type-options": "nosniff",
@@ -232,6 +235,7 @@ class Console:
             "org": identity.org,
             "person": session.caller.person,
             "csrf": session.csrf,
+            "partners": PARTNER_NAMES,
         }
 
     async def me(self, request: Request) -> Response:

@@ -89,6 +89,7 @@
 
   const state = {
     me: null, //            {name, org, csrf} while signed in
+    orgNames: {}, //        partner code -> its name, as the session brought them
     alerts: new Map(), //   alert id -> {alert, touched}: `touched` is the `seq` of its last live update
     nodes: new Map(), //    alert id -> its <article> card or history <li>
     countdowns: new Map(), // alert id -> {el, due (ms)} for open alerts with a deadline
@@ -136,8 +137,10 @@
   }
 
   const hasText = (value) => typeof value === 'string' && value.trim() !== '';
-  const orgName = (id) => (typeof id === 'string' && I18N.partners && Object.hasOwn(I18N.partners, id)
-    && I18N.partners[id]) || String(id ?? t('value.unknown'));
+  // The partners' names come with the session (and with the page), from partners.json: a new partner
+  // is named there only.
+  const orgName = (id) => (typeof id === 'string' && ((Object.hasOwn(state.orgNames, id) && state.orgNames[id])
+    || (I18N.partners && Object.hasOwn(I18N.partners, id) && I18N.partners[id]))) || String(id ?? t('value.unknown'));
   const tierName = (tier) => (hasText(tier) ? t(`tier.${tier}`) : t('value.unknown'));
   const readable = (snake) => String(snake ?? '').replace(/_/g, ' ');
   const priorityLabel = (p) => (Object.hasOwn(PRIORITY_RANK, p) ? t(`priority.${p}`) : String(p ?? '?').toUpperCase());
@@ -380,6 +383,12 @@
     return me && typeof me.name === 'string' && typeof me.org === 'string' && typeof me.csrf === 'string';
   }
 
+  /** The partners' names the session brought, those that are text; none, if it brought none. */
+  function partnerNames(partners) {
+    if (partners === null || typeof partners !== 'object' || Array.isArray(partners)) return {};
+    return Object.fromEntries(Object.entries(partners).filter(([, name]) => typeof name === 'string' && name));
+  }
+
   function showSignin(error) {
     ui.booting.hidden = true;
     ui.session.hidden = true;
@@ -425,6 +434,7 @@
       return;
     }
     state.me = { name: me.name, org: me.org, csrf: me.csrf, person: hasText(me.person) ? me.person : '' };
+    state.orgNames = partnerNames(me.partners);
     ui.orgName.textContent = orgName(me.org);
     ui.personName.textContent = state.me.person;
     ui.userName.textContent = me.name;

@@ -7,23 +7,17 @@ reminder and is recorded on `chain.obligations`. The page is in Dutch; who ackno
 the person who signed in, with the desk's token (test_console_screens.py looks at every page kind at
 phone and desktop width).
 
-Selenium blocks, and the gateway and the on-call service run in this test's event loop: every
-WebDriver call runs in a thread (`asyncio.to_thread`), so they keep working while the browser waits."""
+The browser is driven as console_page.py says: every WebDriver call in a thread, so that the gateway
+and the on-call service, in this test's event loop, keep working while the browser waits."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import TypeVar
 
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.ui import WebDriverWait
 
 from gateway.alerts.raising import alert_id_of
 from gateway.kafka import ensure_topics
@@ -31,81 +25,39 @@ from gateway.obligations import obligation_id_of
 from gateway.settings import Settings
 from oncall import i18n
 from oncall.obligations import alert_id_of as reminder_id_of
-from tests.browser import chromium
+from tests.integration.console_page import (
+    APPEARS_WITHIN_S,
+    PERSON,
+    PHONE_WIDTH,
+    browser,
+    click,
+    css,
+    gone,
+    page_width,
+    sign_in,
+    text,
+    until,
+)
 from tests.integration.oncall_harness import (
     Alerting,
     Mailbox,
     MovableClock,
     WebhookReceiver,
     eventually,
+    known,
     oncall_running,
     oncall_token,
     quick_config,
 )
-from tests.integration.test_obligation_console import known, send_report, settled, someone
+from tests.integration.test_obligation_console import send_report, settled, someone
 from tools.stack import Endpoints
 
-T = TypeVar("T")
 P1_S = 4  # long enough to click in time, short enough to wait out twice
-PHONE_WIDTH = 390
-APPEARS_WITHIN_S = 2.0
 NAME = "police duty desk"
-PERSON = "Sanne de Boer"  # who signs in with the desk's token
-
-
-@asynccontextmanager
-async def browser() -> AsyncIterator[Chrome]:
-    """A phone-sized headless Chromium, started and quit in a thread."""
-    manager = chromium(PHONE_WIDTH, 844)
-    driver = await asyncio.to_thread(manager.__enter__)
-    try:
-        yield driver
-    finally:
-        await asyncio.to_thread(manager.__exit__, None, None, None)
-
-
-async def until(driver: Chrome, found: Callable[[Chrome], T], timeout_s: float = 10.0) -> T:
-    """What `found` gives once it is truthy, polling every 50 ms. An element missing, or gone
-    because the page re-drew it (it re-draws a card whenever its alert changes), counts as not yet."""
-    wait = WebDriverWait(
-        driver, timeout_s, poll_frequency=0.05,
-        ignored_exceptions=[NoSuchElementException, StaleElementReferenceException],
-    )  # fmt: skip
-    return await asyncio.to_thread(wait.until, found)
-
-
-def css(selector: str) -> Callable[[Chrome], WebElement]:
-    return lambda driver: driver.find_element(By.CSS_SELECTOR, selector)
-
-
-async def text(driver: Chrome, selector: str) -> str:
-    """The text of what `selector` finds, once it has some."""
-    return await until(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).text)
-
-
-async def click(driver: Chrome, selector: str) -> None:
-    def clicked(d: Chrome) -> bool:
-        d.find_element(By.CSS_SELECTOR, selector).click()
-        return True
-
-    await until(driver, clicked)
-
-
-async def sign_in(driver: Chrome, base: str, token: str) -> None:
-    await asyncio.to_thread(driver.get, f"{base}/console")
-    field = await until(driver, css("#signin:not([hidden]) #token"))  # once the page has booted
-    await asyncio.to_thread(driver.find_element(By.ID, "person").send_keys, PERSON)
-    await asyncio.to_thread(field.send_keys, token)
-    await asyncio.to_thread(driver.find_element(By.CSS_SELECTOR, "#signin-form button[type=submit]").click)
 
 
 def _shown(driver: Chrome, element_id: str) -> bool:
     return bool(driver.find_element(By.ID, element_id).is_displayed())
-
-
-async def page_width(driver: Chrome) -> int:
-    width: int = await asyncio.to_thread(driver.execute_script, "return document.documentElement.scrollWidth")
-    return width
 
 
 async def test_an_alert_appears_within_2_s_and_acknowledging_it_stops_the_escalation(
@@ -175,10 +127,6 @@ async def test_a_wrong_token_gets_an_error_and_no_alerts(
         assert await asyncio.to_thread(_shown, driver, "signin")
 
 
-def _gone(selector: str) -> Callable[[Chrome], bool]:
-    return lambda driver: not driver.find_elements(By.CSS_SELECTOR, selector)
-
-
 async def test_the_due_list_shows_the_risk_screening_and_waiving_it_there_records_why(
     alerting: Alerting,
 ) -> None:
@@ -228,8 +176,8 @@ async def test_the_due_list_shows_the_risk_screening_and_waiving_it_there_record
         field = await until(driver, css(f"{row} form.reason-form input[name=reason]"))
         await asyncio.to_thread(field.send_keys, reason)
         await click(driver, f"{row} form.reason-form button[type=submit]")
-        await until(driver, _gone(row))
-        await until(driver, _gone(reminder))  # its reminder is closed with it
+        await until(driver, gone(row))
+        await until(driver, gone(reminder))  # its reminder is closed with it
 
         event = await settled(alerting, screening, "waived")
         assert (event["by"], event["reason"]) == (f"{PERSON} ({NAME})", reason)

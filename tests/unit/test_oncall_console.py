@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 from gateway.access import Identity, Role, TokenStore
 from gateway.kafka import KafkaConnection
 from gateway.schemas.alert import AlertEvent
+from gateway.settings import PARTNERS
 from gateway.topics import ALERTS
 from oncall.config import OnCallConfig
 from oncall.console import CHECK_S, COOKIE, Console
@@ -107,6 +108,17 @@ async def test_only_an_on_call_token_signs_in(client: httpx.AsyncClient, tokens:
     cookie = client.cookies.get(COOKIE)
     assert cookie and cookie not in orjson.dumps(me).decode()  # the session id is in the cookie only
     assert (await client.get("/console/api/me")).json() == me
+
+
+async def test_the_session_names_every_partner_as_partners_json_does(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    """The page names the organisations it shows (its own, an alert's sender) from the session, so
+    a partner added to partners.json is named on the console too."""
+    me = await sign_in(client, tokens["police"])
+    assert me["partners"] == {code: partner.name for code, partner in PARTNERS.items()}
+    assert me["partners"]["rvdk"] == "Raad voor de Kinderbescherming"
+    assert me["partners"]["slachtofferhulp"] == "Slachtofferhulp Nederland"
 
 
 async def test_a_session_sees_only_its_own_organisations_alerts(
