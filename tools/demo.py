@@ -3,8 +3,9 @@ per organisation.
 
 Starts the local stack if needed (and stops it afterwards if it started it), runs the gateway
 in-process, replays the scenario of adapters/scenario.py step by step through each organisation's
-adapter, and prints what each organisation received, with what urgency and on which basis, and
-what was withheld from it; then which on-call staff the case alerted, at which priority.
+adapter (each step handled by the gateway before the next is sent), and prints what each
+organisation received, with what urgency and on which basis, and what was withheld from it; then
+which on-call staff the case alerted, at which priority, and the chain obligations it opened.
 
 Every part logs in to Kafka as whom it plays: each adapter as its organisation, each inbox is read
 by its organisation (in a consumer group of its own prefix), the gateway as `gateway`. So what the
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,22 +25,30 @@ from typing import Any
 from uuid import uuid4, uuid5
 
 import orjson
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from adapters.ingest import NAMESPACE
 from adapters.publish import send, signal_record
-from adapters.scenario import replay
+from adapters.scenario import Replayed, replay
 from gateway.app import create_app
 from gateway.involvements import MATCH_NOTICE
-from gateway.kafka import Record, ensure_topics, make_producer, read_whole
+from gateway.kafka import (
+    KafkaConnection,
+    Record,
+    ensure_topics,
+    follow,
+    make_producer,
+    partition_counts,
+    read_whole,
+)
 from gateway.redact import withheld
 from gateway.schemas.alert import AlertEvent
 from gateway.schemas.obligation import ObligationEvent
 from gateway.settings import RECIPIENTS, Settings
-from gateway.topics import ALERTS, OBLIGATIONS, inbox_topic
+from gateway.topics import ALERTS, AUDIT, OBLIGATIONS, inbox_topic
 from tools.contracts.examples import example
 from tools.stack import Endpoints, stack_session
 
@@ -55,21 +64,61 @@ class Sent:
     lines: list[str]
 
 
-async def replay_scenario(settings: Settings, where: Endpoints, ledger_dir: Path) -> Sent:
+Settle = Callable[[Replayed], Awaitable[None]]
+
+
+async def replay_scenario(settings: Settings, where: Endpoints, ledger_dir: Path, settle: Settle) -> Sent:
     """The shared fictional scenario (adapters/scenario.py), each step through its organisation's
-    adapter, logged in as that organisation. A fresh ledger and signal ids of the run's own: the
-    gateway routes an id once, and a stack that ran the demo before would see the same records'
-    ids as copies of what it routed then."""
+    adapter, logged in as that organisation, and handled by the gateway (`settle`) before the next.
+    A fresh ledger and signal ids of the run's own: the gateway routes an id once, and a stack that
+    ran the demo before would see the same records' ids as copies of what it routed then."""
     key = settings.pseudonym_key.get_secret_value().encode()
     originals: dict[str, dict[str, Any]] = {}
     lines = []
     namespace = uuid5(NAMESPACE, f"demo-{uuid4()}")
-    for n, sent in enumerate(await replay(where.kafka, ledger_dir, key, namespace=namespace), start=1):
+    for n, sent in enumerate(await replay(where.kafka, ledger_dir, key, settle, namespace), start=1):
         for signal_id, mapped in sent.signals:
             originals[signal_id] = mapped.signal.model_dump(mode="json")
         kinds = ", ".join(kind for outcome in sent.summary.outcomes for kind in outcome.sent)
         lines.append(f"{n}. {sent.step.org}: {sent.step.what} ({kinds})")
     return Sent(originals, lines)
+
+
+@asynccontextmanager
+async def gateway_handled(kafka: KafkaConnection, timeout_s: float = WAIT_S) -> AsyncIterator[Settle]:
+    """A `settle` for the replay: returns once the gateway has decided on every signal of the step
+    (each leaves audit records, also where nobody is granted anything), read from `gateway.audit`
+    from its end now on (as `admin`: a look). Signals on different organisations' topics have no
+    order between them at the gateway; waiting keeps the story's order, so that a partner's later
+    signal meets the obligation an earlier one opened (victim support's "informed" the release)."""
+    count = (await partition_counts(kafka, [AUDIT]))[AUDIT]
+    partitions = [TopicPartition(AUDIT, p) for p in range(count)]
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        positions: dict[TopicPartition, int] = dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+    audited: set[str] = set()
+
+    def take(message: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            audited.add(str(orjson.loads(message.value or b"{}").get("signal_id")))
+        except (orjson.JSONDecodeError, AttributeError):
+            return  # not an audit record
+
+    async def settle(step: Replayed) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not {signal_id for signal_id, _ in step.signals} <= audited and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+    stop = asyncio.Event()
+    following = asyncio.create_task(follow(kafka, positions, take, stop=stop))
+    try:
+        yield settle
+    finally:
+        stop.set()
+        await following
 
 
 async def send_broken_report(where: Endpoints, settings: Settings) -> str:
@@ -270,9 +319,9 @@ async def run_demo(settings: Settings, console: Console) -> None:
         app = create_app(settings, gateway, where.opa_url)
         await app.start()
         try:
-            async with inbox_readers(where) as readers:
+            async with inbox_readers(where) as readers, gateway_handled(where.kafka("admin")) as settle:
                 with tempfile.TemporaryDirectory(prefix="ketenpoort-demo-") as ledger_dir:
-                    sent = await replay_scenario(settings, where, Path(ledger_dir))
+                    sent = await replay_scenario(settings, where, Path(ledger_dir), settle)
                 for line in sent.lines:
                     console.print(line, markup=False)
                 broken = await send_broken_report(where, settings)
