@@ -1,10 +1,13 @@
 """The shared fictional scenario, step by step, as each organisation's adapter sends it.
 
 A fictionalised version of the pattern DOMAIN.md describes (the Hümeyra case): a report at Veilig
-Thuis, a police complaint with a SASH score of hoog, a behavioural order with a contact ban and an
-ankle tag, the tag's alarm, an arrest, a release with conditions. Each organisation's part is in
-its `samples/scenario.*`; `STEPS` puts the records in the order they happen. Used by `ketenpoort
-demo` and tests/scenario/.
+Thuis, a police complaint with a SASH score of hoog, her protection needs at victim support, a
+behavioural order with a contact ban and an ankle tag, the Child Protection Board's inquiry into
+her daughter, a breach she reports herself, the tag's alarm, an arrest, a release with conditions,
+and victim support telling her of it before it happens. Each organisation's part is in its
+`samples/scenario.*`; `STEPS` puts the records in the order their times say they happen, so a
+partner's part is one `Step` line per moment, placed by its time. Used by `ketenpoort demo` and
+tests/scenario/.
 """
 
 from __future__ import annotations
@@ -30,18 +33,42 @@ class Step:
     what: str
 
 
+# In the order the records' own times give (all in 2026): a partner's step goes where its day falls.
 STEPS = (
+    # 2 March, the report; 3 March, the safety assessment
     Step(
         "veiligthuis",
         (0, 1, 2),
         "Veilig Thuis registers Lotte's report, assigns a casusregisseur, finds it unsafe",
     ),
+    # 4 March, the complaint and its SASH screening
     Step("police", (0,), "the police take her complaint; the SASH screening says hoog"),
+    # 5 March
+    Step(
+        "slachtofferhulp",
+        (0,),
+        "victim support registers her protection needs: no contact, told before any release",
+    ),
+    # 10 March
     Step("om", (0,), "the OM imposes a behavioural order: contact ban, area ban, ankle tag"),
+    # 11 March
     Step("3ro", (0, 1), "probation starts supervising the order"),
+    # 12 March
+    Step("rvdk", (0,), "the Child Protection Board starts an inquiry: her daughter Noor lives in the family"),
+    # 2 April, 19:45
+    Step(
+        "slachtofferhulp",
+        (1,),
+        "she reports to victim support that Bram messaged her: a breach of the contact ban",
+    ),
+    # 18 April, 22:47
     Step("3ro", (2,), "the ankle tag alarms: Bram entered the zone around her home"),
+    # 18 April, 23:10
     Step("police", (1,), "the police arrest him near her home"),
-    Step("om", (1, 2), "the OM summons him and releases him with conditions"),
+    # 21 April, 14:30 and 14:45, for a release at 16:00
+    Step("om", (1, 2), "the OM summons him, agrees victim support tells Lotte, releases him with conditions"),
+    # 21 April, 15:10
+    Step("slachtofferhulp", (2,), "victim support tells Lotte by phone that he will be released"),
 )
 
 

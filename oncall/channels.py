@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from gateway.schemas.labels import DEFAULT_LANGUAGE, Language
+
 
 class ChannelFailed(Exception):
     """The channel did not take the notice."""
@@ -26,7 +28,7 @@ class Notice:
     alert_id: UUID
     org: str
     priority: str
-    reason: str
+    reason: str  # why, in `language`: the policy's reason line, or which obligation is due
     signal_id: UUID
     signal_type: str
     sender: str
@@ -37,6 +39,7 @@ class Notice:
     escalation: bool  # it came to this person because nobody acknowledged it in time
     console_url: str  # where to acknowledge it
     content: dict[str, Any] = field(default_factory=dict)  # what the sharing policy grants `org`
+    language: Language = DEFAULT_LANGUAGE  # of what people read: the organisation's (Dutch by default)
 
 
 class Channel(Protocol):

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from gateway.schemas.alert import Priority
+from gateway.schemas.labels import DEFAULT_LANGUAGE, Language
 from gateway.settings import ORGANISATIONS
 from oncall.lifecycle import Roster, Shift
 
@@ -53,6 +54,9 @@ class SmtpConfig(_Strict):
 class OrganisationOnCall(_Strict):
     shifts: tuple[Shift, ...]
     webhook: WebhookConfig | None = None
+    language: Language = Field(
+        default=DEFAULT_LANGUAGE, description="Of its e-mail and the readable parts of its webhook: nl or en."
+    )
 
 
 class OnCallConfig(_Strict):

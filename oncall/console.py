@@ -22,7 +22,6 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,17 +30,21 @@ from uuid import UUID
 import orjson
 from aiokafka.errors import KafkaError
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from gateway.access import Identity, Role, TokenFile, bearer, token_digest
 from gateway.http import SMALL_JSON, KiB, route
-from gateway.obligation_state import Obligation
+from gateway.settings import PARTNERS
+from oncall import i18n
 from oncall.lifecycle import Alert
 from oncall.service import AlertClosed, AlertNotFound, ObligationNotFound, OnCallService
+from oncall.views import alert_view, due_view, open_order
 
 PAGES = Path(__file__).with_name("console")
 COOKIE = "kp_console"
+LANGUAGE_COOKIE = "kp_lang"  # the page's language, once asked for with ?lang=
+PERSON_CHARS = 100  # the name of the person signing in, who acknowledges and closes as themselves
 SESSION_HOURS = 12
 HEARTBEAT_S = 15.0
 CHECK_S = 1.0  # how often a live stream checks that its token still holds
@@ -50,6 +53,8 @@ NOTE_CHARS = 2000
 NOTE_BODY = 16 * KiB  # closing: a note of NOTE_CHARS, however its characters are escaped in JSON
 REASON_CHARS = 500  # why an obligation was done elsewhere or waived: a line, kept two years
 SETTLING = {"done-elsewhere": "done_elsewhere", "waive": "waived"}
+# Each partner's name, as partners.json says it, for the page to name the organisations it shows.
+PARTNER_NAMES = {code: partner.name for code, partner in PARTNERS.items()}
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "x-content-type-options": "nosniff",
@@ -67,6 +72,12 @@ class Caller:
     token_sha256: str
     session_id: str | None = None
     expires: float | None = None
+    person: str | None = None  # who signed in with the (desk's) token, by the name they gave
+
+    def acting(self) -> str:
+        """Who acknowledges, closes or settles: the person with the token's name, else the token's."""
+        name = self.identity.name
+        return f"{self.person} ({name})" if self.person else name
 
 
 @dataclass(frozen=True)
@@ -75,64 +86,13 @@ class Session:
     csrf: str
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def alert_view(alert: Alert, service: OnCallService) -> dict[str, Any]:
-    """An alert as the console and the API show it."""
-    return {
-        "alert_id": str(alert.alert_id),
-        "org": alert.org,
-        "priority": alert.priority,
-        "signal_id": str(alert.signal_id),
-        "reason": alert.reason,
-        "signal_type": alert.signal_type,
-        "sender": alert.sender,
-        "raised_at": _iso(alert.raised_at),
-        "status": alert.status,
-        "tier": alert.tier,
-        "person": alert.person,
-        "delivered": alert.delivered,
-        "due": _iso(alert.due(service.book.deadlines)),
-        "acknowledged_by": alert.acknowledged_by,
-        "acknowledged_at": _iso(alert.acknowledged_at),
-        "closed_at": _iso(alert.closed_at),
-        "content": alert.content,
-        "events": [
-            event.model_dump(mode="json", include={"kind", "at", "tier", "person", "by", "note", "channels"})
-            for event in alert.events
-        ],
-    }
-
-
-def due_view(obligation: Obligation, service: OnCallService, org: str) -> dict[str, Any]:
-    """A chain obligation as the due list shows it: what, due when, for which person (as far as
-    what `org` may see of the signal that opened it says), and what meets it."""
-    first = obligation.first
-    seen = service.obligations.content.get(obligation.obligation_id)
-    return {
-        "obligation_id": str(obligation.obligation_id),
-        "kind": first.kind,
-        "owner": first.owner,
-        "status": obligation.status,
-        "overdue": obligation.overdue(service.clock()),
-        "opened_at": _iso(obligation.opened_at),
-        "remind_at": _iso(first.remind_at),
-        "due_at": _iso(first.due_at),
-        "reminded_at": _iso(obligation.reminded_at),
-        "lapsed_at": _iso(obligation.lapsed_at),
-        "subject": first.subject,
-        "opened_by": str(first.opened_by),
-        "signal_type": seen.signal_type if seen else None,
-        "sender": seen.sender if seen else None,
-        "content": service.content_of(obligation, org),
-        "owner_contact": (
-            seen.owner_contact.model_dump(mode="json") if seen and seen.owner_contact else None
-        ),
-        "met_by": [m.model_dump(mode="json", by_alias=True) for m in first.met_by],
-        "source": first.source,
-    }
+def _a_name(value: object) -> bool:
+    """A person's name as typed: text, not blank, not too long, without control characters."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value.strip()) <= PERSON_CHARS
+        and all(character.isprintable() for character in value)
+    )
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -141,8 +101,10 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     )
 
 
-def _error(status: int, message: str) -> Response:
-    return _json({"error": message}, status)
+def _error(status: int, message: str, code: str) -> Response:
+    """An error for people and programs: `error` says it in English, `code` names it for the
+    console's page, which says it in its own language."""
+    return _json({"error": message, "code": code}, status)
 
 
 class Console:
@@ -178,16 +140,16 @@ class Console:
         if token is not None:
             identity = self.tokens.identify(token)
             if identity is None:
-                return _error(401, "a valid bearer token is required")
+                return _error(401, "a valid bearer token is required", "token_unknown")
             if identity.role is not Role.ONCALL:
-                return _error(403, "only on-call tokens may use the console")
+                return _error(403, "only on-call tokens may use the console", "not_oncall")
             return Caller(identity, token_digest(token))
         session = self._session(request)
         if session is None:
-            return _error(401, "sign in first")
+            return _error(401, "sign in first", "signed_out")
         presented = request.headers.get("x-csrf-token", "").encode()
         if changes and not secrets.compare_digest(presented, session.csrf.encode()):
-            return _error(403, "the X-CSRF-Token header is missing or wrong")
+            return _error(403, "the X-CSRF-Token header is missing or wrong", "csrf")
         return session.caller
 
     def _own_origin(self, request: Request) -> bool:
@@ -208,33 +170,54 @@ class Console:
 
     async def page(self, request: Request) -> Response:
         name = request.path_params.get("name", "index.html")
-        media = {"index.html": "text/html", "console.js": "text/javascript", "console.css": "text/css"}
+        if name == "index.html":
+            return self._index(request)
+        media = {"console.js": "text/javascript", "console.css": "text/css"}
         if name not in media:
-            return _error(404, "no such page")
+            return _error(404, "no such page", "no_such_page")
         return FileResponse(PAGES / name, media_type=media[name], headers=SECURITY_HEADERS)
+
+    @staticmethod
+    def _index(request: Request) -> Response:
+        """The page in Dutch, or in the language asked for with `?lang=` (kept in a cookie)."""
+        asked = request.query_params.get("lang")
+        lang = i18n.language(asked or request.cookies.get(LANGUAGE_COOKIE))
+        page = i18n.render((PAGES / "index.html").read_text(encoding="utf-8"), lang)
+        response = HTMLResponse(page, headers={**SECURITY_HEADERS, "content-language": lang})
+        if asked is not None:
+            response.set_cookie(
+                LANGUAGE_COOKIE, lang, max_age=365 * 86400, path="/console", samesite="strict"
+            )
+        return response
 
     # Session
 
     async def sign_in(self, request: Request) -> Response:
         media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if media_type != "application/json":
-            return _error(415, 'send {"token": "..."} with Content-Type: application/json')
+            return _error(415, 'send {"token": "..."} with Content-Type: application/json', "json_only")
         if not self._own_origin(request):
-            return _error(403, "sign in from the console's own page")
+            return _error(403, "sign in from the console's own page", "own_origin")
         try:
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
-            return _error(400, 'send {"token": "..."} as JSON')
+            return _error(400, 'send {"token": "..."} as JSON', "json_only")
         token = body.get("token") if isinstance(body, dict) else None
         identity = self.tokens.identify(token if isinstance(token, str) else None)
         if identity is None or not isinstance(token, str):
-            return _error(401, "this token is not known")
+            return _error(401, "this token is not known", "token_unknown")
         if identity.role is not Role.ONCALL:
-            return _error(403, "only on-call tokens may use the console")
+            return _error(403, "only on-call tokens may use the console", "not_oncall")
+        person = body.get("person")
+        if person is not None and not _a_name(person):
+            return _error(
+                400, f"person is the name of who signs in: 1 to {PERSON_CHARS} characters", "person"
+            )
         for stale in [sid for sid, s in self.sessions.items() if not self.holds(s.caller)]:
             del self.sessions[stale]
         session_id = secrets.token_urlsafe(32)
-        caller = Caller(identity, token_digest(token), session_id, time.time() + SESSION_HOURS * 3600)
+        expires = time.time() + SESSION_HOURS * 3600
+        caller = Caller(identity, token_digest(token), session_id, expires, person and person.strip())
         session = Session(caller, csrf=secrets.token_urlsafe(32))
         self.sessions[session_id] = session
         response = _json(self._me(session))
@@ -247,11 +230,17 @@ class Console:
     @staticmethod
     def _me(session: Session) -> dict[str, Any]:
         identity = session.caller.identity
-        return {"name": identity.name, "org": identity.org, "csrf": session.csrf}
+        return {
+            "name": identity.name,
+            "org": identity.org,
+            "person": session.caller.person,
+            "csrf": session.csrf,
+            "partners": PARTNER_NAMES,
+        }
 
     async def me(self, request: Request) -> Response:
         session = self._session(request)
-        return _json(self._me(session)) if session is not None else _error(401, "sign in first")
+        return _json(self._me(session)) if session is not None else _error(401, "sign in first", "signed_out")
 
     async def sign_out(self, request: Request) -> Response:
         caller = self._caller(request, changes=True)
@@ -270,9 +259,10 @@ class Console:
             return caller
         org = caller.identity.org or ""
         mine = sorted(self.service.alerts(org), key=lambda a: a.raised_at, reverse=True)
+        still_open = sorted((a for a in mine if a.closed_at is None), key=open_order(self.service))
         return _json(
             {
-                "open": [alert_view(a, self.service) for a in mine if a.closed_at is None],
+                "open": [alert_view(a, self.service) for a in still_open],
                 "history": [alert_view(a, self.service) for a in mine if a.closed_at is not None][:HISTORY],
             }
         )
@@ -313,11 +303,11 @@ class Console:
         try:
             alert_id = UUID(request.path_params["alert_id"])
         except ValueError:
-            return _error(404, "no such alert")
+            return _error(404, "no such alert", "alert_not_found")
         action = request.path_params["action"]
         if action not in ("acknowledge", "close"):
-            return _error(404, "an alert can be acknowledged or closed")
-        org, name = caller.identity.org or "", caller.identity.name
+            return _error(404, "an alert can be acknowledged or closed", "alert_not_found")
+        org, name = caller.identity.org or "", caller.acting()
         try:
             if action == "acknowledge":
                 alert = await self.service.acknowledge(alert_id, org, name)
@@ -325,16 +315,18 @@ class Console:
                 body = orjson.loads(await request.body() or b"{}")
                 note = body.get("note") if isinstance(body, dict) else None
                 if not isinstance(note, str) or not note.strip():
-                    return _error(400, 'closing needs {"note": "what was done"}')
+                    return _error(400, 'closing needs {"note": "what was done"}', "note_needed")
                 alert = await self.service.close(alert_id, org, name, note.strip()[:NOTE_CHARS])
         except AlertNotFound:
-            return _error(404, "no such alert for your organisation")
+            return _error(404, "no such alert for your organisation", "alert_not_found")
         except AlertClosed as closed:
-            return _error(409, str(closed))
+            return _error(409, str(closed), "alert_closed")
         except orjson.JSONDecodeError:
-            return _error(400, 'closing needs {"note": "what was done"} as JSON')
+            return _error(400, 'closing needs {"note": "what was done"} as JSON', "note_needed")
         except KafkaError:
-            return _error(503, "not recorded: Kafka cannot be reached; nothing changed, try again")
+            return _error(
+                503, "not recorded: Kafka cannot be reached; nothing changed, try again", "not_recorded"
+            )
         return _json(alert_view(alert, self.service))
 
     # Chain obligations
@@ -353,26 +345,34 @@ class Console:
             return caller
         how = SETTLING.get(request.path_params["action"])
         if how is None:
-            return _error(404, "an obligation can be marked done-elsewhere or waive(d)")
+            return _error(
+                404, "an obligation can be marked done-elsewhere or waive(d)", "obligation_not_found"
+            )
         try:
             obligation_id = UUID(request.path_params["obligation_id"])
             body = orjson.loads(await request.body() or b"{}")
         except ValueError:  # a malformed id, or a body that is not JSON
-            return _error(400, 'send {"reason": "..."} as JSON to a /console/api/obligations/<id>/...')
+            return _error(
+                400, 'send {"reason": "..."} as JSON to a /console/api/obligations/<id>/...', "reason_needed"
+            )
         reason = body.get("reason") if isinstance(body, dict) else None
         if not isinstance(reason, str) or not reason.strip():
-            return _error(400, 'this needs {"reason": "why, in a line, without names or case details"}')
+            return _error(
+                400, 'this needs {"reason": "why, in a line, without names or case details"}', "reason_needed"
+            )
         if len(reason.strip()) > REASON_CHARS:
-            return _error(400, f"the reason is at most {REASON_CHARS} characters")
+            return _error(400, f"the reason is at most {REASON_CHARS} characters", "reason_too_long")
         org = caller.identity.org or ""
         try:
             obligation = await self.service.settle_obligation(
-                obligation_id, org, caller.identity.name, how, reason.strip()
+                obligation_id, org, caller.acting(), how, reason.strip()
             )
         except ObligationNotFound:
-            return _error(404, "no open obligation of your organisation with this id")
+            return _error(404, "no open obligation of your organisation with this id", "obligation_not_found")
         except KafkaError:
-            return _error(503, "not recorded: Kafka cannot be reached; nothing changed, try again")
+            return _error(
+                503, "not recorded: Kafka cannot be reached; nothing changed, try again", "not_recorded"
+            )
         return _json(due_view(obligation, self.service, org))
 
     def routes(self) -> list[Route]:

@@ -4,7 +4,9 @@ E-mail is not a safe carrier: it is kept and forwarded by servers outside the ch
 phones in anyone's hands. So the message says only *that* there is an alert and where to take it:
 priority, the rule's reason, signal type, sending organisation, when it was raised, whether it was
 escalated, the alert id and the console link. Nothing of the signal's content, no names, no BSN: the
-console shows those, to whom the sharing policy allows.
+console shows those, to whom the sharing policy allows. It is written in the organisation's language
+(`language` in the on-call configuration: Dutch unless it says English), from the service's message
+catalogue and the contracts' labels (oncall/i18n.py).
 
 `compose` builds the message and is pure; `EmailChannel.notify` only sends it.
 """
@@ -17,8 +19,9 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 import aiosmtplib
 
+from oncall import i18n
 from oncall.channels import ChannelFailed, Notice
-from oncall.lifecycle import LOCAL, TIERS
+from oncall.lifecycle import TIERS
 
 ALERT_HEADER = "X-Ketenpoort-Alert"
 
@@ -26,7 +29,8 @@ ALERT_HEADER = "X-Ketenpoort-Alert"
 def compose(notice: Notice, sender: str, sent_at: datetime) -> EmailMessage:
     """The alert as a short plain-text e-mail to `notice.email`, carrying no content of the signal."""
     if not (notice.email or "").strip():
-        raise ChannelFailed(f"the {spoken(notice.tier)} on call of {notice.org} has no e-mail address")
+        tier = notice.tier.replace("_", " ")
+        raise ChannelFailed(f"the {tier} on call of {notice.org} has no e-mail address")
     message = EmailMessage()
     message["From"] = sender
     message["To"] = notice.email
@@ -40,45 +44,53 @@ def compose(notice: Notice, sender: str, sent_at: datetime) -> EmailMessage:
 
 
 def subject(notice: Notice) -> str:
-    """`[P1] Ketenpoort alert for police: breach_of_conditions`, escalations tagged in the brackets."""
+    """`[P1] Ketenpoort-alarm voor Politie: Overtreding van voorwaarden`, escalations tagged in the
+    brackets."""
+    lang = notice.language
     tag = notice.priority.upper()
     if notice.escalation:
-        tag += f", escalated to {spoken(notice.tier)}"
-    return f"[{tag}] Ketenpoort alert for {notice.org}: {notice.signal_type}"
+        tag = i18n.say(lang, "mail.tag_escalated", priority=tag, tier=spoken(notice.tier, lang))
+    return i18n.say(lang, "mail.subject", tag=tag, org=i18n.partner_name(notice.org), signal=_signal(notice))
+
+
+def _signal(notice: Notice) -> str:
+    return i18n.signal_name(notice.signal_type, notice.language)
 
 
 def body(notice: Notice) -> str:
     """A few short lines, readable on a phone; the console link on a line of its own."""
-    raised = notice.raised_at.astimezone(LOCAL)
+    lang = notice.language
     lines = [
-        f"{notice.priority.upper()} alert for {notice.org}: {notice.signal_type}",
+        i18n.say(lang, "mail.heading", priority=notice.priority.upper(), org=i18n.partner_name(notice.org),
+                 signal=_signal(notice)),
         "",
-        f"Reason: {notice.reason}",
-        f"Sent by: {notice.sender}",
-        f"Raised: {raised:%Y-%m-%d %H:%M %Z}",
-        f"Escalated: {escalation(notice)}",
-        f"Alert: {notice.alert_id}",
+        i18n.say(lang, "mail.reason", reason=notice.reason),
+        i18n.say(lang, "mail.sender", sender=i18n.partner_name(notice.sender)),
+        i18n.say(lang, "mail.raised", raised=i18n.moment(notice.raised_at, lang, zone=True)),
+        i18n.say(lang, "mail.escalated", escalation=escalation(notice)),
+        i18n.say(lang, "mail.alert", alert_id=notice.alert_id),
         "",
-        "Open and acknowledge it in the console:",
+        i18n.say(lang, "mail.open"),
         notice.console_url,
         "",
-        "Nothing of the signal is in this e-mail: the console shows it.",
-    ]
+        i18n.say(lang, "mail.nothing"),
+    ]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
 def escalation(notice: Notice) -> str:
+    lang = notice.language
     if not notice.escalation:
-        return f"no, you are the {spoken(notice.tier)} on call"
-    to = spoken(notice.tier)
+        return i18n.say(lang, "mail.not_escalated", tier=spoken(notice.tier, lang))
+    to = spoken(notice.tier, lang)
     if notice.tier in TIERS[1:]:
-        earlier = spoken(TIERS[TIERS.index(notice.tier) - 1])
-        return f"from the {earlier} to the {to} on call, not acknowledged in time"
-    return f"to the {to} on call, not acknowledged in time"
+        earlier = spoken(TIERS[TIERS.index(notice.tier) - 1], lang)
+        return i18n.say(lang, "mail.escalated_from", earlier=earlier, to=to)
+    return i18n.say(lang, "mail.escalated_to", to=to)
 
 
-def spoken(tier: str) -> str:
-    return tier.replace("_", " ")
+def spoken(tier: str, lang: i18n.Language = i18n.DEFAULT_LANGUAGE) -> str:
+    return i18n.say(lang, f"mail.tier.{tier}")
 
 
 class EmailChannel:

@@ -43,6 +43,7 @@ from gateway.obligation_state import Obligation
 from gateway.schemas.alert import AlertEvent
 from gateway.schemas.obligation import CLOSING, ObligationEvent
 from gateway.topics import ALERTS, OBLIGATION_CONTENT, OBLIGATIONS
+from oncall import i18n
 from oncall.channels import Channel, ChannelFailed, Notice
 from oncall.config import OnCallConfig
 from oncall.lifecycle import Alert, AlertBook, Roster
@@ -292,12 +293,15 @@ class OnCallService:
             now = self.clock()
             tier = alert.tier
             person = self.rosters[alert.org].on_call(now).person(tier)
+            lang = self.config.organisations[alert.org].language
+            obligation = self.obligations.book.by_id.get(alert.obligation_id) if alert.obligation_id else None
+            reason = i18n.alert_reason(alert, lang, obligation.first if obligation is not None else None)
             notice = Notice(
-                alert_id=alert.alert_id, org=alert.org, priority=alert.priority, reason=alert.reason,
+                alert_id=alert.alert_id, org=alert.org, priority=alert.priority, reason=reason,
                 signal_id=alert.signal_id, signal_type=alert.signal_type, sender=alert.sender,
                 raised_at=alert.raised_at, tier=tier, person=person.name, email=person.email,
                 escalation=tier != "primary",
-                console_url=self.config.console_url, content=alert.content,
+                console_url=self.config.console_url, content=alert.content, language=lang,
             )  # fmt: skip
             taken = await self._notify(notice)
             if not alert.open or alert.tier != tier:

@@ -3,8 +3,10 @@ per organisation.
 
 Starts the local stack if needed (and stops it afterwards if it started it), runs the gateway
 in-process, replays the scenario of adapters/scenario.py step by step through each organisation's
-adapter, and prints what each organisation received, with what urgency and on which basis, and
-what was withheld from it; then which on-call staff the case alerted, at which priority.
+adapter (each step handled by the gateway before the next is sent), and prints what each
+organisation received, with what urgency and on which basis, and what was withheld from it; which
+on-call staff the case alerted, at which priority; the chain obligations the case opened, and which
+signal met each; and, per organisation, what it sent, what it got and the obligations it took part in.
 
 Every part logs in to Kafka as whom it plays: each adapter as its organisation, each inbox is read
 by its organisation (in a consumer group of its own prefix), the gateway as `gateway`. So what the
@@ -16,60 +18,100 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import uuid4, uuid5
 
 import orjson
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import SecretStr, ValidationError
 from rich.console import Console
-from rich.table import Table
 
 from adapters.ingest import NAMESPACE
 from adapters.publish import send, signal_record
-from adapters.scenario import replay
+from adapters.scenario import Replayed, replay
 from gateway.app import create_app
-from gateway.involvements import MATCH_NOTICE
-from gateway.kafka import Record, ensure_topics, make_producer, read_whole
-from gateway.redact import withheld
+from gateway.kafka import (
+    KafkaConnection,
+    Record,
+    ensure_topics,
+    follow,
+    make_producer,
+    partition_counts,
+    read_whole,
+)
 from gateway.schemas.alert import AlertEvent
 from gateway.schemas.obligation import ObligationEvent
 from gateway.settings import RECIPIENTS, Settings
-from gateway.topics import ALERTS, OBLIGATIONS, inbox_topic
+from gateway.topics import ALERTS, AUDIT, OBLIGATIONS, inbox_topic
 from tools.contracts.examples import example
+from tools.demo_view import Origin, Sent, alerts_table, obligations_table, parts_table, table
 from tools.stack import Endpoints, stack_session
 
 WAIT_S = 30.0
 SETTLE_S = 1.0
 
 
-@dataclass(frozen=True)
-class Sent:
-    """What the demo sent: each signal's full body by id, in order, and what it said it did."""
-
-    originals: dict[str, dict[str, Any]]
-    lines: list[str]
+Settle = Callable[[Replayed], Awaitable[None]]
 
 
-async def replay_scenario(settings: Settings, where: Endpoints, ledger_dir: Path) -> Sent:
+async def replay_scenario(settings: Settings, where: Endpoints, ledger_dir: Path, settle: Settle) -> Sent:
     """The shared fictional scenario (adapters/scenario.py), each step through its organisation's
-    adapter, logged in as that organisation. A fresh ledger and signal ids of the run's own: the
-    gateway routes an id once, and a stack that ran the demo before would see the same records'
-    ids as copies of what it routed then."""
+    adapter, logged in as that organisation, and handled by the gateway (`settle`) before the next.
+    A fresh ledger and signal ids of the run's own: the gateway routes an id once, and a stack that
+    ran the demo before would see the same records' ids as copies of what it routed then."""
     key = settings.pseudonym_key.get_secret_value().encode()
     originals: dict[str, dict[str, Any]] = {}
+    origins: dict[str, Origin] = {}
     lines = []
     namespace = uuid5(NAMESPACE, f"demo-{uuid4()}")
-    for n, sent in enumerate(await replay(where.kafka, ledger_dir, key, namespace=namespace), start=1):
+    replayed = await replay(where.kafka, ledger_dir, key, settle, namespace)
+    for n, sent in enumerate(replayed, start=1):
         for signal_id, mapped in sent.signals:
             originals[signal_id] = mapped.signal.model_dump(mode="json")
+            origins[signal_id] = Origin(n, sent.step.org, mapped.signal.name)
         kinds = ", ".join(kind for outcome in sent.summary.outcomes for kind in outcome.sent)
         lines.append(f"{n}. {sent.step.org}: {sent.step.what} ({kinds})")
-    return Sent(originals, lines)
+    return Sent(originals, origins, lines)
+
+
+@asynccontextmanager
+async def gateway_handled(kafka: KafkaConnection, timeout_s: float = WAIT_S) -> AsyncIterator[Settle]:
+    """A `settle` for the replay: returns once the gateway has decided on every signal of the step
+    (each leaves audit records, also where nobody is granted anything), read from `gateway.audit`
+    from its end now on (as `admin`: a look). Signals on different organisations' topics have no
+    order between them at the gateway; waiting keeps the story's order, so that a partner's later
+    signal meets the obligation an earlier one opened (victim support's "informed" the release)."""
+    count = (await partition_counts(kafka, [AUDIT]))[AUDIT]
+    partitions = [TopicPartition(AUDIT, p) for p in range(count)]
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        positions: dict[TopicPartition, int] = dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+    audited: set[str] = set()
+
+    def take(message: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            audited.add(str(orjson.loads(message.value or b"{}").get("signal_id")))
+        except (orjson.JSONDecodeError, AttributeError):
+            return  # not an audit record
+
+    async def settle(step: Replayed) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not {signal_id for signal_id, _ in step.signals} <= audited and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+    stop = asyncio.Event()
+    following = asyncio.create_task(follow(kafka, positions, take, stop=stop))
+    try:
+        yield settle
+    finally:
+        stop.set()
+        await following
 
 
 async def send_broken_report(where: Endpoints, settings: Settings) -> str:
@@ -151,52 +193,6 @@ async def collect(
     return received
 
 
-def table(received: list[dict[str, Any]], originals: dict[str, dict[str, Any]]) -> Table:
-    """One row per copy delivered, in the order the signals were sent; withheld fields beside it."""
-    order = {signal_id: n for n, signal_id in enumerate(originals)}
-    view = Table(title="What each organisation received", show_lines=True)
-    for column in (
-        "signal",
-        "to",
-        "level, urgency",
-        "received",
-        "withheld",
-        "legal basis (purpose) / reason",
-    ):
-        view.add_column(column)
-    for item in sorted(received, key=lambda i: (order.get(i["signal_id"], len(order)), str(i["_inbox"]))):
-        org = item["_inbox"].removeprefix("inbox.")
-        if item.get("signal_type") == MATCH_NOTICE:
-            named = sorted({i["organisation"] for p in item["body"]["persons"] for i in p["involved"]})
-            persons = ", ".join(f"{p['person_role']} ({p['match']})" for p in item["body"]["persons"])
-            view.add_row(
-                "match notice (dat-informatie)",
-                org,
-                "dat, normal",
-                f"also involved with the {persons}: {', '.join(named)}, and whom to call",
-                "all case content",
-                f"{item['legal_basis']} ({item['purpose']})",
-            )
-        elif "delivery_id" in item:
-            original = originals.get(item["signal_id"], {})
-            view.add_row(
-                f"{item['signal_type']} from {item['sender']}",
-                org,
-                f"{item['level']}, {item['urgency']}",
-                ", ".join(sorted(item["body"])),
-                ", ".join(withheld(original, item["fields"])) or "-",
-                f"{item['legal_basis']} ({item['purpose']})",
-            )
-        else:
-            view.add_row(
-                "refused signal", org, "-", "-", "-", f"rejection receipt: {item['reason']}: {item['detail']}"
-            )
-    for org in RECIPIENTS:
-        if not any(i["_inbox"] == inbox_topic(org) for i in received):
-            view.add_row("-", org, "none", "nothing", "everything", "no rule grants it anything of this case")
-    return view
-
-
 async def alerts_raised(where: Endpoints, signal_ids: set[str]) -> list[AlertEvent]:
     """The on-call alerts this run's signals raised, read from `alerts.oncall` (as `admin`: a look)."""
     raised: list[AlertEvent] = []
@@ -211,19 +207,6 @@ async def alerts_raised(where: Endpoints, signal_ids: set[str]) -> list[AlertEve
 
     await read_whole(where.kafka("admin"), ALERTS, take)
     return raised
-
-
-def alerts_table(raised: list[AlertEvent], originals: dict[str, dict[str, Any]]) -> Table:
-    order = {signal_id: n for n, signal_id in enumerate(originals)}
-    view = Table(title="On-call alerts raised (`ketenpoort oncall serve` delivers and escalates them)")
-    for column in ("signal", "alerted", "priority", "reason", "content"):
-        view.add_column(column)
-    for event in sorted(raised, key=lambda e: (order.get(str(e.signal_id), 0), e.org)):
-        content = ", ".join(sorted(event.content or {})) or "-"
-        view.add_row(
-            f"{event.signal_type} from {event.sender}", event.org, event.priority, event.reason or "", content
-        )
-    return view
 
 
 async def obligations_of(where: Endpoints, signal_ids: set[str]) -> list[ObligationEvent]:
@@ -242,20 +225,6 @@ async def obligations_of(where: Endpoints, signal_ids: set[str]) -> list[Obligat
     return sorted(found, key=lambda e: e.at)
 
 
-def obligations_table(events: list[ObligationEvent]) -> Table:
-    """Per obligation the case opened: what, whose, due when, and whether a later signal met it."""
-    met = {e.obligation_id: e for e in events if e.event == "met"}
-    view = Table(title="Chain obligations the case opened (docs/obligations.md)")
-    for column in ("obligation", "owner", "due", "met by"):
-        view.add_column(column)
-    for event in (e for e in events if e.event == "opened"):
-        meeting = met.get(event.obligation_id)
-        needs = " or ".join(f"{m.type} from {m.from_}" for m in event.met_by)
-        met_by = f"open: needs {needs}" if meeting is None else f"met at {meeting.at:%Y-%m-%d %H:%M} UTC"
-        view.add_row(event.kind, event.owner, f"{event.due_at:%Y-%m-%d %H:%M} UTC", met_by)
-    return view
-
-
 async def run_demo(settings: Settings, console: Console) -> None:
     with console.status("Starting the local stack (first run fetches Kafka and builds OPA)..."):
         session = stack_session(settings)
@@ -270,9 +239,9 @@ async def run_demo(settings: Settings, console: Console) -> None:
         app = create_app(settings, gateway, where.opa_url)
         await app.start()
         try:
-            async with inbox_readers(where) as readers:
+            async with inbox_readers(where) as readers, gateway_handled(where.kafka("admin")) as settle:
                 with tempfile.TemporaryDirectory(prefix="ketenpoort-demo-") as ledger_dir:
-                    sent = await replay_scenario(settings, where, Path(ledger_dir))
+                    sent = await replay_scenario(settings, where, Path(ledger_dir), settle)
                 for line in sent.lines:
                     console.print(line, markup=False)
                 broken = await send_broken_report(where, settings)
@@ -283,6 +252,8 @@ async def run_demo(settings: Settings, console: Console) -> None:
             await app.stop()
         console.print(table(received, originals))
         console.print(alerts_table(await alerts_raised(where, set(originals)), originals))
-        console.print(obligations_table(await obligations_of(where, set(originals))))
+        obligations = await obligations_of(where, set(originals))
+        console.print(obligations_table(obligations, sent.origins))
+        console.print(parts_table(sent, received, obligations))
     finally:
         await asyncio.to_thread(session.__exit__, None, None, None)

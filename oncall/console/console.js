@@ -17,79 +17,86 @@
  *   and a row is re-drawn only when its obligation changed, keeping an open reason form, its text
  *   and the focus.
  * - Nothing from the server is ever parsed as HTML: elements are built and filled with textContent.
+ * - Every word comes from the catalogue the server put in the page (#catalogue): the messages of the
+ *   page's language (oncall/locale), the contracts' labels for signal types, fields, code values and
+ *   obligation kinds (gateway/schemas/labels.yaml), and the partners' names (partners.json).
+ * - An alert is a compact card: priority, countdown, who/what/where, whom to call, Acknowledge; the
+ *   shared content is folded (<details>), grouped as person, measure, event and contact.
  */
 (() => {
   'use strict';
 
   const API = '/console/api';
-  const TITLE = 'Ketenpoort on-call';
   const TIME_ZONE = 'Europe/Amsterdam'; // the partners' own time, whatever the phone is set to
   const HIGHLIGHT_MS = 8000; // how long a newly arrived P1 stays highlighted
   const RECONNECT_MAX_MS = 30000;
   const DUE_REFRESH_MS = 30000;
   const REASON_CHARS = 500; // as the server takes it
+  const NOTE_CHARS = 2000; // a closing note, as the server keeps it
 
-  const ORG_NAMES = {
-    police: 'Politie',
-    veiligthuis: 'Veilig Thuis',
-    om: 'OM',
-    '3ro': '3RO (reclassering)',
-    slachtofferhulp: 'Slachtofferhulp',
-  };
-  const TIER_NAMES = { primary: 'primary on call', secondary: 'secondary on call', duty_officer: 'duty officer' };
-  const STATUS_NAMES = { open: 'Open', acknowledged: 'Acknowledged', closed: 'Closed' };
+  // The words of the page's language, the contracts' labels and the partners' names: given by the
+  // server in the page itself (#catalogue, a data block), so nothing is loaded from elsewhere.
+  const I18N = (() => {
+    try {
+      const data = JSON.parse(document.getElementById('catalogue').textContent);
+      if (data && typeof data === 'object') return data;
+    } catch { /* an empty catalogue: ids are shown */ }
+    return {};
+  })();
+  const MESSAGES = I18N.messages || {};
+  const LABELS = I18N.labels || { fields: {}, signals: {}, obligations: {} };
+  const LOCALE = I18N.lang === 'en' ? 'en-GB' : 'nl-NL';
+
+  /** The message `key` with its `{name}` placeholders filled; the id itself if the catalogue lacks it. */
+  function t(key, values = {}) {
+    const text = Object.hasOwn(MESSAGES, key) ? MESSAGES[key] : key;
+    return text.replace(/\{([a-z_]+)\}/g, (whole, name) => (Object.hasOwn(values, name) ? String(values[name]) : whole));
+  }
+
+  /** A plural: `key.one` for one, `key.other` for any other count (as {count}). */
+  const tn = (key, count, values = {}) => t(`${key}.${count === 1 ? 'one' : 'other'}`, { ...values, count });
+
   const PRIORITY_RANK = { p1: 0, p2: 1, p3: 2 };
-  const PRIORITIES = {
-    p1: { label: 'P1', title: 'Priority 1: act now' },
-    p2: { label: 'P2', title: 'Priority 2' },
-    p3: { label: 'P3 · reminder', title: 'Priority 3: a reminder of something due in the chain' },
-  };
-  // What each kind of chain obligation asks, in a line; an unknown kind is shown as its name.
-  const KIND_NAMES = {
-    risk_screening: 'Risk screening (SASH)',
-    re_screening: 'Risk re-screening (SASH) after a new incident',
-    safety_assessment: 'Safety assessment (veiligheidsbeoordeling)',
-    safety_check_before_release: 'Safety check before the release',
-    measure_extension: 'Decision on extending the measure',
-    decision_after_arrest: 'Decision after the arrest (hold or release)',
-  };
-  const DUE_STATUS_NAMES = { open: 'Open', reminded: 'Reminded', lapsed: 'Lapsed' };
-  // The two ways the owner settles an obligation itself: path, button, form label, submit, news.
-  const SETTLING = {
-    'done-elsewhere': {
-      button: 'Done elsewhere', label: 'Why is it done elsewhere?', submit: 'Record done elsewhere',
-      done: 'recorded as done elsewhere',
-    },
-    waive: { button: 'Waive', label: 'Why is it waived?', submit: 'Waive', done: 'waived' },
-  };
   const STATUS_RANK = { open: 0, acknowledged: 1, closed: 2 };
+  const SETTLING = ['done-elsewhere', 'waive']; // the two ways the owner settles an obligation itself
+  const GROUPS = ['person', 'measure', 'event', 'contact']; // an alert's details, in this order
+  const PERSONS = ['suspect', 'victim', 'children'];
 
   const formats = {
-    dateTime: new Intl.DateTimeFormat('en-GB', {
+    dateTime: new Intl.DateTimeFormat(LOCALE, {
       timeZone: TIME_ZONE, weekday: 'short', day: 'numeric', month: 'short',
       hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
     }),
-    time: new Intl.DateTimeFormat('en-GB', {
+    // In a title: the day and the time, no more.
+    short: new Intl.DateTimeFormat(LOCALE, {
+      timeZone: TIME_ZONE, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    }),
+    time: new Intl.DateTimeFormat(LOCALE, {
       timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
     }),
     // Due times can be months away (a measure's end, a follow-up): with the year.
-    due: new Intl.DateTimeFormat('en-GB', {
+    due: new Intl.DateTimeFormat(LOCALE, {
       timeZone: TIME_ZONE, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
       hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
     }),
+    // A bare date (a birth date, a measure's last day) is a day, not a moment: no time zone to apply.
+    day: new Intl.DateTimeFormat(LOCALE, { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }),
     // For the tooltip: the full moment, with the zone, so nobody has to guess.
-    full: new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, dateStyle: 'full', timeStyle: 'long' }),
+    full: new Intl.DateTimeFormat(LOCALE, { timeZone: TIME_ZONE, dateStyle: 'full', timeStyle: 'long' }),
   };
 
   /* ---------------------------------------------------------------- state */
 
   const state = {
     me: null, //            {name, org, csrf} while signed in
+    orgNames: {}, //        partner code -> its name, as the session brought them
     alerts: new Map(), //   alert id -> {alert, touched}: `touched` is the `seq` of its last live update
     nodes: new Map(), //    alert id -> its <article> card or history <li>
     countdowns: new Map(), // alert id -> {el, due (ms)} for open alerts with a deadline
     busy: new Set(), //     alert ids with an acknowledge or close request in flight
     highlightUntil: new Map(), // alert id -> ms: new P1s stay highlighted across re-draws
+    closeForms: new Map(), // alert id -> {note, error}: an open closing form, kept across re-draws
+    openDetails: new Set(), // alert ids whose details are unfolded, kept across re-draws
     seq: 0, //              counts live updates, to tell which ones a list fetch may not include
     loadedOnce: false, //   after the first list, a new alert is news (highlight, announce)
     source: null, //        the EventSource
@@ -129,10 +136,35 @@
     return node;
   }
 
-  const orgName = (id) => (typeof id === 'string' && ORG_NAMES[id]) || String(id ?? 'unknown');
-  const tierName = (tier) => TIER_NAMES[tier] || String(tier ?? 'unknown');
+  const hasText = (value) => typeof value === 'string' && value.trim() !== '';
+  // The partners' names come with the session (and with the page), from partners.json: a new partner
+  // is named there only.
+  const orgName = (id) => (typeof id === 'string' && ((Object.hasOwn(state.orgNames, id) && state.orgNames[id])
+    || (I18N.partners && Object.hasOwn(I18N.partners, id) && I18N.partners[id]))) || String(id ?? t('value.unknown'));
+  const tierName = (tier) => (hasText(tier) ? t(`tier.${tier}`) : t('value.unknown'));
   const readable = (snake) => String(snake ?? '').replace(/_/g, ' ');
-  const priorityLabel = (p) => (PRIORITIES[p] ? PRIORITIES[p].label : String(p ?? '?').toUpperCase());
+  const priorityLabel = (p) => (Object.hasOwn(PRIORITY_RANK, p) ? t(`priority.${p}`) : String(p ?? '?').toUpperCase());
+
+  /** The contracts' labels (gateway/schemas/labels.yaml): a signal type, a field path, a code value. */
+  const signalLabels = (type) => (LABELS.signals && LABELS.signals[type]) || { paths: {}, values: {}, groups: {} };
+  const signalName = (type) => signalLabels(type).label || readable(type) || t('value.unknown');
+  function fieldLabel(type, path) {
+    const own = signalLabels(type).paths || {};
+    const leaf = path.split('.').pop().replace('[]', '');
+    return own[path] || (LABELS.fields && LABELS.fields[leaf]) || readable(leaf);
+  }
+  function valueLabel(type, path, value) {
+    const values = (signalLabels(type).values || {})[path];
+    return values && Object.hasOwn(values, value) ? values[value] : null;
+  }
+  const groupOf = (type, field) => (signalLabels(type).groups || {})[field] || 'event';
+  function obligationName(kind) {
+    if (typeof kind === 'string' && LABELS.obligations && LABELS.obligations[kind]) return LABELS.obligations[kind];
+    const text = readable(kind);
+    return text ? text[0].toUpperCase() + text.slice(1) : t('due.obligation');
+  }
+  /** The alert policy's reason line in the page's language (as the policy says it without one). */
+  const reasonText = (reason) => (I18N.reasons && hasText(reason) && I18N.reasons[reason]) || reason || '';
 
   function parseTime(iso) {
     if (typeof iso !== 'string') return null;
@@ -148,41 +180,44 @@
     return el('time', { datetime: iso, title: formats.full.format(date), text: format.format(date) });
   }
 
-  /** "escalates in 3:12", "escalates in 1:02:03", or "overdue". */
+  /** "escaleert over 3:12", "escaleert over 1:02:03", or "te laat". */
   function countdownText(due, now) {
     const left = due - now;
-    if (left <= 0) return 'overdue';
+    if (left <= 0) return t('card.overdue');
     const total = Math.ceil(left / 1000);
     const h = Math.floor(total / 3600);
     const m = Math.floor((total % 3600) / 60);
     const s = String(total % 60).padStart(2, '0');
-    return h ? `escalates in ${h}:${String(m).padStart(2, '0')}:${s}` : `escalates in ${m}:${s}`;
+    return t('card.escalates_in', { time: h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}` });
   }
 
   function scalar(value) {
     if (value === null || value === undefined) return '—';
-    if (value === true) return 'yes';
-    if (value === false) return 'no';
+    if (value === true) return t('value.yes');
+    if (value === false) return t('value.no');
     return String(value); // numbers as sent: no thousands separators in case numbers
   }
 
-  /** Flattens content to [key, value] pairs: nested objects get dotted keys, arrays of plain values
-   * are joined; arrays holding objects are numbered from 1 (`conditions.1.kind`). */
-  function flatten(value, prefix = '', out = []) {
-    if (Array.isArray(value)) {
-      if (value.every((v) => v === null || typeof v !== 'object')) {
-        out.push([prefix || 'value', value.length ? value.map(scalar).join(', ') : 'none']);
-      } else {
-        value.forEach((v, i) => flatten(v, prefix ? `${prefix}.${i + 1}` : String(i + 1), out));
-      }
-    } else if (value !== null && typeof value === 'object') {
-      const keys = Object.keys(value);
-      if (!keys.length && prefix) out.push([prefix, '—']);
-      for (const key of keys) flatten(value[key], prefix ? `${prefix}.${key}` : key, out);
-    } else {
-      out.push([prefix || 'value', scalar(value)]);
-    }
-    return out;
+  /** Nothing to show: absent, blank, or an empty list or object. */
+  function empty(value) {
+    if (value === null || value === undefined) return true;
+    if (typeof value === 'string') return value.trim() === '';
+    if (Array.isArray(value)) return value.every(empty);
+    if (typeof value === 'object') return Object.values(value).every(empty);
+    return false;
+  }
+
+  /** "Bram Verhoef", from a person as the signals carry one; '' without a name. */
+  function personName(person) {
+    if (person === null || typeof person !== 'object') return '';
+    return [person.given_name, person.family_name].filter(hasText).join(' ');
+  }
+
+  /** A phone number as a tel: link's target: its digits and a leading +, nothing else. */
+  function telOf(phone) {
+    if (!hasText(phone)) return null;
+    const digits = phone.replace(/[^0-9+]/g, '').replace(/(?!^)\+/g, '');
+    return digits.length >= 6 ? `tel:${digits}` : null;
   }
 
   function isAlert(a) {
@@ -204,11 +239,17 @@
   /** Open and acknowledged alerts are worked in the open list; only closed ones are history. */
   const section = (a) => (a.status === 'closed' ? 'history' : 'open');
 
-  /** Open list: P1 before P2 before P3 (reminders), then newest first. */
+  /** Open list, as the server orders it: what nobody has taken before what somebody has, then P1
+   * before P2 before P3 (reminders), then the one that escalates soonest, then the newest. */
   function compareOpen(a, b) {
+    const taken = (x) => (x.status === 'open' ? 0 : 1);
+    if (taken(a) !== taken(b)) return taken(a) - taken(b);
     const pa = PRIORITY_RANK[a.priority] ?? 9;
     const pb = PRIORITY_RANK[b.priority] ?? 9;
     if (pa !== pb) return pa - pb;
+    const da = parseTime(a.due) ?? Infinity;
+    const db = parseTime(b.due) ?? Infinity;
+    if (da !== db) return da < db ? -1 : 1;
     return (parseTime(b.raised_at) ?? 0) - (parseTime(a.raised_at) ?? 0) || a.alert_id.localeCompare(b.alert_id);
   }
 
@@ -221,18 +262,19 @@
   /* ---------------------------------------------------------------- API */
 
   class ApiError extends Error {
-    constructor(status, message) {
+    constructor(status, message, code) {
       super(message);
       this.status = status;
+      this.code = code;
     }
   }
 
-  const DEFAULT_ERRORS = {
-    401: 'You are not signed in.',
-    403: 'Not allowed.',
-    404: 'That alert no longer exists.',
-    409: 'That alert has changed in the meantime.',
-  };
+  /** What went wrong, in the page's language: by the API's error code, else by the HTTP status. */
+  function errorText(status, code) {
+    if (hasText(code) && Object.hasOwn(MESSAGES, `error.${code}`)) return t(`error.${code}`);
+    if (Object.hasOwn(MESSAGES, `error.${status}`)) return t(`error.${status}`);
+    return t('error.status', { status });
+  }
 
   async function api(method, path, { body, csrf = false } = {}) {
     const headers = { Accept: 'application/json' };
@@ -248,7 +290,7 @@
         cache: 'no-store',
       });
     } catch {
-      throw new ApiError(0, 'Cannot reach the server. Check the connection and try again.');
+      throw new ApiError(0, t('error.unreachable'), 'unreachable');
     }
     let data = null;
     if (response.status !== 204) {
@@ -258,8 +300,8 @@
       }
     }
     if (!response.ok) {
-      const said = data && typeof data.error === 'string' && data.error;
-      throw new ApiError(response.status, said || DEFAULT_ERRORS[response.status] || `The server answered ${response.status}.`);
+      const code = data && typeof data.code === 'string' ? data.code : '';
+      throw new ApiError(response.status, errorText(response.status, code), code);
     }
     return data;
   }
@@ -267,7 +309,7 @@
   /** A 401 on any signed-in call means the session is gone: back to the sign-in form. */
   function sessionLost(err) {
     if (err && err.status === 401 && state.me) {
-      signedOut('Your session has ended. Sign in again.');
+      signedOut(t('session.ended'));
       return true;
     }
     return false;
@@ -290,6 +332,8 @@
       session: document.getElementById('session'),
       orgName: document.getElementById('org-name'),
       userName: document.getElementById('user-name'),
+      personName: document.getElementById('person-name'),
+      person: document.getElementById('person'),
       connection: document.getElementById('connection'),
       signout: document.getElementById('signout'),
       signin: document.getElementById('signin'),
@@ -315,6 +359,11 @@
     ui.signinForm.addEventListener('submit', onSignin);
     ui.signout.addEventListener('click', onSignout);
     ui.openList.addEventListener('click', onCardClick);
+    ui.openList.addEventListener('submit', onCloseSubmit);
+    ui.openList.addEventListener('input', onCloseInput);
+    ui.openList.addEventListener('keydown', onCloseKey);
+    // `toggle` does not bubble: listen while it goes down, to keep a card's details open across re-draws.
+    for (const list of [ui.openList, ui.history]) list.addEventListener('toggle', onDetailsToggle, true);
     ui.dueList.addEventListener('click', onDueClick);
     ui.dueList.addEventListener('submit', onDueSubmit);
     ui.dueList.addEventListener('input', onDueInput);
@@ -334,6 +383,12 @@
     return me && typeof me.name === 'string' && typeof me.org === 'string' && typeof me.csrf === 'string';
   }
 
+  /** The partners' names the session brought, those that are text; none, if it brought none. */
+  function partnerNames(partners) {
+    if (partners === null || typeof partners !== 'object' || Array.isArray(partners)) return {};
+    return Object.fromEntries(Object.entries(partners).filter(([, name]) => typeof name === 'string' && name));
+  }
+
   function showSignin(error) {
     ui.booting.hidden = true;
     ui.session.hidden = true;
@@ -341,14 +396,20 @@
     ui.signin.hidden = false;
     ui.signinError.textContent = error || '';
     ui.token.value = '';
-    ui.token.focus();
+    (hasText(ui.person.value) ? ui.token : ui.person).focus();
   }
 
   async function onSignin(event) {
     event.preventDefault();
     const token = ui.token.value.trim();
+    const person = ui.person.value.trim();
+    if (!person) { // who takes an alert is a person, not the desk's token
+      ui.signinError.textContent = t('signin.person_missing');
+      ui.person.focus();
+      return;
+    }
     if (!token) {
-      ui.signinError.textContent = 'Enter your on-call token.';
+      ui.signinError.textContent = t('signin.token_missing');
       ui.token.focus();
       return;
     }
@@ -356,14 +417,12 @@
     button.disabled = true;
     ui.signinError.textContent = '';
     try {
-      const me = await api('POST', '/session', { body: { token } });
+      const me = await api('POST', '/session', { body: { token, person } });
       ui.token.value = ''; // the token is not needed again; the session cookie carries on
       signedIn(me);
     } catch (err) {
-      if (err.status === 401) ui.signinError.textContent = err.message || 'That token is not valid.';
-      else if (err.status === 403) ui.signinError.textContent = err.message || 'That is not an on-call token.';
-      else ui.signinError.textContent = err.message;
-      ui.token.select();
+      ui.signinError.textContent = err.message;
+      (err.code === 'person' ? ui.person : ui.token).select();
     } finally {
       button.disabled = false;
     }
@@ -371,11 +430,13 @@
 
   function signedIn(me) {
     if (!validMe(me)) {
-      showSignin('The server sent an unexpected answer. Try again.');
+      showSignin(t('error.unexpected'));
       return;
     }
-    state.me = { name: me.name, org: me.org, csrf: me.csrf };
+    state.me = { name: me.name, org: me.org, csrf: me.csrf, person: hasText(me.person) ? me.person : '' };
+    state.orgNames = partnerNames(me.partners);
     ui.orgName.textContent = orgName(me.org);
+    ui.personName.textContent = state.me.person;
     ui.userName.textContent = me.name;
     ui.booting.hidden = true;
     ui.signin.hidden = true;
@@ -385,7 +446,7 @@
     clearMessage();
     resetAlerts();
     resetDue();
-    setConnection(false, 'connecting…');
+    setConnection(false, t('connection.connecting'));
     // A quarter second, not a whole one: a 1 s interval at an arbitrary phase shows a countdown up
     // to a second stale. The DOM is only written when the text changes, once a second.
     state.ticker = setInterval(tick, 250);
@@ -418,7 +479,7 @@
       await api('DELETE', '/session', { csrf: true });
     } catch (err) {
       if (err.status !== 401) { // 401: already signed out, which is what was asked
-        showMessage(`Could not sign out: ${err.message}`);
+        showMessage(t('session.sign_out_failed', { error: err.message }));
         ui.signout.disabled = false;
         return;
       }
@@ -430,7 +491,7 @@
 
   function setConnection(live, text) {
     ui.connection.dataset.state = live ? 'live' : 'lost';
-    ui.connection.textContent = text || (live ? 'live' : 'reconnecting…');
+    ui.connection.textContent = text || (live ? t('connection.live') : t('connection.reconnecting'));
   }
 
   function connect() {
@@ -494,6 +555,8 @@
     state.countdowns.clear();
     state.busy.clear();
     state.highlightUntil.clear();
+    state.closeForms.clear();
+    state.openDetails.clear();
     state.loadedOnce = false;
     state.loadAgain = false;
     ui.openList.replaceChildren();
@@ -522,7 +585,7 @@
     try {
       data = await api('GET', '/alerts');
     } catch (err) {
-      if (!sessionLost(err)) showMessage(`Could not load the alerts: ${err.message}`);
+      if (!sessionLost(err)) showMessage(t('open.load_failed', { error: err.message }));
       return;
     }
     if (!state.me) return; // signed out meanwhile
@@ -566,7 +629,7 @@
     const arrived = !entry && news && (live || state.loadedOnce);
     if (arrived && alert.status === 'open') {
       if (alert.priority === 'p1') state.highlightUntil.set(id, Date.now() + HIGHLIGHT_MS);
-      announce(`New ${priorityLabel(alert.priority)} alert: ${alert.reason || readable(alert.signal_type)}`);
+      announce(t('open.announce', { priority: priorityLabel(alert.priority), title: titleOf(alert) }));
     }
     place(id);
     summarise();
@@ -600,7 +663,11 @@
     const alert = entry.alert;
     const old = state.nodes.get(id);
     const hadFocus = old ? old.contains(document.activeElement) : false;
+    const active = hadFocus ? document.activeElement : null;
+    const key = active && active.dataset ? active.dataset.focus : undefined;
+    const selection = active && key === 'note' ? [active.selectionStart, active.selectionEnd] : null;
     const where = section(alert);
+    if (where !== 'open') state.closeForms.delete(id);
     const node = where === 'open' ? renderCard(alert) : renderHistoryRow(alert);
     const list = where === 'open' ? ui.openList : ui.history;
     const compare = where === 'open' ? compareOpen : compareHistory;
@@ -619,8 +686,11 @@
     if (hadFocus) {
       // The button pressed is gone (Acknowledge becomes Close…): give focus to what replaced it,
       // or, once the alert left the open list, to the list's heading, without jumping the page.
-      const next = where === 'open' ? node.querySelector('.actions button') || node : ui.openTitle;
+      const same = where === 'open' && key ? node.querySelector(`[data-focus="${key}"]`) : null;
+      const next = where !== 'open' ? ui.openTitle
+        : (same && !same.disabled ? same : node.querySelector('.actions button') || node);
       next.focus({ preventScroll: where !== 'open' });
+      if (next === same && selection) same.setSelectionRange(...selection);
     }
   }
 
@@ -643,7 +713,7 @@
     ui.openEmpty.hidden = open > 0 || !state.loadedOnce;
     ui.historyEmpty.hidden = history > 0 || !state.loadedOnce;
     // The count in the title is what a backgrounded tab shows: alerts nobody has taken yet.
-    document.title = unacknowledged ? `(${unacknowledged}) ${TITLE}` : TITLE;
+    document.title = unacknowledged ? `(${unacknowledged}) ${t('page.title')}` : t('page.title');
   }
 
   /* ---------------------------------------------------------------- countdowns */
@@ -659,7 +729,7 @@
   function updateCountdown(el, due, now) {
     const text = countdownText(due, now);
     if (el.textContent !== text) el.textContent = text;
-    el.classList.toggle('overdue', text === 'overdue');
+    el.classList.toggle('overdue', due <= now);
   }
 
   function tick() {
@@ -671,58 +741,187 @@
   /* ---------------------------------------------------------------- drawing */
 
   function badge(priority) {
-    const p = PRIORITIES[priority] ? priority : 'other';
+    const known = Object.hasOwn(PRIORITY_RANK, priority);
     return el('span', {
-      class: `badge priority-${p}`,
-      title: PRIORITIES[priority] ? PRIORITIES[priority].title : 'Priority',
+      class: `badge priority-${known ? priority : 'other'}`,
+      title: known ? t(`priority.${priority}.title`) : t('priority.other.title'),
       text: priorityLabel(priority),
     });
   }
 
+  /** A definition list of [term, value] pairs; a pair whose value is null is left out. */
   function facts(pairs, className) {
     const dl = el('dl', { class: className });
     for (const [term, value] of pairs) {
       if (value === null || value === undefined) continue;
-      dl.append(el('dt', {}, term), el('dd', {}, value));
+      dl.append(el('dt', { class: 'label' }, term), el('dd', {}, value));
     }
     return dl;
+  }
+
+  // A full date-time with a zone (as the signals carry them, in UTC), shown in Amsterdam time like
+  // every other time on the page; a bare date (a birth date) as a day.
+  const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+  const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+  /** One value of the content, as people read it: its code's label, a time, a day, yes or no. */
+  function valueNode(type, path, value) {
+    if (typeof value === 'string') {
+      const label = valueLabel(type, path, value);
+      if (label !== null) return label;
+      if (ISO_DATE_TIME.test(value) && parseTime(value) !== null) return timeEl(value);
+      if (ISO_DATE.test(value) && parseTime(value) !== null) {
+        return el('time', { datetime: value, text: formats.day.format(new Date(parseTime(value))) });
+      }
+      if (path.endsWith('phone') && telOf(value)) return el('a', { href: telOf(value), text: value });
+    }
+    return scalar(value);
+  }
+
+  const ADDRESS = ['street', 'house_number', 'postal_code', 'city'];
+  const isAddress = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
+    && Object.keys(v).every((k) => ADDRESS.includes(k));
+
+  /** "Kanaalweg 14B, 3526 KL Utrecht". */
+  const addressLine = (a) => [[a.street, a.house_number].filter(hasText).join(' '),
+    [a.postal_code, a.city].filter(hasText).join(' ')].filter(hasText).join(', ');
+
+  /** The non-empty fields of an object as a definition list, each labelled from the catalogue: an
+   * address on one line, a list of codes joined, a list of objects as numbered items, an object
+   * inside as a list of its own. */
+  function fieldList(type, object, prefix) {
+    const dl = el('dl', { class: 'fields' });
+    for (const [name, value] of Object.entries(object)) {
+      if (empty(value)) continue;
+      const path = prefix ? `${prefix}.${name}` : name;
+      dl.append(el('dt', { class: 'label' }, fieldLabel(type, path)), el('dd', {}, fieldValue(type, path, value)));
+    }
+    return dl;
+  }
+
+  function fieldValue(type, path, value) {
+    if (Array.isArray(value)) {
+      const items = value.filter((v) => !empty(v));
+      if (items.every((v) => v === null || typeof v !== 'object')) {
+        const span = el('span');
+        items.forEach((v, i) => span.append(i ? ', ' : '', valueNode(type, path, v)));
+        return span;
+      }
+      return el('ol', { class: 'items' }, ...items.map((v) => el('li', {}, fieldValue(type, `${path}[]`, v))));
+    }
+    if (value !== null && typeof value === 'object') {
+      if (isAddress(value)) return addressLine(value);
+      return fieldList(type, value, path);
+    }
+    return valueNode(type, path, value);
+  }
+
+  /** An alert's details, grouped: the persons, the measure, the event, the contact; empty fields,
+   * and groups left empty, are not shown. The event group also says where the alert comes from. */
+  function detailGroups(alert) {
+    const type = alert.signal_type;
+    const content = alert.content !== null && typeof alert.content === 'object' ? alert.content : {};
+    const fields = { person: [], measure: [], event: [], contact: [] };
+    for (const [name, value] of Object.entries(content)) {
+      if (!empty(value)) fields[GROUPS.includes(groupOf(type, name)) ? groupOf(type, name) : 'event'].push([name, value]);
+    }
+    const about = facts([
+      [t('card.signal'), el('span', {}, signalName(type), ' ', t('card.from', { org: orgName(alert.sender) }))],
+      [t('card.raised'), timeEl(alert.raised_at)],
+      [t('card.why'), hasText(alert.reason) ? el('span', { class: 'why', text: reasonText(alert.reason) }) : null],
+      [t('card.with'), withWhom(alert)],
+    ], 'fields');
+    const sections = [];
+    for (const group of GROUPS) {
+      const section = el('section', { class: `group group-${group}`, dataset: { group } },
+        el('h4', { class: 'group-title', text: t(`group.${group}`) }));
+      for (const [name, value] of fields[group]) {
+        const nested = value !== null && typeof value === 'object' && !isAddress(value)
+          && !(Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object'));
+        if (nested) {
+          section.append(el('h5', { class: 'label', text: fieldLabel(type, name) }), fieldValue(type, name, value));
+        } else {
+          section.append(fieldList(type, { [name]: value }, ''));
+        }
+      }
+      if (group === 'event') section.append(about);
+      if (section.childElementCount > 1) sections.push(section);
+    }
+    if (!Object.keys(content).length) {
+      sections.unshift(el('p', { class: 'empty', text: t('card.nothing_shared') }));
+    }
+    return sections;
   }
 
   function withWhom(alert) {
     const who = alert.person ? `${tierName(alert.tier)}: ${alert.person}` : tierName(alert.tier);
     const span = el('span', {}, who);
-    if (alert.delivered === false) span.append(' ', el('span', { class: 'undelivered', text: '(not delivered yet)' }));
+    if (alert.delivered === false) span.append(' ', el('span', { class: 'undelivered', text: t('card.not_delivered') }));
     return span;
   }
 
-  function acknowledgedLine(alert) {
+  /** "Bevestigd door Sanne de Boer (politie meldkamer) om 02:13": the time is a card's tooltip. */
+  function acknowledgedLine(alert, withTime = true) {
     if (alert.status === 'open' || (!alert.acknowledged_by && !alert.acknowledged_at)) return null;
-    const line = el('p', { class: 'acknowledged-by' }, 'Acknowledged');
-    if (alert.acknowledged_by) line.append(` by ${alert.acknowledged_by}`);
-    if (alert.acknowledged_at) line.append(' at ', timeEl(alert.acknowledged_at, formats.time));
+    const line = el('p', { class: 'acknowledged-by' }, alert.acknowledged_by
+      ? t('card.acknowledged_by', { who: alert.acknowledged_by }) : t('card.acknowledged'));
+    const at = parseTime(alert.acknowledged_at);
+    if (at !== null && withTime) line.append(' ', t('card.at'), ' ', timeEl(alert.acknowledged_at, formats.time));
+    else if (at !== null) line.title = formats.full.format(new Date(at));
     return line;
   }
 
-  // A full date-time with a zone (as the signals carry them, in UTC). Shown in Amsterdam time like
-  // every other time on the page; a bare date (a birth date) is left as it is.
-  const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-
-  function contentValue(value) {
-    return ISO_DATE_TIME.test(value) && parseTime(value) !== null ? timeEl(value) : value;
-  }
-
-  function contentBlock(alert) {
-    const content = alert.content;
-    const pairs = content === null || content === undefined ? [] : flatten(content);
-    const block = el('section', { class: 'content', 'aria-label': 'Shared content' },
-      el('h4', { class: 'content-title', text: 'Shared with your organisation' }));
-    if (!pairs.length) {
-      block.append(el('p', { class: 'empty', text: 'No content shared with your organisation.' }));
-    } else {
-      block.append(facts(pairs.map(([key, value]) => [key, contentValue(value)]), 'content-list'));
+  /** Whom the escalation skipped: the tiers before the one it is with now, as the events say. */
+  function escalationLine(alert) {
+    if (!alert.escalated || alert.status === 'closed') return null;
+    const events = Array.isArray(alert.events) ? alert.events : [];
+    const skipped = [];
+    let tier = 'primary';
+    for (const e of events) {
+      if (!e || e.kind !== 'escalated') continue;
+      if (!skipped.includes(tier)) skipped.push(tier);
+      tier = e.tier || tier;
     }
-    return block;
+    const who = skipped.filter((x) => x !== alert.tier).map(tierName).join(t('card.and'));
+    const now = alert.person || tierName(alert.tier);
+    return el('p', { class: 'escalated-note', dataset: { tier: String(alert.tier) } },
+      el('strong', { text: t('card.not_responded', { who: who || tierName('primary') }) }),
+      el('span', { class: 'escalated-now' }, ' · ', t('card.now_with', { who: now })));
   }
+
+  /** Who, what and where, in a line: "Overtreding van voorwaarden: contactverbod · Bram Verhoef ·
+   * Utrecht"; for a chain obligation's reminder, what is due, for whom, by when. */
+  function titleOf(alert) {
+    const type = alert.signal_type;
+    const content = alert.content !== null && typeof alert.content === 'object' ? alert.content : {};
+    const who = personName(content.suspect) || personName(content.victim);
+    if (hasText(alert.obligation_kind)) {
+      const key = alert.priority === 'p3' ? 'title.reminder' : 'title.lapsed';
+      const due = parseTime(alert.obligation_due_at);
+      return [t(key, { what: obligationName(alert.obligation_kind) }), who,
+        due !== null ? t('title.due', { due: formats.short.format(new Date(due)) }) : ''].filter(hasText).join(' · ');
+    }
+    const code = ['measure', 'kind', 'offence', 'risk_level', 'decision'].find((name) => typeof content[name] === 'string');
+    const short = signalLabels(type).short || signalName(type);
+    const what = code ? `${short}: ${valueLabel(type, code, content[code]) || readable(content[code])}` : signalName(type);
+    const where = ['place', 'incident_place', 'held_at'].map((name) => content[name]).find(hasText) || '';
+    return [what, who, where].filter(hasText).join(' · ');
+  }
+
+  /** Whom to call about it: the signal's contact (or its assessor, or who informed the victim),
+   * as a tel: link. */
+  function contactLink(contact) {
+    if (contact === null || typeof contact !== 'object' || !hasText(contact.name)) return null;
+    const href = telOf(contact.phone);
+    const name = href
+      ? el('a', { class: 'contact-name', href, title: t('card.call', { phone: contact.phone }) },
+        el('span', { class: 'contact-call', 'aria-hidden': 'true', text: '☎ ' }), contact.name)
+      : el('span', { class: 'contact-name', text: contact.name });
+    return el('span', { class: 'contact' }, name,
+      hasText(contact.role) ? el('span', { class: 'contact-role', title: contact.role, text: contact.role }) : null);
+  }
+
+  const contactOf = (content) => (content && (content.contact || content.assessor || content.informed_by)) || null;
 
   /** One line per event: what, when, to or by whom, through which channels, with what note. */
   function timeline(alert) {
@@ -731,29 +930,38 @@
     for (const e of events) {
       if (!e || typeof e !== 'object') continue;
       const item = el('li', { class: 'event', dataset: { kind: String(e.kind ?? '') } },
-        timeEl(e.at), ' ', el('strong', { class: 'event-kind', text: readable(e.kind) }));
+        timeEl(e.at), ' ', el('strong', { class: 'event-kind', text: t(`event.${e.kind}`) }));
       const details = [];
-      if (e.tier || e.person) {
-        details.push(e.person ? `${tierName(e.tier)}: ${e.person}` : tierName(e.tier));
+      if (e.tier || e.person) details.push(e.person ? `${tierName(e.tier)}: ${e.person}` : tierName(e.tier));
+      if (e.by) details.push(t('event.by', { who: e.by }));
+      if (Array.isArray(e.channels)) {
+        details.push(e.channels.length ? t('event.via', { channels: e.channels.map((c) => t(`channel.${c}`)).join(', ') }) : t('event.no_channel'));
       }
-      if (e.by) details.push(`by ${e.by}`);
-      if (Array.isArray(e.channels)) details.push(e.channels.length ? `via ${e.channels.join(', ')}` : 'no channel took it');
       if (details.length) item.append(' — ', el('span', { class: 'event-details', text: details.join(' · ') }));
       if (e.note) item.append(el('q', { class: 'event-note', text: String(e.note) }));
       list.append(item);
     }
-    const summary = el('summary', {}, `Timeline (${events.length} ${events.length === 1 ? 'event' : 'events'})`);
-    if (!events.length) list.append(el('li', { class: 'empty', text: 'No events.' }));
-    return el('details', { class: 'timeline' }, summary, list);
+    if (!events.length) list.append(el('li', { class: 'empty', text: t('event.none') }));
+    return el('section', { class: 'group group-timeline' },
+      el('h4', { class: 'group-title', text: tn('card.timeline', events.length) }), list);
+  }
+
+  /** The folded part of a card or history row: the grouped details and the timeline. */
+  function more(alert) {
+    const id = alert.alert_id;
+    return el('details', { class: 'more', open: state.openDetails.has(id) },
+      el('summary', { class: 'label', text: t('card.details'), dataset: { focus: 'more' } }),
+      el('div', { class: 'more-body' }, ...detailGroups(alert), timeline(alert)));
   }
 
   function renderCard(alert) {
     const id = alert.alert_id;
     const busy = state.busy.has(id);
+    const content = alert.content !== null && typeof alert.content === 'object' ? alert.content : {};
     const card = el('article', {
-      class: `alert-card priority-${PRIORITIES[alert.priority] ? alert.priority : 'p2'} status-${alert.status}`,
+      class: `alert-card priority-${Object.hasOwn(PRIORITY_RANK, alert.priority) ? alert.priority : 'p2'} status-${alert.status}${alert.escalated ? ' escalated' : ''}`,
       tabindex: '-1', // so focus can land here when its button goes away
-      'aria-labelledby': `reason-${id}`,
+      'aria-labelledby': `title-${id}`,
       dataset: { alertId: id, status: String(alert.status), priority: String(alert.priority) },
     });
     if ((state.highlightUntil.get(id) ?? 0) > Date.now()) card.classList.add('highlight');
@@ -761,34 +969,53 @@
     // Hidden, not removed, when there is no deadline to show (acknowledged, or no `due`).
     const countdown = el('span', { class: 'countdown', role: 'timer' });
     countdown.hidden = alert.status !== 'open' || parseTime(alert.due) === null;
+    const status = alert.status === 'open' ? null : el('span', { class: 'status-label', text: t(`status.${alert.status}`) });
 
-    card.append(
-      el('div', { class: 'card-head' },
-        badge(alert.priority),
-        el('span', { class: 'status-label', text: STATUS_NAMES[alert.status] || String(alert.status) }),
-        countdown),
-      el('h3', { class: 'reason', id: `reason-${id}`, text: alert.reason || readable(alert.signal_type) }),
-      facts([
-        ['Signal', readable(alert.signal_type)],
-        ['From', orgName(alert.sender)],
-        ['Raised', timeEl(alert.raised_at)],
-        ['With', withWhom(alert)],
-      ], 'facts'),
-    );
-    const acknowledged = acknowledgedLine(alert);
-    if (acknowledged) card.append(acknowledged); // (append(null) would write the text "null")
+    // Taken: who took it stands where the countdown stood.
+    const acknowledged = acknowledgedLine(alert, false);
+    card.append(el('div', { class: 'card-head' }, badge(alert.priority), acknowledged ? null : status, countdown, acknowledged));
+    const escalated = escalationLine(alert);
+    if (escalated) card.append(escalated); // (append(null) would write the text "null")
+    card.append(el('h3', { class: 'alert-title', id: `title-${id}`, text: titleOf(alert) }));
 
-    // The action comes before the content: on a phone it must not be a scroll away.
+    // The action comes first on the row, the details folded beside it: the card stays a glance.
     const actions = el('div', { class: 'actions' });
     if (alert.status === 'open') {
-      actions.append(el('button', { type: 'button', class: 'acknowledge button-primary', disabled: busy, 'aria-busy': busy ? 'true' : null, text: 'Acknowledge' }));
+      actions.append(el('button', { type: 'button', class: 'acknowledge button-primary', disabled: busy, 'aria-busy': busy ? 'true' : null, text: t('card.acknowledge'), dataset: { focus: 'acknowledge' } }));
     } else if (alert.status === 'acknowledged') {
-      actions.append(el('button', { type: 'button', class: 'close button-secondary', disabled: busy, 'aria-busy': busy ? 'true' : null, text: 'Close…' }));
+      const form = state.closeForms.has(id);
+      actions.append(el('button', {
+        type: 'button', class: 'close button-secondary', disabled: busy, 'aria-busy': busy && !form ? 'true' : null,
+        'aria-expanded': form ? 'true' : 'false', 'aria-controls': form ? `close-form-${id}` : null,
+        text: t('card.close'), dataset: { focus: 'close' },
+      }));
     }
-    if (actions.childElementCount) card.append(actions);
-
-    card.append(contentBlock(alert), timeline(alert));
+    const row = el('div', { class: 'card-row' });
+    const contact = contactLink(contactOf(content));
+    if (contact) row.append(contact);
+    row.append(more(alert));
+    if (actions.childElementCount) row.append(actions);
+    card.append(row);
+    if (state.closeForms.has(id)) card.append(closeForm(id, state.closeForms.get(id), busy));
     return card;
+  }
+
+  /** The in-page form asking what was done: a labelled note, its hint, its error, submit and cancel. */
+  function closeForm(id, form, busy) {
+    const note = el('textarea', {
+      id: `close-note-${id}`, name: 'note', rows: '3', maxlength: NOTE_CHARS, required: true,
+      'aria-describedby': `close-hint-${id} close-error-${id}`, 'aria-invalid': form.error ? 'true' : null,
+      dataset: { focus: 'note' },
+    });
+    note.value = form.note;
+    return el('form', { class: 'close-form', id: `close-form-${id}`, novalidate: true },
+      el('label', { for: `close-note-${id}`, text: t('close.label') }),
+      note,
+      el('p', { class: 'hint', id: `close-hint-${id}`, text: t('close.hint', { max: NOTE_CHARS }) }),
+      el('p', { class: 'error', id: `close-error-${id}`, role: 'alert', text: form.error || '' }),
+      el('div', { class: 'actions' },
+        el('button', { type: 'submit', class: 'button-primary', disabled: busy, 'aria-busy': busy ? 'true' : null, text: t('close.submit'), dataset: { focus: 'submit' } }),
+        el('button', { type: 'button', class: 'cancel button-quiet', disabled: busy, text: t('form.cancel'), dataset: { focus: 'cancel' } })));
   }
 
   function renderHistoryRow(alert) {
@@ -799,83 +1026,147 @@
     });
     const head = el('div', { class: 'row-head' },
       badge(alert.priority),
-      el('span', { class: 'status-label', text: STATUS_NAMES[alert.status] || String(alert.status) }),
-      el('span', { class: 'reason', text: alert.reason || readable(alert.signal_type) }));
+      el('span', { class: 'status-label', text: t(`status.${alert.status}`) }),
+      el('span', { class: 'alert-title', text: titleOf(alert) }));
 
-    const meta = el('p', { class: 'row-meta' },
-      readable(alert.signal_type), ' · from ', orgName(alert.sender), ' · raised ', timeEl(alert.raised_at));
+    const meta = el('p', { class: 'row-meta' }, t('history.raised'), ' ', timeEl(alert.raised_at));
     if (alert.acknowledged_by || alert.acknowledged_at) {
-      meta.append(' · acknowledged');
-      if (alert.acknowledged_by) meta.append(' by ', el('span', { class: 'acknowledged-by', text: alert.acknowledged_by }));
-      if (alert.acknowledged_at) meta.append(' at ', timeEl(alert.acknowledged_at, formats.time));
+      meta.append(' · ', t('history.acknowledged'));
+      if (alert.acknowledged_by) meta.append(' ', el('span', { class: 'acknowledged-by', text: t('event.by', { who: alert.acknowledged_by }) }));
+      if (alert.acknowledged_at) meta.append(' ', t('card.at'), ' ', timeEl(alert.acknowledged_at, formats.time));
     } else {
-      meta.append(' · not acknowledged');
+      meta.append(' · ', t('history.not_acknowledged'));
     }
-    if (alert.closed_at) meta.append(' · closed ', timeEl(alert.closed_at));
-
-    const tl = timeline(alert);
-    tl.querySelector('summary').textContent = 'Timeline and shared content';
-    tl.append(contentBlock(alert));
-    row.append(head, meta, tl);
+    if (alert.closed_at) meta.append(' · ', t('history.closed'), ' ', timeEl(alert.closed_at));
+    row.append(head, meta, more(alert));
     return row;
   }
 
   /* ---------------------------------------------------------------- actions */
 
+  function onDetailsToggle(event) {
+    const details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.classList.contains('more')) return;
+    const node = details.closest('[data-alert-id]');
+    if (!node) return;
+    if (details.open) state.openDetails.add(node.dataset.alertId);
+    else state.openDetails.delete(node.dataset.alertId);
+  }
+
   function onCardClick(event) {
     const button = event.target.closest('button');
-    if (!button || button.disabled) return;
+    if (!button || button.disabled || button.type === 'submit') return;
     const card = button.closest('[data-alert-id]');
     if (!card) return;
-    if (button.classList.contains('acknowledge')) acknowledge(card.dataset.alertId, button);
-    else if (button.classList.contains('close')) closeAlert(card.dataset.alertId, button);
+    const id = card.dataset.alertId;
+    if (button.classList.contains('acknowledge')) acknowledge(id, button);
+    else if (button.classList.contains('close')) toggleCloseForm(id);
+    else if (button.classList.contains('cancel')) closeCloseForm(id);
   }
 
   async function acknowledge(id, button) {
     await act(id, button, `/alerts/${encodeURIComponent(id)}/acknowledge`, undefined);
   }
 
-  async function closeAlert(id, button) {
-    const note = window.prompt('Closing note (what was done; required):', '');
-    if (note === null || note.trim() === '') return; // cancelled, or nothing said: do nothing
-    await act(id, button, `/alerts/${encodeURIComponent(id)}/close`, { note: note.trim() });
+  function focusInCard(id, key) {
+    const node = state.nodes.get(id);
+    const target = node && node.querySelector(`[data-focus="${key}"]`);
+    if (target) target.focus();
+  }
+
+  /** Close… opens the form asking what was done; pressed again, it folds it away. */
+  function toggleCloseForm(id) {
+    if (state.closeForms.has(id)) {
+      closeCloseForm(id);
+      return;
+    }
+    state.closeForms.set(id, { note: '', error: '' });
+    place(id);
+    focusInCard(id, 'note');
+  }
+
+  function closeCloseForm(id) {
+    if (!state.closeForms.delete(id)) return;
+    place(id);
+    focusInCard(id, 'close'); // back to the button that opened it
+  }
+
+  function onCloseInput(event) {
+    if (event.target.name !== 'note') return;
+    const card = event.target.closest('[data-alert-id]');
+    const form = card && state.closeForms.get(card.dataset.alertId);
+    if (form) form.note = event.target.value;
+  }
+
+  function onCloseKey(event) {
+    if (event.key !== 'Escape' || !event.target.closest('.close-form')) return;
+    event.preventDefault();
+    closeCloseForm(event.target.closest('[data-alert-id]').dataset.alertId);
+  }
+
+  /** Closing: the note checked here as the server will, then POSTed; an error is said in the form. */
+  async function onCloseSubmit(event) {
+    event.preventDefault();
+    const card = event.target.closest('[data-alert-id]');
+    const id = card && card.dataset.alertId;
+    const form = id && state.closeForms.get(id);
+    if (!form || state.busy.has(id)) return;
+    const note = form.note.trim();
+    if (!note) {
+      form.error = t('close.missing');
+      place(id);
+      focusInCard(id, 'note');
+      return;
+    }
+    form.error = '';
+    const button = card.querySelector('.close-form button[type="submit"]');
+    const closed = await act(id, button, `/alerts/${encodeURIComponent(id)}/close`, { note });
+    if (!closed && state.closeForms.has(id)) {
+      form.error = ui.message.textContent;
+      clearMessage();
+      place(id);
+      focusInCard(id, 'note');
+    }
   }
 
   /** Runs an action on one alert: its button disabled meanwhile (also across re-draws), the answer
-   * (the alert's new state) taken into the map, an error shown in #message. */
+   * (the alert's new state) taken into the map, an error shown in #message. Whether it was done. */
   async function act(id, button, path, body) {
-    if (state.busy.has(id)) return;
+    if (state.busy.has(id)) return false;
     // Chrome blurs a focused button when it is disabled, so remember whether it had focus.
     const hadFocus = document.activeElement === button;
     clearMessage();
     state.busy.add(id);
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
+    let done = false;
     try {
       const alert = await api('POST', path, { body, csrf: true });
       state.busy.delete(id);
+      done = true;
       if (isAlert(alert)) receive(alert, true);
       else loadAlerts();
     } catch (err) {
-      if (sessionLost(err)) return;
+      if (sessionLost(err)) return false;
       showMessage(err.message);
       // 404 / 409: our copy is out of date; fetch the truth (which also redraws the card).
       if (err.status === 404 || err.status === 409) loadAlerts();
     } finally {
       state.busy.delete(id);
-      // Re-enable whichever button now stands for this alert, if the redraw did not already.
+      // Re-enable whichever buttons now stand for this alert, if the redraw did not already.
       const node = state.nodes.get(id);
-      const current = node && node.querySelector('.actions button');
-      if (current) {
+      for (const current of node ? node.querySelectorAll('button[aria-busy="true"], button:disabled') : []) {
         current.disabled = false;
         current.removeAttribute('aria-busy');
       }
+      const current = node && node.querySelector('.actions button');
       // Focus fell to the page while the button was disabled: put it back where the user was.
       if (hadFocus && state.me && (!document.activeElement || document.activeElement === document.body)) {
         if (node && node.tagName === 'ARTICLE') (current || node).focus();
         else ui.openTitle.focus({ preventScroll: true });
       }
     }
+    return done;
   }
 
   /* ---------------------------------------------------------------- the due list */
@@ -884,13 +1175,7 @@
     return item !== null && typeof item === 'object' && typeof item.obligation_id === 'string' && item.obligation_id !== '';
   }
 
-  function kindName(kind) {
-    if (typeof kind === 'string' && KIND_NAMES[kind]) return KIND_NAMES[kind];
-    const followUp = /^follow_up_(\d+)_months$/.exec(String(kind ?? ''));
-    if (followUp) return `Follow-up safety assessment after ${followUp[1]} months`;
-    const text = readable(kind);
-    return text ? text[0].toUpperCase() + text.slice(1) : 'Obligation';
-  }
+  const kindName = obligationName; // the kinds' labels are the contracts' (labels.yaml)
 
   /** Open, reminded (its reminder went out) or lapsed (its due time passed and it is not done). */
   function dueStatus(item) {
@@ -905,44 +1190,40 @@
     const content = item.content !== null && typeof item.content === 'object' ? item.content : {};
     for (const role of ['suspect', 'victim']) {
       const person = content[role];
-      if (person === null || typeof person !== 'object') continue;
-      const name = [person.given_name, person.family_name]
-        .filter((part) => typeof part === 'string' && part.trim() !== '').join(' ');
+      const name = personName(person);
       if (!name) continue;
-      const born = typeof person.birth_date === 'string' && person.birth_date ? `, born ${person.birth_date}` : '';
-      return `${name} (${role}${born})`;
+      const values = { name, role: fieldLabel(item.signal_type, role).toLowerCase() };
+      return hasText(person.birth_date) ? t('due.person_born', { ...values, born: person.birth_date }) : t('due.person', values);
     }
     const subject = typeof item.subject === 'string' ? item.subject : '';
-    return subject ? `person ${subject.slice(0, 8)}` : 'person unknown';
+    return subject ? t('due.pseudonym', { start: subject.slice(0, 8) }) : t('due.person_unknown');
   }
 
-  /** "a risk assessment from Politie", "a safety assessment from Veilig Thuis (without follow up
-   * months)", joined with "or". */
+  /** "Risicotaxatie van Politie", "Veiligheidsbeoordeling van Veilig Thuis (zonder Vervolg na
+   * (maanden))", joined with "of". */
   function meetsText(metBy) {
     const ways = (Array.isArray(metBy) ? metBy : []).filter((m) => m !== null && typeof m === 'object');
-    if (!ways.length) return 'nothing in the chain (settle it here)';
+    if (!ways.length) return t('due.met_by_nothing');
     return ways.map((m) => {
       const where = m.where !== null && typeof m.where === 'object' ? Object.entries(m.where) : [];
       const conditions = where.map(([field, value]) => (value === null
-        ? `without ${readable(field)}` : `with ${readable(field)} ${scalar(value)}`));
-      const text = `a ${readable(m.type)} from ${orgName(m.from)}`;
+        ? t('due.without', { field: fieldLabel(m.type, field) })
+        : t('due.with', { field: fieldLabel(m.type, field), value: valueLabel(m.type, field, value) || scalar(value) })));
+      const text = t('due.signal_from', { signal: signalName(m.type), org: orgName(m.from) });
       return conditions.length ? `${text} (${conditions.join(', ')})` : text;
-    }).join(', or ');
+    }).join(t('due.or'));
   }
 
-  /** "in 3 h", "in 25 min", "in 4 days", "overdue by 2 days" (whole units, rounded down). */
+  /** "over 3 uur", "over 25 min", "over 4 dagen", "2 dagen te laat" (whole units, rounded down). */
   function relativeDue(due, now) {
     const diff = due - now;
     const minutes = Math.floor(Math.abs(diff) / 60000);
     let amount;
-    if (minutes < 1) amount = 'under a minute';
-    else if (minutes < 60) amount = `${minutes} min`;
-    else if (minutes < 48 * 60) amount = `${Math.floor(minutes / 60)} h`;
-    else {
-      const days = Math.floor(minutes / 1440);
-      amount = `${days} ${days === 1 ? 'day' : 'days'}`;
-    }
-    return diff > 0 ? `in ${amount}` : `overdue by ${amount}`;
+    if (minutes < 1) amount = t('due.under_a_minute');
+    else if (minutes < 60) amount = tn('due.minutes', minutes);
+    else if (minutes < 48 * 60) amount = tn('due.hours', Math.floor(minutes / 60));
+    else amount = tn('due.days', Math.floor(minutes / 1440));
+    return diff > 0 ? t('due.in', { amount }) : t('due.overdue_by', { amount });
   }
 
   function resetDue() {
@@ -985,7 +1266,7 @@
     } catch (err) {
       if (!sessionLost(err)) {
         state.dueLoadError = true;
-        setDueMessage(`Could not load what is due: ${err.message}`);
+        setDueMessage(t('due.load_failed', { error: err.message }));
       }
       return;
     }
@@ -1090,31 +1371,32 @@
       dataset: { obligationId: id, kind: String(item.kind ?? ''), status },
     });
     const since = status === 'reminded' ? item.reminded_at : status === 'lapsed' ? item.lapsed_at : null;
-    const statusLabel = el('span', { class: 'status-label', text: DUE_STATUS_NAMES[status] || readable(status) });
-    if (since && parseTime(since) !== null) statusLabel.title = `${DUE_STATUS_NAMES[status]} ${formats.full.format(new Date(parseTime(since)))}`;
-    const flag = el('span', { class: 'overdue-flag', text: 'Overdue' });
+    const statusLabel = el('span', { class: 'status-label', text: t(`due.status.${status}`) });
+    if (since && parseTime(since) !== null) statusLabel.title = `${t(`due.status.${status}`)} ${formats.full.format(new Date(parseTime(since)))}`;
+    const flag = el('span', { class: 'overdue-flag', text: t('due.overdue') });
     flag.hidden = true;
 
-    const opened = el('span', {}, `${readable(item.signal_type) || 'a signal'} from ${orgName(item.sender)}`);
+    const opened = el('span', {}, t('due.signal_from', { signal: item.signal_type ? signalName(item.signal_type) : t('due.a_signal'), org: orgName(item.sender) }));
     if (item.opened_at) opened.append(', ', timeEl(item.opened_at));
 
     node.append(
       el('div', { class: 'card-head' }, statusLabel, flag, el('span', { class: 'due-relative' })),
       el('h3', { class: 'due-kind', id: `due-kind-${id}`, text: kindName(item.kind) }),
       facts([
-        ['For', el('span', { class: 'due-person', text: personOf(item) })],
-        ['Due', timeEl(item.due_at, formats.due)],
-        ['Met by', meetsText(item.met_by)],
-        ['Opened by', opened],
-      ], 'facts'),
+        [t('due.for'), el('span', { class: 'due-person', text: personOf(item) })],
+        [t('due.due'), timeEl(item.due_at, formats.due)],
+        [t('due.contact'), contactLink(item.owner_contact)],
+        [t('due.met_by'), meetsText(item.met_by)],
+        [t('due.opened_by'), opened],
+      ], 'fields facts'),
     );
 
     const busy = state.dueBusy.has(id);
     const actions = el('div', { class: 'actions' });
-    for (const [action, words] of Object.entries(SETTLING)) {
+    for (const action of SETTLING) {
       const open = form && form.action === action;
       actions.append(el('button', {
-        type: 'button', class: 'settle button-secondary', text: words.button, disabled: busy,
+        type: 'button', class: 'settle button-secondary', text: t(`settle.${action}.button`), disabled: busy,
         'aria-expanded': open ? 'true' : 'false', 'aria-controls': open ? `due-form-${id}` : null,
         dataset: { action, focus: action },
       }));
@@ -1126,22 +1408,21 @@
 
   /** The inline form asking why: a labelled one-line field, its hint, its error, submit and cancel. */
   function reasonForm(id, form, busy) {
-    const words = SETTLING[form.action];
     const input = el('input', {
       id: `due-reason-${id}`, name: 'reason', type: 'text', maxlength: REASON_CHARS, required: true,
-      autocomplete: 'off', spellcheck: 'true', placeholder: 'why, in a line, without names or case details',
+      autocomplete: 'off', spellcheck: 'true', placeholder: t('settle.placeholder'),
       'aria-describedby': `due-hint-${id} due-error-${id}`, 'aria-invalid': form.error ? 'true' : null,
       dataset: { focus: 'reason' },
     });
     input.value = form.reason;
     return el('form', { class: 'reason-form', id: `due-form-${id}`, novalidate: true, dataset: { action: form.action } },
-      el('label', { for: `due-reason-${id}`, text: words.label }),
+      el('label', { for: `due-reason-${id}`, text: t(`settle.${form.action}.label`) }),
       input,
-      el('p', { class: 'hint', id: `due-hint-${id}`, text: `Why, in a line, without names or case details (at most ${REASON_CHARS} characters). It is kept with the obligation.` }),
+      el('p', { class: 'hint', id: `due-hint-${id}`, text: t('settle.hint', { max: REASON_CHARS }) }),
       el('p', { class: 'error', id: `due-error-${id}`, role: 'alert', text: form.error || '' }),
       el('div', { class: 'actions' },
-        el('button', { type: 'submit', class: 'button-primary', disabled: busy, 'aria-busy': busy ? 'true' : null, text: words.submit, dataset: { focus: 'submit' } }),
-        el('button', { type: 'button', class: 'cancel button-quiet', disabled: busy, text: 'Cancel', dataset: { focus: 'cancel' } })));
+        el('button', { type: 'submit', class: 'button-primary', disabled: busy, 'aria-busy': busy ? 'true' : null, text: t(`settle.${form.action}.submit`), dataset: { focus: 'submit' } }),
+        el('button', { type: 'button', class: 'cancel button-quiet', disabled: busy, text: t('form.cancel'), dataset: { focus: 'cancel' } })));
   }
 
   function dueIdOf(target) {
@@ -1162,7 +1443,7 @@
     if (!id || !state.due.has(id)) return;
     if (button.classList.contains('cancel')) {
       closeDueForm(id);
-    } else if (button.dataset.action && SETTLING[button.dataset.action]) {
+    } else if (button.dataset.action && SETTLING.includes(button.dataset.action)) {
       const form = state.dueForms.get(id);
       const action = button.dataset.action;
       if (form && form.action === action) {
@@ -1208,15 +1489,15 @@
     const entry = state.due.get(id);
     if (!form || !entry || state.dueBusy.has(id)) return;
     const reason = form.reason.trim();
-    const problem = !reason ? 'Say why, in a line.'
-      : reason.length > REASON_CHARS ? `At most ${REASON_CHARS} characters.` : '';
+    const problem = !reason ? t('settle.missing')
+      : reason.length > REASON_CHARS ? t('settle.too_long', { max: REASON_CHARS }) : '';
     if (problem) {
       form.error = problem;
       drawDue(id);
       focusIn(id, 'reason');
       return;
     }
-    const what = `${kindName(entry.item.kind)} for ${personOf(entry.item)}`;
+    const what = t('settle.what', { kind: kindName(entry.item.kind), person: personOf(entry.item) });
     form.error = '';
     state.dueBusy.add(id);
     drawDue(id);
@@ -1225,7 +1506,7 @@
       state.dueSettled.add(id);
       removeDue(id);
       ui.dueTitle.focus({ preventScroll: true });
-      announce(`${what}: ${SETTLING[form.action].done}.`);
+      announce(t(`settle.${form.action}.done`, { what }));
     } catch (err) {
       if (sessionLost(err)) return;
       state.dueBusy.delete(id);

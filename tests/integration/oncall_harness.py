@@ -35,6 +35,7 @@ from gateway.clock import Clock, now_utc
 from gateway.settings import Settings
 from oncall.app import create_oncall_app
 from oncall.config import OnCallConfig, SmtpConfig, WebhookConfig
+from oncall.lifecycle import Alert
 from oncall.service import OnCallService
 from tests.integration.kafka_helpers import send_once
 from tests.integration.serving import served
@@ -58,6 +59,26 @@ async def eventually(find: Callable[[], T | None], timeout_s: float, what: str) 
         if time.monotonic() > deadline:
             raise AssertionError(f"no {what} within {timeout_s} s")
         await asyncio.sleep(0.02)
+
+
+async def alerts_of(service: OnCallService, sent: UUID, count: int) -> dict[str, Alert]:
+    """The alerts raised for a signal, by organisation, once `count` of them are delivered."""
+
+    def find() -> dict[str, Alert] | None:
+        found = {a.org: a for a in service.book.alerts.values() if a.signal_id == sent}
+        return found if len(found) >= count and all(a.delivered for a in found.values()) else None
+
+    return await eventually(find, 30.0, f"{count} delivered alerts of signal {sent}")
+
+
+async def known(service: OnCallService, *obligation_ids: UUID) -> None:
+    """Once the service holds these obligations open, with what their organisations may see."""
+
+    def found() -> bool | None:
+        book, content = service.obligations.book.by_id, service.obligations.content
+        return True if all(o in book and o in content for o in obligation_ids) else None
+
+    await eventually(found, 20.0, f"obligations {', '.join(map(str, obligation_ids))} in the on-call service")
 
 
 @dataclass(frozen=True)

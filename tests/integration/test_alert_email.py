@@ -133,18 +133,32 @@ async def test_the_alert_arrives_addressed_and_tagged(inbox: tuple[Inbox, EmailC
     message = handler.message()
     assert message["To"] == "oncall.primary@politie.test"
     assert message["From"] == SENDER
-    assert message["Subject"] == "[P1] Ketenpoort alert for police: breach_of_conditions"
+    assert message["Subject"] == "[P1] Ketenpoort-alarm voor Politie: Overtreding van voorwaarden"
     assert message["X-Ketenpoort-Alert"] == str(NOTICE.alert_id)
     assert message["Message-ID"].endswith("@ketenpoort.test>")
     assert message["Date"].datetime.tzinfo is not None
     assert message.get_content_type() == "text/plain"
     body = message.get_content()
     assert NOTICE.console_url in body.splitlines()  # on a line of its own, so a phone makes it a link
+    assert f"Waarom: {NOTICE.reason}" in body
+    assert "Verstuurd door: Reclassering (3RO)" in body
+    assert "Ontstaan: vr 14 mrt 2025 09:30 CET" in body  # Amsterdam time, not UTC
+    assert f"Alarm: {NOTICE.alert_id}" in body
+    assert "Geëscaleerd: nee" in body
+
+
+async def test_an_organisation_reading_english_gets_it_in_english(inbox: tuple[Inbox, EmailChannel]) -> None:
+    handler, channel = inbox
+    await channel.notify(replace(NOTICE, language="en"))
+
+    message = handler.message()
+    assert message["Subject"] == "[P1] Ketenpoort alert for Politie: Breach of conditions"
+    body = message.get_content()
     assert f"Reason: {NOTICE.reason}" in body
-    assert "Sent by: 3ro" in body
-    assert "Raised: 2025-03-14 09:30 CET" in body  # Amsterdam time, not UTC
-    assert f"Alert: {NOTICE.alert_id}" in body
-    assert "Escalated: no" in body
+    assert "Sent by: Reclassering (3RO)" in body
+    assert "Raised: Fri 14 Mar 2025 09:30 CET" in body
+    assert "Escalated: no, you are the primary on call" in body
+    assert NOTICE.console_url in body.splitlines()
 
 
 async def test_the_message_carries_nothing_of_the_signal(inbox: tuple[Inbox, EmailChannel]) -> None:
@@ -165,11 +179,11 @@ async def test_an_escalation_says_so_and_from_whom(inbox: tuple[Inbox, EmailChan
     await channel.notify(escalated)
 
     message = handler.message()
-    assert (
-        message["Subject"] == "[P1, escalated to secondary] Ketenpoort alert for police: breach_of_conditions"
+    assert message["Subject"] == (
+        "[P1, geëscaleerd naar het tweede piket] Ketenpoort-alarm voor Politie: Overtreding van voorwaarden"
     )
     assert message["To"] == "oncall.secondary@politie.test"
-    assert "Escalated: from the primary to the secondary on call" in message.get_content()
+    assert "Geëscaleerd: van het eerste piket naar het tweede piket" in message.get_content()
 
 
 async def test_a_duty_officer_escalation_names_the_tier_in_words(inbox: tuple[Inbox, EmailChannel]) -> None:
@@ -177,8 +191,8 @@ async def test_a_duty_officer_escalation_names_the_tier_in_words(inbox: tuple[In
     await channel.notify(replace(NOTICE, priority="p2", tier="duty_officer", escalation=True))
 
     message = handler.message()
-    assert message["Subject"].startswith("[P2, escalated to duty officer] ")
-    assert "from the secondary to the duty officer on call" in message.get_content()
+    assert message["Subject"].startswith("[P2, geëscaleerd naar de officier van dienst] ")
+    assert "van het tweede piket naar de officier van dienst" in message.get_content()
 
 
 async def test_it_logs_in_when_given_credentials() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from adapters.scenario import STEPS
 from gateway.access import Identity, Role, TokenStore
 from gateway.kafka import ensure_topics
 from gateway.settings import Settings
@@ -123,12 +124,23 @@ def test_demo_shows_what_each_organisation_received(stack: Endpoints, tmp_path: 
         assert delivered("arrest", org)[2].endswith("immediate"), f"arrest to {org}"
     assert any(row[0] == "refused signal" and row[1] == "police" for row in firsts), result.stdout
     assert "schema_violation" in result.stdout
-    # The obligations the case opened, and which of them a later signal met.
+    # Victim support's and the Child Protection Board's steps, and what their signals reach.
+    assert delivered("protection_needs", "police")[2].endswith("immediate"), result.stdout
+    assert delivered("child_protection", "veiligthuis"), result.stdout
+    # The obligations the case opened, which signal opened each, and which a later signal met.
     assert "Chain obligations the case opened" in result.stdout
-    obligations = {row[0]: row for row in firsts if row[0] in ("risk_screening", "safety_assessment")}
-    assert obligations["risk_screening"][1] == "police", result.stdout
-    assert obligations["safety_assessment"][1] == "veiligthuis", result.stdout
-    assert any(row[3].startswith("met at") for row in obligations.values()), result.stdout
+    senders = ("police", "slachtofferhulp", "rvdk")
+    first = {org: next(n for n, step in enumerate(STEPS, start=1) if step.org == org) for org in senders}
+    obligations = {row[0]: row for row in firsts if row[0] in ("risk_screening", "victim_warned_release")}
+    opened_by = f"new_report from police (step {first['police']})"
+    assert obligations["risk_screening"][1:3] == ["police", opened_by], result.stdout
+    assert obligations["risk_screening"][4].startswith("met by risk_assessment from police"), result.stdout
+    warned = obligations["victim_warned_release"]
+    assert warned[1] == "slachtofferhulp" and warned[4].startswith("met by victim_informed"), result.stdout
+    # Each organisation's part: what it sent, by step.
+    parts = {row[0]: row for row in firsts if row[0] in ("slachtofferhulp", "rvdk")}
+    assert parts["slachtofferhulp"][1] == f"{first['slachtofferhulp']}: protection_needs", result.stdout
+    assert parts["rvdk"][1] == f"{first['rvdk']}: child_protection", result.stdout
 
 
 @pytest.mark.parametrize("command", [["stack", "--help"], ["gateway", "--help"], ["--help"]])

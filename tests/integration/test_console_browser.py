@@ -3,104 +3,61 @@ OPA: an alert raised by a signal appears on the signed-in page within 2 s, can b
 and the acknowledgement stops its escalation. A wrong token gets an error, not the alerts. What the
 organisation must still do in the chain is in its due list, with the person as it may see him; its
 reminder comes as a P3 alert; waiving it there, with a reason, takes it off the list, closes the
-reminder and is recorded on `chain.obligations`.
+reminder and is recorded on `chain.obligations`. The page is in Dutch; who acknowledges or waives is
+the person who signed in, with the desk's token (test_console_screens.py looks at every page kind at
+phone and desktop width).
 
-Selenium blocks, and the gateway and the on-call service run in this test's event loop: every
-WebDriver call runs in a thread (`asyncio.to_thread`), so they keep working while the browser waits."""
+The browser is driven as console_page.py says: every WebDriver call in a thread, so that the gateway
+and the on-call service, in this test's event loop, keep working while the browser waits."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import TypeVar
 
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.ui import WebDriverWait
 
 from gateway.alerts.raising import alert_id_of
 from gateway.kafka import ensure_topics
 from gateway.obligations import obligation_id_of
 from gateway.settings import Settings
+from oncall import i18n
 from oncall.obligations import alert_id_of as reminder_id_of
-from tests.browser import chromium
+from tests.integration.console_page import (
+    APPEARS_WITHIN_S,
+    PERSON,
+    PHONE_WIDTH,
+    browser,
+    click,
+    css,
+    gone,
+    page_width,
+    sign_in,
+    text,
+    until,
+)
 from tests.integration.oncall_harness import (
     Alerting,
     Mailbox,
     MovableClock,
     WebhookReceiver,
     eventually,
+    known,
     oncall_running,
     oncall_token,
     quick_config,
 )
-from tests.integration.test_obligation_console import known, send_report, settled, someone
+from tests.integration.test_obligation_console import send_report, settled, someone
 from tools.stack import Endpoints
 
-T = TypeVar("T")
 P1_S = 4  # long enough to click in time, short enough to wait out twice
-PHONE_WIDTH = 390
-APPEARS_WITHIN_S = 2.0
 NAME = "police duty desk"
-
-
-@asynccontextmanager
-async def browser() -> AsyncIterator[Chrome]:
-    """A phone-sized headless Chromium, started and quit in a thread."""
-    manager = chromium(PHONE_WIDTH, 844)
-    driver = await asyncio.to_thread(manager.__enter__)
-    try:
-        yield driver
-    finally:
-        await asyncio.to_thread(manager.__exit__, None, None, None)
-
-
-async def until(driver: Chrome, found: Callable[[Chrome], T], timeout_s: float = 10.0) -> T:
-    """What `found` gives once it is truthy, polling every 50 ms. An element missing, or gone
-    because the page re-drew it (it re-draws a card whenever its alert changes), counts as not yet."""
-    wait = WebDriverWait(
-        driver, timeout_s, poll_frequency=0.05,
-        ignored_exceptions=[NoSuchElementException, StaleElementReferenceException],
-    )  # fmt: skip
-    return await asyncio.to_thread(wait.until, found)
-
-
-def css(selector: str) -> Callable[[Chrome], WebElement]:
-    return lambda driver: driver.find_element(By.CSS_SELECTOR, selector)
-
-
-async def text(driver: Chrome, selector: str) -> str:
-    """The text of what `selector` finds, once it has some."""
-    return await until(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).text)
-
-
-async def click(driver: Chrome, selector: str) -> None:
-    def clicked(d: Chrome) -> bool:
-        d.find_element(By.CSS_SELECTOR, selector).click()
-        return True
-
-    await until(driver, clicked)
-
-
-async def sign_in(driver: Chrome, base: str, token: str) -> None:
-    await asyncio.to_thread(driver.get, f"{base}/console")
-    field = await until(driver, css("#signin:not([hidden]) #token"))  # once the page has booted
-    await asyncio.to_thread(field.send_keys, token)
-    await asyncio.to_thread(driver.find_element(By.CSS_SELECTOR, "#signin-form button[type=submit]").click)
 
 
 def _shown(driver: Chrome, element_id: str) -> bool:
     return bool(driver.find_element(By.ID, element_id).is_displayed())
-
-
-async def page_width(driver: Chrome) -> int:
-    width: int = await asyncio.to_thread(driver.execute_script, "return document.documentElement.scrollWidth")
-    return width
 
 
 async def test_an_alert_appears_within_2_s_and_acknowledging_it_stops_the_escalation(
@@ -111,6 +68,7 @@ async def test_an_alert_appears_within_2_s_and_acknowledging_it_stops_the_escala
         await sign_in(driver, base, alerting.token("police", NAME))
         await until(driver, css('#connection[data-state="live"]'))  # the live stream is open
         assert await text(driver, "#user-name") == NAME
+        assert await text(driver, "#person-name") == PERSON
 
         t0 = time.monotonic()
         signal_id = await alerting.breach()
@@ -122,21 +80,28 @@ async def test_an_alert_appears_within_2_s_and_acknowledging_it_stops_the_escala
 
         alert = service.book.alerts[alert_id]
         assert await text(driver, f"{card} .badge") == "P1"
-        assert alert.reason and await text(driver, f"{card} h3.reason") == alert.reason
+        # The title names what, who and where, in Dutch; the policy's reason, translated, is folded.
+        title = await text(driver, f"{card} h3.alert-title")
+        suspect = alert.content.get("suspect") or {}
+        assert title.startswith("Overtreding: ") and suspect.get("family_name", "") in title, title
+        why = await asyncio.to_thread(
+            driver.execute_script, f"return document.querySelector('{card} .why').textContent"
+        )
+        assert alert.reason and why == i18n.reason(alert.reason, "nl") != alert.reason
         assert await page_width(driver) <= PHONE_WIDTH  # no sideways scrolling on a phone
 
         # Delivered to the primary on call, the card counts down to the escalation: take it then.
-        assert (await text(driver, f"{card} .countdown")).startswith("escalates in 0:0")
+        assert (await text(driver, f"{card} .countdown")).startswith("escaleert over 0:0")
         await click(driver, f"{card} button.acknowledge")
         said = await text(driver, f'{card}[data-status="acknowledged"] .acknowledged-by')
-        assert said.startswith(f"Acknowledged by {NAME}"), said
+        assert said.startswith(f"Bevestigd door {PERSON} ({NAME})"), said
         assert await page_width(driver) <= PHONE_WIDTH
 
         await asyncio.sleep(P1_S * 2.5)  # twice the deadline, and a little more
         kinds = [e.kind for e in alert.events]
         assert "escalated" not in kinds, [(e.kind, e.tier, e.at.time()) for e in alert.events]
         assert kinds == ["raised", "delivered", "acknowledged"]
-        assert [e.by for e in alert.events if e.kind == "acknowledged"] == [NAME]
+        assert [e.by for e in alert.events if e.kind == "acknowledged"] == [f"{PERSON} ({NAME})"]
         assert len(alerting.mailbox.about(alert_id)) == 1 and len(alerting.webhook.about(alert_id)) == 1
         # And the page still shows it taken.
         status = await until(
@@ -157,13 +122,9 @@ async def test_a_wrong_token_gets_an_error_and_no_alerts(
     ):
         await sign_in(driver, base, "not-a-token-anybody-was-given")
         error = await until(driver, lambda d: d.find_element(By.ID, "signin-error").text)
-        assert error == "this token is not known"
+        assert error == "Dit token is niet bekend."
         assert not await asyncio.to_thread(_shown, driver, "alert-view")
         assert await asyncio.to_thread(_shown, driver, "signin")
-
-
-def _gone(selector: str) -> Callable[[Chrome], bool]:
-    return lambda driver: not driver.find_elements(By.CSS_SELECTOR, selector)
 
 
 async def test_the_due_list_shows_the_risk_screening_and_waiving_it_there_records_why(
@@ -181,12 +142,12 @@ async def test_the_due_list_shows_the_risk_screening_and_waiving_it_there_record
 
         row = f'#due-list > li.due-card[data-obligation-id="{screening}"]'
         await until(driver, css(row))
-        assert await text(driver, f"{row} .due-kind") == "Risk screening (SASH)"
+        assert await text(driver, f"{row} .due-kind") == "Risicoscreening (SASH)"
         born = suspect.birth_date.isoformat() if suspect.birth_date else ""
-        person = f"{suspect.given_name} {suspect.family_name} (suspect, born {born})"
+        person = f"{suspect.given_name} {suspect.family_name} (verdachte, geboren {born})"
         assert await text(driver, f"{row} .due-person") == person
-        assert await text(driver, f"{row} .due-relative") == "in 23 h"  # 24 h, less the seconds gone
-        assert "a risk assessment from Politie" in await text(driver, row)
+        assert await text(driver, f"{row} .due-relative") == "over 23 uur"  # 24 h, less the seconds gone
+        assert "Risicotaxatie van Politie" in await text(driver, row)
         assert await text(driver, f"{row} .status-label") == "Open"
         others = await asyncio.to_thread(
             driver.find_elements, By.CSS_SELECTOR, f'[data-obligation-id="{assessment}"]'
@@ -199,7 +160,7 @@ async def test_the_due_list_shows_the_risk_screening_and_waiving_it_there_record
         reminder_id = reminder_id_of(screening, "reminded", "police")
         reminder = f'#open-alerts > article.alert-card.priority-p3[data-alert-id="{reminder_id}"]'
         await until(driver, css(reminder))
-        assert await text(driver, f"{reminder} .badge") == "P3 · reminder"
+        assert await text(driver, f"{reminder} .badge") == "P3 · herinnering"
         await until(driver, css(f'{row}[data-status="reminded"]'))
 
         # Waive it: the form asks why, refuses nothing said, then records it.
@@ -207,19 +168,19 @@ async def test_the_due_list_shows_the_risk_screening_and_waiving_it_there_record
         field = await until(driver, css(f"{row} form.reason-form input[name=reason]"))
         focused = await asyncio.to_thread(driver.execute_script, "return document.activeElement.name")
         assert focused == "reason"
-        assert "without names or case details" in await text(driver, f"{row} form.reason-form .hint")
+        assert "zonder namen of zaakgegevens" in await text(driver, f"{row} form.reason-form .hint")
         assert await page_width(driver) <= PHONE_WIDTH
         await click(driver, f"{row} form.reason-form button[type=submit]")
-        assert await text(driver, f"{row} form.reason-form .error") == "Say why, in a line."
+        assert await text(driver, f"{row} form.reason-form .error") == "Zeg in één regel waarom."
         reason = "screened already by the neighbouring unit, outside the chain's signals"
         field = await until(driver, css(f"{row} form.reason-form input[name=reason]"))
         await asyncio.to_thread(field.send_keys, reason)
         await click(driver, f"{row} form.reason-form button[type=submit]")
-        await until(driver, _gone(row))
-        await until(driver, _gone(reminder))  # its reminder is closed with it
+        await until(driver, gone(row))
+        await until(driver, gone(reminder))  # its reminder is closed with it
 
         event = await settled(alerting, screening, "waived")
-        assert (event["by"], event["reason"]) == (NAME, reason)
+        assert (event["by"], event["reason"]) == (f"{PERSON} ({NAME})", reason)
         reminded = service.book.alerts[reminder_id]
         await eventually(lambda: reminded.closed_at, 10.0, "the reminder closed")
         # And it stays gone at the next fetch.

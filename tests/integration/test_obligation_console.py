@@ -16,9 +16,8 @@ import httpx
 from gateway.obligations import obligation_id_of
 from gateway.schemas.persons import Person
 from gateway.topics import OBLIGATIONS
-from oncall.service import OnCallService
 from tests.integration.kafka_helpers import read_topic, send_once
-from tests.integration.oncall_harness import Alerting, eventually
+from tests.integration.oncall_harness import Alerting, known
 from tools.contracts.examples import example
 
 POLICE_DESK = "police on-call desk obligations"
@@ -36,16 +35,6 @@ async def send_report(alerting: Alerting, suspect: Person) -> UUID:
     report = example("new_report").signal.model_copy(update={"suspect": suspect})
     key = alerting.settings.pseudonym_key.get_secret_value().encode()
     return await send_once(alerting.stack, "police", report, key)
-
-
-async def known(service: OnCallService, *obligation_ids: UUID) -> None:
-    """Once the service holds these obligations open, with what their organisations may see."""
-
-    def found() -> bool | None:
-        book, content = service.obligations.book.by_id, service.obligations.content
-        return True if all(o in book and o in content for o in obligation_ids) else None
-
-    await eventually(found, 20.0, f"obligations {', '.join(map(str, obligation_ids))} in the on-call service")
 
 
 async def settled(alerting: Alerting, obligation_id: UUID, how: str) -> dict[str, Any]:

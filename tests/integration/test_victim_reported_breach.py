@@ -10,21 +10,12 @@ new to a stack that ran this before."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-from adapters.exports import Mapped
-from adapters.ingest import signal_id
-from adapters.publish import send, signal_record
-from adapters.registry import adapter
-from gateway.kafka import make_producer
 from gateway.schemas import BreachOfConditions
 from gateway.schemas.breach_of_conditions import DetectedBy
-from oncall.lifecycle import Alert
-from oncall.service import OnCallService
-from tests.integration.oncall_harness import Alerting, eventually
-
-ROOT = Path(__file__).parents[2]
+from tests.integration.adapter_records import mapped_breach, send_as_adapter
+from tests.integration.oncall_harness import Alerting, alerts_of
 
 # (organisation, sample export, record id) of each breach, as its adapter reads it.
 ANKLE_TAG = ("3ro", "enkelbandalarm.csv", "RN-2026-003310/EM-26-120301")
@@ -33,40 +24,6 @@ TO_VICTIM_SUPPORT = ("slachtofferhulp", "melding-overtreding.json", "SHN-2026-00
 
 # Severity high: every partner at p1, and the sender too where it is on the list (alerts.json).
 EVERY_PARTNER_AT_P1 = {"police": "p1", "om": "p1", "3ro": "p1", "veiligthuis": "p1"}
-
-
-def mapped_breach(org: str, sample: str, record_id: str) -> Mapped:
-    """The breach_of_conditions the organisation's adapter makes of that record of its sample."""
-    records = adapter(org).read((ROOT / "adapters" / org / "samples" / sample).read_bytes())
-    [record] = [record for record in records if record.record_id == record_id]
-    [breach] = [m for m in adapter(org).to_signals(record.native) if m.signal.name == "breach_of_conditions"]
-    return breach
-
-
-async def send_as_adapter(
-    alerting: Alerting, org: str, mapped: Mapped, record_id: str, namespace: UUID
-) -> UUID:
-    key = alerting.settings.pseudonym_key.get_secret_value().encode()
-    record, envelope = signal_record(
-        org, mapped.signal, signal_id=signal_id(org, record_id, mapped.part, namespace), pseudonym_key=key
-    )
-    producer = make_producer(alerting.stack.kafka(org), client_id=f"test-{org}-adapter")
-    await producer.start()
-    try:
-        await send(producer, record)
-    finally:
-        await producer.stop()
-    return envelope.id
-
-
-async def alerts_of(service: OnCallService, sent: UUID, count: int) -> dict[str, Alert]:
-    """The alerts raised for a signal, by organisation, once `count` of them are delivered."""
-
-    def find() -> dict[str, Alert] | None:
-        found = {a.org: a for a in service.book.alerts.values() if a.signal_id == sent}
-        return found if len(found) >= count and all(a.delivered for a in found.values()) else None
-
-    return await eventually(find, 30.0, f"{count} delivered alerts of signal {sent}")
 
 
 async def test_a_breach_the_victim_reports_alerts_as_an_ankle_tag_alarm_does(alerting: Alerting) -> None:

@@ -1,11 +1,13 @@
-"""The fictional scenario of adapters/scenario.py through all four adapters and the real stack:
-what each organisation's system ends up holding, and what it never receives.
+"""The fictional scenario of adapters/scenario.py through every organisation's adapter and the
+real stack: what each organisation's system ends up holding, and what it never receives.
 
 Each organisation's system is a file drop fed by its adapter's inbox delivery, logged in as that
 organisation, so what lands in its folder is what the broker let it read and the policies let it
 have. The gaps DOMAIN.md names are the assertions: probation learns of the breach and gets the
 SASH score, the prosecutor learns of the arrest at once, the police and victim support learn of the
-release at once, with its conditions.
+release at once, with its conditions; a breach the victim reports reaches the partners as an ankle
+tag's would; the partner agreed to warn her of the release (victim support) owns that obligation,
+and its registration that it told her meets it, as `chain.obligations` records.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import uuid4, uuid5
 
 import pytest
@@ -29,7 +32,7 @@ from adapters.ingest import NAMESPACE
 from adapters.scenario import Replayed, replay
 from gateway.schemas.envelope import DATASCHEMA_RE
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.topics import AUDIT, inbox_topic, signals_topic
+from gateway.topics import AUDIT, OBLIGATIONS, inbox_topic, signals_topic
 from tests.integration.kafka_helpers import read_topic, skip_history
 from tests.integration.test_first_slice import running_gateway
 from tools.contracts.jsonschema import schema_path
@@ -38,11 +41,23 @@ from tools.stack import Endpoints
 Holding = dict[str, list[dict[str, Any]]]  # organisation → the deliveries its system holds
 
 
+class Case(NamedTuple):
+    """The replayed scenario: what each system holds, and each signal id's sender and type."""
+
+    held: Holding
+    senders: dict[str, str]
+    types: dict[str, str]
+
+    def signal_id(self, sender: str, signal_type: str) -> str:
+        (found,) = [i for i, s in self.senders.items() if s == sender and self.types[i] == signal_type]
+        return found
+
+
 @pytest.fixture(scope="module")
 async def holdings(
     settings: Settings, stack: Endpoints, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[tuple[Holding, dict[str, str]]]:
-    """Replay the scenario; yield what each system holds, and the sender of each signal id."""
+) -> AsyncIterator[Case]:
+    """Replay the scenario; yield what each system holds, and the sender and type of each signal."""
     work = tmp_path_factory.mktemp("scenario")
     run = uuid4().hex[:8]
     # A pseudonym key of this run's own: the persons are new to the involvement index, as in a
@@ -50,6 +65,7 @@ async def holdings(
     settings = settings.model_copy(update={"pseudonym_key": SecretStr(f"scenario-{run}")})
     key = settings.pseudonym_key.get_secret_value().encode()
     senders: dict[str, str] = {}
+    types: dict[str, str] = {}
     async with AsyncExitStack() as stack_:
         await stack_.enter_async_context(running_gateway(settings, stack, stack.opa_url))
         for org in RECIPIENTS:  # each system starts reading now: earlier runs' items are not its case
@@ -70,9 +86,10 @@ async def holdings(
         for sent in await replay(stack.kafka, work / "ledger", key, settle, namespace):
             assert not sent.summary.rejected, sent.summary.as_json()
             senders.update((signal_id, sent.step.org) for signal_id, _ in sent.signals)
+            types.update((signal_id, mapped.signal.name) for signal_id, mapped in sent.signals)
         held = await _settled(work)
     assert not (work / "dead").exists(), "a delivery became a dead letter"
-    yield held, senders
+    yield Case(held, senders, types)
 
 
 async def _audited(stack: Endpoints, signal_ids: set[str], timeout_s: float = 30.0) -> None:
@@ -118,6 +135,14 @@ def copy(held: Holding, org: str, signal_type: str, sender: str) -> dict[str, An
 # What each system holds at the end: (signal type, sender). Veilig Thuis's involvement and contact
 # signals reach nobody: it is the first to know the family. 3RO's reach the partners involved by
 # then, and each partner gets match notices ("ketenpoort") as others become involved.
+VICTIM_SUPPORT = "slachtofferhulp"
+# Victim support's signals: her needs (on her consent, to the partners she named), the breach she
+# reported, and that she was told of the release.
+HER_NEEDS = ("protection_needs", VICTIM_SUPPORT)
+HER_BREACH = ("breach_of_conditions", VICTIM_SUPPORT)
+TOLD = ("victim_informed", VICTIM_SUPPORT)
+AGREED = ("victim_informing_agreed", "om")  # victim support tells her of the release
+INQUIRY = ("child_protection", "rvdk")  # the Board's inquiry into Noor
 EXPECTED: dict[str, set[tuple[str, str]]] = {
     "police": {
         *((kind, "3ro") for kind in ("involvement_opened", "contact_assigned")),
@@ -128,6 +153,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("breach_of_conditions", "3ro"),
         ("prosecution_decision", "om"),
         ("release_from_custody", "om"),
+        *(HER_NEEDS, HER_BREACH, TOLD, AGREED, INQUIRY),
     },
     "veiligthuis": {
         *((kind, "3ro") for kind in ("involvement_opened", "contact_assigned")),
@@ -140,6 +166,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("arrest", "police"),
         ("prosecution_decision", "om"),
         ("release_from_custody", "om"),
+        *(HER_NEEDS, HER_BREACH, TOLD, AGREED, INQUIRY),
     },
     "om": {
         *((kind, "3ro") for kind in ("involvement_opened", "contact_assigned")),
@@ -149,6 +176,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("breach_of_conditions", "3ro"),
         ("breach_of_conditions", "police"),
         ("arrest", "police"),
+        *(HER_NEEDS, HER_BREACH, TOLD, INQUIRY),
     },
     "3ro": {
         ("involvement_match", "ketenpoort"),
@@ -159,18 +187,35 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("arrest", "police"),
         ("prosecution_decision", "om"),
         ("release_from_custody", "om"),
+        *(HER_BREACH, TOLD, AGREED),  # the last two only as dat-informatie
     },
-    "slachtofferhulp": {("arrest", "police"), ("release_from_custody", "om")},
-    # The Child Protection Board has no step in this scenario: not working with the family, it holds
-    # nothing of it (its own part, an inquiry into Noor, is in tests/integration/test_involvements.py).
-    "rvdk": set(),
+    # Victim support: the arrest and the release at once, the agreement that it tells her of the
+    # release, and who else is involved with her.
+    VICTIM_SUPPORT: {
+        ("involvement_match", "ketenpoort"),
+        ("arrest", "police"),
+        ("release_from_custody", "om"),
+        AGREED,
+    },
+    # The Child Protection Board, from its inquiry into Noor on: what the case's partners send about
+    # her family, and who else is involved; victim support's and probation's signals, and the
+    # agreement on informing her mother, only as dat-informatie.
+    "rvdk": {
+        ("involvement_match", "ketenpoort"),
+        ("arrest", "police"),
+        ("breach_of_conditions", "police"),
+        ("prosecution_decision", "om"),
+        ("release_from_custody", "om"),
+        ("breach_of_conditions", "3ro"),
+        *(HER_BREACH, TOLD, AGREED),
+    },
 }
 
 
 def test_each_system_holds_exactly_what_the_policies_grant_it(
-    holdings: tuple[Holding, dict[str, str]],
+    holdings: Case,
 ) -> None:
-    held, _ = holdings
+    held = holdings.held
     assert {org: kinds(held, org) for org in RECIPIENTS} == EXPECTED
     for org in RECIPIENTS:
         copies = [item for item in held[org] if item["signal_type"] != "involvement_match"]
@@ -180,9 +225,9 @@ def test_each_system_holds_exactly_what_the_policies_grant_it(
 
 
 def test_probation_gets_the_sash_score_and_the_arrest_at_once(
-    holdings: tuple[Holding, dict[str, str]],
+    holdings: Case,
 ) -> None:
-    held, _ = holdings
+    held = holdings.held
     risk = copy(held, "3ro", "risk_assessment", "police")
     assert risk["body"]["risk_level"] == "hoog" and risk["body"]["victim_fears_for_life"] is True
     assert risk["urgency"] == "immediate"
@@ -193,9 +238,9 @@ def test_probation_gets_the_sash_score_and_the_arrest_at_once(
 
 
 def test_the_arrest_reaches_the_prosecutor_at_once_with_the_time_its_9_hours_run_from(
-    holdings: tuple[Holding, dict[str, str]],
+    holdings: Case,
 ) -> None:
-    held, _ = holdings
+    held = holdings.held
     arrest = copy(held, "om", "arrest", "police")
     assert arrest["urgency"] == "immediate" and arrest["purpose"] == "prosecution"
     assert arrest["body"]["arrested_at"] == "2026-04-18T23:10:00+02:00"
@@ -206,17 +251,17 @@ def test_the_arrest_reaches_the_prosecutor_at_once_with_the_time_its_9_hours_run
 
 
 def test_the_release_reaches_police_victim_support_vt_and_probation_at_once_with_its_conditions(
-    holdings: tuple[Holding, dict[str, str]],
+    holdings: Case,
 ) -> None:
-    held, _ = holdings
+    held = holdings.held
     for org in ("police", "slachtofferhulp", "veiligthuis", "3ro"):
         release = copy(held, org, "release_from_custody", "om")
         assert release["urgency"] == "immediate", org
         assert {c["kind"] for c in release["body"]["conditions"]} >= {"contact_ban", "area_ban"}, org
 
 
-def test_what_each_system_never_receives(holdings: tuple[Holding, dict[str, str]]) -> None:
-    held, senders = holdings
+def test_what_each_system_never_receives(holdings: Case) -> None:
+    held, senders = holdings.held, holdings.senders
     for org in RECIPIENTS:
         for item in held[org]:
             if item["signal_type"] == "involvement_match":
@@ -240,24 +285,96 @@ def test_what_each_system_never_receives(holdings: tuple[Holding, dict[str, str]
     assert "bsn" not in arrest["body"]["suspect"] and "held_at" not in arrest["body"]
 
 
+def test_what_victim_support_sends_reaches_the_partners_she_agreed_to_and_those_protecting_her(
+    holdings: Case,
+) -> None:
+    held = holdings.held
+    for org in ("police", "om"):  # her needs, at once: she fears for her safety
+        needs = copy(held, org, *HER_NEEDS)
+        assert needs["urgency"] == "immediate" and "informed_before_release" in needs["body"]["needs"], org
+    assert "address" not in copy(held, "om", *HER_NEEDS)["body"]["victim"]
+    for org in ("om", "police", "3ro", "veiligthuis"):  # the breach she reported, as an ankle tag's
+        breach = copy(held, org, *HER_BREACH)
+        assert breach["urgency"] == "immediate", org
+        assert (breach["body"]["detected_by"], breach["body"]["measure"]) == ("victim_report", "contact_ban")
+    for org in ("police", "om"):  # that she was told of the release, at once
+        told = copy(held, org, *TOLD)
+        assert told["urgency"] == "immediate" and told["body"]["about"] == "release", org
+        assert told["body"]["informed_at"] == "2026-04-21T15:10:00+02:00", org
+
+
+def test_victim_support_learns_it_is_to_tell_her_of_the_release(holdings: Case) -> None:
+    agreed = copy(holdings.held, VICTIM_SUPPORT, *AGREED)
+    assert agreed["body"]["agreements"] == [{"about": "release", "informer": VICTIM_SUPPORT}]
+    release = copy(holdings.held, VICTIM_SUPPORT, "release_from_custody", "om")
+    assert release["body"]["release_time"] == "2026-04-21T16:00:00+02:00"  # after she was told, 15:10
+
+
+def test_the_board_gets_what_concerns_noors_family_from_its_inquiry_on(holdings: Case) -> None:
+    """Not the measure of March, before its inquiry; the arrest, the breach and the release after it,
+    with the children; of the victim's own contacts with victim support only that it is involved."""
+    held = holdings.held
+    for item in held["rvdk"]:
+        if item["signal_type"] == "involvement_match" or item["level"] == "dat":
+            continue
+        assert item["body"]["children"], item["signal_type"]
+    assert ("measure_imposed", "om") not in kinds(held, "rvdk")
+    for kind in (HER_BREACH, TOLD, AGREED):
+        assert copy(held, "rvdk", *kind)["level"] == "dat", kind
+    for org in ("police", "om", "veiligthuis"):  # and they learn of the inquiry
+        inquiry = copy(held, org, *INQUIRY)
+        assert inquiry["body"]["kind"] == "inquiry" and inquiry["body"]["children"], org
+
+
+async def test_victim_supports_registration_meets_the_warning_it_owns(
+    holdings: Case, stack: Endpoints
+) -> None:
+    """The OM's release opens "victim warned" for the partner agreed with its decision, victim support,
+    due before the release; victim support's registration that it told her meets it. Victim
+    support's breach report opens a new risk screening for the police. Read from `chain.obligations`."""
+    release = holdings.signal_id("om", "release_from_custody")
+    told = holdings.signal_id(VICTIM_SUPPORT, "victim_informed")
+    breach = holdings.signal_id(VICTIM_SUPPORT, "breach_of_conditions")
+
+    def met(found: list[dict[str, Any]]) -> bool:
+        return any(e.get("event") == "met" and e.get("met_signal") == told for e in found)
+
+    events = await read_topic(stack.kafka("admin"), OBLIGATIONS, until=met, timeout_s=30)
+    warned = [e for e in events if e.get("opened_by") == release and e.get("kind") == "victim_warned_release"]
+    (opened,) = [e for e in warned if e["event"] == "opened"]
+    assert opened["owner"] == VICTIM_SUPPORT
+    assert datetime.fromisoformat(opened["due_at"]) == datetime(2026, 4, 21, 14, 0, tzinfo=UTC)  # 16:00 CEST
+    assert [e["met_signal"] for e in warned if e["event"] == "met"] == [told]
+    (screening,) = [e for e in events if e.get("opened_by") == breach and e["event"] == "opened"]
+    assert (screening["kind"], screening["owner"]) == ("re_screening", "police")
+
+
 def notices(held: Holding, org: str) -> list[dict[str, Any]]:
     return [item for item in held[org] if item["signal_type"] == "involvement_match"]
 
 
 def test_probation_learns_who_else_is_involved_and_whom_to_call(
-    holdings: tuple[Holding, dict[str, str]],
+    holdings: Case,
 ) -> None:
     """When 3RO starts supervising Bram, it learns that the police, the OM and Veilig Thuis are
     involved with him, with their contacts; with Lotte only by name and birth date, as its export
-    has no BSN of hers: a weaker match, and marked so."""
-    held, _ = holdings
-    persons = [person for notice in notices(held, "3ro") for person in notice["body"]["persons"]]
-    suspect = next(p for p in persons if p["person_role"] == "suspect")
-    assert suspect["match"] == "bsn"
-    assert {i["organisation"] for i in suspect["involved"]} == {"police", "om", "veiligthuis"}
-    assert all(i["contact"]["phone"] for i in suspect["involved"])
-    victim = next(p for p in persons if p["person_role"] == "victim")
-    assert victim["match"] == "name_birth_date"
+    has no BSN of hers: a weaker match, and marked so (victim support, which keeps no BSN, among
+    them). The Board, involved after it, is named to 3RO when its inquiry starts."""
+    held = holdings.held
+    started = [n for n in notices(held, "3ro") if holdings.senders.get(n["signal_id"]) == "3ro"]
+    persons = [person for notice in started for person in notice["body"]["persons"]]
+
+    def involved(role: str, match: str) -> set[str]:
+        (person,) = [p for p in persons if (p["person_role"], p["match"]) == (role, match)]
+        assert all(i["contact"]["phone"] for i in person["involved"])
+        return {i["organisation"] for i in person["involved"]}
+
+    assert involved("suspect", "bsn") == {"police", "om", "veiligthuis"}
+    assert involved("victim", "name_birth_date") == {"police", "om", "veiligthuis", VICTIM_SUPPORT}
+    assert not any(p["person_role"] == "victim" and p["match"] == "bsn" for p in persons)
+    inquiry = holdings.signal_id("rvdk", "child_protection")
+    [later] = [n for n in notices(held, "3ro") if n["signal_id"] == inquiry]
+    assert {i["organisation"] for p in later["body"]["persons"] for i in p["involved"]} == {"rvdk"}
     for org in ("police", "om", "veiligthuis"):  # and each of them learns of 3RO
         named = {
             i["organisation"] for n in notices(held, org) for p in n["body"]["persons"] for i in p["involved"]
@@ -265,8 +382,8 @@ def test_probation_learns_who_else_is_involved_and_whom_to_call(
         assert "3ro" in named, org
 
 
-def test_a_match_notice_holds_no_content(holdings: tuple[Holding, dict[str, str]]) -> None:
-    held, _ = holdings
+def test_a_match_notice_holds_no_content(holdings: Case) -> None:
+    held = holdings.held
     for org in RECIPIENTS:
         for notice in notices(held, org):
             assert notice["level"] == "dat" and notice["fields"] == [] and set(notice["body"]) == {"persons"}
@@ -277,13 +394,11 @@ def test_a_match_notice_holds_no_content(holdings: tuple[Holding, dict[str, str]
             assert "111222333" not in str(notice) and "Verhoef" not in str(notice)
 
 
-async def test_every_record_of_the_case_is_what_its_dataschema_says(
-    holdings: tuple[Holding, dict[str, str]], stack: Endpoints
-) -> None:
+async def test_every_record_of_the_case_is_what_its_dataschema_says(holdings: Case, stack: Endpoints) -> None:
     """Each signal on `signals.<org>` and each delivery and notice in every inbox names an existing
     JSON Schema in `ce_dataschema` (and the same type in `ce_type`), and its value validates
     against it, as a partner validating by `ce_dataschema` would check."""
-    _, senders = holdings
+    senders = holdings.senders
     admin = stack.kafka("admin")
     checked: Counter[str] = Counter()
     topics = [*(signals_topic(org) for org in ORGANISATIONS), *(inbox_topic(org) for org in RECIPIENTS)]

@@ -30,7 +30,7 @@ from gateway.schemas.prosecution_decision import DecisionKind
 from gateway.schemas.release_from_custody import ReleaseKind, ReleaseStatus
 from gateway.schemas.risk_assessment import RiskLevel
 from gateway.schemas.victim_informed import InformedAbout
-from gateway.schemas.victim_informing import VictimInformingAgreed
+from gateway.schemas.victim_informing import AgreedBy, InformingAgreement, VictimInformingAgreed
 from tests.fictional import BRAM, LOTTE, NOOR
 
 pytestmark = pytest.mark.unit
@@ -530,6 +530,18 @@ def test_the_scenario_yields_exactly_its_signals() -> None:
                 contact=JANSEN,
             ),
         ),
+        (  # agreed with the decision: victim support tells Lotte of the release (her wish)
+            "10/730145-26:2",
+            "victim_informing_agreed",
+            VictimInformingAgreed(
+                suspect=BRAM,
+                victim=LOTTE,
+                agreements=[InformingAgreement(about=InformedAbout.RELEASE, informer="slachtofferhulp")],
+                agreed_by=AgreedBy.PROSECUTION,
+                agreed_on=date(2026, 4, 21),
+                contact=JANSEN,
+            ),
+        ),
         (
             "10/730145-26:3",
             "release_from_custody",
@@ -565,9 +577,10 @@ def test_the_scenario_yields_exactly_its_signals() -> None:
 
 
 def test_the_scenario_release_is_announced_before_it_happens() -> None:
-    decision, release = signals("scenario.json")[1:]
+    decision, agreed, release = signals("scenario.json")[1:]
     assert release.status is ReleaseStatus.PLANNED
     assert decision.decision_time < release.release_time
+    assert isinstance(agreed, VictimInformingAgreed) and agreed.agreed_on == release.release_time.date()
 
 
 # --- determinism ---------------------------------------------------------------------------------

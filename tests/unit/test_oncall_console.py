@@ -9,7 +9,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 from gateway.access import Identity, Role, TokenStore
 from gateway.kafka import KafkaConnection
 from gateway.schemas.alert import AlertEvent
+from gateway.settings import PARTNERS
 from gateway.topics import ALERTS
 from oncall.config import OnCallConfig
 from oncall.console import CHECK_S, COOKIE, Console
@@ -107,6 +108,17 @@ async def test_only_an_on_call_token_signs_in(client: httpx.AsyncClient, tokens:
     cookie = client.cookies.get(COOKIE)
     assert cookie and cookie not in orjson.dumps(me).decode()  # the session id is in the cookie only
     assert (await client.get("/console/api/me")).json() == me
+
+
+async def test_the_session_names_every_partner_as_partners_json_does(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    """The page names the organisations it shows (its own, an alert's sender) from the session, so
+    a partner added to partners.json is named on the console too."""
+    me = await sign_in(client, tokens["police"])
+    assert me["partners"] == {code: partner.name for code, partner in PARTNERS.items()}
+    assert me["partners"]["rvdk"] == "Raad voor de Kinderbescherming"
+    assert me["partners"]["slachtofferhulp"] == "Slachtofferhulp Nederland"
 
 
 async def test_a_session_sees_only_its_own_organisations_alerts(
@@ -309,3 +321,70 @@ async def test_bodies_are_bounded_per_route_and_bad_bytes_get_a_4xx(
             content=b"\xff{",
         )
     ).status_code == 400
+
+
+async def test_the_person_signing_in_acknowledges_and_closes_as_themselves(
+    client: httpx.AsyncClient, service: OnCallService, tokens: dict[str, str]
+) -> None:
+    """The token is the desk's; who took the alert is the person who signed in with it."""
+    first, second = raise_alert(service, "police"), raise_alert(service, "police")
+    answer = await client.post(
+        "/console/api/session", json={"token": tokens["police"], "person": " Sanne de Boer "}
+    )
+    me = answer.json()
+    assert (me["name"], me["person"]) == ("police desk", "Sanne de Boer")
+    csrf = {"X-CSRF-Token": me["csrf"]}
+    taken = await client.post(f"/console/api/alerts/{first}/acknowledge", headers=csrf)
+    assert taken.json()["acknowledged_by"] == "Sanne de Boer (police desk)"
+    closed = await client.post(
+        f"/console/api/alerts/{second}/close", headers=csrf, json={"note": "unit sent"}
+    )
+    assert [e["by"] for e in closed.json()["events"] if e["kind"] == "closed"] == [
+        "Sanne de Boer (police desk)"
+    ]
+    for unfit in ("", "   ", "x" * 101, "tab\there", 7):
+        refused = await client.post("/console/api/session", json={"token": tokens["police"], "person": unfit})
+        assert (refused.status_code, refused.json()["code"]) == (400, "person"), unfit
+
+
+async def test_errors_name_a_code_the_page_says_in_its_own_language(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    unknown = await client.post("/console/api/session", json={"token": "guess"})
+    assert unknown.json() == {"error": "this token is not known", "code": "token_unknown"}
+    assert (await client.get("/console/api/alerts")).json()["code"] == "signed_out"
+
+
+async def test_the_open_list_puts_what_nobody_took_first_then_priority_then_deadline(
+    client: httpx.AsyncClient, service: OnCallService, tokens: dict[str, str]
+) -> None:
+    def raised(priority: str, minutes_ago: int) -> UUID:
+        at = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        event = AlertEvent(
+            alert_id=uuid4(), kind="raised", at=at, org="police", priority=priority, signal_id=uuid4(),
+            tier="primary", signal_type="breach_of_conditions", sender="3ro", reason="act now", content={},
+        )  # fmt: skip
+        service.book.apply(event)
+        delivered = event.model_copy(update={"event_id": uuid4(), "kind": "delivered", "person": "D. Bakker"})
+        service.book.apply(delivered)
+        return event.alert_id
+
+    taken_p1 = raised("p1", 1)
+    p2 = raised("p2", 0)
+    older_p1, newer_p1 = raised("p1", 3), raised("p1", 2)
+    reminder = raised("p3", 0)
+    csrf = {"X-CSRF-Token": (await sign_in(client, tokens["police"]))["csrf"]}
+    assert (await client.post(f"/console/api/alerts/{taken_p1}/acknowledge", headers=csrf)).status_code == 200
+    listed = [UUID(a["alert_id"]) for a in (await client.get("/console/api/alerts")).json()["open"]]
+    # The P1 raised first escalates first; a taken P1 comes after the untaken P3.
+    assert listed == [older_p1, newer_p1, p2, reminder, taken_p1]
+
+
+async def test_the_page_is_dutch_and_english_on_asking(client: httpx.AsyncClient) -> None:
+    dutch = await client.get("/console")
+    assert dutch.headers["content-language"] == "nl" and '<html lang="nl">' in dutch.text
+    assert "Openstaande alarmen" in dutch.text and "Uw naam" in dutch.text
+    english = await client.get("/console?lang=en")
+    assert english.headers["content-language"] == "en" and "Open alerts" in english.text
+    assert (await client.get("/console")).headers["content-language"] == "en"  # kept in a cookie
+    assert (await client.get("/console?lang=xx")).headers["content-language"] == "nl"  # unknown: Dutch
