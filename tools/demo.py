@@ -6,7 +6,8 @@ in-process, replays the scenario of adapters/scenario.py step by step through ea
 adapter (each step handled by the gateway before the next is sent), and prints what each
 organisation received, with what urgency and on which basis, and what was withheld from it; which
 on-call staff the case alerted, at which priority; the chain obligations the case opened, and which
-signal met each; and, per organisation, what it sent, what it got and the obligations it took part in.
+signal met each; and, per organisation, what it sent, what it got and the obligations it took part in;
+and the police's timeline of the suspect (tools/demo_timeline.py).
 
 Every part logs in to Kafka as whom it plays: each adapter as its organisation, each inbox is read
 by its organisation (in a consumer group of its own prefix), the gateway as `gateway`. So what the
@@ -47,6 +48,7 @@ from gateway.schemas.obligation import ObligationEvent
 from gateway.settings import RECIPIENTS, Settings
 from gateway.topics import ALERTS, AUDIT, OBLIGATIONS, inbox_topic
 from tools.contracts.examples import example
+from tools.demo_timeline import police_timeline
 from tools.demo_view import Origin, Sent, alerts_table, obligations_table, parts_table, table
 from tools.stack import Endpoints, stack_session
 
@@ -255,5 +257,6 @@ async def run_demo(settings: Settings, console: Console) -> None:
         obligations = await obligations_of(where, set(originals))
         console.print(obligations_table(obligations, sent.origins))
         console.print(parts_table(sent, received, obligations))
+        console.print(await police_timeline(settings, where, originals))
     finally:
         await asyncio.to_thread(session.__exit__, None, None, None)

@@ -141,6 +141,11 @@ def test_demo_shows_what_each_organisation_received(stack: Endpoints, tmp_path: 
     parts = {row[0]: row for row in firsts if row[0] in ("slachtofferhulp", "rvdk")}
     assert parts["slachtofferhulp"][1] == f"{first['slachtofferhulp']}: protection_needs", result.stdout
     assert parts["rvdk"][1] == f"{first['rvdk']}: child_protection", result.stdout
+    # The police's timeline of the suspect: what they sent and received, and whom they may open.
+    assert "The police's timeline of the suspect" in result.stdout
+    timeline = [row[1:4] for row in firsts if row[1] in ("sent", "received", "alert", "obligation")]
+    assert ["sent", "arrest", "police"] in timeline and ["received", "release_from_custody", "om"] in timeline
+    assert "Lotte (victim)" in result.stdout and "Noor (child)" in result.stdout
 
 
 @pytest.mark.parametrize("command", [["stack", "--help"], ["gateway", "--help"], ["--help"]])
