@@ -53,6 +53,8 @@ ENDPOINTS: list[tuple[str, str, str, dict[str, Any], set[str] | str]] = [
     ("gateway", "GET", "/audit/reads", {}, {"privacy_officer"}),
     ("gateway", "GET", f"/involvements?bsn={SUSPECT_BSN}", {}, {"adapter", "oncall"}),
     ("gateway", "POST", "/involvements", {"json": {"bsn": SUSPECT_BSN}}, {"adapter", "oncall"}),
+    ("gateway", "POST", "/timeline", {"json": {"bsn": SUSPECT_BSN}}, {"adapter", "oncall"}),
+    ("gateway", "POST", "/timeline/conditions", {"json": {"bsn": SUSPECT_BSN}}, {"adapter", "oncall"}),
     ("adapter", "GET", "/health/live", {}, PUBLIC),
     ("adapter", "GET", "/health/ready", {}, PUBLIC),
     (
@@ -205,11 +207,13 @@ async def test_finding_2_no_body_is_read_past_its_routes_limit(services: Service
         subject = await officer.post("/audit/subject", json={"bsn": SUSPECT_BSN, "padding": "x" * (10 * MiB)})
     async with services.gateway.client(services.tokens["oncall police"]) as desk:
         lookup = await desk.post("/involvements", json={"bsn": SUSPECT_BSN, "padding": "x" * (10 * MiB)})
+        timeline = await desk.post("/timeline", json={"bsn": SUSPECT_BSN, "padding": "x" * (10 * MiB)})
     async with services.adapter.client(services.tokens["adapter veiligthuis"]) as system:
         export = await system.post(
             "/adapters/veiligthuis/records", content=b"x" * (17 * MiB), headers={"Content-Type": "text/csv"}
         )
-    assert [closing.status_code, subject.status_code, lookup.status_code, export.status_code] == [413] * 4
+    answers = [closing, subject, lookup, timeline, export]
+    assert [answer.status_code for answer in answers] == [413] * 5
     assert export.json() == {"error": "this takes a body of 16 MiB at most"}
     assert str(services.police_alert) in still_open
 

@@ -36,6 +36,8 @@ ROUTES = {
                 ("GET", "/audit/reads", None, "privacy_officer"),
                 ("POST", "/involvements", JSON_TYPE, "oncall om"),
                 ("GET", "/involvements", None, "adapter police"),
+                ("POST", "/timeline", JSON_TYPE, "adapter police"),
+                ("POST", "/timeline/conditions", JSON_TYPE, "oncall om"),
                 ("GET", "/metrics", None, "admin"), ("GET", "/health/ready", None, "admin")],
     "adapter": [("POST", "/adapters/veiligthuis/records", CSV_TYPE, "adapter veiligthuis"),
                 ("GET", "/health/ready", None, "adapter veiligthuis")],
@@ -50,7 +52,8 @@ ROUTES = {
 }  # fmt: skip
 # And paths nobody documented, or documented for another service.
 ODD_PATHS = {
-    "gateway": ["/", "/audit", "/asyncapi", "/metrics/../audit/reads", "/health/live/", "/involvements%00"],
+    "gateway": ["/", "/audit", "/asyncapi", "/metrics/../audit/reads", "/health/live/", "/involvements%00",
+                "/timeline/", "/timeline/conditions/../../metrics"],
     "adapter": ["/adapters/police/records", "/adapters/veiligthuis/records/", "/",
                 "/adapters/../health/ready"],
     "oncall": ["/console/..%2f..%2fetc%2fpasswd", "/console/console.js",
