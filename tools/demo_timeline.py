@@ -12,16 +12,19 @@ from zoneinfo import ZoneInfo
 
 from rich.table import Table
 
-from gateway.audit.reads import AuditReadLog
+from gateway.audit.reads import AuditReadLog, ReadNotRecorded
 from gateway.pseudonyms import pseudonym_of_bsn
 from gateway.schemas.audit_read import AuditRead
 from gateway.settings import Settings
 from gateway.timeline.api import answer
-from gateway.timeline.feed import TimelineFeed
+from gateway.timeline.feed import UNAVAILABLE, TimelineFeed
 from tools.stack import Endpoints
 
 VIEWER = "police"
 LOCAL = ZoneInfo("Europe/Amsterdam")
+NOT_PROVISIONED = (
+    "a stack started before the gateway could read the inboxes needs `ketenpoort access provision`"
+)
 
 
 async def police_timeline(
@@ -44,6 +47,9 @@ async def police_timeline(
                                  subject=subject, org=VIEWER)  # fmt: skip
                 await reads.record(read)
                 shown = answer(store, VIEWER, (subject, "bsn"), "timeline", key, datetime.now(UTC).date())
+        except (*UNAVAILABLE, ReadNotRecorded) as error:
+            why = f"The police's timeline could not be read ({type(error).__name__}): {NOT_PROVISIONED}"
+            return Table(title=why)
         finally:
             await feed.close()
     linked = ", ".join(f"{p.get('given_name', '?')} ({'/'.join(p['roles'])})" for p in shown["linked"])

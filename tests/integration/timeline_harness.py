@@ -20,6 +20,7 @@ from gateway.access import Identity, Role, TokenStore
 from gateway.app import create_app
 from gateway.clock import now_utc
 from gateway.kafka import ensure_topics
+from gateway.principals import Principals, provision
 from gateway.settings import RECIPIENTS, Settings
 from tests.integration.kafka_helpers import read_topic, skip_history
 from tests.integration.serving import served
@@ -87,6 +88,10 @@ async def timeline_gateway(
             "policy_refresh_s": 0.2,
         }
     )
+    # The cluster as gateway/principals.yaml says now (a local stack started before the gateway
+    # could read the inboxes has not seen it), as `ketenpoort access provision` makes it.
+    assert stack.credentials is not None, "provisioning needs the credentials file of the cluster"
+    provision(stack.kafka("admin"), Principals.load(), stack.credentials)
     await ensure_topics(stack.kafka("admin"))
     await skip_history(stack.kafka("admin"), group)
     clock = MovableClock()
