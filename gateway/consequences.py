@@ -2,8 +2,9 @@
 
 Each step takes the signal with what policy decided for it (`Decided`) and returns what it adds to
 the batch's transaction (`Effects`): records for the topics and entries for the audit. The router
-runs the steps in order, the way structlog runs its processors; a new consequence (obligations,
-the case timeline, ...) is a module with one step and one entry in the list the app assembles.
+runs the steps in order, the way structlog runs its processors; a new consequence (the victim's
+informer, obligations, ...) is a module with one step and one entry in the list the app assembles.
+(The case timeline is no consequence: it only reads what the steps wrote, gateway/timeline/.)
 
 A step that keeps state across a batch (the involvement index) also has `begin` and `committed`:
 its changes hold only once the batch is committed, so a retried batch starts from the committed
