@@ -237,30 +237,42 @@ async def test_no_entry_holds_a_field_the_organisation_was_not_granted(case: Cas
 
 
 async def test_the_police_open_the_victims_and_the_childs_timelines_from_his(case: Case) -> None:
+    """However each of the case's copies names her (with her BSN, or, where it came from a partner
+    without it, by name and birth date), she is one person to the police, and so is the child."""
     police = await case.gateway.ask("police", "/timeline", {"bsn": BRAM.bsn})
-    linked = {person["given_name"]: person for person in police["linked"]}
-    assert {"Lotte", "Noor"} <= set(linked) and len(linked) == len(police["linked"]), "a person twice"
-    assert "victim" in linked["Lotte"]["roles"] and "child" in linked["Noor"]["roles"]
-    for name, person in (("Lotte", LOTTE), ("Noor", NOOR)):
-        opened = await case.gateway.ask("police", "/timeline", {"person": linked[name]["person"]})
-        assert person.bsn is not None
+    ours = [entry for entry in police["entries"] if entry["signal_id"] in case.signals]
+    linked = {(person["role"], person["person"]) for entry in ours for person in entry["persons"]}
+    by_role = {role: [pid for r, pid in linked if r == role] for role in ("victim", "child")}
+    assert [len(ids) for ids in by_role.values()] == [1, 1], linked
+    names = {person["person"]: person["given_name"] for person in police["linked"]}
+    for role, person in (("victim", LOTTE), ("child", NOOR)):
+        (pid,) = by_role[role]
+        assert names[pid] == person.given_name and person.bsn is not None
+        opened = await case.gateway.ask("police", "/timeline", {"person": pid})
         by_bsn = pseudonym_of_bsn(person.bsn, case.key)
         assert {e["id"] for e in opened["entries"]} == expected(case, "police", by_bsn)
 
 
 async def test_probation_opens_her_timeline_by_name_and_never_the_childs(case: Case) -> None:
     """3RO receives the victim's name and birth date, never her BSN, and of the children only the
-    birth date: Lotte can be opened from Bram's timeline, Noor cannot."""
+    birth date: from the case's copies in Bram's timeline, Lotte can be opened, Noor cannot. (Other
+    tests' signals on the same topics may tell 3RO more of them: only this run's copies count.)"""
     probation = await case.gateway.ask("3ro", "/timeline", {"bsn": BRAM.bsn})
+    ours = [entry for entry in probation["entries"] if entry["signal_id"] in case.signals]
+    linked = {(person["role"], person["person"]) for entry in ours for person in entry["persons"]}
+    assert {role for role, _ in linked} == {"victim"}, linked  # never the child
+    ((_, lotte),) = linked
     assert all("bsn" not in person for person in probation["linked"])
-    (lotte,) = [person for person in probation["linked"] if person.get("given_name") == "Lotte"]
-    assert not any(person.get("given_name") == "Noor" for person in probation["linked"])
-    opened = await case.gateway.ask("3ro", "/timeline", {"person": lotte["person"]})
+    opened = await case.gateway.ask("3ro", "/timeline", {"person": lotte})
+    # The id stands for her name and birth date, or for the one BSN 3RO's own copies give that name.
     _, by_name = asked_about(LOTTE, "name_birth_date", case.key)
-    assert {e["id"] for e in opened["entries"]} == expected(case, "3ro", by_name)
-    assert {e["match"] for e in opened["entries"]} == {"name_birth_date"}
+    named = [p for item in held_by(case, "3ro").values() for p in persons_in(item.body)]
+    bsns = {bsn_key(p, case.key) for p in named if by_name in keys_of(p, case.key)} - {None}
+    stands_for = next(iter(bsns)) if len(bsns) == 1 else by_name
+    assert {e["id"] for e in opened["entries"]} == expected(case, "3ro", str(stands_for))
+    assert {e["match"] for e in opened["entries"] if e["signal_id"] in case.signals} == {"name_birth_date"}
     async with case.gateway.client("police") as http:  # 3RO's id for her is nothing to the police
-        assert (await http.post("/timeline", json={"person": lotte["person"]})).status_code == 404
+        assert (await http.post("/timeline", json={"person": lotte})).status_code == 404
 
 
 async def test_the_police_see_the_behavioural_order_in_force_with_its_conditions(case: Case) -> None:
