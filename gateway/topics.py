@@ -57,6 +57,11 @@ INBOX_PREFIX = "inbox."
 # follow up and evaluate, and the on-call service forgets what the topic no longer holds.
 KEEP = "-1"
 ALERTS_RETENTION_MS = str(90 * 24 * 3600 * 1000)
+# The signals and what each organisation received are the case's log (the timeline, docs/timeline.md)
+# and wait for a partner that is offline: kept two years, as the obligations and the involvement
+# index are, not Kafka's week, after which a partner back from a long outage would find its
+# deliveries gone.
+CASE_RETENTION_MS = OBLIGATIONS_RETENTION_MS
 
 
 def signals_topic(org: str) -> str:
@@ -96,7 +101,7 @@ def _table() -> tuple[Topic, ...]:
                 f"Signals from {org}, written only by {org}.",
                 (org,),
                 ("gateway",),
-                {"max.message.bytes": str(SIGNAL_RECORD_MAX_BYTES)},
+                {"max.message.bytes": str(SIGNAL_RECORD_MAX_BYTES), "retention.ms": CASE_RETENTION_MS},
             )
             for org in ORGANISATIONS
         ),
@@ -106,6 +111,7 @@ def _table() -> tuple[Topic, ...]:
                 f"What {org} may receive: redacted copies, match notices, and receipts for refused signals.",
                 ("gateway",),
                 (org, "gateway"),  # the gateway: for the case timeline of what each organisation received
+                {"retention.ms": CASE_RETENTION_MS},
                 schema=Delivery | RejectionReceipt,
             )
             for org in RECIPIENTS

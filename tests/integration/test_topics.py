@@ -14,6 +14,8 @@ from gateway.topics import (
     INVOLVEMENTS,
     OBLIGATIONS,
     SIGNAL_IDS,
+    inbox_topic,
+    signals_topic,
     topic_config,
 )
 from tools.stack import Endpoints
@@ -25,7 +27,10 @@ async def test_every_topic_has_the_configuration_ketenpoort_relies_on(stack: End
     admin = make_admin(admin_login)
     await admin.start()
     try:
-        topics = [AUDIT, AUDIT_READS, ALERTS, INVOLVEMENTS, DLQ, SIGNAL_IDS, OBLIGATIONS]
+        topics = [
+            AUDIT, AUDIT_READS, ALERTS, INVOLVEMENTS, DLQ, SIGNAL_IDS, OBLIGATIONS, inbox_topic("police"),
+            signals_topic("police"),
+        ]  # fmt: skip
         resources = [ConfigResource(ConfigResourceType.TOPIC, topic) for topic in topics]
         responses = await admin.describe_configs(resources)
     finally:
@@ -41,3 +46,6 @@ async def test_every_topic_has_the_configuration_ketenpoort_relies_on(stack: End
     assert actual[AUDIT]["retention.ms"] == "-1"
     assert int(actual[ALERTS]["retention.ms"]) == 90 * 24 * 3600 * 1000
     assert int(actual[SIGNAL_IDS]["retention.ms"]) == 90 * 24 * 3600 * 1000
+    two_years = 730 * 24 * 3600 * 1000  # the case's log, and a partner's long outage
+    assert int(actual[inbox_topic("police")]["retention.ms"]) == two_years
+    assert int(actual[signals_topic("police")]["retention.ms"]) == two_years
