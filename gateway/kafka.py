@@ -67,6 +67,11 @@ class KafkaConnection(BaseModel):
             raise ValueError(f"a username needs a SASL security protocol, not {self.security_protocol}")
         return self
 
+    def servers(self) -> list[str]:
+        """The bootstrap brokers one by one: FastStream takes a string as one address, so
+        "kafka-1:9092,kafka-2:9092" must reach it as a list."""
+        return [server.strip() for server in self.bootstrap.split(",") if server.strip()]
+
     @property
     def uses_tls(self) -> bool:
         return self.security_protocol in ("SSL", "SASL_SSL")
