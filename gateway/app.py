@@ -45,7 +45,7 @@ def create_app(
     service = GatewayService(settings, kafka, opa_url, clock=clock)
     rewinder = Rewinder(lambda: signals.consumer, service.health)  # a failed batch is read again
     broker = KafkaBroker(
-        kafka.bootstrap,
+        kafka.servers(),
         security=kafka.faststream_security(),
         client_id="ketenpoort-gateway",
         logger=logging.getLogger("faststream"),

@@ -67,6 +67,11 @@ class KafkaConnection(BaseModel):
             raise ValueError(f"a username needs a SASL security protocol, not {self.security_protocol}")
         return self
 
+    def servers(self) -> list[str]:
+        """The bootstrap brokers one by one: FastStream takes a string as one address, so
+        "kafka-1:9092,kafka-2:9092" must reach it as a list."""
+        return [server.strip() for server in self.bootstrap.split(",") if server.strip()]
+
     @property
     def uses_tls(self) -> bool:
         return self.security_protocol in ("SSL", "SASL_SSL")
@@ -153,8 +158,9 @@ def make_admin(
 
 
 async def ensure_topics(kafka: KafkaConnection, *, partitions: int = 3, replication: int = 1) -> list[str]:
-    """Create every Ketenpoort topic that does not exist yet, and set the configuration the gateway
-    relies on for all of them. Returns the names it created."""
+    """Create every Ketenpoort topic that does not exist yet (`replication` replicas each), and set
+    the configuration the gateway relies on for all of them, `min.insync.replicas` from the
+    replicas each topic has. Returns the names it created."""
     admin = make_admin(kafka)
     await admin.start()
     try:
@@ -162,15 +168,20 @@ async def ensure_topics(kafka: KafkaConnection, *, partitions: int = 3, replicat
         missing = [name for name in all_topics() if name not in existing]
         if missing:
             new = [
-                NewTopic(name, partitions, replication, topic_configs=topic_config(name)) for name in missing
+                NewTopic(name, partitions, replication, topic_configs=topic_config(name, replication))
+                for name in missing
             ]
             response = await admin.create_topics(new)
             for name, code, *message in response.topic_errors:
                 # Another process may have created it in between: that is what we wanted.
                 if code not in (0, TopicAlreadyExistsError.errno):
                     raise RuntimeError(f"could not create topic {name}: error {code} {message}")
+        replicas = await _replication(admin, all_topics())
         configured = [
-            ConfigResource(ConfigResourceType.TOPIC, name, topic_config(name)) for name in all_topics()
+            ConfigResource(
+                ConfigResourceType.TOPIC, name, topic_config(name, replicas.get(name, replication))
+            )
+            for name in all_topics()
         ]
         for response in await admin.alter_configs(configured):
             for code, message, _, name in response.resources:
@@ -179,6 +190,16 @@ async def ensure_topics(kafka: KafkaConnection, *, partitions: int = 3, replicat
         return missing
     finally:
         await admin.close()
+
+
+async def _replication(admin: AIOKafkaAdminClient, topics: list[str]) -> dict[str, int]:
+    """How many replicas each existing topic has (its first partition's)."""
+    described = await admin.describe_topics(topics)
+    return {
+        item["topic"]: len(item["partitions"][0]["replicas"])
+        for item in described
+        if item["error_code"] == 0 and item["partitions"]
+    }
 
 
 async def partition_counts(kafka: KafkaConnection, topics: list[str]) -> dict[str, int]:

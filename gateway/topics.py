@@ -1,8 +1,9 @@
 """Every topic, in one table: its name, what it holds (described, and the model of its records),
-its configuration, and who writes and reads it. Topic creation (`gateway.kafka.ensure_topics`),
-the AsyncAPI document and each principal's READ and WRITE ACLs on topics (`gateway.principals`)
-are derived from it. `signals.<org>`: only <org> writes; `inbox.<org>`: of the organisations, only
-<org> reads (and the gateway, which wrote it, for the case timeline: gateway/timeline/)."""
+its configuration (with `min.insync.replicas` from its replication), and who writes and reads it.
+Topic creation (`gateway.kafka.ensure_topics`), the AsyncAPI document and each principal's READ
+and WRITE ACLs on topics (`gateway.principals`) are derived from it. `signals.<org>`: only <org>
+writes; `inbox.<org>`: of the organisations, only <org> reads (and the gateway, which wrote it, for
+the case timeline: gateway/timeline/)."""
 
 from __future__ import annotations
 
@@ -204,7 +205,17 @@ def all_topics() -> list[str]:
     return [topic.name for topic in TOPICS]
 
 
-def topic_config(name: str) -> dict[str, str]:
-    """The Kafka topic configuration Ketenpoort relies on, per topic."""
+def min_insync_replicas(replication: int) -> int:
+    """How many replicas must have a write before it is acknowledged (every producer asks for
+    acks=all): a majority of the topic's. With three replicas two, so one broker may be down and
+    every acknowledged record is still on two; with one, one."""
+    return replication // 2 + 1
+
+
+def topic_config(name: str, replication: int = 1) -> dict[str, str]:
+    """The Kafka topic configuration Ketenpoort relies on, per topic, for a topic of `replication`
+    replicas."""
     topic = BY_NAME.get(name)
-    return dict(topic.config) if topic is not None else {}
+    if topic is None:
+        return {}
+    return {**topic.config, "min.insync.replicas": str(min_insync_replicas(replication))}

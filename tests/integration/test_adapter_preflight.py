@@ -23,6 +23,7 @@ from gateway.kafka import KafkaConnection, ensure_topics, make_admin
 from gateway.principals import SUPER_USERS, Credentials, Principals, provision
 from gateway.settings import ORGANISATIONS, Settings
 from tools.stack import Endpoints, kafka, process, tools
+from tools.stack.kafka_config import NodePorts
 from tools.stack.process import free_ports
 from tools.stack.state import StackPaths
 
@@ -98,11 +99,11 @@ def cluster_without_topics(
     """One broker, its principals provisioned, and no topics: a deployment before any gateway ran."""
     java, java_version = tools.require_java()
     libs = kafka.ensure_kafka(settings)
-    port, controller_port = process.free_ports(2)
+    ports = NodePorts(*process.free_ports(2))
     principals = Principals.load()
     credentials = Credentials().with_passwords_for([*SUPER_USERS, *principals.principals])
     paths = StackPaths(tmp_path_factory.mktemp("no-topics"))
-    state = kafka.start_kafka(java, java_version, libs, paths, port, controller_port, credentials)
+    state = kafka.start_kafka(java, java_version, libs, paths, [ports], credentials)
     try:
         kafka.wait_ready(state, credentials.connection(state.bootstrap, "admin"), timeout_s=60)
         provision(credentials.connection(state.bootstrap, "admin"), principals, credentials)
@@ -110,7 +111,7 @@ def cluster_without_topics(
             kafka_bootstrap=state.bootstrap, opa_url="http://127.0.0.1:9", credentials=credentials
         )
     finally:
-        process.stop([(state.pid, state.start_time)], timeout_s=30)
+        process.stop(state.targets(), timeout_s=30)
 
 
 def test_a_topic_that_does_not_exist_yet_is_named(

@@ -76,7 +76,7 @@ def test_up_twice_reuses_the_running_stack(settings: Settings, started: tuple[St
     again, started_again = up(settings)
     assert was_started is True
     assert started_again is False
-    assert (again.kafka.pid, again.opa.pid) == (first.kafka.pid, first.opa.pid)
+    assert (again.kafka.nodes[0].pid, again.opa.pid) == (first.kafka.nodes[0].pid, first.opa.pid)
     assert first.stack_dir == settings.stack_path()
 
 
@@ -136,7 +136,7 @@ def test_kafka_logs_through_log4j2_with_no_stray_lines(
     setup; the broker knows every setting it is given. The storage tool's output is the owner's
     alone: it prints the SCRAM credentials' salted keys."""
     state, _ = started
-    log = state.kafka.log_file.read_text()
+    log = state.kafka.nodes[0].log_file.read_text()
     assert f"INFO Kafka version: {KAFKA_VERSION} " in log
     strays = ("No configuration found", "StatusLogger", "SLF4J", "isn't a known config", "were supplied but")
     for stray in (*strays, " ERROR "):
@@ -334,9 +334,9 @@ def test_two_concurrent_ups_start_one_separate_stack(
     try:
         assert sorted(was_started for _, was_started in results) == [False, True]
         (first, _), (second, _) = results
-        assert (first.kafka.pid, first.opa.pid) == (second.kafka.pid, second.opa.pid)
+        assert (first.kafka.nodes[0].pid, first.opa.pid) == (second.kafka.nodes[0].pid, second.opa.pid)
         assert first.kafka.bootstrap != main.kafka.bootstrap
-        assert first.kafka.data_dir != main.kafka.data_dir
+        assert first.kafka.nodes[0].data_dir != main.kafka.nodes[0].data_dir
     finally:
         down(other)
     assert status(settings) == main
@@ -352,7 +352,12 @@ def test_a_stack_of_other_versions_is_replaced_not_reused(
     try:
         as_if_older = old.model_copy(
             update={
-                "kafka": old.kafka.model_copy(update={"version": "3.9.2"}),
+                "kafka": old.kafka.model_copy(
+                    update={
+                        "version": "3.9.2",
+                        "nodes": (old.kafka.nodes[0].model_copy(update={"version": "3.9.2"}),),
+                    }
+                ),
                 "opa": old.opa.model_copy(update={"version": "1.19.1"}),
             }
         )
@@ -364,8 +369,8 @@ def test_a_stack_of_other_versions_is_replaced_not_reused(
         assert "Replaced the local stack that ran Kafka 3.9.2" in result.output
         new = status(other)
         assert new is not None and (new.kafka.version, new.opa.version) == (KAFKA_VERSION, OPA_VERSION)
-        assert new.kafka.pid != old.kafka.pid and new.opa.pid != old.opa.pid
-        assert not old.kafka.is_running() and not old.opa.is_running()
+        assert new.kafka.nodes[0].pid != old.kafka.nodes[0].pid and new.opa.pid != old.opa.pid
+        assert not old.kafka.nodes[0].is_running() and not old.opa.is_running()
     finally:
         down(other)
     assert status(settings) == started[0]
@@ -380,12 +385,12 @@ def test_down_leaves_no_process_behind(settings: Settings, started: tuple[StackS
     credentials = settings.stack_path() / "credentials.json"
     assert credentials.exists()
     lines = down(settings)
-    assert any(f"pid {state.kafka.pid}" in line for line in lines)
+    assert any(f"pid {state.kafka.nodes[0].pid}" in line for line in lines)
     assert any(f"pid {state.opa.pid}" in line for line in lines)
-    for pid in (state.kafka.pid, state.opa.pid):
+    for pid in (state.kafka.nodes[0].pid, state.opa.pid):
         assert not Path(f"/proc/{pid}").exists()
     assert _processes_mentioning(str(settings.stack_path())) == []
-    assert not state.kafka.data_dir.exists()
+    assert not state.kafka.nodes[0].data_dir.exists()
     assert not credentials.exists(), "the passwords outlived the stack they were for"
     assert down(settings) == []
     assert status(settings) is None
@@ -418,6 +423,6 @@ def test_a_cluster_id_beginning_with_a_dash_formats(
     state, started = up(own)
     try:
         assert started and state.kafka.cluster_id.startswith("-")
-        assert state.kafka.is_running()
+        assert state.kafka.nodes[0].is_running()
     finally:
         down(own)

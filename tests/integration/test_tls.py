@@ -16,7 +16,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,15 +35,13 @@ from gateway.principals import SUPER_USERS, Credentials, Principals, provision
 from gateway.settings import Settings
 from tools.cli import app
 from tools.stack import endpoints, kafka, process, tools
-from tools.stack.state import KafkaState, StackPaths
+from tools.stack.kafka_config import CLUSTER_JVM, NodePorts, jvm_options, render_log4j2
+from tools.stack.state import KafkaNode, StackPaths
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).parents[2]
 HOST = process.LOOPBACK
-# For the rehearsal's short-lived JVMs, three at a time: a small heap, and no optimising compiler,
-# which would spend the few CPUs here on code that runs for seconds.
-JVM_OPTIONS = "-Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 
 # --- one broker, TLS on its client listener ------------------------------------------------------
@@ -52,12 +49,12 @@ JVM_OPTIONS = "-Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 @dataclass(frozen=True)
 class Broker:
-    state: KafkaState
+    state: KafkaNode
     credentials: Credentials
     tls: TlsFiles
 
     def connect(self, principal: str) -> KafkaConnection:
-        return self.credentials.connection(self.state.bootstrap, principal)
+        return self.credentials.connection(self.state.address, principal)
 
 
 @pytest.fixture(scope="module")
@@ -66,21 +63,21 @@ def broker(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     tls = write_certs(root / "certs", [HOST])[HOST]
     java, java_version = tools.require_java()
     libs = kafka.ensure_kafka(settings)
-    port, controller_port = process.free_ports(2)
+    ports = NodePorts(*process.free_ports(2))
     principals = Principals.load()
     credentials = Credentials(security_protocol="SASL_SSL", ssl_cafile=tls.truststore).with_passwords_for(
         [*SUPER_USERS, *principals.principals]
     )
     paths = StackPaths(root / "stack")
-    state = kafka.start_kafka(java, java_version, libs, paths, port, controller_port, credentials, tls=tls)
+    cluster = kafka.start_kafka(java, java_version, libs, paths, [ports], credentials, tls=tls)
     try:
-        admin = credentials.connection(state.bootstrap, "admin")
-        kafka.wait_ready(state, admin, timeout_s=60)
+        admin = credentials.connection(cluster.bootstrap, "admin")
+        kafka.wait_ready(cluster, admin, timeout_s=60)
         provision(admin, principals, credentials)  # librdkafka, also over TLS
         asyncio.run(ensure_topics(admin, partitions=1))
-        yield Broker(state, credentials, tls)
+        yield Broker(cluster.nodes[0], credentials, tls)
     finally:
-        process.stop([(state.pid, state.start_time)], timeout_s=30)
+        process.stop(cluster.targets(), timeout_s=30)
 
 
 async def test_clients_with_the_ca_and_their_password_produce_and_consume(broker: Broker) -> None:
@@ -293,13 +290,14 @@ def _kafka_layout(settings: Settings, home: Path) -> str:
     classpath = f"{kafka.ensure_kafka(settings)}{os.sep}*"
     log_config = home / "log4j2.properties"
     home.joinpath("bin").mkdir(parents=True)
-    log_config.write_text(kafka.render_log4j2())
+    log_config.write_text(render_log4j2())
     classes = {
         "kafka-storage.sh": "kafka.tools.StorageTool",
         "kafka-server-start.sh": "kafka.Kafka",
         "kafka-broker-api-versions.sh": "org.apache.kafka.tools.BrokerApiVersionsCommand",
     }
-    options = " ".join([JVM_OPTIONS, *kafka.jvm_options(log_config)])
+    # Three nodes on this machine's few cores, as the local stack runs its cluster's.
+    options = " ".join([*CLUSTER_JVM, *jvm_options(log_config)])
     for script, main_class in classes.items():
         path = home / "bin" / script
         path.write_text(f'#!/bin/sh\nexec "{java}" {options} -cp "{classpath}" {main_class} "$@"\n')
@@ -310,7 +308,7 @@ def _kafka_layout(settings: Settings, home: Path) -> str:
 def _wait_answering(
     stage: Rehearsal, node: str, started: tuple[int, int], environment: dict[str, str]
 ) -> None:
-    """Poll with a cheap client until the node answers an admin over TLS."""
+    """Until the node answers an admin over TLS, as the local stack waits for each of its nodes."""
     admin = KafkaConnection(
         bootstrap=stage.value(node, f"{node}:9092"),
         security_protocol="SASL_SSL",
@@ -319,12 +317,7 @@ def _wait_answering(
         password=SecretStr(stage.secrets["KETENPOORT_KAFKA_ADMIN_PASSWORD"]),
         ssl_cafile=Path(environment["KETENPOORT_CA_FILE"]),
     )
-    deadline = time.monotonic() + 60
-    while not kafka.is_healthy(admin):
-        log = stage.root / f"{node}.log"
-        assert process.is_running(*started), f"{node} exited: {log.read_text()[-3000:]}"
-        assert time.monotonic() < deadline, f"{node} did not answer within 60 s; see {log}"
-        time.sleep(0.25)
+    kafka.wait_answering(started, stage.root / f"{node}.log", admin, timeout_s=60)
 
 
 def _check_health(stage: Rehearsal, environments: dict[str, dict[str, str]]) -> None:

@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 from gateway.certs import CA_CERT, CA_KEY, CertError, TlsFiles, write_certs
 from gateway.principals import SUPER_USERS, Credentials
 from tools.stack.cli import stack_app
-from tools.stack.kafka import render_server_properties
+from tools.stack.kafka_config import NodePorts, render_server_properties
+
+ONE_NODE = {1: NodePorts(client=9092, controller=9093)}
 
 
 def _cert(path: Path) -> x509.Certificate:
@@ -126,8 +128,8 @@ def _properties(text: str) -> dict[str, str]:
 def test_with_tls_the_client_listener_speaks_sasl_ssl_with_the_pem_files() -> None:
     credentials = Credentials().with_passwords_for(list(SUPER_USERS))
     tls = TlsFiles(keystore=Path("/certs/127.0.0.1.pem"), truststore=Path("/certs/ca.pem"))
-    plain = _properties(render_server_properties(9092, 9093, Path("/data"), credentials))
-    secure = _properties(render_server_properties(9092, 9093, Path("/data"), credentials, tls))
+    plain = _properties(render_server_properties(1, ONE_NODE, Path("/data"), credentials))
+    secure = _properties(render_server_properties(1, ONE_NODE, Path("/data"), credentials, tls))
     assert plain["listener.security.protocol.map"] == "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"
     assert not any("ssl" in key for key in plain)
     assert secure["listener.security.protocol.map"] == "CLIENT:SASL_SSL,CONTROLLER:SASL_PLAINTEXT"

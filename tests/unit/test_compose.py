@@ -24,7 +24,7 @@ from gateway.principals import PRINCIPALS_FILE, SUPER_USERS, Credentials, Princi
 from gateway.settings import Settings
 from tools.cli import app
 from tools.stack import KAFKA_VERSION, OPA_VERSION
-from tools.stack.kafka import render_server_properties
+from tools.stack.kafka_config import NodePorts, render_server_properties
 
 ROOT = Path(__file__).parents[2]
 
@@ -170,7 +170,9 @@ def test_kafka_authorizes_as_the_local_stack_does() -> None:
     credentials = Credentials().with_passwords_for(list(SUPER_USERS))
     local = dict(
         line.split("=", 1)
-        for line in render_server_properties(9092, 9093, Path("/data"), credentials).splitlines()
+        for line in render_server_properties(
+            1, {1: NodePorts(9092, 9093)}, Path("/data"), credentials
+        ).splitlines()
         if "=" in line and not line.startswith("#")
     )
     for spec in kafka_nodes().values():

@@ -8,6 +8,7 @@ import pytest
 from faststream.security import SASLScram512
 from pydantic import SecretStr, ValidationError
 
+from gateway.app import create_app
 from gateway.kafka import KafkaConnection
 from gateway.principals import Credentials
 from gateway.settings import Settings
@@ -31,6 +32,15 @@ def test_client_options_carry_the_login() -> None:
         "sasl_plain_username": "police",
         "sasl_plain_password": "s3cret-pw",
     }
+
+
+def test_several_bootstrap_brokers_reach_faststream_one_by_one() -> None:
+    """FastStream takes a string as one address: docker-compose.yml's three brokers would be one."""
+    several = SCRAM.model_copy(update={"bootstrap": "kafka-1:9092, kafka-2:9092,kafka-3:9092"})
+    assert several.servers() == ["kafka-1:9092", "kafka-2:9092", "kafka-3:9092"]
+    app = create_app(Settings(), several, "http://opa:8181")
+    assert app.broker is not None
+    assert app.broker.config.builder.keywords["bootstrap_servers"] == several.servers()
 
 
 def test_the_password_is_not_in_the_repr() -> None:

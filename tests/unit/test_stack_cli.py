@@ -41,3 +41,16 @@ def test_a_stack_error_is_one_red_line_and_exit_2(env: dict[str, str], tmp_path:
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("error: `java` not found on PATH: install a Java 17+ runtime")
     assert "Traceback" not in result.output
+
+
+def test_the_stack_runs_one_kafka_node_or_three(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(stack_app, ["up", "--brokers", "2"], env=env)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "the local stack runs 1 Kafka node or 3 (docker-compose.yml's shape), not 2" in result.stderr
+
+
+def test_pausing_without_a_stack_says_so(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(stack_app, ["pause", "kafka-2", "--kill"], env=env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no local stack runs in ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ from gateway.settings import Settings
 from tools.stack import KAFKA_VERSION, OPA_VERSION, StackError, down, endpoints, stack_session, status
 from tools.stack.lifecycle import outdated
 from tools.stack.process import is_running, read_stat
-from tools.stack.state import KafkaState, OpaState, StackPaths, StackState, save_state
+from tools.stack.state import KafkaNode, KafkaState, OpaState, StackPaths, StackState, load_state, save_state
 
 pytestmark = pytest.mark.unit
 
@@ -54,17 +55,30 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def _record(settings: Settings, kafka: tuple[int, int], opa: tuple[int, int]) -> StackState:
+def _record(
+    settings: Settings, kafka: tuple[int, int] | list[tuple[int, int]], opa: tuple[int, int]
+) -> StackState:
+    """A state file naming these (pid, start time)s: one Kafka node, or a list of a cluster's."""
     root = settings.stack_path()
-    data = root / "kafka" / "data"
-    data.mkdir(parents=True)
+    processes = kafka if isinstance(kafka, list) else [kafka]
+    nodes = []
+    for number, (pid, start_time) in enumerate(processes, start=1):
+        name = "kafka" if len(processes) == 1 else f"kafka-{number}"
+        data = StackPaths(root).node_dir(name) / "data"
+        data.mkdir(parents=True)
+        nodes.append(
+            KafkaNode(
+                name=name, node_id=number, pid=pid, start_time=start_time, host="127.0.0.1",
+                port=10 + number, controller_port=20 + number, data_dir=data,
+                log_file=root / "logs" / f"{name}.log", version=KAFKA_VERSION,
+            )
+        )  # fmt: skip
     state = StackState(
         stack_dir=root,
         started_at=datetime.now(UTC),
         kafka=KafkaState(
-            pid=kafka[0], start_time=kafka[1], host="127.0.0.1", port=1, controller_port=2,
-            bootstrap="127.0.0.1:1", cluster_id="x", data_dir=data,
-            log_file=root / "logs" / "kafka.log", version=KAFKA_VERSION, java_version="17",
+            nodes=tuple(nodes), bootstrap=",".join(node.address for node in nodes), cluster_id="x",
+            version=KAFKA_VERSION, java_version="17",
         ),
         opa=OpaState(
             pid=opa[0], start_time=opa[1], host="127.0.0.1", port=3, url="http://127.0.0.1:3",
@@ -91,7 +105,7 @@ def test_a_stale_state_file_is_cleaned_up(settings: Settings) -> None:
     state = _record(settings, kafka=(_dead_pid(), 1), opa=(_dead_pid(), 1))
     assert status(settings) is None
     assert not (settings.stack_path() / "state.json").exists()
-    assert not state.kafka.data_dir.exists()
+    assert not state.kafka.nodes[0].data_dir.exists()
     assert status(settings) is None
 
 
@@ -122,7 +136,7 @@ def test_down_stops_the_recorded_processes(
     assert down(settings) == [
         f"stopped OPA {OPA_VERSION} (pid {opa.pid})",
         f"stopped Kafka {KAFKA_VERSION} (pid {kafka.pid})",
-        f"removed Kafka data {state.kafka.data_dir}",
+        f"removed Kafka data {state.kafka.nodes[0].data_dir}",
     ]
     assert kafka.poll() is not None and opa.poll() is not None
     assert status(settings) is None
@@ -141,6 +155,82 @@ def test_a_stack_of_other_versions_than_the_pins_is_outdated(
         f"Kafka 3.9.2 (pinned: {KAFKA_VERSION})",
         f"OPA 1.19.1 (pinned: {OPA_VERSION})",
     ]
+
+
+def test_a_state_file_from_before_clusters_reads_as_one_node(
+    settings: Settings, spawn_sleeper: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    """As `stack up` wrote it before clusters: one node's fields where the cluster is now. A stack
+    started then is still known, shown and stopped."""
+    root = settings.stack_path()
+    (root / "kafka" / "data").mkdir(parents=True)
+    sleeper, opa = spawn_sleeper(), spawn_sleeper()
+    node = {"pid": sleeper.pid, "start_time": _start_time(sleeper.pid), "host": "127.0.0.1", "port": 41001}
+    before = {
+        "stack_dir": str(root),
+        "started_at": "2026-12-07T08:00:00Z",
+        "kafka": {
+            **node, "log_file": str(root / "logs" / "kafka.log"), "version": KAFKA_VERSION,
+            "controller_port": 41002, "bootstrap": "127.0.0.1:41001", "cluster_id": "x",
+            "data_dir": str(root / "kafka" / "data"), "java_version": "17.0.15",
+        },
+        "opa": {
+            **node, "pid": opa.pid, "start_time": _start_time(opa.pid), "port": 41003,
+            "log_file": str(root / "logs" / "opa.log"), "version": OPA_VERSION,
+            "url": "http://127.0.0.1:41003", "policy_dir": str(root),
+        },
+        "paused": ["kafka"],
+    }  # fmt: skip
+    (root / "state.json").write_text(json.dumps(before))
+    state = load_state(StackPaths(root))
+    assert state is not None
+    (only,) = state.kafka.nodes
+    assert (only.name, only.node_id, only.pid, only.port, only.controller_port) == (
+        "kafka",
+        1,
+        sleeper.pid,
+        41001,
+        41002,
+    )
+    assert only.data_dir == root / "kafka" / "data" and only.broker_port is None
+    assert (state.kafka.bootstrap, state.kafka.version, state.kafka.replication) == (
+        "127.0.0.1:41001",
+        KAFKA_VERSION,
+        1,
+    )
+    assert state.paused == {"kafka"} and state.exited() == []
+    assert status(settings) == state
+    assert down(settings)[1] == f"stopped Kafka {KAFKA_VERSION} (pid {sleeper.pid})"
+
+
+def test_a_cluster_outlives_one_dead_node_and_names_it(
+    settings: Settings, spawn_sleeper: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    nodes, opa = [spawn_sleeper(), spawn_sleeper()], spawn_sleeper()
+    alive = [(node.pid, _start_time(node.pid)) for node in nodes]
+    state = _record(
+        settings, kafka=[alive[0], (_dead_pid(), 1), alive[1]], opa=(opa.pid, _start_time(opa.pid))
+    )
+    assert state.kafka.replication == 3
+    assert status(settings) == state
+    assert state.exited() == ["kafka-2"]
+    lines = down(settings)
+    assert lines[:4] == [
+        f"stopped OPA {OPA_VERSION} (pid {opa.pid})",
+        f"stopped Kafka {KAFKA_VERSION} (kafka-1, pid {nodes[0].pid})",
+        f"Kafka {KAFKA_VERSION} (kafka-2, pid {state.kafka.nodes[1].pid}) had already exited",
+        f"stopped Kafka {KAFKA_VERSION} (kafka-3, pid {nodes[1].pid})",
+    ]
+    assert lines[4:] == [f"removed Kafka data {node.data_dir}" for node in state.kafka.nodes]
+
+
+def test_a_cluster_whose_every_node_died_is_cleaned_up(
+    settings: Settings, sleeper: subprocess.Popen[bytes]
+) -> None:
+    dead = [(_dead_pid(), 1) for _ in range(3)]
+    _record(settings, kafka=dead, opa=(sleeper.pid, _start_time(sleeper.pid)))
+    assert status(settings) is None
+    assert sleeper.wait(timeout=5) is not None
 
 
 def test_an_unreadable_state_file_counts_as_none(settings: Settings) -> None:

@@ -19,13 +19,14 @@ from adapters.delivery import delivery_group
 from gateway import certs as tls
 from gateway.principals import Principals, group_rule
 from gateway.settings import RECIPIENTS, get_settings
+from gateway.topics import min_insync_replicas
 from tools.stack import kafka, lifecycle, opa
 from tools.stack.errors import StackError
 from tools.stack.state import StackState
 
 stack_app = typer.Typer(
     name="stack",
-    help="The local stack: a real Kafka broker and OPA server on loopback, no Docker needed.",
+    help="The local stack: a real Kafka (one node or three) and OPA server on loopback, no Docker needed.",
     no_args_is_help=True,
 )
 _out = Console()
@@ -33,17 +34,29 @@ _err = Console(stderr=True)
 
 
 @stack_app.command()
-def up() -> None:
+def up(
+    brokers: Annotated[
+        int | None,
+        typer.Option(
+            "--brokers",
+            metavar="N",
+            help="Kafka nodes: 1, or 3 as in docker-compose.yml (every topic 3 replicas, 2 in sync). "
+            "Default: the running stack's, else 1. A stack of another size is replaced.",
+        ),
+    ] = None,
+) -> None:
     """Start Kafka and OPA (fetching them the first time), or reuse the stack that runs."""
     settings = get_settings()
     with _one_line_errors():
         before = lifecycle.status(settings)
     replaced = lifecycle.outdated(before) if before is not None else []
+    if before is not None and brokers is not None and len(before.kafka.nodes) != brokers:
+        replaced.append(_nodes(len(before.kafka.nodes)))
     with (
         _one_line_errors(),
         _err.status("Starting the local stack (the first run fetches Kafka and builds OPA: ~2 min)…"),
     ):
-        state, started = lifecycle.up(settings)
+        state, started = lifecycle.up(settings, brokers)
     if started and replaced:
         _say(f"Replaced the local stack that ran {' and '.join(replaced)} in {state.stack_dir}")
     elif started:
@@ -81,15 +94,21 @@ def status() -> None:
 
 
 @stack_app.command()
-def pause(server: str = typer.Argument(help="kafka or opa")) -> None:
-    """Stop one server on purpose, keeping its data, to see the gateway wait for it (fail closed)."""
+def pause(
+    server: str = typer.Argument(help="opa, kafka (every node), or one node of a cluster: kafka-2"),
+    kill: bool = typer.Option(False, "--kill", help="SIGKILL instead of a clean stop: a crash."),
+) -> None:
+    """Stop one server on purpose, keeping its data, to see the gateway wait for it (fail closed),
+    or a cluster carry on without one node."""
     with _one_line_errors():
-        _say(lifecycle.pause(get_settings(), server))
+        _say(lifecycle.pause(get_settings(), server, kill=kill))
 
 
 @stack_app.command()
-def resume(server: str = typer.Argument(help="kafka or opa")) -> None:
-    """Start a paused server again on the same port and data."""
+def resume(
+    server: str = typer.Argument(help="opa, kafka (every node), or one node of a cluster: kafka-2"),
+) -> None:
+    """Start a paused server again on the same port and data (or a node of a cluster that died)."""
     with _one_line_errors():
         _say(lifecycle.resume(get_settings(), server))
 
@@ -190,24 +209,56 @@ def _one_line_errors() -> Iterator[None]:
 
 
 def _show(state: StackState, *, with_health: bool = False) -> None:
-    """What runs where; paths go on lines of their own, so a narrow terminal never cuts them."""
+    """What runs where; paths go on lines of their own, so a narrow terminal never cuts them. A
+    cluster has a line per node."""
     table = Table(box=None, pad_edge=False)
     for column in ("", "version", "address", "pid"):
         table.add_column(column, no_wrap=True)
+    cluster = len(state.kafka.nodes) > 1
     rows = [
-        ["Kafka", state.kafka.version, state.kafka.bootstrap, str(state.kafka.pid)],
-        ["OPA", state.opa.version, state.opa.url, str(state.opa.pid)],
+        ["Kafka" if not cluster else node.name, node.version, node.address, str(node.pid)]
+        for node in state.kafka.nodes
     ]
+    rows.append(["OPA", state.opa.version, state.opa.url, str(state.opa.pid)])
+    healthy = lifecycle.node_health(state) if with_health else {}
     if with_health:
         table.add_column("health", no_wrap=True)
-        rows[0].append(_health(kafka.is_healthy(state.kafka_as("admin"))))
-        rows[1].append(_health(opa.is_healthy(state.opa.url)))
+        exited = set(state.exited())
+        for row, node in zip(rows, state.kafka.nodes, strict=False):
+            row.append(_condition(node.name, state, exited) or _health(healthy[node.name]))
+        rows[-1].append(_condition("opa", state, exited) or _health(opa.is_healthy(state.opa.url)))
     for row in rows:
         table.add_row(*row)
     _out.print(table)
-    _say(f"Kafka log: {state.kafka.log_file}")
+    if cluster:
+        _say(f"bootstrap: {state.kafka.bootstrap}")
+        _say(
+            f"{_nodes(len(state.kafka.nodes))}: every topic {state.kafka.replication} replicas, "
+            f"{min_insync_replicas(state.kafka.replication)} in sync for a write"
+        )
+        if with_health:
+            answering = ",".join(node.address for node in state.kafka.nodes if healthy[node.name])
+            admin = state.kafka_as("admin").model_copy(update={"bootstrap": answering})
+            behind = kafka.under_replicated(admin) if answering else None
+            _say(f"partitions under-replicated: {'unknown (no answer)' if behind is None else behind}")
+        for node in state.kafka.nodes:
+            _say(f"{node.name} log: {node.log_file}")
+    else:
+        _say(f"Kafka log: {state.kafka.nodes[0].log_file}")
     _say(f"OPA log:   {state.opa.log_file}")
     _say(f"policies:  {state.opa.policy_dir}")
+
+
+def _condition(name: str, state: StackState, exited: set[str]) -> str | None:
+    if name in state.paused:
+        return "[yellow]paused[/]"
+    if name in exited:
+        return f"[red]exited[/] (ketenpoort stack resume {name})"
+    return None
+
+
+def _nodes(count: int) -> str:
+    return f"{count} Kafka node{'s' if count != 1 else ''}"
 
 
 def _health(ok: bool) -> str:

@@ -1,4 +1,4 @@
-"""Apache Kafka for the local stack: jars from Maven Central, one KRaft node on loopback.
+"""Apache Kafka for the local stack: jars from Maven Central, one KRaft node on loopback, or three.
 
 Kafka 4.x works with aiokafka 0.14's transactions: aiokafka sends version 0 of InitProducerId,
 AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit, which 4.x still accepts (KIP-896
@@ -15,28 +15,38 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from aiokafka.conn import create_conn
 from aiokafka.errors import KafkaError
+from aiokafka.protocol.metadata import MetadataRequest
 
 from gateway.certs import TlsFiles
 from gateway.kafka import KafkaConnection, ensure_topics, make_admin
-from gateway.principals import SUPER_USERS, Credentials
+from gateway.principals import Credentials
 from gateway.settings import Settings
 from tools.stack import process, tools
 from tools.stack.cache import install_atomically
 from tools.stack.errors import StackError
-from tools.stack.state import KafkaState, StackPaths
+from tools.stack.kafka_config import (
+    NodePorts,
+    jvm_heap,
+    jvm_options,
+    node_name,
+    render_log4j2,
+    render_server_properties,
+)
+from tools.stack.state import KafkaNode, KafkaState, StackPaths
 
 KAFKA_VERSION = "4.4.0"
 SCALA_VERSION = "2.13"
 # Kafka logs through SLF4J 1.7 and its pom brings log4j-core 2 but no binding between them: without
 # this one (the version of that log4j-core) the broker logs nothing.
 LOG4J_VERSION = "2.25.5"
-HEAP = "-Xmx1g"
 
 _T = TypeVar("_T")
 
@@ -72,17 +82,6 @@ _POM = f"""<project xmlns="http://maven.apache.org/POM/4.0.0">
   </dependencies>
 </project>
 """
-
-# Loggers that repeat themselves at INFO without telling an operator anything.
-_QUIET_LOGGERS = (
-    "kafka.request.logger",
-    "state.change.logger",
-    "org.apache.kafka.clients",
-    "org.apache.kafka.storage.internals.log",
-    "org.apache.kafka.server.purgatory.DelayedOperationPurgatory$ExpiredOperationReaper",
-    "org.apache.kafka.server.quota.ClientQuotaManager$ThrottledChannelReaper",
-    "org.apache.kafka.server.util.timer.SystemTimerReaper$Reaper",
-)
 
 
 def ensure_kafka(settings: Settings) -> Path:
@@ -124,174 +123,113 @@ def new_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
-def render_server_properties(
-    port: int, controller_port: int, data_dir: Path, credentials: Credentials, tls: TlsFiles | None = None
-) -> str:
-    """One KRaft node, broker and controller in one process, fit for transactions, where every
-    connection logs in and the StandardAuthorizer allows only what an ACL grants.
-
-    Clients and the broker itself use SCRAM-SHA-512 on the client listener. KRaft controllers do
-    not support SCRAM, so the controller listener uses PLAIN with a password only the node knows.
-    With `tls` the client listener is SASL_SSL (see `tls_settings`); the local stack runs without.
-    """
-    host = process.LOOPBACK
-    broker = credentials.passwords["broker"].get_secret_value()
-    controller = credentials.passwords["controller"].get_secret_value()
-    settings = {
-        "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@{host}:{controller_port}",
-        "listeners": f"CLIENT://{host}:{port},CONTROLLER://{host}:{controller_port}",
-        "advertised.listeners": f"CLIENT://{host}:{port}",
-        "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": (
-            f"CLIENT:{'SASL_SSL' if tls else 'SASL_PLAINTEXT'},CONTROLLER:SASL_PLAINTEXT"
-        ),
-        "inter.broker.listener.name": "CLIENT",
-        "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
-        "sasl.mechanism.controller.protocol": "PLAIN",
-        "listener.name.client.sasl.enabled.mechanisms": "SCRAM-SHA-512",
-        "listener.name.client.scram-sha-512.sasl.jaas.config": (
-            "org.apache.kafka.common.security.scram.ScramLoginModule required "
-            f'username="broker" password="{broker}";'
-        ),
-        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
-        "listener.name.controller.plain.sasl.jaas.config": (
-            "org.apache.kafka.common.security.plain.PlainLoginModule required "
-            f'username="controller" password="{controller}" user_controller="{controller}";'
-        ),
-        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-        "super.users": ";".join(f"User:{name}" for name in SUPER_USERS),
-        "allow.everyone.if.no.acl.found": "false",
-        "log.dirs": str(data_dir),
-        # One node: every internal topic has one replica, or transactions and groups never start.
-        "offsets.topic.replication.factor": "1",
-        "offsets.topic.num.partitions": "5",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "transaction.state.log.num.partitions": "5",
-        "group.initial.rebalance.delay.ms": "0",
-        "num.partitions": "3",
-        # The gateway creates its topics explicitly; a typo must fail, not create a topic.
-        "auto.create.topics.enable": "false",
-    }
-    if tls is not None:
-        settings |= tls_settings("CLIENT", tls)
-    lines = [f"{key}={_escape(value)}" for key, value in settings.items()]
-    return "# Generated by ketenpoort stack up; rewritten on every start.\n" + "\n".join(lines) + "\n"
-
-
-def tls_settings(listener: str, tls: TlsFiles) -> dict[str, str]:
-    """TLS for one listener, from PEM files as gateway/certs.py writes them.
-
-    The truststore is for the broker's own connections to that listener: here the client listener
-    is also the inter-broker one, and the broker sends transaction markers even to itself, checking
-    the certificate like any client would.
-    """
-    prefix = f"listener.name.{listener.lower()}."
-    return {
-        f"{prefix}ssl.keystore.type": "PEM",
-        f"{prefix}ssl.keystore.location": str(tls.keystore),
-        f"{prefix}ssl.truststore.type": "PEM",
-        f"{prefix}ssl.truststore.location": str(tls.truststore),
-    }
-
-
-def render_log4j2(level: str = "INFO") -> str:
-    """Log4j 2 configuration (properties format): everything to stdout, which goes to the log
-    file; `level` for Kafka (the broker INFO, a one-off tool WARN), at least WARN for its chatter.
-    Given with `-Dlog4j2.configurationFile`, so Log4j never prints "No configuration found"."""
-    lines = [
-        "status = warn",
-        "appender.out.type = Console",
-        "appender.out.name = out",
-        "appender.out.target = SYSTEM_OUT",
-        "appender.out.layout.type = PatternLayout",
-        "appender.out.layout.pattern = [%d] %p %m (%c)%n",
-        f"rootLogger.level = {level}",
-        "rootLogger.appenderRef.out.ref = out",
-    ]
-    for number, name in enumerate(_QUIET_LOGGERS):
-        lines += [f"logger.quiet{number}.name = {name}", f"logger.quiet{number}.level = WARN"]
-    return "\n".join(lines) + "\n"
-
-
-def jvm_options(log_config: Path) -> list[str]:
-    """The JVM options of every Kafka process the stack runs: its logging, no display."""
-    return [f"-Dlog4j2.configurationFile={log_config}", "-Djava.awt.headless=true"]
-
-
-def _escape(value: str) -> str:
-    """Escape a value for a Java .properties file."""
-    return value.replace("\\", "\\\\")
-
-
 def start_kafka(
     java: Path,
     java_version: str,
     libs: Path,
     paths: StackPaths,
-    port: int,
-    controller_port: int,
+    ports: Sequence[NodePorts],
     credentials: Credentials,
     tls: TlsFiles | None = None,
 ) -> KafkaState:
-    """Format a fresh data dir, with the super users' SCRAM credentials, and spawn the broker;
-    return at once (see `wait_ready`). With `tls` the client listener speaks TLS."""
+    """Format each node's fresh data dir, with the super users' SCRAM credentials and one cluster
+    id, and spawn every node; return at once (see `wait_ready`). One `ports` makes a single node,
+    three a cluster. With `tls` the client listeners speak TLS."""
+    cluster = {number: node for number, node in enumerate(ports, start=1)}
     paths.kafka_dir.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(paths.kafka_data, ignore_errors=True)
-    log_file = paths.logs / "kafka.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    log_file.write_bytes(b"")
-    properties = paths.kafka_dir / "server.properties"
-    rendered = render_server_properties(port, controller_port, paths.kafka_data, credentials, tls)
-    _write_private(properties, rendered)
     (paths.kafka_dir / "log4j2.properties").write_text(render_log4j2())
     tools_log_config = paths.kafka_dir / "log4j2-tools.properties"
     tools_log_config.write_text(render_log4j2("WARN"))
-    classpath = f"{libs}{os.sep}*"
-    jvm = [str(java), *jvm_options(tools_log_config)]
-
+    paths.logs.mkdir(parents=True, exist_ok=True)
     cluster_id = new_cluster_id()
-    storage_tool = [*jvm, "-cp", classpath, "kafka.tools.StorageTool"]
-    # `--cluster-id=<id>` in one argument: an id may begin with "-", which would read as an option.
-    format_argv = [*storage_tool, "format", f"--cluster-id={cluster_id}", "-c", str(properties)]
-    for name in ("admin", "broker"):
-        password = credentials.passwords[name].get_secret_value()
-        format_argv.append(f"--add-scram=SCRAM-SHA-512=[name={name},password={password}]")
-    format_log = paths.logs / "kafka-format.log"
-    _write_private(format_log, "")  # the storage tool prints the SCRAM credentials' salted keys
-    code, output = tools.run_logged(format_argv, format_log, timeout_s=120)
-    if code != 0:
-        raise StackError(f"formatting Kafka storage failed ({tools.error_line(output)}); see {format_log}")
-
-    popen = _spawn_broker(java, libs, paths)
+    names = {number: node_name(number, len(cluster)) for number in cluster}
+    for number, name in names.items():
+        node_dir = paths.node_dir(name)
+        node_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(node_dir / "data", ignore_errors=True)
+        rendered = render_server_properties(number, cluster, node_dir / "data", credentials, tls)
+        _write_private(node_dir / "server.properties", rendered)
+        (paths.logs / f"{name}.log").write_bytes(b"")
+    # Side by side: each format is a JVM of its own, a few seconds of CPU.
+    with ThreadPoolExecutor(max_workers=len(cluster)) as pool:
+        formats = [
+            pool.submit(_format, java, libs, tools_log_config, paths, name, cluster_id, credentials)
+            for name in names.values()
+        ]
+        for done in formats:
+            done.result()
+    nodes = []
+    try:
+        for number, name in names.items():
+            popen = _spawn_node(java, libs, paths, name, len(cluster))
+            nodes.append(
+                KafkaNode(
+                    name=name,
+                    node_id=number,
+                    pid=popen.pid,
+                    start_time=process.start_time_of(popen.pid),
+                    host=process.LOOPBACK,
+                    port=cluster[number].client,
+                    controller_port=cluster[number].controller,
+                    broker_port=cluster[number].broker,
+                    data_dir=paths.node_dir(name) / "data",
+                    log_file=paths.logs / f"{name}.log",
+                    version=KAFKA_VERSION,
+                )
+            )
+    except BaseException:
+        process.stop([(node.pid, node.start_time) for node in nodes], timeout_s=5)
+        raise
     return KafkaState(
-        pid=popen.pid,
-        start_time=process.start_time_of(popen.pid),
-        host=process.LOOPBACK,
-        port=port,
-        controller_port=controller_port,
-        bootstrap=f"{process.LOOPBACK}:{port}",
+        nodes=tuple(nodes),
+        bootstrap=",".join(node.address for node in nodes),
         cluster_id=cluster_id,
-        data_dir=paths.kafka_data,
-        log_file=log_file,
         version=KAFKA_VERSION,
         java_version=java_version,
     )
 
 
-def _spawn_broker(java: Path, libs: Path, paths: StackPaths) -> subprocess.Popen[bytes]:
-    properties = paths.kafka_dir / "server.properties"
-    jvm = [str(java), *jvm_options(paths.kafka_dir / "log4j2.properties")]
-    run_argv = [*jvm, HEAP, "-cp", f"{libs}{os.sep}*", "kafka.Kafka", str(properties)]
-    return process.spawn(run_argv, paths.logs / "kafka.log", cwd=paths.kafka_dir)
+def _format(
+    java: Path,
+    libs: Path,
+    log_config: Path,
+    paths: StackPaths,
+    name: str,
+    cluster_id: str,
+    credentials: Credentials,
+) -> None:
+    """`kafka-storage format` of one node's data dir, with the SCRAM credentials of the super users
+    that log in before anything is provisioned (admin, and the brokers to each other)."""
+    storage_tool = [str(java), *jvm_options(log_config), "-cp", f"{libs}{os.sep}*", "kafka.tools.StorageTool"]
+    properties = paths.node_dir(name) / "server.properties"
+    # `--cluster-id=<id>` in one argument: an id may begin with "-", which would read as an option.
+    argv = [*storage_tool, "format", f"--cluster-id={cluster_id}", "-c", str(properties)]
+    for user in ("admin", "broker"):
+        password = credentials.passwords[user].get_secret_value()
+        argv.append(f"--add-scram=SCRAM-SHA-512=[name={user},password={password}]")
+    format_log = paths.logs / f"{name}-format.log"
+    _write_private(format_log, "")  # the storage tool prints the SCRAM credentials' salted keys
+    code, output = tools.run_logged(argv, format_log, timeout_s=120)
+    if code != 0:
+        raise StackError(f"formatting Kafka storage failed ({tools.error_line(output)}); see {format_log}")
 
 
-def restart_kafka(kafka: KafkaState, java: Path, libs: Path, paths: StackPaths) -> KafkaState:
-    """Start a stopped broker again on its ports and data: what it had committed is still there."""
-    popen = _spawn_broker(java, libs, paths)
-    return kafka.model_copy(update={"pid": popen.pid, "start_time": process.start_time_of(popen.pid)})
+def _spawn_node(
+    java: Path, libs: Path, paths: StackPaths, name: str, cluster_size: int
+) -> subprocess.Popen[bytes]:
+    properties = paths.node_dir(name) / "server.properties"
+    jvm = [str(java), *jvm_options(paths.kafka_dir / "log4j2.properties"), *jvm_heap(cluster_size)]
+    run_argv = [*jvm, "-cp", f"{libs}{os.sep}*", "kafka.Kafka", str(properties)]
+    return process.spawn(run_argv, paths.logs / f"{name}.log", cwd=paths.node_dir(name))
+
+
+def restart_node(kafka: KafkaState, name: str, java: Path, libs: Path, paths: StackPaths) -> KafkaState:
+    """Start a stopped node again on its ports and data: what it had committed is still there, and
+    in a cluster it catches up from the others."""
+    node = kafka.node(name)
+    popen = _spawn_node(java, libs, paths, name, len(kafka.nodes))
+    restarted = node.model_copy(update={"pid": popen.pid, "start_time": process.start_time_of(popen.pid)})
+    return kafka.model_copy(update={"nodes": tuple(restarted if n.name == name else n for n in kafka.nodes)})
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -302,57 +240,123 @@ def _write_private(path: Path, text: str) -> None:
         stream.write(text)
 
 
-def wait_ready(kafka: KafkaState, connection: KafkaConnection, timeout_s: float = 120.0) -> None:
-    """Block until an admin client can describe the cluster; StackError if Kafka dies or stalls."""
+def wait_ready(
+    kafka: KafkaState, connection: KafkaConnection, timeout_s: float = 120.0, *, nodes: Sequence[str] = ()
+) -> None:
+    """Block until every node (or those named) answers an admin client on its own address and the
+    cluster counts it among its live brokers; StackError if one dies or stalls."""
+    deadline = time.monotonic() + timeout_s
+    for node in kafka.nodes:
+        if nodes and node.name not in nodes:
+            continue
+        own = connection.model_copy(update={"bootstrap": node.address})
+        wait_answering(
+            (node.pid, node.start_time),
+            node.log_file,
+            own,
+            max(deadline - time.monotonic(), 1.0),
+            node_id=node.node_id,
+        )
+
+
+def wait_answering(
+    started: tuple[int, int],
+    log_file: Path,
+    connection: KafkaConnection,
+    timeout_s: float = 120.0,
+    *,
+    node_id: int | None = None,
+) -> None:
+    """Poll the Kafka process (pid, start time) until it answers `connection` (a login to its
+    address alone) and, given its `node_id`, the cluster counts it among its live brokers;
+    StackError naming `log_file` if it exits or stalls."""
     deadline = time.monotonic() + timeout_s
     while True:
-        if not kafka.is_running():
-            raise StackError(f"Kafka exited while starting; see {kafka.log_file}")
-        if is_healthy(connection):
+        if not process.is_running(*started):
+            raise StackError(f"Kafka exited while starting; see {log_file}")
+        brokers = live_brokers(connection)
+        if brokers and (node_id is None or node_id in brokers):
             return
         if time.monotonic() >= deadline:
-            raise StackError(f"Kafka did not become ready within {timeout_s:.0f} s; see {kafka.log_file}")
+            raise StackError(f"Kafka did not become ready within {timeout_s:.0f} s; see {log_file}")
         time.sleep(0.25)
 
 
 def is_healthy(connection: KafkaConnection, timeout_s: float = 5.0) -> bool:
-    """True when an aiokafka admin client reaches the broker and gets the cluster description.
+    """True when an aiokafka admin client reaches a broker and gets the cluster description."""
+    return bool(live_brokers(connection, timeout_s))
+
+
+def live_brokers(connection: KafkaConnection, timeout_s: float = 5.0) -> set[int]:
+    """The ids of the brokers the cluster counts as alive, in the metadata of the first bootstrap
+    address that answers a login; empty when none does. One connection to that address alone, so
+    a node is asked itself, never another in its place.
 
     A plain TCP connect comes first, so a broker that is not listening yet costs no client (which
     would log each refused connection).
     """
-    host, _, port = connection.bootstrap.split(",")[0].rpartition(":")
-    if not process.port_open(int(port), host):
-        return False
 
-    async def probe() -> bool:
-        admin = make_admin(
-            connection, client_id="ketenpoort-stack-probe", request_timeout_ms=int(timeout_s * 1000)
-        )
+    async def ask(host: str, port: int) -> set[int]:
+        options = connection.client_options()
+        options.pop("bootstrap_servers")
+        try:
+            async with asyncio.timeout(timeout_s):
+                conn = await create_conn(
+                    host, port, client_id="ketenpoort-stack-probe", request_timeout_ms=int(timeout_s * 1000),
+                    **options,
+                )  # fmt: skip
+                try:
+                    metadata = await conn.send(MetadataRequest([]))
+                finally:
+                    conn.close()
+        except (OSError, KafkaError, TimeoutError):
+            return set()
+        return {int(broker[0]) for broker in metadata.brokers}
+
+    for address in connection.bootstrap.split(","):
+        host, _, port = address.strip().rpartition(":")
+        if process.port_open(int(port), host):
+            brokers = _run_blocking(partial(ask, host, int(port)))
+            if brokers:
+                return brokers
+    return set()
+
+
+def under_replicated(connection: KafkaConnection, timeout_s: float = 10.0) -> int | None:
+    """How many partitions (internal topics included) have fewer replicas in sync than they have:
+    0 once a restarted node has caught up. None when the cluster does not answer."""
+
+    async def count() -> int | None:
+        admin = make_admin(connection, request_timeout_ms=int(timeout_s * 1000))
         try:
             await asyncio.wait_for(admin.start(), timeout_s)
-            cluster = await asyncio.wait_for(admin.describe_cluster(), timeout_s)
-            return bool(cluster.get("brokers"))
+            topics = await asyncio.wait_for(admin.list_topics(), timeout_s)
+            described = await asyncio.wait_for(admin.describe_topics(topics), timeout_s)
         except Exception:
-            return False
+            return None
         finally:
             await admin.close()
+        return sum(
+            len(partition["isr"]) < len(partition["replicas"])
+            for topic in described
+            for partition in topic["partitions"]
+        )
 
-    return _run_blocking(probe)
+    return _run_blocking(count)
 
 
-def create_topics(
-    kafka: KafkaState, connection: KafkaConnection, *, partitions: int, replication: int
-) -> list[str]:
+def create_topics(kafka: KafkaState, connection: KafkaConnection, *, partitions: int) -> list[str]:
     """Every Ketenpoort topic that is missing, configured as the gateway configures it
     (`gateway.kafka.ensure_topics`): adapters can send before any gateway ran. Returns the names
-    it created; StackError if the broker refuses."""
+    it created; StackError if the broker refuses. Each has as many replicas as the cluster gives
+    (`KafkaState.replication`): three in a cluster, with two in sync for every write."""
     try:
         return _run_blocking(
-            lambda: ensure_topics(connection, partitions=partitions, replication=replication)
+            lambda: ensure_topics(connection, partitions=partitions, replication=kafka.replication)
         )
     except (KafkaError, RuntimeError) as error:
-        raise StackError(f"could not create the topics ({error}); see {kafka.log_file}") from None
+        logs = ", ".join(str(node.log_file) for node in kafka.nodes)
+        raise StackError(f"could not create the topics ({error}); see {logs}") from None
 
 
 def _run_blocking(factory: Callable[[], Coroutine[Any, Any, _T]]) -> _T:

@@ -18,6 +18,7 @@ from gateway.settings import Settings
 from tools.stack import kafka, opa, process, tools
 from tools.stack.cache import file_lock
 from tools.stack.errors import StackError
+from tools.stack.kafka_config import NodePorts
 from tools.stack.state import (
     Component,
     Endpoints,
@@ -37,20 +38,30 @@ def _paths(settings: Settings) -> StackPaths:
     return StackPaths(settings.stack_path().absolute())
 
 
-def up(settings: Settings) -> tuple[StackState, bool]:
+BROKER_COUNTS = (1, 3)
+
+
+def up(settings: Settings, brokers: int | None = None) -> tuple[StackState, bool]:
     """Start the local stack, or return the running one; the bool says whether it started now.
-    A stack that runs other versions than this code pins (started before an upgrade) is replaced,
-    never reused. Either way every topic exists when it returns, so adapters can send at once."""
+    `brokers` Kafka nodes (1, or 3 as in docker-compose.yml); None takes the running stack as it is,
+    else starts one node. A stack that runs other versions than this code pins (started before an
+    upgrade), or another number of nodes than asked for, is replaced, never reused. Either way
+    every topic exists when it returns, so adapters can send at once."""
+    if brokers is not None and brokers not in BROKER_COUNTS:
+        raise StackError(
+            f"the local stack runs 1 Kafka node or 3 (docker-compose.yml's shape), not {brokers}"
+        )
     paths = _paths(settings)
     with file_lock(paths.lock_file):
         current = load_state(paths)
         if current is not None:
-            if current.is_running() and not outdated(current) and _is_healthy(current):
+            shape = brokers is None or len(current.kafka.nodes) == brokers
+            if shape and current.is_running() and not outdated(current) and _is_healthy(current):
                 # A stack started before `up` created the topics gets them now.
                 _create_topics(settings, current.kafka, current.kafka_as("admin"))
                 return current, False
             _teardown(current, paths)
-        state = _start(settings, paths)
+        state = _start(settings, paths, brokers or 1)
         save_state(paths, state)
         return state, True
 
@@ -164,33 +175,42 @@ def stack_session(settings: Settings) -> Iterator[Endpoints]:
             down(settings)
 
 
-def pause(settings: Settings, server: str) -> str:
+def pause(settings: Settings, server: str, *, kill: bool = False) -> str:
     """Stop one server of the running stack on purpose, keeping its data and port: for trying what
-    the gateway does without it. `resume` starts it again."""
+    the gateway does without it. `server` is opa, kafka (every node) or one node of a cluster
+    (kafka-2). `kill` sends SIGKILL instead of stopping it cleanly: a crash. `resume` starts it
+    again."""
     paths = _paths(settings)
     with file_lock(paths.lock_file):
         current = load_state(paths)
         if current is None:
             raise StackError(f"no local stack runs in {paths.root}")
-        component = _server(current, server)
-        process.stop([(component.pid, component.start_time)], timeout_s=STOP_TIMEOUT_S)
-        save_state(paths, current.model_copy(update={"paused": current.paused | {server}}))
-    return f"paused {server} (pid {component.pid})"
+        names = _servers(current, server)
+        components = [current.servers()[name] for name in names]
+        targets = [(component.pid, component.start_time) for component in components]
+        if kill:
+            process.kill(targets)
+        else:
+            process.stop(targets, timeout_s=STOP_TIMEOUT_S)
+        save_state(paths, current.model_copy(update={"paused": current.paused | set(names)}))
+    pids = ", ".join(str(component.pid) for component in components)
+    return f"{'killed' if kill else 'paused'} {server} (pid {pids})"
 
 
 def resume(settings: Settings, server: str) -> str:
-    """Start a paused server again on the same port and data, and wait until it is ready."""
+    """Start a paused server again on the same port and data (or a node of a cluster that died),
+    and wait until it is ready."""
     paths = _paths(settings)
     with file_lock(paths.lock_file):
         current = load_state(paths)
-        if current is None or server not in current.paused:
+        if current is None:
+            raise StackError(f"no local stack runs in {paths.root}")
+        names = _servers(current, server)
+        stopped = set(current.paused) | set(current.exited())
+        if not set(names) <= stopped:
             raise StackError(f"{server} is not paused in {paths.root}")
-        if server == "kafka":
-            java, _ = tools.require_java()
-            restarted_kafka = kafka.restart_kafka(current.kafka, java, kafka.ensure_kafka(settings), paths)
-            kafka.wait_ready(restarted_kafka, current.kafka_as("admin"))
-            updated = current.model_copy(update={"kafka": restarted_kafka})
-        else:
+        updated = current
+        if "opa" in names:
             restarted_opa = opa.start_opa(
                 opa.ensure_opa(settings),
                 current.opa.policy_dir,
@@ -199,17 +219,29 @@ def resume(settings: Settings, server: str) -> str:
                 current.opa.log_file,
             )
             opa.wait_ready(restarted_opa)
-            updated = current.model_copy(update={"opa": restarted_opa})
-        save_state(paths, updated.model_copy(update={"paused": current.paused - {server}}))
+            updated = updated.model_copy(update={"opa": restarted_opa})
+        nodes = [name for name in names if name != "opa"]
+        if nodes:
+            java, _ = tools.require_java()
+            libs = kafka.ensure_kafka(settings)
+            restarted = current.kafka
+            for name in nodes:
+                restarted = kafka.restart_node(restarted, name, java, libs, paths)
+            kafka.wait_ready(restarted, current.kafka_as("admin"), nodes=nodes)
+            updated = updated.model_copy(update={"kafka": restarted})
+        save_state(paths, updated.model_copy(update={"paused": current.paused - set(names)}))
     return f"resumed {server}"
 
 
-def _server(state: StackState, server: str) -> Component:
+def _servers(state: StackState, server: str) -> list[str]:
+    """The servers `server` names: opa, kafka (every node), or one node by its name."""
+    nodes = [node.name for node in state.kafka.nodes]
     if server == "kafka":
-        return state.kafka
-    if server == "opa":
-        return state.opa
-    raise StackError(f"unknown server {server!r}: kafka or opa")
+        return nodes
+    if server == "opa" or server in nodes:
+        return [server]
+    choices = ["opa", "kafka", *(nodes if len(nodes) > 1 else [])]
+    raise StackError(f"unknown server {server!r}: {', '.join(choices)}")
 
 
 def _is_healthy(state: StackState) -> bool:
@@ -220,33 +252,45 @@ def _is_healthy(state: StackState) -> bool:
     return opa.is_healthy(state.opa.url) and kafka.is_healthy(admin)
 
 
-def _start(settings: Settings, paths: StackPaths) -> StackState:
-    """Fetch what is missing, start both servers side by side, wait for both to be ready."""
+def node_health(state: StackState) -> dict[str, bool]:
+    """Per Kafka node: it answers an admin login on its own address, and the cluster counts it
+    among its live brokers."""
+    admin = state.kafka_as("admin")
+    health = {}
+    for node in state.kafka.nodes:
+        brokers = kafka.live_brokers(admin.model_copy(update={"bootstrap": node.address}))
+        health[node.name] = node.node_id in brokers
+    return health
+
+
+def _start(settings: Settings, paths: StackPaths, brokers: int) -> StackState:
+    """Fetch what is missing, start Kafka's nodes and OPA side by side, wait for all to be ready."""
     java, java_version = tools.require_java()
     libs = kafka.ensure_kafka(settings)
     opa_binary = opa.ensure_opa(settings)
-    kafka_port, controller_port, opa_port = process.free_ports(3)
+    per_node = 2 if brokers == 1 else 3  # client and controller listeners; in a cluster the brokers'
+    free = process.free_ports(per_node * brokers + 1)
+    opa_port = free.pop()
+    ports = [NodePorts(*free[n * per_node : (n + 1) * per_node]) for n in range(brokers)]
     principals = Principals.load()
     credentials = Credentials().with_passwords_for([*SUPER_USERS, *principals.principals])
     credentials.save(paths.credentials_file)
-    started: list[Component] = []
+    started: list[tuple[int, int]] = []
     try:
-        kafka_state = kafka.start_kafka(
-            java, java_version, libs, paths, kafka_port, controller_port, credentials
-        )
-        started.append(kafka_state)
+        kafka_state = kafka.start_kafka(java, java_version, libs, paths, ports, credentials)
+        started += kafka_state.targets()
         opa_state = opa.start_opa(
             opa_binary, settings.policy_dir, opa_port, paths.opa_dir, paths.logs / "opa.log"
         )
-        started.append(opa_state)
+        started.append((opa_state.pid, opa_state.start_time))
         opa.wait_ready(opa_state)
         admin = credentials.connection(kafka_state.bootstrap, "admin")
         kafka.wait_ready(kafka_state, admin)
         provision(admin, principals, credentials)
         _create_topics(settings, kafka_state, admin)
     except BaseException:
-        process.stop([(c.pid, c.start_time) for c in started], timeout_s=STOP_TIMEOUT_S)
-        shutil.rmtree(paths.kafka_data, ignore_errors=True)
+        process.stop(started, timeout_s=STOP_TIMEOUT_S)
+        shutil.rmtree(paths.kafka_dir, ignore_errors=True)
         raise
     return StackState(
         stack_dir=paths.root,
@@ -257,30 +301,33 @@ def _start(settings: Settings, paths: StackPaths) -> StackState:
 
 
 def _create_topics(settings: Settings, state: KafkaState, admin: KafkaConnection) -> None:
-    kafka.create_topics(
-        state, admin, partitions=settings.topic_partitions, replication=settings.topic_replication
-    )
+    kafka.create_topics(state, admin, partitions=settings.topic_partitions)
 
 
 def _teardown(state: StackState, paths: StackPaths) -> list[str]:
     """Stop what the state names, remove Kafka's data and the state file; say what happened."""
-    components = {"OPA": state.opa, "Kafka": state.kafka}
+    cluster = len(state.kafka.nodes) > 1
+    components: list[tuple[str, str | None, Component]] = [("OPA", None, state.opa)]
+    components += [("Kafka", node.name if cluster else None, node) for node in state.kafka.nodes]
     # A paused server's recorded pid is gone already; `process.stop` checks pid and start time, so
-    # it never signals a process that happens to have reused the pid.
-    outcomes = process.stop([(c.pid, c.start_time) for c in components.values()], timeout_s=STOP_TIMEOUT_S)
+    # it never signals a process that happens to have reused the pid. Every node gets its SIGTERM
+    # at once: the brokers shut down while the controllers' quorum is still there.
+    outcomes = process.stop([(c.pid, c.start_time) for *_, c in components], timeout_s=STOP_TIMEOUT_S)
     lines = [
-        _report(name, c, outcome) for (name, c), outcome in zip(components.items(), outcomes, strict=True)
+        _report(kind, node, c, outcome) for (kind, node, c), outcome in zip(components, outcomes, strict=True)
     ]
-    if state.kafka.data_dir.exists():
-        shutil.rmtree(state.kafka.data_dir, ignore_errors=True)
-        lines.append(f"removed Kafka data {state.kafka.data_dir}")
+    for node in state.kafka.nodes:
+        if node.data_dir.exists():
+            shutil.rmtree(node.data_dir, ignore_errors=True)
+            lines.append(f"removed Kafka data {node.data_dir}")
     remove_state(paths)
     paths.credentials_file.unlink(missing_ok=True)
     return lines
 
 
-def _report(name: str, component: Component, outcome: process.Outcome) -> str:
-    what = f"{name} {component.version} (pid {component.pid})"
+def _report(name: str, node: str | None, component: Component, outcome: process.Outcome) -> str:
+    """One line: "stopped Kafka 4.4.0 (pid 7)", or for a node of a cluster "(kafka-2, pid 7)"."""
+    what = f"{name} {component.version} ({f'{node}, ' if node else ''}pid {component.pid})"
     if outcome is process.Outcome.STOPPED:
         return f"stopped {what}"
     if outcome is process.Outcome.KILLED:

@@ -130,6 +130,18 @@ def stop(targets: Sequence[tuple[int, int]], timeout_s: float = 20.0) -> list[Ou
     return outcomes
 
 
+def kill(targets: Sequence[tuple[int, int]]) -> list[Outcome]:
+    """SIGKILL each (pid, start time) still running, as a crash would end it, and wait until gone."""
+    outcomes = [
+        Outcome.KILLED if _signal(pid, start_time, signal.SIGKILL) else Outcome.GONE
+        for pid, start_time in targets
+    ]
+    if not _wait_gone(targets, 5.0):
+        alive = [str(pid) for pid, start in targets if is_running(pid, start)]
+        raise StackError(f"process {', '.join(alive)} survived SIGKILL; check `ps -p {alive[0]}`")
+    return outcomes
+
+
 def _signal(pid: int, start_time: int, sig: signal.Signals) -> bool:
     """Signal the process (its whole group when it leads one) if it is still the one we started."""
     if not is_running(pid, start_time):

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from gateway.kafka import KafkaConnection
 from gateway.principals import Credentials
 from tools.stack.process import is_running
+
+SINGLE_NODE = "kafka"  # the name of the one node of a single-node stack
+MAX_REPLICATION = 3
 
 
 def connect_as(bootstrap: str, credentials: Credentials | None, principal: str) -> KafkaConnection:
@@ -60,11 +64,17 @@ class StackPaths:
 
     @property
     def kafka_dir(self) -> Path:
+        """Kafka's configuration: a single node's files and data, or each node's directory."""
         return self.root / "kafka"
 
     @property
     def kafka_data(self) -> Path:
         return self.kafka_dir / "data"
+
+    def node_dir(self, name: str) -> Path:
+        """One node's server.properties and data: `<stack>/kafka` for a single node (as before
+        clusters), `<stack>/kafka/kafka-N` in a cluster."""
+        return self.kafka_dir if name == SINGLE_NODE else self.kafka_dir / name
 
     @property
     def credentials_file(self) -> Path:
@@ -91,12 +101,63 @@ class Component(BaseModel):
         return is_running(self.pid, self.start_time)
 
 
-class KafkaState(Component):
+class KafkaNode(Component):
+    """One Kafka node: broker and KRaft controller in one process (combined mode), as each node of
+    docker-compose.yml is."""
+
+    name: str = SINGLE_NODE  # "kafka" alone; "kafka-1", "kafka-2", ... in a cluster
+    node_id: int = 1
     controller_port: int
-    bootstrap: str
-    cluster_id: str
+    broker_port: int | None = None  # the listener the brokers replicate over, in a cluster
     data_dir: Path
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def config_dir(self) -> Path:
+        """Where its server.properties is (beside its data)."""
+        return self.data_dir.parent
+
+
+class KafkaState(BaseModel):
+    """The Kafka cluster of the stack: one node, or three that replicate every topic."""
+
+    model_config = ConfigDict(frozen=True)
+
+    nodes: tuple[KafkaNode, ...]
+    bootstrap: str  # every node's client listener, comma-separated
+    cluster_id: str
+    version: str
     java_version: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_node_as_written_before_clusters(cls, data: Any) -> Any:
+        """A state file from before clusters has one node's fields where the cluster is now: it
+        reads as a cluster of that one node."""
+        if isinstance(data, dict) and "nodes" not in data and "pid" in data:
+            cluster = ("bootstrap", "cluster_id", "version", "java_version")
+            node = {key: value for key, value in data.items() if key not in cluster[:2]}
+            return {"nodes": [node], **{key: data.get(key) for key in cluster}}
+        return data
+
+    @property
+    def replication(self) -> int:
+        """Replicas of each topic: every node's, up to three (docker-compose.yml's shape)."""
+        return min(len(self.nodes), MAX_REPLICATION)
+
+    def node(self, name: str) -> KafkaNode:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        names = ", ".join(node.name for node in self.nodes)
+        raise KeyError(f"no Kafka node {name!r}: the stack's are {names}")
+
+    def targets(self) -> list[tuple[int, int]]:
+        """(pid, start time) of every node, for `process.stop`."""
+        return [(node.pid, node.start_time) for node in self.nodes]
 
 
 class OpaState(Component):
@@ -126,11 +187,24 @@ class StackState(BaseModel):
     def kafka_as(self, principal: str) -> KafkaConnection:
         return self.credentials().connection(self.kafka.bootstrap, principal)
 
+    def servers(self) -> dict[str, Component]:
+        """Every process of the stack by the name `pause` and `resume` take: each Kafka node, OPA."""
+        return {**{node.name: node for node in self.kafka.nodes}, "opa": self.opa}
+
+    def exited(self) -> list[str]:
+        """The servers that are neither running nor paused on purpose: they died."""
+        return [
+            name
+            for name, server in self.servers().items()
+            if name not in self.paused and not server.is_running()
+        ]
+
     def is_running(self) -> bool:
-        """Each process not paused on purpose is the one that was started, and alive (health is
-        another matter)."""
-        servers = {"kafka": self.kafka, "opa": self.opa}
-        return all(server.is_running() for name, server in servers.items() if name not in self.paused)
+        """The stack still serves: OPA runs (or is paused on purpose) and so does at least one Kafka
+        node. A cluster outlives one dead node (`exited` names it; `resume` starts it again); a
+        single node's death, like OPA's, ends the stack. Health is another matter."""
+        dead = set(self.exited())
+        return "opa" not in dead and any(node.name not in dead for node in self.kafka.nodes)
 
 
 def load_state(paths: StackPaths) -> StackState | None:

@@ -1,0 +1,54 @@
+"""A Kafka cluster of three nodes for the integration tests: the local stack in docker-compose.yml's
+shape (`ketenpoort stack up --brokers 3`: every topic three replicas, two in sync for a write), in
+a stack directory of its own, started once per session by the first test that asks for it and
+stopped at the end. Its `settings` point `pause` and `resume` at it, to crash and restart a node."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from gateway.kafka import make_admin
+from gateway.settings import Settings
+from tools.stack import Endpoints, StackState, down, status, up
+
+
+@dataclass(frozen=True)
+class ThreeBrokers:
+    settings: Settings
+    state: StackState
+    where: Endpoints
+
+    async def leader(self, topic: str, partition: int) -> str:
+        """The name of the node that leads the partition now (kafka-1, kafka-2 or kafka-3)."""
+        admin = make_admin(self.where.kafka("admin"))
+        await admin.start()
+        try:
+            (described,) = await admin.describe_topics([topic])
+        finally:
+            await admin.close()
+        (leader,) = [p["leader"] for p in described["partitions"] if p["partition"] == partition]
+        (node,) = [node.name for node in self.state.kafka.nodes if node.node_id == leader]
+        return node
+
+
+@pytest.fixture(scope="session")
+def three_brokers(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreeBrokers]:
+    # Its own stack whatever KAFKA_BOOTSTRAP / OPA_URL say: the test is about this cluster.
+    own = settings.model_copy(
+        update={
+            "stack_dir": tmp_path_factory.mktemp("three-brokers"),
+            "kafka_bootstrap": None,
+            "opa_url": None,
+        }
+    )
+    state, _ = up(own, brokers=3)
+    try:
+        yield ThreeBrokers(own, state, state.endpoints())
+    finally:
+        last = status(own) or state  # a node crashed and started again has a new pid
+        down(own)
+        alive = [node.name for node in last.kafka.nodes if node.is_running()]
+        assert not alive, f"`down` left {alive} running"
