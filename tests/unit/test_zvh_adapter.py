@@ -28,6 +28,7 @@ from gateway.schemas.contact_person import ContactRole
 from gateway.schemas.involvement import CloseReason, InvolvementRole
 from gateway.schemas.risk_assessment import RiskLevel
 from gateway.settings import PARTNERS
+from tests.fictional import BRAM, LOTTE, NOOR
 
 pytestmark = pytest.mark.unit
 
@@ -338,3 +339,28 @@ def test_a_bad_export_rejects_exactly_its_bad_records_and_the_rest_goes_through(
             assert not any(value in text for value in NEVER_REPEATED), text
             assert all(problem.message for problem in problems)
     assert rejected == expected
+
+
+def test_the_scenario_is_the_safety_houses_direction_of_the_case_of_lotte_and_noor() -> None:
+    assigned, planned, held, updated = mapped("scenario.json")
+    assert list(assigned) == ["involvement", "contact"]
+    for parts in (assigned, planned, held, updated):
+        for signal in parts.values():
+            assert (signal.suspect, signal.victim, signal.children) == (BRAM, LOTTE, [NOOR])
+    conference = [parts["conference"] for parts in (planned, held, updated)]
+    assert all(isinstance(c, CaseConference) for c in conference)
+    statuses = [c.status for c in conference if isinstance(c, CaseConference)]
+    assert statuses == [ConferenceStatus.SCHEDULED, ConferenceStatus.HELD, ConferenceStatus.PLAN_UPDATED]
+    plan, later = held["conference"], updated["conference"]
+    assert isinstance(plan, CaseConference) and isinstance(later, CaseConference)
+    assert plan.conference_on == date(2026, 3, 10) and plan.risk_level is RiskLevel.HIGH
+    assert [(t.owner, t.status) for t in plan.tasks] == [
+        ("police", TaskStatus.OPEN),
+        ("3ro", TaskStatus.OPEN),
+        ("veiligthuis", TaskStatus.OPEN),
+        ("om", TaskStatus.DONE),
+        ("other", TaskStatus.OPEN),
+    ]
+    assert plan.tasks[4].owner_name == "Gemeente Rotterdam, wijkteam Charlois"
+    done = [t.task_id for t in later.tasks if t.status is TaskStatus.DONE]
+    assert done == ["taak-1", "taak-4"]  # the police spoke with Lotte since
