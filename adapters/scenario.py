@@ -1,13 +1,13 @@
 """The shared fictional scenario, step by step, as each organisation's adapter sends it.
 
 A fictionalised version of the pattern DOMAIN.md describes (the Hümeyra case): a report at Veilig
-Thuis, a police complaint with a SASH score of hoog, her protection needs at victim support, a
-behavioural order with a contact ban and an ankle tag, the Child Protection Board's inquiry into
-her daughter, a breach she reports herself, the tag's alarm, an arrest, a release with conditions,
-and victim support telling her of it before it happens. Each organisation's part is in its
-`samples/scenario.*`; `STEPS` puts the records in the order their times say they happen, so a
-partner's part is one `Step` line per moment, placed by its time. Used by `ketenpoort demo` and
-tests/scenario/.
+Thuis, a police complaint with a SASH score of hoog, the safety house's case conference and its
+plan, her protection needs at victim support, a behavioural order with a contact ban and an ankle
+tag, the Child Protection Board's inquiry into her daughter, a breach she reports herself, the tag's
+alarm, an arrest, a release with conditions, and victim support telling her of it before it
+happens. Each organisation's part is in its `samples/scenario.*`; `STEPS` puts the records in the
+order their times say they happen, so a partner's part is one `Step` line per moment, placed by
+its time. Used by `ketenpoort demo` and tests/scenario/.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ STEPS = (
     ),
     # 4 March, the complaint and its SASH screening
     Step("police", (0,), "the police take her complaint; the SASH screening says hoog"),
-    # 5 March
+    # 5 March, 10:30
+    Step("zvh", (0, 1), "the safety house assigns a process director and puts the case on the actieoverleg"),
+    # 5 March, 14:30
     Step(
         "slachtofferhulp",
         (0,),
@@ -51,10 +53,18 @@ STEPS = (
     ),
     # 10 March
     Step("om", (0,), "the OM imposes a behavioural order: contact ban, area ban, ankle tag"),
+    # 10 March, 16:30
+    Step(
+        "zvh",
+        (2,),
+        "the actieoverleg agrees a plan: tasks for the police, probation, Veilig Thuis and the municipality",
+    ),
     # 11 March
     Step("3ro", (0, 1), "probation starts supervising the order"),
     # 12 March
     Step("rvdk", (0,), "the Child Protection Board starts an inquiry: her daughter Noor lives in the family"),
+    # 13 March
+    Step("zvh", (3,), "the police have talked with Lotte: the process director marks their task done"),
     # 2 April, 19:45
     Step(
         "slachtofferhulp",

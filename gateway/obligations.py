@@ -141,6 +141,9 @@ class ObligationSpec(BaseModel):
     `$sender` for the organisation that sent the signal opening it."""
     for_each: ForEach | None = None
     """One obligation per item of a list of the signal, instead of one for the signal."""
+    once_per_person: bool = False
+    """While one of this kind is open about the person, a signal opens no second one (a second hoog
+    score, from another partner's tool, while the case waits for the conference)."""
 
     def resolved(self, owner: str, sender: str) -> ObligationSpec:
         """The specification with `$owner` read as `owner` and `$sender` as `sender`."""
@@ -343,6 +346,8 @@ class KeepObligations:
         owner = spec.owner
         if spec.owner_agreed is not None:
             owner = self.informer(keys[0], spec.owner_agreed) or spec.owner
+        if spec.once_per_person and any(o.kind == kind for o in self._open_now(set(keys))):
+            return []
         if spec.for_each is None:
             return [(None, signal.body, spec.resolved(owner, sender))]
         each = spec.for_each

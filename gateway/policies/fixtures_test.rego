@@ -50,7 +50,8 @@ example := {
 		"minors_involved": false,
 		"conference_status": "held",
 		"participants": ["3ro", "om", "police", "veiligthuis", "zvh"],
-		"task_owners": ["3ro", "police"],
+		"task_owners": ["3ro", "police", "veiligthuis"],
+		"open_tasks": true,
 	}),
 	"child_protection": signal("child_protection", "rvdk", {
 		"minors_involved": true,

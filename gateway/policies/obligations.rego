@@ -96,7 +96,7 @@ triggered contains "case_conference_high_risk" if {
 triggered contains "case_conference_task" if {
 	input.signal.type == "case_conference"
 	input.signal.source in {"zvh", "veiligthuis"}
-	count(object.get(attributes, "task_owners", [])) > 0
+	attributes.open_tasks == true
 }
 
 # The covenant of the sender's region may change a kind's specification.

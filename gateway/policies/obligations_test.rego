@@ -188,10 +188,10 @@ test_a_score_that_stays_hoog_or_below_it_opens_no_conference if {
 	not "case_conference_high_risk" in kinds(midden)
 }
 
-conference(sender, owners) := fixtures.signal(
-	"case_conference", sender,
-	{"minors_involved": false, "conference_status": "held", "participants": ["police"], "task_owners": owners},
-)
+conference(sender, owners) := fixtures.signal("case_conference", sender, {
+	"minors_involved": false, "conference_status": "held", "participants": ["police"],
+	"task_owners": owners, "open_tasks": count(owners) > 0,
+})
 
 test_the_conferences_plan_opens_a_task_per_owner if {
 	opened := opened_by(conference("zvh", ["police", "3ro"]))

@@ -158,9 +158,10 @@ class CaseConference(Signal):
             **super().attributes(),
             "conference_status": self.status.value,
             "participants": sorted(set(self.participants)),
-            "task_owners": sorted(
-                {t.owner for t in self.tasks if t.status is TaskStatus.OPEN and t.owner != OTHER_OWNER}
-            ),
+            # Every chain partner with a task in the plan, open or not: the owner of a task cancelled
+            # or done must learn so too.
+            "task_owners": sorted({t.owner for t in self.tasks if t.owner != OTHER_OWNER}),
+            "open_tasks": any(t.status is TaskStatus.OPEN and t.owner != OTHER_OWNER for t in self.tasks),
         }
 
     @field_validator("participants")

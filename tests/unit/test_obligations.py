@@ -314,3 +314,21 @@ async def test_a_task_of_another_conference_or_listed_open_meets_nothing() -> No
     elsewhere = accepted("case_conference", conference_id="ZVH-RR-2026-0999", tasks=done.tasks)
     assert await route(keep(book, {}), elsewhere) == []
     assert len(book.open()) == 2
+
+
+HIGH_RISK = json.loads(
+    (Path(__file__).parents[2] / "gateway/policies/ketenpoort/config/obligations.json").read_text()
+)["obligations"]["case_conference_high_risk"]
+
+
+async def test_a_second_hoog_score_while_the_case_waits_for_the_conference_opens_no_second_week() -> None:
+    book = Obligations(keep_closed=False)
+    police = accepted("risk_assessment", sender="police")
+    opened = await route(keep(book, {"case_conference_high_risk": HIGH_RISK}), police)
+    assert [(e["kind"], e["owner"]) for e in opened] == [("case_conference_high_risk", "zvh")]
+    probation = accepted("risk_assessment", sender="3ro", suspect=police.signal.suspect)
+    assert await route(keep(book, {"case_conference_high_risk": HIGH_RISK}), probation) == []
+    held = accepted("case_conference", suspect=police.signal.suspect, victim=police.signal.victim)
+    assert [e["event"] for e in await route(keep(book, {}), held)] == ["met"]
+    again = await route(keep(book, {"case_conference_high_risk": HIGH_RISK}), probation)
+    assert [e["event"] for e in again] == ["opened"]  # after the conference, a new rise brings it back

@@ -84,7 +84,7 @@ ATTRIBUTES = {
         "child_protection_measure",
         "child_protection_status",
     },
-    "case_conference": {"minors_involved", "conference_status", "participants", "task_owners"},
+    "case_conference": {"minors_involved", "conference_status", "participants", "task_owners", "open_tasks"},
 }
 
 NAMES = sorted(CATALOGUE)
@@ -474,13 +474,14 @@ def test_an_ended_inquiry_or_measure_says_when_and_not_before_it_started() -> No
 # The case conference: its plan, each task owned by a chain partner or named outside the chain.
 
 
-def test_a_case_conference_names_the_partners_at_the_table_and_the_owners_of_open_tasks() -> None:
+def test_a_case_conference_names_the_partners_at_the_table_and_the_owners_of_its_tasks() -> None:
     held = signal("case_conference")
     assert held.attributes() == {
         "minors_involved": False,
         "conference_status": "held",
         "participants": ["3ro", "om", "police", "veiligthuis", "zvh"],
-        "task_owners": ["3ro", "police"],  # task 3 is done; task 4 is the municipality's
+        "task_owners": ["3ro", "police", "veiligthuis"],  # task 3 done; task 4 the municipality's
+        "open_tasks": True,
     }
 
 

@@ -88,7 +88,8 @@ ATTRIBUTE_DOMAINS: dict[str, tuple[Any, ...]] = {
     "conference_status": _values(ConferenceStatus),
     # The example's table, and a task owner who was not at it.
     "participants": (["3ro", "om", "police", "veiligthuis", "zvh"], ["police", "zvh"]),
-    "task_owners": ([], ["3ro", "police"], ["slachtofferhulp"]),
+    "task_owners": ([], ["3ro", "police", "veiligthuis"], ["slachtofferhulp"]),
+    "open_tasks": BOOL,
 }
 COLUMNS = (
     "signal_type", "attributes", "recipient", "level", "fields", "legal_basis", "purpose", "urgency",
