@@ -6,8 +6,10 @@ token, which names the organisation: the viewer):
 
 Both take, in the body (never in a URL), one of `{"bsn": "..."}`, `{"given_name": "...",
 "family_name": "...", "birth_date": "YYYY-MM-DD"}`, or `{"person": "p-..."}`: an id the viewer's
-own timeline gave it for a linked person. Each read is written to the log of reads (by chain
-pseudonym, never the BSN) before anything is read; when that fails, there is no answer (503).
+own timeline gave it for a linked person; and, optionally, `"by": "..."`: who at the token's
+holder looks (the on-call console passes the person signed in with the desk's token). Each read is
+written to the log of reads (by chain pseudonym, never the BSN; the reader as the token's name, after
+who looked where `by` names them) before anything is read; when that fails, there is no answer (503).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from gateway.timeline.view import timeline
 log = get_logger("timeline_api")
 
 PATHS = ("/timeline", "/timeline/conditions")
+BY_CHARS = 100  # who looks, as the console's sign-in takes a person's name
 LOCAL = ZoneInfo("Europe/Amsterdam")  # a measure's days are Dutch calendar days
 ASK = (
     'POST one of {"bsn": "<a valid BSN>"}, {"given_name": ..., "family_name": ..., "birth_date": '
@@ -61,6 +64,12 @@ class Asked(BaseModel):
     family_name: str | None = Field(default=None, min_length=1, max_length=200)
     birth_date: Day | None = None
     person: str | None = Field(default=None, pattern=r"^p-[0-9a-f]{32}$")
+    by: str | None = Field(default=None, min_length=1, max_length=BY_CHARS)
+
+    def reader(self, identity: Identity) -> str:
+        """Who reads, for the log of reads: `Sanne de Boer (police on-call desk)` where the request
+        names who at the token's holder looks, else the token's name."""
+        return f"{self.by} ({identity.name})" if self.by else identity.name
 
 
 class TimelineApi:
@@ -101,8 +110,8 @@ class TimelineApi:
             subject = _subject(store, viewer, asked, self.key)
             if subject is None:
                 return 404, {"error": "no person with that id in your timeline"}
-            read = AuditRead(reader=identity.name, role=identity.role.value, channel="api", query=query,
-                             subject=subject[0], org=viewer)  # fmt: skip
+            read = AuditRead(reader=asked.reader(identity), role=identity.role.value, channel="api",
+                             query=query, subject=subject[0], org=viewer)  # fmt: skip
             try:
                 await self.reads.record(read)
             except ReadNotRecorded as error:
@@ -142,6 +151,8 @@ async def _asked(request: Request) -> Asked:
     ways = [asked.bsn is not None, any(v is not None for v in named), asked.person is not None]
     if sum(ways) != 1 or (ways[1] and not all(v is not None for v in named)):
         raise BadRequest(f"{ASK}: exactly one of them, whole")
+    if asked.by is not None and (not asked.by.strip() or not asked.by.isprintable()):
+        raise BadRequest(f"{ASK}: by is who looks, a name of printable characters")
     if asked.bsn is not None:
         try:
             check_bsn(asked.bsn)

@@ -253,6 +253,17 @@ def roles_of(mentions: Iterable[Mention], keys: Mapping[str, Strength]) -> list[
     return sorted({m.role for slot in _slots_of(mentions, keys) for m in slot if m.role is not None})
 
 
+def label_of(mentions: Iterable[Mention], keys: Mapping[str, Strength]) -> dict[str, Any]:
+    """The name and birth date with which an entry names the person known by `keys`, as far as it
+    holds them; empty where it names them by pseudonym only."""
+    found: dict[str, Any] = {}
+    for slot in _slots_of(mentions, keys):
+        for mention in slot:
+            if mention.strength != "pseudonym":
+                found.update(mention.label)
+    return found
+
+
 def _slots_of(mentions: Iterable[Mention], keys: Mapping[str, Strength]) -> list[list[Mention]]:
     """The slots of an entry that name the person known by `keys`: those naming one of the keys,
     unless the slot also holds another BSN (a namesake: same name and birth date, another person)."""

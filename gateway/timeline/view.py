@@ -22,6 +22,7 @@ from gateway.timeline.entries import (
     Entry,
     Mention,
     Strength,
+    label_of,
     matched,
     person_id,
     roles_of,
@@ -36,7 +37,8 @@ def timeline(
     found: Found, viewer: str, keys: Mapping[str, Strength], pseudonym_key: bytes, person: str
 ) -> dict[str, Any]:
     """The viewer's timeline of the person known by `keys`, oldest first, with the persons linked
-    to it that the viewer may open."""
+    to it that the viewer may open; `named`: the person's name and birth date as the viewer's
+    latest copies that name them hold them (empty where none does)."""
     by_signal = {
         e.signal_id: (e.signal_type, matched(e.mentions, keys))
         for e in found.entries
@@ -44,7 +46,9 @@ def timeline(
     }
     shown: list[tuple[datetime, dict[str, Any]]] = []
     linked: dict[str, dict[str, Any]] = {}
+    named: dict[str, Any] = {}
     for entry in sorted(found.entries, key=lambda e: e.at):
+        named.update(label_of(entry.mentions, keys))  # the latest copy's fields
         others = _others(entry, keys, found.ties, viewer, pseudonym_key)
         for role, pid, label in others:
             seen = linked.setdefault(pid, {"person": pid, "roles": [], **label})
@@ -60,6 +64,7 @@ def timeline(
     return {
         "viewer": viewer,
         "person": person,
+        "named": named,
         "entries": [entry for _, entry in shown],
         "linked": sorted(linked.values(), key=lambda p: (p["roles"], p["person"])),
     }

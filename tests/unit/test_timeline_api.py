@@ -80,9 +80,23 @@ async def test_the_viewers_timeline_is_answered_once_its_read_is_recorded(tokens
     assert response.status_code == 200
     shown = response.json()
     assert shown["viewer"] == "police" and [e["signal_type"] for e in shown["entries"]] == ["measure_imposed"]
+    assert shown["named"] == {"given_name": "Bram", "family_name": "Verhoef", "birth_date": "1990-04-12"}
     (read,) = log.recorded
     assert (read.query, read.org, read.channel, read.role) == ("timeline", "police", "api", "adapter")
     assert read.subject == pseudonym_of_bsn(BSN, KEY) and BSN not in read.model_dump_json()
+
+
+async def test_who_looks_is_recorded_with_the_tokens_name(tokens: Any, store: Any) -> None:
+    """The on-call console passes the person signed in with the desk's token: the log of reads
+    names both, as the console's own records do."""
+    log = Log()
+    async with client(tokens, store, log, Role.ONCALL) as http:
+        answered = await http.post("/timeline/conditions", json={"bsn": BSN, "by": "Sanne de Boer"})
+        blank = await http.post("/timeline", json={"bsn": BSN, "by": " "})
+        unprintable = await http.post("/timeline", json={"bsn": BSN, "by": "Sanne\n"})
+    assert answered.status_code == 200
+    assert (blank.status_code, unprintable.status_code) == (400, 400)
+    assert [read.reader for read in log.recorded] == [f"Sanne de Boer ({Role.ONCALL}-1)"]
 
 
 async def test_by_name_and_birth_date_and_by_a_linked_persons_id(tokens: Any, store: Any) -> None:
@@ -109,6 +123,7 @@ async def test_a_person_id_is_the_viewers_own(tokens: Any, store: Any) -> None:
         theirs = await http.post("/timeline", json={"person": victim["person"]})
     assert probation["viewer"] == "3ro" and probation["linked"] == []
     assert probation["entries"][0]["body"].keys() == {"suspect", "kind"}
+    assert probation["named"] == {"given_name": "Bram", "family_name": "Verhoef", "birth_date": "1990-04-12"}
     assert theirs.status_code == 404 and [r.org for r in log.recorded] == ["police", "3ro"]
 
 
