@@ -115,7 +115,9 @@ class Settings(BaseSettings):
         return self.api_tokens_file or self.cache_path("api-tokens.json")
 
     api_url: str = Field(
-        default="http://127.0.0.1:8080", description="The gateway's HTTP API, for the command-line clients."
+        default="http://127.0.0.1:8080",
+        description="The gateway's HTTP API: for the command-line clients, and for the on-call "
+        "console's person pages (the on-call service asks the case timeline there).",
     )
     api_token: SecretStr | None = Field(
         default=None, description="Bearer token for the command-line clients."

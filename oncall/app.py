@@ -2,7 +2,8 @@
 lifespan, the console and its API (oncall/console.py), and health endpoints.
 
 Channels come from the configuration: e-mail when it names a mail server, and a webhook for each
-organisation that has one. The service connects to Kafka as the `oncall` principal.
+organisation that has one. The service connects to Kafka as the `oncall` principal; the console's
+person pages ask the gateway's case timeline at `KETENPOORT_API_URL`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from oncall.channels import Channel
 from oncall.config import OnCallConfig
 from oncall.console import Console
 from oncall.email import EmailChannel
+from oncall.person_pages import TimelineClient
 from oncall.service import OnCallService
 from oncall.webhook import WebhookChannel
 
@@ -49,7 +51,10 @@ def create_oncall_app(
     """`clock` is the time the service's timers read (tests move it through weeks)."""
     common, own = channels_of(config)
     service = OnCallService(kafka, config, common, org_channels=own, clock=clock)
-    console = Console(service, settings.tokens_path(), secure_cookie=settings.console_secure_cookie)
+    timeline = TimelineClient(settings.api_url)
+    console = Console(
+        service, settings.tokens_path(), secure_cookie=settings.console_secure_cookie, timeline=timeline
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -58,6 +63,7 @@ def create_oncall_app(
             yield
         finally:
             await service.stop()
+            await timeline.close()
             for channel in (c for channels in own.values() for c in channels):
                 if isinstance(channel, WebhookChannel):
                     await channel.close()

@@ -3,8 +3,10 @@
 On-call staff sign in with their organisation's `oncall` token and see only that organisation's
 alerts: the open ones live (server-sent events), with an acknowledge and a close button, and the
 history; and the chain obligations their organisation owns and has not done (the due list), with
-a button to record one done elsewhere or to waive it, each with a reason. An organisation's own
-systems may use the same API with the token as a bearer instead.
+a button to record one done elsewhere or to waive it, each with a reason; and a person's page (the
+timeline, the conditions in force, the persons linked), which the gateway's case timeline answers
+as the organisation (oncall/person_pages.py). An organisation's own systems may use the same API
+with the token as a bearer instead.
 
 A console session is a random id in an HttpOnly, SameSite=Strict cookie, kept in memory for
 `SESSION_HOURS` (a restart signs everybody out); a request that changes anything also needs the
@@ -21,7 +23,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +40,7 @@ from gateway.http import SMALL_JSON, KiB, route
 from gateway.settings import PARTNERS
 from oncall import i18n
 from oncall.lifecycle import Alert
+from oncall.person_pages import ASK, Refused, TimelineClient, asked_of
 from oncall.service import AlertClosed, AlertNotFound, ObligationNotFound, OnCallService
 from oncall.views import alert_view, due_view, open_order
 
@@ -65,14 +68,17 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class Caller:
-    """Who asks, and what that rests on: a token (kept as its SHA-256, as the tokens file keeps
-    it) and, for a session, the session and when it ends."""
+    """Who asks, and what that rests on: a token (checked by its SHA-256, as the tokens file keeps
+    it) and, for a session, the session and when it ends. A session keeps the token in memory too,
+    to ask the gateway's case timeline for its person pages as the organisation, and for no more."""
 
     identity: Identity
     token_sha256: str
     session_id: str | None = None
     expires: float | None = None
     person: str | None = None  # who signed in with the (desk's) token, by the name they gave
+    # The token itself, kept in memory only, to ask the gateway's timeline as the organisation.
+    token: str = field(default="", repr=False, compare=False)
 
     def acting(self) -> str:
         """Who acknowledges, closes or settles: the person with the token's name, else the token's."""
@@ -108,8 +114,18 @@ def _error(status: int, message: str, code: str) -> Response:
 
 
 class Console:
-    def __init__(self, service: OnCallService, tokens: Path, *, secure_cookie: bool = False) -> None:
+    def __init__(
+        self,
+        service: OnCallService,
+        tokens: Path,
+        *,
+        secure_cookie: bool = False,
+        timeline: TimelineClient | None = None,
+    ) -> None:
+        """`timeline` reaches the gateway's case timeline, for the person pages; without it they
+        answer 503."""
         self.service, self.tokens, self.secure_cookie = service, TokenFile(tokens), secure_cookie
+        self.timeline = timeline
         self.sessions: dict[str, Session] = {}
 
     # Who is asking
@@ -143,7 +159,7 @@ class Console:
                 return _error(401, "a valid bearer token is required", "token_unknown")
             if identity.role is not Role.ONCALL:
                 return _error(403, "only on-call tokens may use the console", "not_oncall")
-            return Caller(identity, token_digest(token))
+            return Caller(identity, token_digest(token), token=token)
         session = self._session(request)
         if session is None:
             return _error(401, "sign in first", "signed_out")
@@ -217,7 +233,7 @@ class Console:
             del self.sessions[stale]
         session_id = secrets.token_urlsafe(32)
         expires = time.time() + SESSION_HOURS * 3600
-        caller = Caller(identity, token_digest(token), session_id, expires, person and person.strip())
+        caller = Caller(identity, token_digest(token), session_id, expires, person and person.strip(), token)
         session = Session(caller, csrf=secrets.token_urlsafe(32))
         self.sessions[session_id] = session
         response = _json(self._me(session))
@@ -375,6 +391,25 @@ class Console:
             )
         return _json(due_view(obligation, self.service, org))
 
+    # A person's page
+
+    async def person(self, request: Request) -> Response:
+        """A person's timeline and conditions in force, as the gateway gives them to the caller's
+        organisation (oncall/person_pages.py). Each is a read recorded in the log of reads, so it
+        needs the session's CSRF token as a change does."""
+        caller = self._caller(request, changes=True)
+        if isinstance(caller, Response):
+            return caller
+        if self.timeline is None:
+            return _error(503, "the case timeline is not configured here", "timeline_unavailable")
+        try:
+            asked = asked_of(orjson.loads(await request.body()), self.service, caller.identity.org or "")
+            return _json(await self.timeline.person(caller.token, asked, caller.person))
+        except orjson.JSONDecodeError:
+            return _error(400, ASK, "person_asked")
+        except Refused as refused:
+            return _json({"error": refused.message, "code": refused.code}, refused.status)
+
     def routes(self) -> list[Route]:
         """Each route with the body it takes at most (gateway/http.py)."""
         return [
@@ -387,6 +422,7 @@ class Console:
             route("/console/api/events", self.events, "GET"),
             route("/console/api/alerts/{alert_id:str}/{action:str}", self.act, "POST", max_body=NOTE_BODY),
             route("/console/api/due", self.due, "GET"),
+            route("/console/api/person", self.person, "POST", max_body=SMALL_JSON),
             route(
                 "/console/api/obligations/{obligation_id:str}/{action:str}",
                 self.settle,

@@ -101,19 +101,21 @@ def test_every_message_the_page_asks_for_is_in_the_catalogue() -> None:
 
 
 def _error_codes() -> set[str]:
-    """The `code` of every error the console's API answers with (the last argument of `_error`)."""
-    tree = ast.parse((ROOT / "oncall" / "console.py").read_text())
+    """The `code` of every error the console's API answers with: the last argument of `_error`, and
+    of `Refused` (a person's page, oncall/person_pages.py)."""
+    trees = [ast.parse((ROOT / "oncall" / name).read_text()) for name in ("console.py", "person_pages.py")]
     return {
         node.args[-1].value
+        for tree in trees
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_error"
-        and isinstance(node.args[-1], ast.Constant)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        and node.func.id in ("_error", "Refused") and isinstance(node.args[-1], ast.Constant)
     }  # fmt: skip
 
 
 def test_every_error_code_of_the_console_api_is_said_in_both_languages() -> None:
     codes = _error_codes()
-    assert {"token_unknown", "not_recorded", "alert_closed"} <= codes
+    assert {"token_unknown", "not_recorded", "alert_closed", "person_not_received"} <= codes
     for lang in i18n.LANGUAGES:
         assert sorted(c for c in codes if f"error.{c}" not in i18n.messages(lang)) == [], lang
 
