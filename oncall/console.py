@@ -188,7 +188,12 @@ class Console:
         name = request.path_params.get("name", "index.html")
         if name == "index.html":
             return self._index(request)
-        media = {"console.js": "text/javascript", "console.css": "text/css"}
+        media = {
+            "common.js": "text/javascript",
+            "person.js": "text/javascript",
+            "console.js": "text/javascript",
+            "console.css": "text/css",
+        }
         if name not in media:
             return _error(404, "no such page", "no_such_page")
         return FileResponse(PAGES / name, media_type=media[name], headers=SECURITY_HEADERS)

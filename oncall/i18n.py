@@ -27,7 +27,7 @@ from babel.messages.pofile import read_po
 from gateway.schemas.labels import DEFAULT_LANGUAGE, LANGUAGES, Language, labels, language, signal_label
 from gateway.schemas.labels import obligation_label as kind_label
 from gateway.schemas.obligation import ObligationEvent
-from gateway.settings import PARTNERS
+from gateway.settings import PARTNERS, POLICY_DIR
 from oncall.lifecycle import LOCAL, Alert
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "Language", "language"]
@@ -108,14 +108,24 @@ def tier_name(tier: str, lang: Language) -> str:
 
 
 def page_catalogue(lang: Language) -> dict[str, Any]:
-    """All the page's script needs to speak `lang`: messages, reason lines, labels, partner names."""
+    """All the page's scripts need to speak `lang`: messages, reason lines, labels, partner names,
+    the legal bases' labels."""
     return {
         "lang": lang,
         "messages": messages(lang),
         "reasons": reasons(lang),
         "labels": labels(lang),
         "partners": {code: partner.name for code, partner in PARTNERS.items()},
+        "legal_bases": legal_bases(),
     }
+
+
+@cache
+def legal_bases() -> dict[str, str]:
+    """Each legal basis the policies name, by its label (the law and article, which is the same in
+    both languages): a person's page says on which basis a copy was shared."""
+    loaded = orjson.loads((POLICY_DIR / "ketenpoort" / "config" / "legal_bases.json").read_bytes())
+    return {code: entry["label"] for code, entry in loaded["legal_bases"].items()}
 
 
 def render(template: str, lang: Language) -> str:

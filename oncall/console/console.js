@@ -4,7 +4,8 @@
  * the chain (the due list), recording an obligation done elsewhere or waiving it, with a reason.
  *
  * Plain ES2020, no build step, no external resources: the server sends
- * `Content-Security-Policy: default-src 'self'`, so this file and console.css are all there is.
+ * `Content-Security-Policy: default-src 'self'`, so the page's three scripts (common.js, what they
+ * share; person.js, a person's page; this file) and console.css are all there is.
  *
  * How it holds together:
  * - One in-memory map (alert id -> alert) is the truth; the DOM is drawn from it. A change to one
@@ -16,80 +17,38 @@
  * - The due list is fetched whole (at sign-in, every 30 s, on every alert event, after an action)
  *   and a row is re-drawn only when its obligation changed, keeping an open reason form, its text
  *   and the focus.
- * - Nothing from the server is ever parsed as HTML: elements are built and filled with textContent.
- * - Every word comes from the catalogue the server put in the page (#catalogue): the messages of the
- *   page's language (oncall/locale), the contracts' labels for signal types, fields, code values and
- *   obligation kinds (gateway/schemas/labels.yaml), and the partners' names (partners.json).
+ * - Nothing from the server is ever parsed as HTML, and every word comes from the page's catalogue
+ *   (see common.js).
  * - An alert is a compact card: priority, countdown, who/what/where, whom to call, Acknowledge; the
  *   shared content is folded (<details>), grouped as person, measure, event and contact.
  */
 (() => {
   'use strict';
 
-  const API = '/console/api';
-  const TIME_ZONE = 'Europe/Amsterdam'; // the partners' own time, whatever the phone is set to
+  // The shared helpers (common.js, loaded before this file): the catalogue's words and labels, how
+  // elements, times and fields are drawn, and the API.
+  const kp = window.ketenpoort;
+  const {
+    API, PRIORITY_RANK, formats, t, tn, el, hasText, orgName, tierName, readable,
+    priorityLabel, signalLabels, signalName, fieldLabel, valueLabel, obligationName, reasonText,
+    parseTime, timeEl, scalar, empty, personName, api, badge, facts, fieldGroups, contactLink, contactOf,
+  } = kp;
+  const personPage = kp.pages.person; // person.js: a person's page, shown instead of the lists
+
   const HIGHLIGHT_MS = 8000; // how long a newly arrived P1 stays highlighted
   const RECONNECT_MAX_MS = 30000;
   const DUE_REFRESH_MS = 30000;
   const REASON_CHARS = 500; // as the server takes it
   const NOTE_CHARS = 2000; // a closing note, as the server keeps it
 
-  // The words of the page's language, the contracts' labels and the partners' names: given by the
-  // server in the page itself (#catalogue, a data block), so nothing is loaded from elsewhere.
-  const I18N = (() => {
-    try {
-      const data = JSON.parse(document.getElementById('catalogue').textContent);
-      if (data && typeof data === 'object') return data;
-    } catch { /* an empty catalogue: ids are shown */ }
-    return {};
-  })();
-  const MESSAGES = I18N.messages || {};
-  const LABELS = I18N.labels || { fields: {}, signals: {}, obligations: {} };
-  const LOCALE = I18N.lang === 'en' ? 'en-GB' : 'nl-NL';
-
-  /** The message `key` with its `{name}` placeholders filled; the id itself if the catalogue lacks it. */
-  function t(key, values = {}) {
-    const text = Object.hasOwn(MESSAGES, key) ? MESSAGES[key] : key;
-    return text.replace(/\{([a-z_]+)\}/g, (whole, name) => (Object.hasOwn(values, name) ? String(values[name]) : whole));
-  }
-
-  /** A plural: `key.one` for one, `key.other` for any other count (as {count}). */
-  const tn = (key, count, values = {}) => t(`${key}.${count === 1 ? 'one' : 'other'}`, { ...values, count });
-
-  const PRIORITY_RANK = { p1: 0, p2: 1, p3: 2 };
   const STATUS_RANK = { open: 0, acknowledged: 1, closed: 2 };
   const SETTLING = ['done-elsewhere', 'waive']; // the two ways the owner settles an obligation itself
-  const GROUPS = ['person', 'measure', 'event', 'contact']; // an alert's details, in this order
   const PERSONS = ['suspect', 'victim', 'children'];
-
-  const formats = {
-    dateTime: new Intl.DateTimeFormat(LOCALE, {
-      timeZone: TIME_ZONE, weekday: 'short', day: 'numeric', month: 'short',
-      hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-    }),
-    // In a title: the day and the time, no more.
-    short: new Intl.DateTimeFormat(LOCALE, {
-      timeZone: TIME_ZONE, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-    }),
-    time: new Intl.DateTimeFormat(LOCALE, {
-      timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-    }),
-    // Due times can be months away (a measure's end, a follow-up): with the year.
-    due: new Intl.DateTimeFormat(LOCALE, {
-      timeZone: TIME_ZONE, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
-      hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-    }),
-    // A bare date (a birth date, a measure's last day) is a day, not a moment: no time zone to apply.
-    day: new Intl.DateTimeFormat(LOCALE, { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }),
-    // For the tooltip: the full moment, with the zone, so nobody has to guess.
-    full: new Intl.DateTimeFormat(LOCALE, { timeZone: TIME_ZONE, dateStyle: 'full', timeStyle: 'long' }),
-  };
 
   /* ---------------------------------------------------------------- state */
 
   const state = {
     me: null, //            {name, org, csrf} while signed in
-    orgNames: {}, //        partner code -> its name, as the session brought them
     alerts: new Map(), //   alert id -> {alert, touched}: `touched` is the `seq` of its last live update
     nodes: new Map(), //    alert id -> its <article> card or history <li>
     countdowns: new Map(), // alert id -> {el, due (ms)} for open alerts with a deadline
@@ -120,65 +79,7 @@
 
   /* ---------------------------------------------------------------- helpers */
 
-  /** Builds an element. Children that are strings become text nodes, never markup. */
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === 'class') node.className = value;
-      else if (key === 'text') node.textContent = value;
-      else if (key === 'dataset') Object.assign(node.dataset, value);
-      else node.setAttribute(key, value === true ? '' : String(value));
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined && child !== false) node.append(child);
-    }
-    return node;
-  }
 
-  const hasText = (value) => typeof value === 'string' && value.trim() !== '';
-  // The partners' names come with the session (and with the page), from partners.json: a new partner
-  // is named there only.
-  const orgName = (id) => (typeof id === 'string' && ((Object.hasOwn(state.orgNames, id) && state.orgNames[id])
-    || (I18N.partners && Object.hasOwn(I18N.partners, id) && I18N.partners[id]))) || String(id ?? t('value.unknown'));
-  const tierName = (tier) => (hasText(tier) ? t(`tier.${tier}`) : t('value.unknown'));
-  const readable = (snake) => String(snake ?? '').replace(/_/g, ' ');
-  const priorityLabel = (p) => (Object.hasOwn(PRIORITY_RANK, p) ? t(`priority.${p}`) : String(p ?? '?').toUpperCase());
-
-  /** The contracts' labels (gateway/schemas/labels.yaml): a signal type, a field path, a code value. */
-  const signalLabels = (type) => (LABELS.signals && LABELS.signals[type]) || { paths: {}, values: {}, groups: {} };
-  const signalName = (type) => signalLabels(type).label || readable(type) || t('value.unknown');
-  function fieldLabel(type, path) {
-    const own = signalLabels(type).paths || {};
-    const leaf = path.split('.').pop().replace('[]', '');
-    return own[path] || (LABELS.fields && LABELS.fields[leaf]) || readable(leaf);
-  }
-  function valueLabel(type, path, value) {
-    const values = (signalLabels(type).values || {})[path];
-    return values && Object.hasOwn(values, value) ? values[value] : null;
-  }
-  const groupOf = (type, field) => (signalLabels(type).groups || {})[field] || 'event';
-  function obligationName(kind) {
-    if (typeof kind === 'string' && LABELS.obligations && LABELS.obligations[kind]) return LABELS.obligations[kind];
-    const text = readable(kind);
-    return text ? text[0].toUpperCase() + text.slice(1) : t('due.obligation');
-  }
-  /** The alert policy's reason line in the page's language (as the policy says it without one). */
-  const reasonText = (reason) => (I18N.reasons && hasText(reason) && I18N.reasons[reason]) || reason || '';
-
-  function parseTime(iso) {
-    if (typeof iso !== 'string') return null;
-    const ms = Date.parse(iso);
-    return Number.isNaN(ms) ? null : ms;
-  }
-
-  /** A <time> element in Amsterdam time, with the full moment as tooltip; the raw text if unparseable. */
-  function timeEl(iso, format = formats.dateTime) {
-    const ms = parseTime(iso);
-    if (ms === null) return el('span', { text: iso ? String(iso) : '—' });
-    const date = new Date(ms);
-    return el('time', { datetime: iso, title: formats.full.format(date), text: format.format(date) });
-  }
 
   /** "escaleert over 3:12", "escaleert over 1:02:03", or "te laat". */
   function countdownText(due, now) {
@@ -191,34 +92,6 @@
     return t('card.escalates_in', { time: h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}` });
   }
 
-  function scalar(value) {
-    if (value === null || value === undefined) return '—';
-    if (value === true) return t('value.yes');
-    if (value === false) return t('value.no');
-    return String(value); // numbers as sent: no thousands separators in case numbers
-  }
-
-  /** Nothing to show: absent, blank, or an empty list or object. */
-  function empty(value) {
-    if (value === null || value === undefined) return true;
-    if (typeof value === 'string') return value.trim() === '';
-    if (Array.isArray(value)) return value.every(empty);
-    if (typeof value === 'object') return Object.values(value).every(empty);
-    return false;
-  }
-
-  /** "Bram Verhoef", from a person as the signals carry one; '' without a name. */
-  function personName(person) {
-    if (person === null || typeof person !== 'object') return '';
-    return [person.given_name, person.family_name].filter(hasText).join(' ');
-  }
-
-  /** A phone number as a tel: link's target: its digits and a leading +, nothing else. */
-  function telOf(phone) {
-    if (!hasText(phone)) return null;
-    const digits = phone.replace(/[^0-9+]/g, '').replace(/(?!^)\+/g, '');
-    return digits.length >= 6 ? `tel:${digits}` : null;
-  }
 
   function isAlert(a) {
     return a !== null && typeof a === 'object' && typeof a.alert_id === 'string' && a.alert_id !== '';
@@ -261,50 +134,6 @@
 
   /* ---------------------------------------------------------------- API */
 
-  class ApiError extends Error {
-    constructor(status, message, code) {
-      super(message);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
-  /** What went wrong, in the page's language: by the API's error code, else by the HTTP status. */
-  function errorText(status, code) {
-    if (hasText(code) && Object.hasOwn(MESSAGES, `error.${code}`)) return t(`error.${code}`);
-    if (Object.hasOwn(MESSAGES, `error.${status}`)) return t(`error.${status}`);
-    return t('error.status', { status });
-  }
-
-  async function api(method, path, { body, csrf = false } = {}) {
-    const headers = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (csrf && state.me) headers['X-CSRF-Token'] = state.me.csrf;
-    let response;
-    try {
-      response = await fetch(API + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'same-origin',
-        cache: 'no-store',
-      });
-    } catch {
-      throw new ApiError(0, t('error.unreachable'), 'unreachable');
-    }
-    let data = null;
-    if (response.status !== 204) {
-      const text = await response.text().catch(() => '');
-      if (text) {
-        try { data = JSON.parse(text); } catch { data = null; }
-      }
-    }
-    if (!response.ok) {
-      const code = data && typeof data.code === 'string' ? data.code : '';
-      throw new ApiError(response.status, errorText(response.status, code), code);
-    }
-    return data;
-  }
 
   /** A 401 on any signed-in call means the session is gone: back to the sign-in form. */
   function sessionLost(err) {
@@ -368,6 +197,7 @@
     ui.dueList.addEventListener('submit', onDueSubmit);
     ui.dueList.addEventListener('input', onDueInput);
     ui.dueList.addEventListener('keydown', onDueKey);
+    window.addEventListener('hashchange', route);
     window.addEventListener('online', () => {
       if (state.me && (!state.source || state.source.readyState === EventSource.CLOSED)) connect();
     });
@@ -434,7 +264,8 @@
       return;
     }
     state.me = { name: me.name, org: me.org, csrf: me.csrf, person: hasText(me.person) ? me.person : '' };
-    state.orgNames = partnerNames(me.partners);
+    kp.setPartners(partnerNames(me.partners));
+    kp.session.csrf = me.csrf;
     ui.orgName.textContent = orgName(me.org);
     ui.personName.textContent = state.me.person;
     ui.userName.textContent = me.name;
@@ -442,7 +273,7 @@
     ui.signin.hidden = true;
     ui.signinError.textContent = '';
     ui.session.hidden = false;
-    ui.view.hidden = false;
+    ui.view.hidden = true; // until `route` says which page the address asks for
     clearMessage();
     resetAlerts();
     resetDue();
@@ -450,7 +281,7 @@
     // A quarter second, not a whole one: a 1 s interval at an arbitrary phase shows a countdown up
     // to a second stale. The DOM is only written when the text changes, once a second.
     state.ticker = setInterval(tick, 250);
-    ui.openTitle.focus({ preventScroll: true });
+    route();
     // Fetch at once, and again when the stream opens (so nothing between the two is missed).
     loadAlerts();
     loadDue();
@@ -458,9 +289,27 @@
     connect();
   }
 
+  /** Which page the address asks for: a person's (person.js: `#alert/…`, `#obligation/…`,
+   * `#person/…`), else the lists. The lists stay live behind a person's page. */
+  function route() {
+    if (!state.me) return;
+    const wanted = personPage ? personPage.target(location.hash) : null;
+    if (wanted) {
+      ui.view.hidden = true;
+      personPage.open(wanted, { sessionLost, org: () => (state.me ? state.me.org : '') });
+      return;
+    }
+    if (personPage) personPage.close();
+    const back = ui.view.hidden;
+    ui.view.hidden = false;
+    if (back) ui.openTitle.focus({ preventScroll: true });
+  }
+
   /** Back to the sign-in form, with everything of the session forgotten. */
   function signedOut(note) {
+    if (personPage) personPage.close();
     state.me = null;
+    kp.session.csrf = null;
     disconnect();
     clearInterval(state.ticker);
     state.ticker = null;
@@ -484,6 +333,7 @@
         return;
       }
     }
+    history.replaceState(null, '', location.pathname + location.search); // no person's page to come back to
     signedOut('');
   }
 
@@ -740,113 +590,22 @@
 
   /* ---------------------------------------------------------------- drawing */
 
-  function badge(priority) {
-    const known = Object.hasOwn(PRIORITY_RANK, priority);
-    return el('span', {
-      class: `badge priority-${known ? priority : 'other'}`,
-      title: known ? t(`priority.${priority}.title`) : t('priority.other.title'),
-      text: priorityLabel(priority),
-    });
-  }
 
-  /** A definition list of [term, value] pairs; a pair whose value is null is left out. */
-  function facts(pairs, className) {
-    const dl = el('dl', { class: className });
-    for (const [term, value] of pairs) {
-      if (value === null || value === undefined) continue;
-      dl.append(el('dt', { class: 'label' }, term), el('dd', {}, value));
-    }
-    return dl;
-  }
-
-  // A full date-time with a zone (as the signals carry them, in UTC), shown in Amsterdam time like
-  // every other time on the page; a bare date (a birth date) as a day.
-  const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-  const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-  /** One value of the content, as people read it: its code's label, a time, a day, yes or no. */
-  function valueNode(type, path, value) {
-    if (typeof value === 'string') {
-      const label = valueLabel(type, path, value);
-      if (label !== null) return label;
-      if (ISO_DATE_TIME.test(value) && parseTime(value) !== null) return timeEl(value);
-      if (ISO_DATE.test(value) && parseTime(value) !== null) {
-        return el('time', { datetime: value, text: formats.day.format(new Date(parseTime(value))) });
-      }
-      if (path.endsWith('phone') && telOf(value)) return el('a', { href: telOf(value), text: value });
-    }
-    return scalar(value);
-  }
-
-  const ADDRESS = ['street', 'house_number', 'postal_code', 'city'];
-  const isAddress = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
-    && Object.keys(v).every((k) => ADDRESS.includes(k));
-
-  /** "Kanaalweg 14B, 3526 KL Utrecht". */
-  const addressLine = (a) => [[a.street, a.house_number].filter(hasText).join(' '),
-    [a.postal_code, a.city].filter(hasText).join(' ')].filter(hasText).join(', ');
-
-  /** The non-empty fields of an object as a definition list, each labelled from the catalogue: an
-   * address on one line, a list of codes joined, a list of objects as numbered items, an object
-   * inside as a list of its own. */
-  function fieldList(type, object, prefix) {
-    const dl = el('dl', { class: 'fields' });
-    for (const [name, value] of Object.entries(object)) {
-      if (empty(value)) continue;
-      const path = prefix ? `${prefix}.${name}` : name;
-      dl.append(el('dt', { class: 'label' }, fieldLabel(type, path)), el('dd', {}, fieldValue(type, path, value)));
-    }
-    return dl;
-  }
-
-  function fieldValue(type, path, value) {
-    if (Array.isArray(value)) {
-      const items = value.filter((v) => !empty(v));
-      if (items.every((v) => v === null || typeof v !== 'object')) {
-        const span = el('span');
-        items.forEach((v, i) => span.append(i ? ', ' : '', valueNode(type, path, v)));
-        return span;
-      }
-      return el('ol', { class: 'items' }, ...items.map((v) => el('li', {}, fieldValue(type, `${path}[]`, v))));
-    }
-    if (value !== null && typeof value === 'object') {
-      if (isAddress(value)) return addressLine(value);
-      return fieldList(type, value, path);
-    }
-    return valueNode(type, path, value);
-  }
-
-  /** An alert's details, grouped: the persons, the measure, the event, the contact; empty fields,
-   * and groups left empty, are not shown. The event group also says where the alert comes from. */
+  /** An alert's details, grouped: the persons (with links to their pages), the measure, the event,
+   * the contact (common.js, `fieldGroups`). The event group also says where the alert comes from. */
   function detailGroups(alert) {
     const type = alert.signal_type;
     const content = alert.content !== null && typeof alert.content === 'object' ? alert.content : {};
-    const fields = { person: [], measure: [], event: [], contact: [] };
-    for (const [name, value] of Object.entries(content)) {
-      if (!empty(value)) fields[GROUPS.includes(groupOf(type, name)) ? groupOf(type, name) : 'event'].push([name, value]);
-    }
     const about = facts([
       [t('card.signal'), el('span', {}, signalName(type), ' ', t('card.from', { org: orgName(alert.sender) }))],
       [t('card.raised'), timeEl(alert.raised_at)],
       [t('card.why'), hasText(alert.reason) ? el('span', { class: 'why', text: reasonText(alert.reason) }) : null],
       [t('card.with'), withWhom(alert)],
     ], 'fields');
-    const sections = [];
-    for (const group of GROUPS) {
-      const section = el('section', { class: `group group-${group}`, dataset: { group } },
-        el('h4', { class: 'group-title', text: t(`group.${group}`) }));
-      for (const [name, value] of fields[group]) {
-        const nested = value !== null && typeof value === 'object' && !isAddress(value)
-          && !(Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object'));
-        if (nested) {
-          section.append(el('h5', { class: 'label', text: fieldLabel(type, name) }), fieldValue(type, name, value));
-        } else {
-          section.append(fieldList(type, { [name]: value }, ''));
-        }
-      }
-      if (group === 'event') section.append(about);
-      if (section.childElementCount > 1) sections.push(section);
-    }
+    const sections = fieldGroups(type, content, {
+      person: personLinks(content, `#alert/${alert.alert_id}`),
+      event: about,
+    });
     if (!Object.keys(content).length) {
       sections.unshift(el('p', { class: 'empty', text: t('card.nothing_shared') }));
     }
@@ -891,37 +650,58 @@
 
   /** Who, what and where, in a line: "Overtreding van voorwaarden: contactverbod · Bram Verhoef ·
    * Utrecht"; for a chain obligation's reminder, what is due, for whom, by when. */
-  function titleOf(alert) {
+  function titleParts(alert) {
     const type = alert.signal_type;
     const content = alert.content !== null && typeof alert.content === 'object' ? alert.content : {};
-    const who = personName(content.suspect) || personName(content.victim);
+    const slot = ['suspect', 'victim'].find((role) => personName(content[role])) || null;
+    const who = slot ? personName(content[slot]) : '';
     if (hasText(alert.obligation_kind)) {
       const key = alert.priority === 'p3' ? 'title.reminder' : 'title.lapsed';
       const due = parseTime(alert.obligation_due_at);
-      return [t(key, { what: obligationName(alert.obligation_kind) }), who,
-        due !== null ? t('title.due', { due: formats.short.format(new Date(due)) }) : ''].filter(hasText).join(' · ');
+      return { who, slot, parts: [t(key, { what: obligationName(alert.obligation_kind) }), who,
+        due !== null ? t('title.due', { due: formats.short.format(new Date(due)) }) : ''] };
     }
     const code = ['measure', 'kind', 'offence', 'risk_level', 'decision'].find((name) => typeof content[name] === 'string');
     const short = signalLabels(type).short || signalName(type);
     const what = code ? `${short}: ${valueLabel(type, code, content[code]) || readable(content[code])}` : signalName(type);
     const where = ['place', 'incident_place', 'held_at'].map((name) => content[name]).find(hasText) || '';
-    return [what, who, where].filter(hasText).join(' · ');
+    return { who, slot, parts: [what, who, where] };
   }
 
-  /** Whom to call about it: the signal's contact (or its assessor, or who informed the victim),
-   * as a tel: link. */
-  function contactLink(contact) {
-    if (contact === null || typeof contact !== 'object' || !hasText(contact.name)) return null;
-    const href = telOf(contact.phone);
-    const name = href
-      ? el('a', { class: 'contact-name', href, title: t('card.call', { phone: contact.phone }) },
-        el('span', { class: 'contact-call', 'aria-hidden': 'true', text: '☎ ' }), contact.name)
-      : el('span', { class: 'contact-name', text: contact.name });
-    return el('span', { class: 'contact' }, name,
-      hasText(contact.role) ? el('span', { class: 'contact-role', title: contact.role, text: contact.role }) : null);
+  const titleOf = (alert) => titleParts(alert).parts.filter(hasText).join(' · ');
+
+  /** The title as an element: the person's name in it links to their page, where the alert carries
+   * who they are (person.js; the server checks it again). */
+  function titleNode(alert, tag, attrs) {
+    const { who, slot, parts } = titleParts(alert);
+    const content = alert.content !== null && typeof alert.content === 'object' ? alert.content : {};
+    const node = el(tag, attrs);
+    parts.forEach((part, i) => {
+      if (!hasText(part)) return;
+      if (node.childNodes.length) node.append(' · ');
+      const linked = i === 1 && part === who && slot && personPage && personPage.identifies(content[slot]);
+      node.append(linked ? personPage.link(`#alert/${alert.alert_id}/${slot}`, who) : part);
+    });
+    return node;
   }
 
-  const contactOf = (content) => (content && (content.contact || content.assessor || content.informed_by)) || null;
+  /** Links to the page of every person an alert or obligation carries who they are: "Tijdlijn:
+   * Bram Verhoef (verdachte)". */
+  function personLinks(content, where) {
+    if (!personPage || content === null || typeof content !== 'object') return null;
+    const found = [];
+    for (const role of PERSONS) {
+      const persons = role === 'children' ? (Array.isArray(content.children) ? content.children : []) : [content[role]];
+      persons.forEach((person, n) => {
+        if (!personPage.identifies(person)) return;
+        const slot = role === 'children' ? `children.${n}` : role;
+        const label = t('person.link', { name: personName(person), role: t(`person.role.${role === 'children' ? 'child' : role}`) });
+        found.push(el('li', {}, personPage.link(`${where}/${slot}`, label)));
+      });
+    }
+    return found.length ? el('ul', { class: 'person-links' }, ...found) : null;
+  }
+
 
   /** One line per event: what, when, to or by whom, through which channels, with what note. */
   function timeline(alert) {
@@ -976,7 +756,7 @@
     card.append(el('div', { class: 'card-head' }, badge(alert.priority), acknowledged ? null : status, countdown, acknowledged));
     const escalated = escalationLine(alert);
     if (escalated) card.append(escalated); // (append(null) would write the text "null")
-    card.append(el('h3', { class: 'alert-title', id: `title-${id}`, text: titleOf(alert) }));
+    card.append(titleNode(alert, 'h3', { class: 'alert-title', id: `title-${id}` }));
 
     // The action comes first on the row, the details folded beside it: the card stays a glance.
     const actions = el('div', { class: 'actions' });
@@ -1027,7 +807,7 @@
     const head = el('div', { class: 'row-head' },
       badge(alert.priority),
       el('span', { class: 'status-label', text: t(`status.${alert.status}`) }),
-      el('span', { class: 'alert-title', text: titleOf(alert) }));
+      titleNode(alert, 'span', { class: 'alert-title' }));
 
     const meta = el('p', { class: 'row-meta' }, t('history.raised'), ' ', timeEl(alert.raised_at));
     if (alert.acknowledged_by || alert.acknowledged_at) {
@@ -1197,6 +977,18 @@
     }
     const subject = typeof item.subject === 'string' ? item.subject : '';
     return subject ? t('due.pseudonym', { start: subject.slice(0, 8) }) : t('due.person_unknown');
+  }
+
+  /** The person the row is for; a link to their page where what the organisation may see says who
+   * they are. */
+  function duePerson(item) {
+    const content = item.content !== null && typeof item.content === 'object' ? item.content : {};
+    const slot = ['suspect', 'victim'].find((role) => personName(content[role]));
+    const text = personOf(item);
+    if (slot && personPage && personPage.identifies(content[slot])) {
+      return personPage.link(`#obligation/${item.obligation_id}/${slot}`, text, 'due-person person-link');
+    }
+    return el('span', { class: 'due-person', text });
   }
 
   /** "Risicotaxatie van Politie", "Veiligheidsbeoordeling van Veilig Thuis (zonder Vervolg na
@@ -1383,7 +1175,7 @@
       el('div', { class: 'card-head' }, statusLabel, flag, el('span', { class: 'due-relative' })),
       el('h3', { class: 'due-kind', id: `due-kind-${id}`, text: kindName(item.kind) }),
       facts([
-        [t('due.for'), el('span', { class: 'due-person', text: personOf(item) })],
+        [t('due.for'), duePerson(item)],
         [t('due.due'), timeEl(item.due_at, formats.due)],
         [t('due.contact'), contactLink(item.owner_contact)],
         [t('due.met_by'), meetsText(item.met_by)],

@@ -79,7 +79,7 @@ def _asked(source: str) -> set[str]:
 
 
 def test_every_message_the_page_asks_for_is_in_the_catalogue() -> None:
-    script = (CONSOLE / "console.js").read_text()
+    script = "".join(path.read_text() for path in sorted(CONSOLE.glob("*.js")))
     page = (CONSOLE / "index.html").read_text()
     asked = _asked(script) | set(re.findall(r"\{\{ ([a-z0-9_.]+) \}\}", page)) - {"lang", "catalogue"}
     # The families the script names by a value: priorities, tiers, statuses, groups, events,
@@ -96,6 +96,14 @@ def test_every_message_the_page_asks_for_is_in_the_catalogue() -> None:
     ways = ("done-elsewhere", "waive")
     asked |= {f"settle.{a}.{w}" for a in ways for w in ("button", "label", "submit", "done")}
     asked |= {"title.reminder", "title.lapsed"}
+    # A person's page (person.js): roles, kinds of item, measures' and obligations' statuses, how
+    # much of a copy was shared and how urgent.
+    asked |= {f"person.role.{r}" for r in ("suspect", "victim", "child")}
+    asked |= {f"person.kind.{k}" for k in ("sent", "received", "match_notice", "alert", "obligation")}
+    asked |= {f"person.status.{s}" for s in ("in_force", "not_yet", "lapsed", "ended")}
+    asked |= {f"person.obligation.{s}" for s in ("open", "lapsed", "met", "done_elsewhere", "waived")}
+    asked |= {f"person.level.{level}" for level in ("full", "fields", "dat")}
+    asked |= {f"person.urgency.{u}" for u in ("immediate", "normal", "none")}
     for lang in i18n.LANGUAGES:
         assert sorted(asked - set(i18n.messages(lang))) == [], lang
 

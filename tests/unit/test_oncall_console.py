@@ -191,7 +191,7 @@ async def test_signing_out_ends_the_session(client: httpx.AsyncClient, tokens: d
 async def test_the_page_loads_nothing_from_elsewhere(client: httpx.AsyncClient) -> None:
     page = await client.get("/console")
     assert page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
-    for asset in ("console.js", "console.css"):
+    for asset in ("common.js", "person.js", "console.js", "console.css"):
         assert (await client.get(f"/console/{asset}")).status_code == 200
         assert f"/console/{asset}" in page.text
     assert "http" not in page.text.replace("http-equiv", "")
