@@ -2,19 +2,32 @@
 breach escalated because the primary did not respond, a release at risk hoog, a risk rising to hoog,
 an acknowledged breach, a reminder of a chain obligation), one closed alert in the history, and two
 obligations in the due list. Everyone in it is fictional. Applied straight into an on-call service's
-books: no Kafka, no gateway."""
+books: no Kafka, no gateway.
+
+Beside it, what the case timeline holds of the police's about the suspect (`timeline`): the weeks
+before the night as the topics would hold them, each signal built as an adapter builds it and routed
+by the gateway's own pure steps (validate, identify, emit), the night's alerts as the gateway raised
+them, and the obligation that lapsed; for a stand-in gateway's read model (test_console_screens.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
 
 import orjson
 
+from gateway.decisions import Decision, Level
+from gateway.kafka import Record
+from gateway.pipeline import Accepted, Rejected, emit, identify, validate
+from gateway.pseudonyms import pseudonym_of_bsn
+from gateway.schemas import Signal, new_envelope
 from gateway.schemas.alert import AlertEvent
 from gateway.schemas.obligation import ObligationContent, ObligationEvent
+from gateway.topics import ALERTS, OBLIGATIONS, signals_topic
+from tools.contracts.examples import example
 
 NS = UUID("6f1c5a52-9d0e-4a53-8f7e-2b6f3c1d4e5a")
 ORG = "police"
@@ -84,7 +97,7 @@ RISK = {
 }
 OLD_BREACH = {
     **BREACH,
-    "suspect": {**SUSPECT, "given_name": "Dennis", "family_name": "Kramer"},
+    "suspect": {**SUSPECT, "given_name": "Dennis", "family_name": "Kramer", "bsn": None},
     "victim": {**VICTIM, "given_name": "Linda", "family_name": "Kramer"},
     "place": "Amersfoort",
     "severity": "medium",
@@ -371,3 +384,103 @@ def apply(service: Any, now: datetime | None = None) -> None:
         service.obligations.content[content.obligation_id] = content
     if hasattr(service, "_alerts_of"):
         service._alerts_of.setdefault(_id("screening"), set()).add(_id("reminder"))
+
+
+# The case timeline of the night's suspect, as the police know him.
+
+FULL = Decision(
+    level=Level.FULL, legal_basis="wjsg-art-39f", purpose="victim-protection", urgency="immediate"
+)
+GRANTED = Decision(
+    level=Level.FIELDS,
+    fields=["suspect", "victim", "measure", "breach_time", "place", "detected_by", "severity", "contact"],
+    legal_basis="reclassering-toezicht",
+    purpose="victim-protection",
+    urgency="immediate",
+)  # what probation's policy grants the police of a breach, as far as the page is concerned
+
+
+def _sent(org: str, signal: Signal, at: datetime, name: str, key: bytes) -> tuple[Record, Accepted]:
+    """A signal as an adapter sends it (adapters/publish.py, at the time given), and as the gateway
+    accepts it."""
+    envelope = new_envelope(org=org, signal=signal.name, version=signal.version, id=_id(name), time=at)
+    subject = signal.subject()
+    record_key = pseudonym_of_bsn(subject.bsn, key).encode() if subject and subject.bsn else None
+    record = Record(signals_topic(org), record_key, orjson.dumps(signal.model_dump(mode="json")),
+                    envelope.to_headers())  # fmt: skip
+    checked = validate(record)
+    assert not isinstance(checked, Rejected), checked
+    accepted = identify(*checked, key=key)
+    assert isinstance(accepted, Accepted), accepted
+    return record, accepted
+
+
+def _about_them(name: str, **fields: Any) -> Signal:
+    """The catalogue's example of `name`, about the night's persons, with `fields` changed; checked
+    as the adapter's mapping checks a signal."""
+    base = example(name).signal
+    data = {**base.model_dump(mode="json"), "suspect": SUSPECT, "victim": VICTIM, **fields}
+    return type(base).model_validate(orjson.loads(orjson.dumps(data)))
+
+
+def timeline(key: bytes, now: datetime) -> list[Record]:
+    """Every record of the topics the timeline reads that concerns the suspect, in the order kept:
+    the police's report and its own huisverbod (long lapsed), the OM's behavioural order (in force),
+    probation's breach and the OM's release on the night, the night's alerts, and the police's
+    safety check before the release, which lapsed."""
+    today = now.astimezone(ZoneInfo("Europe/Amsterdam")).date()
+    ends = today + timedelta(days=70)
+    huisverbod = _about_them(
+        "measure_imposed", kind="temporary_restraining_order", conditions=[],
+        starts_on=today - timedelta(days=40), ends_on=today - timedelta(days=31),
+    )  # fmt: skip
+    order = _about_them(
+        "measure_imposed", kind="behavioural_order", conditions=_conditions(ends),
+        starts_on=today - timedelta(days=20), ends_on=ends,
+    )  # fmt: skip
+    breach = _about_them("breach_of_conditions", **_without_persons(BREACH))
+    release = _about_them("release_from_custody", **_without_persons(RELEASE), children=[CHILD])
+    report = _about_them("new_report", children=[CHILD], incident_place="Utrecht")
+    steps: list[tuple[str, Signal, datetime, str, dict[str, Decision]]] = [
+        ("police", report, now - timedelta(days=41), "report", {"om": FULL, "veiligthuis": FULL}),
+        ("police", huisverbod, now - timedelta(days=40), "huisverbod", {"om": FULL}),
+        ("om", order, now - timedelta(days=20), "order", {"police": FULL, "3ro": FULL}),
+        ("3ro", breach, now - timedelta(minutes=7, seconds=5), "breach:signal", {"police": GRANTED}),
+        ("om", release, now - timedelta(minutes=2, seconds=5), "release:signal", {"police": FULL}),
+    ]
+    records: list[Record] = []
+    for org, signal, at, name, decisions in steps:
+        record, accepted = _sent(org, signal, at, name, key)
+        records += [record, *emit(accepted, decisions, "scene", at)]
+    for event in alerts(now):
+        records.append(Record(ALERTS, str(event.alert_id).encode(), event.model_dump_json().encode(), []))
+    subject = pseudonym_of_bsn(str(SUSPECT["bsn"]), key)
+    for event in obligations(now)[0]:
+        if event.obligation_id == _id("check"):
+            ours = event.model_copy(update={"subject": subject, "subject_keys": [subject]})
+            records.append(
+                Record(OBLIGATIONS, str(event.obligation_id).encode(), ours.model_dump_json().encode(), [])
+            )
+    return records
+
+
+def _without_persons(content: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in content.items() if name not in ("suspect", "victim", "children")}
+
+
+def _conditions(ends_on: date) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": "contact_ban",
+            "description": "Geen contact met Sanne Vermeulen, direct, via anderen of online.",
+        },
+        {
+            "kind": "area_ban",
+            "description": "Niet in de binnenstad van Utrecht (kaart bij de gedragsaanwijzing).",
+        },
+        {
+            "kind": "ankle_tag",
+            "description": "Enkelband ter controle van het gebiedsverbod.",
+            "ends_on": ends_on,
+        },
+    ]

@@ -1,7 +1,10 @@
 """Every kind of page of the on-call console, at a phone's width (390 x 844) and a desktop's (1280 x
 800), in headless Chromium, with a fictional night of alerts and obligations (tests/console_scene.py)
 put straight into an on-call service's books (no Kafka needed): sign-in, the open list, a card
-unfolded, the closing form, the due list with its reason form, the history, and the page in English.
+unfolded, the closing form, the due list with its reason form, the history, a person's page (the
+measures in force, the persons linked, the timeline with an item unfolded), a linked person's page,
+and the pages in English. The person pages come from the gateway's own timeline API over a read
+model prepared from the scene's records (a stand-in for the one it reads from Kafka).
 
 For each it takes a screenshot (into $KETENPOORT_SCREENSHOTS when set, else the test's own folder)
 and checks what a person would see: nothing scrolls sideways, no label is cut (every label's
@@ -10,12 +13,14 @@ speaks Dutch (English when asked). On the phone, five collapsed alert cards fit 
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +30,17 @@ from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from starlette.applications import Starlette
 
-from gateway.access import Identity, Role, TokenStore
+from gateway.access import Identity, RequireRole, Role, TokenStore
+from gateway.audit.reads import AuditReadLog
 from gateway.kafka import KafkaConnection
+from gateway.schemas.audit_read import AuditRead
+from gateway.timeline.api import TimelineApi
+from gateway.timeline.entries import ingest
+from gateway.timeline.feed import TimelineFeed
+from gateway.timeline.store import TimelineStore
 from oncall.config import OnCallConfig
 from oncall.console import Console
+from oncall.person_pages import TimelineClient
 from oncall.service import OnCallService
 from tests import console_scene
 from tests.browser import chromium
@@ -38,8 +50,9 @@ SIZES = [(390, 844), (1280, 800)]
 # What people read as a label: none may be cut.
 LABELS = (
     "h1, h2, h3, h4, h5, dt, label, summary, button, .badge, .status-label, .countdown, .language, "
-    ".connection, .contact-name"
+    ".connection, .contact-name, .back-link, .entry-kind, .condition-kind"
 )
+KEY = b"console-scene-timeline"  # the stand-in gateway's pseudonym key
 NO_SIDEWAYS_SCROLL = "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 CUT_LABELS = """
 // Shown: laid out, and not folded away in a closed <details> (its summary is shown).
@@ -65,28 +78,72 @@ class Recorder:
         return None
 
 
+class SceneFeed(TimelineFeed):
+    """The gateway's read model of the night, built from the scene's records (in the server's own
+    thread, as SQLite wants) instead of read from Kafka."""
+
+    def __init__(self, folder: Path, now: datetime) -> None:
+        super().__init__(KafkaConnection(bootstrap="127.0.0.1:9"), folder, KEY, "scene")
+        self.folder, self.now, self.store = folder, now, None
+
+    @asynccontextmanager
+    async def current(self) -> AsyncIterator[TimelineStore]:
+        if self.store is None:
+            self.store = TimelineStore(self.folder / "scene.sqlite", KEY)
+            offsets = itertools.count()
+            for record in console_scene.timeline(KEY, self.now):
+                self.store.add(ingest(record, KEY), (record.topic, 0, next(offsets)))
+            self.store.commit({})
+        yield self.store
+
+
+class Reads(AuditReadLog):
+    """Stands in for the log of reads: keeps each read, as recorded before it is answered."""
+
+    def __init__(self) -> None:
+        super().__init__(KafkaConnection(bootstrap="127.0.0.1:9"))
+        self.recorded: list[AuditRead] = []
+
+    async def record(self, read: AuditRead) -> None:
+        self.recorded.append(read)
+
+
 @contextmanager
-def console_served(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """The console over HTTP with the night in its books: (base URL, the desk's token)."""
-    service = OnCallService(KafkaConnection(bootstrap="127.0.0.1:9"), OnCallConfig.load())
-    service._producer = Recorder()  # type: ignore[assignment]
-    console_scene.apply(service)
-    tokens = tmp_path / "tokens.json"
-    token = TokenStore.load(tokens).issue(Identity(name=DESK, role=Role.ONCALL, org="police"), tokens)
+def serving(app: Any) -> Iterator[str]:
+    """An ASGI app over HTTP on loopback, in a thread of its own; its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = Starlette(routes=Console(service, tokens).routes())
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}", token
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def console_served(tmp_path: Path) -> Iterator[tuple[str, str, Reads]]:
+    """The console over HTTP with the night in its books, and a gateway's timeline API over the
+    night's records behind it: (base URL, the desk's token, the reads the gateway recorded)."""
+    now = datetime.now(UTC)
+    service = OnCallService(KafkaConnection(bootstrap="127.0.0.1:9"), OnCallConfig.load())
+    service._producer = Recorder()  # type: ignore[assignment]
+    console_scene.apply(service, now)
+    tokens = tmp_path / "tokens.json"
+    token = TokenStore.load(tokens).issue(Identity(name=DESK, role=Role.ONCALL, org="police"), tokens)
+    reads = Reads()
+    timeline = TimelineApi(SceneFeed(tmp_path, now), KEY, reads)
+    gateway = RequireRole(timeline, tokens, frozenset({Role.ADAPTER, Role.ONCALL}))
+    with serving(gateway) as gateway_url:
+        console = Console(service, tokens, timeline=TimelineClient(gateway_url))
+        with serving(Starlette(routes=console.routes())) as base:
+            yield base, token, reads
 
 
 @pytest.fixture
@@ -130,11 +187,17 @@ def sign_in(driver: Chrome, token: str) -> None:
     wait(driver, "return document.querySelector('#due-list').dataset.loaded === 'true'")
 
 
+def person_page(driver: Chrome) -> None:
+    """Until a person's page is drawn, from the top."""
+    wait(driver, "return !document.getElementById('person-body').hidden")
+    driver.execute_script("window.scrollTo(0, 0)")
+
+
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}px" for w, _ in SIZES])
 def test_every_page_kind_reads_in_dutch_without_a_cut_label_or_sideways_scroll(
     width: int, height: int, tmp_path: Path, shots: Path
 ) -> None:
-    with console_served(tmp_path) as (base, token), chromium(width, height) as driver:
+    with console_served(tmp_path) as (base, token, reads), chromium(width, height) as driver:
         driver.get(f"{base}/console")
         wait(driver, "return !document.getElementById('signin').hidden")
         looked_at(driver, shots, f"signin-{width}", "Aanmelden", "Uw naam", "Pikettoken", "English")
@@ -189,6 +252,63 @@ def test_every_page_kind_reads_in_dutch_without_a_cut_label_or_sideways_scroll(
         driver.execute_script("document.querySelector('#history-title').scrollIntoView()")
         looked_at(driver, shots, f"history-{width}", "Afgehandeld", "afgesloten", "Eenheid langs geweest")
 
+        # Every card and every due row names its person by a link to their page.
+        assert driver.execute_script(
+            "return [...document.querySelectorAll('#open-alerts > article')]"
+            ".every((card) => card.querySelector('h3.alert-title a.person-link'))"
+        )
+        assert driver.execute_script(
+            "return [...document.querySelectorAll('#due-list > li')]"
+            ".every((row) => row.querySelector('a.due-person'))"
+        )
+
+        # The suspect's page, from the escalated alert: the measures in force first.
+        click(driver, f"{escalated} h3 a.person-link")
+        person_page(driver)
+        assert driver.execute_script("return location.hash").startswith("#person/p-")
+        assert [r.reader for r in reads.recorded][-2:] == [f"{PERSON} ({DESK})"] * 2
+        looked_at(
+            driver, shots, f"person-{width}",
+            "Bram Verhoef", "verdachte", "Maatregelen van kracht", "Van kracht", "Gedragsaanwijzing",
+            "Contactverbod", "Gebiedsverbod", "Openbaar Ministerie", "1 verlopen of beëindigd",
+            "Gekoppelde personen", "Sanne Vermeulen", "Tijdlijn", "leesregister",
+        )  # fmt: skip
+        in_force = driver.find_elements(By.CSS_SELECTOR, "#measures > li.measure-card")
+        assert [m.get_attribute("data-status") for m in in_force] == ["in_force"]
+
+        # Its timeline, newest first, the OM's order unfolded as the police received it.
+        order = "#entries > li.entry[data-kind='received'][data-signal-id='{}']".format(
+            console_scene._id("order")
+        )
+        click(driver, f"{order} summary")
+        driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", order)
+        looked_at(
+            driver, shots, f"person-timeline-{width}",
+            "Ontvangen van Openbaar Ministerie", "Maatregel opgelegd: gedragsaanwijzing", "Grondslag",
+            "Wet justitiële en strafvorderlijke gegevens", "Voorwaarden", "contactverbod",
+        )  # fmt: skip
+        kinds = driver.execute_script(
+            "return [...document.querySelectorAll('#entries > li')].map((e) => e.dataset.kind)"
+        )
+        assert set(kinds) == {"sent", "received", "alert", "obligation"} and kinds[-1] == "sent", kinds
+        shown = driver.execute_script("return document.body.innerText")
+        for word in ("Verstuurd", "Alarm", "Ketenverplichting", "Verlopen"):
+            assert word in shown, word
+
+        # A linked person's page: the victim, whom the police know by name and birth date only.
+        click(driver, "#linked > li:nth-child(2) a.person-link")  # the child first, then her
+        wait(driver, "return document.getElementById('person-title').textContent === 'Sanne Vermeulen'")
+        person_page(driver)
+        looked_at(
+            driver, shots, f"linked-{width}",
+            "Sanne Vermeulen", "slachtoffer", "Gevonden op naam en geboortedatum", "Bram Verhoef",
+        )  # fmt: skip
+
+        # Back to the lists, still there.
+        click(driver, ".back-link")
+        wait(driver, "return !document.getElementById('alert-view').hidden")
+        assert driver.execute_script("return document.getElementById('person-view').hidden")
+
         # And in English, on asking.
         driver.get(f"{base}/console?lang=en")
         wait(driver, "return document.querySelectorAll('#open-alerts > article').length === 5")
@@ -196,4 +316,10 @@ def test_every_page_kind_reads_in_dutch_without_a_cut_label_or_sideways_scroll(
             driver, shots, f"alerts-en-{width}",
             "Open alerts", "Acknowledge", "escalates in", "Breach: contact ban",
             "No response from the primary",
+        )  # fmt: skip
+        click(driver, "#open-alerts > article.escalated h3 a.person-link")
+        person_page(driver)
+        looked_at(
+            driver, shots, f"person-en-{width}",
+            "Measures in force", "In force", "Behavioural order", "Contact ban", "Linked persons", "Timeline",
         )  # fmt: skip
