@@ -211,7 +211,8 @@ async def running_services(settings: Settings, stack: Endpoints, tmp: Path) -> A
             "oncall",
             ["oncall", "serve"],
             {**common, **stack.environment("oncall"), "KETENPOORT_ONCALL_HTTP_PORT": str(oncall_port),
-             "KETENPOORT_ONCALL_CONFIG": str(_quiet_oncall_config(tmp / "oncall.yaml"))},
+             "KETENPOORT_ONCALL_CONFIG": str(_quiet_oncall_config(tmp / "oncall.yaml")),
+             "KETENPOORT_API_URL": f"http://{LOOPBACK}:{gateway_port}"},  # the person pages ask it
             oncall_port,
             tmp,
         )  # fmt: skip

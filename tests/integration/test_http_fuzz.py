@@ -47,6 +47,7 @@ ROUTES = {
                ("POST", f"/console/api/alerts/{ALERT}/acknowledge", None, "oncall om"),
                ("GET", "/console/api/events", None, "oncall om"),
                ("GET", "/console/api/me", None, "oncall police"),
+               ("POST", "/console/api/person", JSON_TYPE, "oncall police"),
                ("DELETE", "/console/api/session", None, "oncall police"),
                ("GET", "/console", None, "oncall om")],
 }  # fmt: skip
