@@ -122,24 +122,25 @@ def names_bram(body: Any, key: bytes, subject: str | None = None) -> bool:
 async def held(stack: Endpoints, org: str, run: set[str], key: bytes) -> dict[str, Any]:
     """Of this run's signals about Bram: the entry ids of what `org` sent and received, the alerts
     about those or naming him, and the obligations about him it owns or was told of, with their
-    alerts; and every text it holds in them."""
+    alerts; and every text it holds in any copy, of this run or an earlier one (its page shows
+    those too)."""
     admin = stack.kafka("admin")
     ids: set[str] = set()
     texts: set[str] = set()
     about: set[str] = set()  # the signals it sent or received a copy of that name him
     for record in await read_topic(admin, signals_topic(org), timeout_s=60):
         signal_id = record["_headers"].get("ce_id")
+        texts |= set(_strings({k: v for k, v in record.items() if not k.startswith("_")}))
         if signal_id in run and names_bram(record, key):
             ids.add(f"sent:{signal_id}")
             about.add(signal_id)
-            texts |= set(_strings({k: v for k, v in record.items() if not k.startswith("_")}))
     for delivery in await read_topic(admin, inbox_topic(org), timeout_s=60):
-        if delivery.get("signal_id") in run and "delivery_id" in delivery:
-            if names_bram(delivery["body"], key, delivery["chain_pseudonym"]):
-                ids.add(f"received:{delivery['delivery_id']}")
-                if delivery["signal_type"] != MATCH_NOTICE:
-                    about.add(delivery["signal_id"])
-            texts |= set(_strings(delivery["body"]))
+        texts |= set(_strings(delivery.get("body")))
+        this_run = delivery.get("signal_id") in run and "delivery_id" in delivery
+        if this_run and names_bram(delivery["body"], key, delivery["chain_pseudonym"]):
+            ids.add(f"received:{delivery['delivery_id']}")
+            if delivery["signal_type"] != MATCH_NOTICE:
+                about.add(delivery["signal_id"])
     obligations: dict[str, list[dict[str, Any]]] = {}
     for event in await read_topic(admin, OBLIGATIONS, timeout_s=60):
         if event.get("opened_by") in run:
@@ -152,17 +153,19 @@ async def held(stack: Endpoints, org: str, run: set[str], key: bytes) -> dict[st
     }
     ids |= {f"obligation:{oid}" for oid in ours}
     for event in await read_topic(admin, ALERTS, timeout_s=60):
-        if event.get("kind") == "raised" and event.get("org") == org and event.get("signal_id") in run:
-            signal = event["signal_id"]
-            if names_bram(event.get("content"), key) or signal in about or event.get("obligation_id") in ours:
-                ids.add(f"alert:{event['alert_id']}")
+        if event.get("kind") == "raised" and event.get("org") == org:
             texts |= set(_strings(event.get("content")))
+            signal = event["signal_id"]
+            if signal in run and (
+                names_bram(event.get("content"), key) or signal in about or event.get("obligation_id") in ours
+            ):
+                ids.add(f"alert:{event['alert_id']}")
     return {"ids": ids, "texts": texts}
 
 
 async def withheld_from(stack: Endpoints, org: str, run: set[str], holds: set[str]) -> set[str]:
     """Free text of this run's signals (as their senders sent them) that `org` holds in none of its
-    copies: names, places, descriptions, phone numbers; not codes or dates."""
+    copies, of any run: names, places, descriptions, phone numbers; not codes or dates."""
     sent: set[str] = set()
     for sender in ("police", "veiligthuis", "slachtofferhulp", "om", "3ro", "rvdk"):
         for record in await read_topic(stack.kafka("admin"), signals_topic(sender), timeout_s=60):
