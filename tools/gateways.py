@@ -1,0 +1,197 @@
+"""`ketenpoort gateway serve`: N gateway instances as processes of their own, supervised.
+
+Instance i of n runs `ketenpoort gateway run --instance i --instances n`, with its HTTP port the
+base port plus i. An instance that exits without being asked to (a crash, a SIGKILL) is started
+again after `RESTART_DELAY_S`; under its own transactional id it fences what it left open and
+continues from its committed offsets.
+
+The count changes only as a whole (`ketenpoort gateway scale N`, or SIGHUP after the state file's
+`wanted` changed): every instance is stopped with SIGTERM, each finishing its batch (committed)
+before it exits, and only then is the new count started. Static partition shares change with the
+count, so no two counts may ever run at once: this stop-then-start is the hand-over, and the pause
+in between is the price (docs/operations.md, "Scale the gateway"). A new count's instances also
+fence the transactional ids of the instances it no longer has (gateway/fanout.py, `fence`).
+
+The state file (`<cache>/gateways/<group>.json`) holds the supervisor's pid, the count wanted and
+running, and each instance's pid and port, for `scale` and for operators.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from gateway.logging import get_logger
+from gateway.settings import Settings, instance_problem
+
+log = get_logger("gateways")
+
+RESTART_DELAY_S = 1.0
+STOP_TIMEOUT_S = 30.0
+POLL_S = 0.2
+
+
+def state_path(settings: Settings) -> Path:
+    return settings.cache_path("gateways", f"{settings.gateway_group_id}.json")
+
+
+def read_state(settings: Settings) -> dict[str, object] | None:
+    path = state_path(settings)
+    try:
+        loaded: dict[str, object] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return loaded
+
+
+@dataclass
+class Instance:
+    number: int
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+
+@dataclass
+class Supervisor:
+    """Runs `count` instances until stopped; `command` is how to run one (tests give the venv's)."""
+
+    settings: Settings
+    count: int
+    command: list[str] = field(default_factory=lambda: [sys.executable, "-m", "tools.cli"])
+    instances: list[Instance] = field(default_factory=list)
+    _stopping: bool = False
+    _rescale: bool = False
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_rescale)
+        state_path(self.settings).unlink(missing_ok=True)  # a supervisor that died left it
+        self._start_all()
+        try:
+            while not self._stopping:
+                if self._rescale:
+                    self._rescale = False
+                    self._apply_wanted()
+                self._restart_exited()
+                time.sleep(POLL_S)
+        finally:
+            self._stop_all()
+            state_path(self.settings).unlink(missing_ok=True)
+
+    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+        self._stopping = True
+
+    def _on_rescale(self, signum: int, frame: FrameType | None) -> None:
+        self._rescale = True
+
+    def _apply_wanted(self) -> None:
+        state = read_state(self.settings) or {}
+        wanted = state.get("wanted", self.count)
+        if not isinstance(wanted, int) or wanted == self.count:
+            return
+        problem = instance_problem(0, wanted, self.settings.topic_partitions)
+        if problem:
+            log.warning("gateways_scale_refused", wanted=wanted, problem=problem)
+            return
+        began = time.monotonic()
+        self._stop_all()
+        stopped = time.monotonic()
+        self.count = wanted
+        self._start_all()
+        log.info(
+            "gateways_scaled", instances=wanted, stop_s=round(stopped - began, 2),
+            pause_s=round(time.monotonic() - began, 2),
+        )  # fmt: skip
+
+    def _start_all(self) -> None:
+        base = self.settings.http_port
+        self.instances = [Instance(i, base + i) for i in range(self.count)]
+        for instance in self.instances:
+            self._start(instance)
+        self._write_state()
+
+    def _start(self, instance: Instance) -> None:
+        env = {
+            **os.environ,
+            "KETENPOORT_GATEWAY_INSTANCE": str(instance.number),
+            "KETENPOORT_GATEWAY_INSTANCES": str(self.count),
+            "KETENPOORT_HTTP_PORT": str(instance.port),
+        }
+        argv = [*self.command, "gateway", "run", "--instance", str(instance.number)]
+        instance.process = subprocess.Popen([*argv, "--instances", str(self.count)], env=env)
+        instance.starts += 1
+        log.info(
+            "gateway_instance_started", instance=instance.number, instances=self.count,
+            pid=instance.process.pid, port=instance.port, starts=instance.starts,
+        )  # fmt: skip
+
+    def _restart_exited(self) -> None:
+        for instance in self.instances:
+            process = instance.process
+            if process is None or process.poll() is None:
+                continue
+            log.warning("gateway_instance_exited", instance=instance.number, code=process.returncode)
+            time.sleep(RESTART_DELAY_S)
+            if self._stopping:
+                return
+            self._start(instance)
+            self._write_state()
+
+    def _stop_all(self) -> None:
+        """SIGTERM to every instance at once; each commits its batch and exits. SIGKILL after
+        STOP_TIMEOUT_S (the next start of its id then aborts what it left open)."""
+        running = [i.process for i in self.instances if i.process is not None and i.process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for process in running:
+            try:
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.info("gateway_instances_stopped", instances=len(running))
+
+    def _write_state(self) -> None:
+        path = state_path(self.settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        before = read_state(self.settings) or {}
+        state = {
+            "pid": os.getpid(),
+            "wanted": before.get("wanted", self.count),  # a `scale` not yet applied stays asked
+            "running": self.count,
+            "instances": [
+                {"instance": i.number, "pid": i.process.pid if i.process else None, "port": i.port}
+                for i in self.instances
+            ],
+        }
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2))
+        tmp.replace(path)
+
+
+def scale(settings: Settings, wanted: int) -> int:
+    """Ask the running supervisor of this group for `wanted` instances; returns its pid."""
+    problem = instance_problem(0, wanted, settings.topic_partitions)
+    if problem:
+        raise ValueError(problem)
+    state = read_state(settings)
+    pid = state.get("pid") if state else None
+    if state is None or not isinstance(pid, int):
+        raise ValueError(f"no `ketenpoort gateway serve` runs for group {settings.gateway_group_id}")
+    state["wanted"] = wanted
+    path = state_path(settings)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2))
+    tmp.replace(path)
+    os.kill(pid, signal.SIGHUP)
+    return pid
