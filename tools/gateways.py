@@ -18,6 +18,8 @@ running, and each instance's pid and port, for `scale` and for operators.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -28,13 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+import httpx
+
 from gateway.logging import get_logger
 from gateway.settings import Settings, instance_problem
 
 log = get_logger("gateways")
 
 RESTART_DELAY_S = 1.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 STOP_TIMEOUT_S = 30.0
+READY_TIMEOUT_S = 60.0
 POLL_S = 0.2
 
 
@@ -49,6 +55,13 @@ def read_state(settings: Settings) -> dict[str, object] | None:
     except (OSError, ValueError):
         return None
     return loaded
+
+
+def _stop_with_parent() -> None:
+    """In the child, before exec: SIGTERM it when the supervisor dies, even by SIGKILL, so a new
+    supervisor never starts a count beside instances of the old one (Linux; elsewhere a no-op)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -107,10 +120,24 @@ class Supervisor:
         stopped = time.monotonic()
         self.count = wanted
         self._start_all()
+        ready = self._wait_ready()
         log.info(
             "gateways_scaled", instances=wanted, stop_s=round(stopped - began, 2),
-            pause_s=round(time.monotonic() - began, 2),
+            pause_s=round(time.monotonic() - began, 2), ready=ready,
         )  # fmt: skip
+
+    def _wait_ready(self) -> bool:
+        """Until every instance answers ready (or READY_TIMEOUT_S): the pause a scale costs."""
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        waiting = {i.port for i in self.instances}
+        with httpx.Client(timeout=1.0) as client:
+            while waiting and time.monotonic() < deadline and not self._stopping:
+                for port in sorted(waiting):
+                    with contextlib.suppress(httpx.HTTPError):
+                        if client.get(f"http://{self.settings.http_host}:{port}/health/ready").is_success:
+                            waiting.discard(port)
+                time.sleep(POLL_S)
+        return not waiting
 
     def _start_all(self) -> None:
         base = self.settings.http_port
@@ -127,7 +154,9 @@ class Supervisor:
             "KETENPOORT_HTTP_PORT": str(instance.port),
         }
         argv = [*self.command, "gateway", "run", "--instance", str(instance.number)]
-        instance.process = subprocess.Popen([*argv, "--instances", str(self.count)], env=env)
+        instance.process = subprocess.Popen(
+            [*argv, "--instances", str(self.count)], env=env, preexec_fn=_stop_with_parent
+        )
         instance.starts += 1
         log.info(
             "gateway_instance_started", instance=instance.number, instances=self.count,
