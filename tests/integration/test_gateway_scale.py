@@ -47,7 +47,7 @@ async def _until_committed(fleet: Fleet, more_than: int, timeout_s: float = 30) 
 
 
 async def test_scaled_from_one_to_three_and_back_while_signals_flow(stack: Endpoints, tmp_path: Path) -> None:
-    """600 records (1% poison, 0.5% resent copies) sent over about 12 s; once one instance has
+    """600 records (1% poison, 0.5% resent copies) sent over about 18 s; once one instance has
     committed some, `gateway scale 3`; once the three have, `gateway scale 1`. Each recipient gets
     each granted signal once, in order per key; each poison record is dead-lettered once; the
     audit's chains verify (an instance of the new count continues the chain of each audit partition
@@ -63,13 +63,13 @@ async def test_scaled_from_one_to_three_and_back_while_signals_flow(stack: Endpo
     try:
         await fleet.wait_ready(1)
         start = await _committed(fleet)
-        sending = asyncio.create_task(send_all(stack, mix.records, pause_every=20, pause_s=0.4))
+        sending = asyncio.create_task(send_all(stack, mix.records, pause_every=20, pause_s=0.6))
         await _until_committed(fleet, start + 40)
         for count in (3, 1):
             before = await _committed(fleet)
+            assert not sending.done(), f"the scale to {count} must fall while records still arrive"
             fleet.scale(count)
             pauses.append(await fleet.wait_ready(count))
-            assert not sending.done(), f"the scale to {count} must fall while records still arrive"
             await _until_committed(fleet, before + 40)
         places = await sending
         await wait_until_consumed(stack.kafka("admin"), fleet.group, timeout_s=60)
