@@ -88,15 +88,25 @@ def gateway_serve(
     start again any that exits. SIGTERM stops them all, each after committing its batch;
     `ketenpoort gateway scale N` changes the count."""
     from gateway.settings import instance_problem
-    from tools.gateways import Supervisor
+    from tools.gateways import Supervisor, running_supervisor
 
     settings = get_settings()
     problem = instance_problem(0, instances, settings.topic_partitions)
     if problem:
         err.print(f"[red]{problem}[/red]")
         raise typer.Exit(2)
+    other = running_supervisor(settings)
+    if other is not None:
+        # Two counts at once would read the same partitions twice.
+        err.print(
+            f"[red]gateway serve already runs for group {settings.gateway_group_id} (pid {other}): "
+            f"`ketenpoort gateway scale N` changes its count[/red]"
+        )
+        raise typer.Exit(2)
     configure_logging(settings.log_level)
-    Supervisor(settings, instances).run()
+    code = Supervisor(settings, instances).run()
+    if code:
+        raise typer.Exit(code)
 
 
 @gateway_app.command("scale")

@@ -39,6 +39,7 @@ log = get_logger("gateways")
 
 RESTART_DELAY_S = 1.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+MISCONFIGURED = 2  # `gateway run`'s exit code for a configuration it cannot run with
 STOP_TIMEOUT_S = 30.0
 READY_TIMEOUT_S = 60.0
 POLL_S = 0.2
@@ -80,10 +81,12 @@ class Supervisor:
     count: int
     command: list[str] = field(default_factory=lambda: [sys.executable, "-m", "tools.cli"])
     instances: list[Instance] = field(default_factory=list)
+    exit_code: int = 0
     _stopping: bool = False
     _rescale: bool = False
 
-    def run(self) -> None:
+    def run(self) -> int:
+        """Until SIGTERM or SIGINT (0), or an instance that exits as misconfigured (2)."""
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_rescale)
@@ -99,6 +102,7 @@ class Supervisor:
         finally:
             self._stop_all()
             state_path(self.settings).unlink(missing_ok=True)
+        return self.exit_code
 
     def _on_stop(self, signum: int, frame: FrameType | None) -> None:
         self._stopping = True
@@ -169,6 +173,11 @@ class Supervisor:
             if process is None or process.poll() is None:
                 continue
             log.warning("gateway_instance_exited", instance=instance.number, code=process.returncode)
+            if process.returncode == MISCONFIGURED:
+                # It named what is wrong (no stack, a refused setting): starting again cannot help.
+                log.error("gateway_instance_misconfigured", instance=instance.number)
+                self._stopping, self.exit_code = True, MISCONFIGURED
+                return
             time.sleep(RESTART_DELAY_S)
             if self._stopping:
                 return
@@ -208,14 +217,29 @@ class Supervisor:
         tmp.replace(path)
 
 
+def running_supervisor(settings: Settings) -> int | None:
+    """The pid of a `gateway serve` of this group that still runs, as its state file says."""
+    state = read_state(settings)
+    pid = state.get("pid") if state else None
+    if not isinstance(pid, int) or pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None  # it died and left its file
+    except PermissionError:
+        pass
+    return pid
+
+
 def scale(settings: Settings, wanted: int) -> int:
     """Ask the running supervisor of this group for `wanted` instances; returns its pid."""
     problem = instance_problem(0, wanted, settings.topic_partitions)
     if problem:
         raise ValueError(problem)
+    pid = running_supervisor(settings)
     state = read_state(settings)
-    pid = state.get("pid") if state else None
-    if state is None or not isinstance(pid, int):
+    if pid is None or state is None:
         raise ValueError(f"no `ketenpoort gateway serve` runs for group {settings.gateway_group_id}")
     state["wanted"] = wanted
     path = state_path(settings)

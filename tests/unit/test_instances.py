@@ -4,13 +4,18 @@ has is fenced by exactly one instance of it."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from gateway.fanout import owned_partitions, retired_instances
-from gateway.settings import Settings, instance_problem
+from gateway.settings import Settings, get_settings, instance_problem
 from tools.cli import app
+from tools.gateways import running_supervisor, scale, state_path
 
 
 @pytest.mark.parametrize("partitions", [1, 3, 6, 12])
@@ -44,3 +49,28 @@ def test_gateway_run_names_the_problem_before_it_connects() -> None:
     result = CliRunner().invoke(app, ["gateway", "serve", "--instances", "4"])
     assert result.exit_code == 2
     assert "4 gateway instances over 3 partitions" in result.output
+
+
+def test_a_second_serve_of_the_same_group_is_refused_and_scale_needs_one(tmp_path: Path) -> None:
+    """Two supervisors of one group would run two counts at once, and read partitions twice."""
+    settings = Settings(KETENPOORT_CACHE=tmp_path)
+    with pytest.raises(ValueError, match="no `ketenpoort gateway serve` runs"):
+        scale(settings, 2)
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        state_path(settings).parent.mkdir(parents=True)  # under tmp_path, nowhere else
+        assert state_path(settings).is_relative_to(tmp_path)
+        state_path(settings).write_text(json.dumps({"pid": other.pid, "wanted": 1, "running": 1}))
+        assert running_supervisor(settings) == other.pid
+        get_settings.cache_clear()
+        env = {"KETENPOORT_CACHE": str(tmp_path)}
+        result = CliRunner().invoke(app, ["gateway", "serve", "--instances", "2"], env=env)
+        get_settings.cache_clear()
+        assert result.exit_code == 2
+        assert f"already runs for group ketenpoort-gateway (pid {other.pid})" in result.output.replace(
+            "\n", " "
+        )
+    finally:
+        other.kill()
+        other.wait()
+    assert running_supervisor(settings) is None, "a supervisor that died left its file: ignored"
