@@ -1,8 +1,8 @@
 """Several gateway instances as processes of their own, under `ketenpoort gateway serve`: scaled
-from one to three and back while signals flow, every signal reaches each recipient once; an
-instance SIGKILLed is started again by the supervisor and its partitions move again within
-seconds; and a count that drops instances fences their transactional ids, so no transaction they
-left open holds up read_committed readers."""
+from one to three and back while signals flow, every signal reaches each recipient once; on the
+three Kafka nodes, an instance SIGKILLed is started again by the supervisor and its partitions
+move again within seconds; and a count that drops instances fences their transactional ids, so no
+transaction they left open holds up read_committed readers."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from gateway.kafka import KafkaConnection, ensure_topics, make_producer
 from gateway.settings import Settings
 from gateway.topics import inbox_topic
 from tests.integration.accounting import assert_accounted, assert_exactly_once
+from tests.integration.cluster import ThreeBrokers
 from tests.integration.faults import (
     expected_deliveries,
     make_mix,
@@ -82,11 +83,12 @@ async def test_scaled_from_one_to_three_and_back_while_signals_flow(stack: Endpo
 
 
 async def test_an_instance_sigkilled_is_restarted_and_its_partitions_move_within_30_s(
-    stack: Endpoints, tmp_path: Path
+    three_brokers: ThreeBrokers, tmp_path: Path
 ) -> None:
-    """Three instances under the supervisor while 400 signals arrive; instance 1 (partition 1 of
-    every signals topic) is SIGKILLed. The supervisor starts it again; its partitions are read up
-    to where they ended at the kill within 30 s; nothing lost or twice."""
+    """On the three Kafka nodes, three instances under the supervisor while 400 signals arrive;
+    instance 1 (partition 1 of every signals topic) is SIGKILLed. The supervisor starts it again;
+    its partitions are read up to where they ended at the kill within 30 s; nothing lost or twice."""
+    stack = three_brokers.where
     await ensure_topics(stack.kafka("admin"))
     records = make_signals(400)
     expected = await expected_deliveries(stack.opa_url, records)
