@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -24,15 +25,15 @@ from gateway.topics import signals_topic
 from tests.integration.faults import KETENPOORT
 from tests.integration.kafka_helpers import skip_history
 from tools.stack import Endpoints
-from tools.stack.process import free_ports
 
 
 def consecutive_free_ports(count: int) -> int:
-    """A base port with `count` ports free from it on (instance i listens on base + i)."""
-    for _ in range(50):
-        base = free_ports(1)[0]
-        if base + count > 65535:
-            continue
+    """A base port with `count` ports free from it on (instance i listens on base + i), below
+    Linux's ephemeral range (32768 and up): a port there that an instance freed when it was
+    killed can be taken by any outgoing connection before its restart binds it again."""
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(20000, 32768 - count)
         sockets = []
         try:
             for port in range(base, base + count):
