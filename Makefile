@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: demo test lint install clean bench soak browser
+.PHONY: demo test lint install clean bench soak browser gateways
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 or set PYTHON=..."; exit 2; }
@@ -22,6 +22,14 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/ketenpoort demo
+
+# N gateway instances (default 3) on the local stack, supervised: `make gateways N=3`; Ctrl-C stops
+# them all, each after committing its batch. `ketenpoort gateway scale N` changes the count
+# (docs/operations.md, "Scale the gateway").
+N ?= 3
+gateways: $(STAMP)
+	$(BIN)/ketenpoort stack up
+	$(BIN)/ketenpoort gateway serve --instances $(N)
 
 # Headless Chromium and chromedriver for the end-to-end tests, from Debian's packages (see the script).
 browser:

@@ -59,6 +59,23 @@ def owned_partitions(partitions: int, instance: int, instances: int) -> list[int
     return [p for p in range(partitions) if p % instances == instance]
 
 
+def retired_instances(partitions: int, instance: int, instances: int) -> list[int]:
+    """The numbers of the instances a larger count had and this count has not (n .. partitions-1),
+    as many as fall to this instance: each is fenced by exactly one instance of the new count."""
+    return [j for j in range(instances, partitions) if j % instances == instance]
+
+
+async def fence(kafka: KafkaConnection, transactional_ids: list[str]) -> None:
+    """Start and stop a transactional producer under each id: the broker bumps the id's epoch and
+    aborts the transaction it left open, so read_committed readers do not wait for it to time out,
+    and a process still writing under it is refused from then on."""
+    for transactional_id in transactional_ids:
+        producer = make_producer(kafka, client_id=transactional_id, transactional_id=transactional_id)
+        await producer.start()
+        await producer.stop()
+        log.info("transactional_id_fenced", transactional_id=transactional_id)
+
+
 class Fanout:
     def __init__(
         self,

@@ -23,7 +23,7 @@ from gateway.clock import Clock, now_utc
 from gateway.consequences import Step, deliveries
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
-from gateway.fanout import Fanout, owned_partitions
+from gateway.fanout import Fanout, fence, owned_partitions, retired_instances
 from gateway.health import Health
 from gateway.informing import KeepInforming, load_informers
 from gateway.informing import follow as follow_informers
@@ -73,6 +73,11 @@ class GatewayService:
         await ensure_topics(
             kafka, partitions=settings.topic_partitions, replication=settings.topic_replication
         )
+        # Instances a larger count had are gone: none may leave a transaction open behind it.
+        retired = retired_instances(
+            settings.topic_partitions, settings.gateway_instance, settings.gateway_instances
+        )
+        await fence(kafka, [f"{settings.gateway_group_id}-{j}" for j in retired])
         await self.engine.start()
         await self.decisions.start()
         if self.decisions.problem:

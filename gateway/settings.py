@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 POLICY_DIR = Path(__file__).parent / "policies"
@@ -156,6 +156,13 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
 
+    @model_validator(mode="after")
+    def _instance_in_range(self) -> Settings:
+        problem = instance_problem(self.gateway_instance, self.gateway_instances, self.topic_partitions)
+        if problem:
+            raise ValueError(problem)
+        return self
+
     def cache_path(self, *parts: str) -> Path:
         return self.cache_dir.expanduser().joinpath(*parts)
 
@@ -165,6 +172,18 @@ class Settings(BaseSettings):
         if self.stack_dir is None or self.stack_dir == Path():
             return self.cache_path("stack", *parts)
         return self.stack_dir.expanduser().joinpath(*parts)
+
+
+def instance_problem(instance: int, instances: int, partitions: int) -> str | None:
+    """Why instance `instance` of `instances` cannot run over topics of `partitions` partitions."""
+    if not 0 <= instance < instances:
+        return f"gateway instance {instance} of {instances}: the number must be 0 to {instances - 1}"
+    if instances > partitions:
+        return (
+            f"{instances} gateway instances over {partitions} partitions: an instance owns whole "
+            f"partitions, so at most {partitions} can share the work"
+        )
+    return None
 
 
 @lru_cache(maxsize=1)

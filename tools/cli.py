@@ -43,11 +43,31 @@ err = Console(stderr=True)
 
 
 @gateway_app.command("run")
-def gateway_run() -> None:
-    """Consume signals.*, decide per recipient with OPA, deliver redacted copies to inbox.*."""
+def gateway_run(
+    instance: Annotated[
+        int | None, typer.Option(help="This instance's number, 0 .. instances-1 (default: settings).")
+    ] = None,
+    instances: Annotated[
+        int | None, typer.Option(help="How many instances share the partitions (default: settings).")
+    ] = None,
+) -> None:
+    """Consume signals.*, decide per recipient with OPA, deliver redacted copies to inbox.*.
+    Instance i of n reads the partitions p with p % n == i (docs/operations.md, "Scale the gateway")."""
     from gateway.app import create_app
+    from gateway.settings import instance_problem
 
     settings = get_settings()
+    settings = settings.model_copy(
+        update={
+            "gateway_instance": settings.gateway_instance if instance is None else instance,
+            "gateway_instances": settings.gateway_instances if instances is None else instances,
+        }
+    )
+    chosen = settings.gateway_instance, settings.gateway_instances
+    problem = instance_problem(*chosen, settings.topic_partitions)
+    if problem:
+        err.print(f"[red]{problem}[/red]")
+        raise typer.Exit(2)
     configure_logging(settings.log_level)
     try:
         where = endpoints(settings)
@@ -58,6 +78,49 @@ def gateway_run() -> None:
     # uvicorn serves /health/live, /health/ready and /metrics and runs the app's lifespan: the
     # subscriber starts with it and stops cleanly on SIGTERM / Ctrl-C.
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="on")
+
+
+@gateway_app.command("serve")
+def gateway_serve(
+    instances: Annotated[int, typer.Option(help="How many gateway instances to run.")] = 1,
+) -> None:
+    """Run N gateway instances as processes of their own, each on port KETENPOORT_HTTP_PORT + i;
+    start again any that exits. SIGTERM stops them all, each after committing its batch;
+    `ketenpoort gateway scale N` changes the count."""
+    from gateway.settings import instance_problem
+    from tools.gateways import Supervisor, running_supervisor
+
+    settings = get_settings()
+    problem = instance_problem(0, instances, settings.topic_partitions)
+    if problem:
+        err.print(f"[red]{problem}[/red]")
+        raise typer.Exit(2)
+    other = running_supervisor(settings)
+    if other is not None:
+        # Two counts at once would read the same partitions twice.
+        err.print(
+            f"[red]gateway serve already runs for group {settings.gateway_group_id} (pid {other}): "
+            f"`ketenpoort gateway scale N` changes its count[/red]"
+        )
+        raise typer.Exit(2)
+    configure_logging(settings.log_level)
+    code = Supervisor(settings, instances).run()
+    if code:
+        raise typer.Exit(code)
+
+
+@gateway_app.command("scale")
+def gateway_scale(instances: Annotated[int, typer.Argument(help="The new number of instances.")]) -> None:
+    """Ask the running `gateway serve` for another count: it stops every instance (each commits its
+    batch), then starts the new count, which fences the transactional ids it no longer has."""
+    from tools.gateways import scale
+
+    try:
+        pid = scale(get_settings(), instances)
+    except (ValueError, OSError) as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    Console().print(f"asked gateway serve (pid {pid}) for {instances} instances")
 
 
 @gateway_app.command("reconcile")
