@@ -4,6 +4,7 @@ person records it met in its own transaction (docs/obligations.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -43,24 +44,32 @@ async def test_signals_open_obligations_and_the_owners_signals_meet_them(
             e for e in found if e.get("opened_by") in sent.values() or e.get("met_signal") in sent.values()
         ]
 
-    async def events(name: str) -> list[dict[str, Any]]:
-        """Every event of ours once those of signal `name` are there: they are committed together."""
+    async def events(done: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
+        """Every event of ours once `done` holds of them. A signal's events are committed together,
+        but keyed by obligation they lie on several partitions: wait for the ones asked for."""
+        return ours(await read_topic(stack.kafka("admin"), OBLIGATIONS, until=lambda f: done(ours(f))))
 
-        def of_it(found: list[dict[str, Any]]) -> bool:
-            return any(sent[name] in (e.get("opened_by"), e.get("met_signal")) for e in found)
+    def opened_by(name: str, kinds: set[str]) -> Callable[[list[dict[str, Any]]], bool]:
+        return lambda f: (
+            kinds <= {e["kind"] for e in f if e["event"] == "opened" and e["opened_by"] == sent[name]}
+        )
 
-        return ours(await read_topic(stack.kafka("admin"), OBLIGATIONS, until=of_it))
+    def met_by(name: str, kind: str) -> Callable[[list[dict[str, Any]]], bool]:
+        return lambda f: any(
+            e["event"] == "met" and (e["kind"], e["met_signal"]) == (kind, sent[name]) for e in f
+        )
 
     async with running_gateway(settings, stack, stack.opa_url):
         before = datetime.now(UTC)
         await send("report", "police", report)
-        opened = await events("report")
-        await send("screening", "police", screening)
-        met = await events("screening")
+        opened = await events(opened_by("report", {"risk_screening", "safety_assessment"}))
+        await send("screening", "police", screening)  # hoog: it also brings the case to the conference
+        met = await events(met_by("screening", "risk_screening"))
         await send("measure", "om", measure)
-        await events("measure")
+        await events(opened_by("measure", {"measure_extension"}))
         await send("extension", "om", extension)
-        final = await events("extension")
+        extended = met_by("extension", "measure_extension")
+        final = await events(lambda f: extended(f) and opened_by("extension", {"measure_extension"})(f))
 
     by_kind = {e["kind"]: e for e in opened}
     assert set(by_kind) == {"risk_screening", "safety_assessment"}
