@@ -119,6 +119,7 @@ def _item(message: Any) -> dict[str, Any]:
     # Dead letters keep whatever bytes their sender put in a header: shown, never a reason to fail.
     value["_headers"] = {k: (v or b"").decode(errors="backslashreplace") for k, v in message.headers}
     value["_key"] = message.key
+    value["_raw"] = (message.value, list(message.headers))  # as sent: what the gateway judged
     return value
 
 
