@@ -36,7 +36,7 @@ browser:
 	@scripts/ensure-browser
 
 test: $(STAMP) browser lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not soak"
 
 # Also run by make test (and so by CI): clean, or nothing is tested.
 lint: $(STAMP)
@@ -54,5 +54,6 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ids --ids 250000
 
 # 20 000 records, 1% poison, 12 SIGKILLs of the gateway; the short version is in `make test`.
-soak: $(STAMP)
+soak: $(STAMP) browser
+	$(BIN)/python -m pytest -m soak
 	$(BIN)/python -m bench.soak --signals 20000 --kills 12

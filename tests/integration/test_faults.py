@@ -102,6 +102,7 @@ async def test_nothing_is_delivered_while_the_policy_engine_is_down(
     await assert_exactly_once(where, before + during, expected)
 
 
+@pytest.mark.soak  # in make soak: make test stays within its 15 minutes cold
 async def test_a_broker_restart_mid_stream_completes_exactly_once(
     fault_stack: tuple[Settings, Endpoints], tmp_path: Path
 ) -> None:

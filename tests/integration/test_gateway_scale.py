@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
+import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
@@ -48,6 +49,7 @@ async def _until_committed(fleet: Fleet, more_than: int, timeout_s: float = 30) 
         await asyncio.sleep(0.1)
 
 
+@pytest.mark.soak  # in make soak: make test stays within its 15 minutes cold
 async def test_scaled_from_one_to_three_and_back_while_signals_flow(stack: Endpoints, tmp_path: Path) -> None:
     """450 records (1% poison, 0.5% resent copies) in three parts of 150, each sent over about 3 s:
     the first to one instance; once it has committed some, `gateway scale 3`, and the second part
@@ -99,6 +101,7 @@ async def test_scaled_from_one_to_three_and_back_while_signals_flow(stack: Endpo
         assert log.count(fenced) == 2, f"{fleet.group}-{gone} fenced {log.count(fenced)} times"
 
 
+@pytest.mark.soak  # in make soak: make test stays within its 15 minutes cold
 async def test_an_instance_sigkilled_is_restarted_and_its_partitions_move_within_30_s(
     three_brokers: ThreeBrokers, tmp_path: Path
 ) -> None:
