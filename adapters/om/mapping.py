@@ -18,8 +18,9 @@ from typing import TypedDict, TypeVar
 
 from pydantic import ValidationError
 
+from adapters.brp import person
 from adapters.exports import Mapped, MappingError
-from adapters.om.native import NativeCondition, NativeMeasure, NativeOfficer, NativePerson, OmRecord
+from adapters.om.native import NativeCondition, NativeMeasure, NativeOfficer, OmRecord
 from gateway.schemas import (
     ContactPerson,
     MeasureEnded,
@@ -157,15 +158,6 @@ def check(record: OmRecord) -> list[Problem]:
         problems += _section_problems(record, kind)
         problems += RULES[kind](record)
     return problems
-
-
-def person(native: NativePerson) -> Person:
-    family_name = (
-        f"{native.voorvoegsel} {native.geslachtsnaam}" if native.voorvoegsel else native.geslachtsnaam
-    )
-    return Person(
-        bsn=native.bsn, given_name=native.voornamen, family_name=family_name, birth_date=native.geboortedatum
-    )
 
 
 def contact(officer: NativeOfficer) -> ContactPerson:

@@ -14,9 +14,10 @@ from collections.abc import Iterator, Mapping
 
 from pydantic import ValidationError
 
+from adapters.brp import person
 from adapters.exports import Mapped, MappingError
-from adapters.rvdk.native import NativeInvestigator, NativePerson, RvdkRecord
-from gateway.schemas import ChildProtection, ContactPerson, Person
+from adapters.rvdk.native import NativeInvestigator, RvdkRecord
+from gateway.schemas import ChildProtection, ContactPerson
 from gateway.schemas.child_protection import (
     ChildProtectionKind,
     ChildProtectionMeasure,
@@ -67,15 +68,6 @@ def check(record: RvdkRecord) -> list[Problem]:
     if record.soort in RECORD_KINDS:
         problems += _kind_problems(record)
     return problems + _date_problems(record)
-
-
-def person(native: NativePerson) -> Person:
-    family_name = (
-        f"{native.voorvoegsel} {native.geslachtsnaam}" if native.voorvoegsel else native.geslachtsnaam
-    )
-    return Person(
-        bsn=native.bsn, given_name=native.voornamen, family_name=family_name, birth_date=native.geboortedatum
-    )
 
 
 def contact(investigator: NativeInvestigator) -> ContactPerson:

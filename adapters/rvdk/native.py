@@ -14,29 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from gateway.schemas.persons import Bsn
+from adapters.brp import PHONE, NativePerson
+from adapters.brp import Native as _Native
 from gateway.schemas.times import Day, Timestamp
 
 ZAAKNUMMER = r"^RVDK-[0-9]{4}-[0-9]{6}$"
-PHONE = r"^\+?[0-9 ()-]{6,20}$"
-
-
-class _Native(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NativePerson(_Native):
-    """A person as the Board registers them (from the BRP): a child, or a parent in the violence."""
-
-    bsn: Bsn | None = Field(default=None, description="Burgerservicenummer; must pass the 11-test.")
-    voornamen: str = Field(min_length=1, max_length=200, description="Given names.")
-    voorvoegsel: str | None = Field(
-        default=None, min_length=1, max_length=10, description="Prefix of the family name, e.g. 'de', 'van'."
-    )
-    geslachtsnaam: str = Field(min_length=1, max_length=189, description="Family name without its prefix.")
-    geboortedatum: Day | None = Field(default=None, description="Date of birth.")
 
 
 class NativeInvestigator(_Native):

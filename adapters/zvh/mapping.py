@@ -25,15 +25,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from adapters.brp import person
 from adapters.exports import Mapped, MappingError
-from adapters.zvh.native import NativeDirector, NativePerson, NativeTask, ZvhRecord
+from adapters.zvh.native import NativeDirector, NativeTask, ZvhRecord
 from gateway.schemas import (
     CaseConference,
     ContactAssigned,
     ContactPerson,
     InvolvementClosed,
     InvolvementOpened,
-    Person,
     Signal,
 )
 from gateway.schemas.case_conference import OTHER_OWNER, CaseTask, ConferenceStatus, TaskAction, TaskStatus
@@ -162,15 +162,6 @@ def check(record: ZvhRecord) -> list[Problem]:
             problem for n, native in enumerate(record.plan) for problem in _owner_problems(n, native)
         ]
     return problems + _date_problems(record)
-
-
-def person(native: NativePerson) -> Person:
-    family_name = (
-        f"{native.voorvoegsel} {native.geslachtsnaam}" if native.voorvoegsel else native.geslachtsnaam
-    )
-    return Person(
-        bsn=native.bsn, given_name=native.voornamen, family_name=family_name, birth_date=native.geboortedatum
-    )
 
 
 def contact(director: NativeDirector) -> ContactPerson:
