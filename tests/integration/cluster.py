@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from aiokafka.client import AIOKafkaClient, CoordinationType
 
 from gateway.kafka import make_admin
 from gateway.settings import Settings
@@ -21,17 +22,33 @@ class ThreeBrokers:
     state: StackState
     where: Endpoints
 
-    async def leader(self, topic: str, partition: int) -> str:
-        """The name of the node that leads the partition now (kafka-1, kafka-2 or kafka-3)."""
+    def name_of(self, node_id: int) -> str:
+        (name,) = [node.name for node in self.state.kafka.nodes if node.node_id == node_id]
+        return name
+
+    async def leaders(self, topics: list[str]) -> dict[tuple[str, int], str]:
+        """Per partition of `topics`: the name of the node that leads it now (kafka-1, -2 or -3)."""
         admin = make_admin(self.where.kafka("admin"))
         await admin.start()
         try:
-            (described,) = await admin.describe_topics([topic])
+            described = await admin.describe_topics(topics)
         finally:
             await admin.close()
-        (leader,) = [p["leader"] for p in described["partitions"] if p["partition"] == partition]
-        (node,) = [node.name for node in self.state.kafka.nodes if node.node_id == leader]
-        return node
+        return {
+            (item["topic"], p["partition"]): self.name_of(p["leader"])
+            for item in described
+            for p in item["partitions"]
+        }
+
+    async def transaction_coordinator(self, transactional_id: str) -> str:
+        """The name of the node that coordinates the transactions of `transactional_id` now."""
+        client = AIOKafkaClient(**self.where.kafka("admin").client_options())
+        await client.bootstrap()
+        try:
+            node_id = await client.coordinator_lookup(CoordinationType.TRANSACTION, transactional_id)
+        finally:
+            await client.close()
+        return self.name_of(node_id)
 
 
 @pytest.fixture(scope="session")

@@ -162,15 +162,19 @@ def make_mix(count: int, seed: int, poison_rate: float = POISON_RATE, copy_rate:
 
 
 async def send_all(
-    stack: Endpoints, records: list[Record], pause_every: int = 0, pause_s: float = 0.0
+    stack: Endpoints,
+    records: list[Record],
+    pause_every: int = 0,
+    pause_s: float = 0.0,
+    hurry: asyncio.Event | None = None,
 ) -> list[Place]:
-    """Send every record as its sender, pausing `pause_s` after each `pause_every` records; where
-    each was written."""
+    """Send every record as its sender, pausing `pause_s` after each `pause_every` records (the
+    rest at once, once `hurry` is set); where each was written."""
     async with Adapters(stack, "test-faults") as adapters:
         written = []
         for n, record in enumerate(records, start=1):
             written.append(await adapters.send(record))
-            if pause_every and n % pause_every == 0:
+            if pause_every and n % pause_every == 0 and not (hurry and hurry.is_set()):
                 await adapters.flush()
                 await asyncio.sleep(pause_s)
         await adapters.flush()

@@ -1,4 +1,4 @@
-"""`ketenpoort stack up|down|status|pause|resume|credentials`: the local Kafka + OPA stack from the
+"""`ketenpoort stack up|down|status|pause|resume|roll|credentials`: the local Kafka + OPA stack from the
 command line; `ketenpoort stack certs`: TLS certificates for deployed brokers."""
 
 from __future__ import annotations
@@ -111,6 +111,16 @@ def resume(
     """Start a paused server again on the same port and data (or a node of a cluster that died)."""
     with _one_line_errors():
         _say(lifecycle.resume(get_settings(), server))
+
+
+@stack_app.command()
+def roll() -> None:
+    """Restart the cluster's nodes one at a time, as a patch or an upgrade would: each stopped
+    cleanly and started again, the next only once every partition is back in sync."""
+    settings = get_settings()
+    with _one_line_errors():
+        for node, seconds in lifecycle.roll(settings, before_each=lambda name: _say(f"restarting {name}…")):
+            _say(f"{node} restarted and caught up in {seconds:.1f} s")
 
 
 @stack_app.command()
