@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -17,8 +18,9 @@ from gateway.kafka import KafkaConnection, Record, partition_counts, read_to_end
 from gateway.reconcile import Report, reconcile
 from gateway.schemas.audit import AuditRecord
 from gateway.settings import RECIPIENTS
-from gateway.topics import AUDIT, DLQ, inbox_topic
+from gateway.topics import ALERTS, AUDIT, DLQ, inbox_topic
 from tests.integration.faults import ID_REUSED, Expected, Mix, Place, signal_id
+from tests.integration.kafka_helpers import read_topic
 from tools.stack import Endpoints
 
 READ_TIMEOUT_S = 300.0
@@ -217,3 +219,57 @@ async def assert_accounted(
         receipts=sum(inboxes.receipts[place] for place in poisoned),
         reconciled=report,
     )
+
+
+@dataclass(frozen=True)
+class Alerts:
+    delivered: int
+    settled: int  # obligation alerts closed, their obligation met, before they could be delivered
+    slowest_s: float  # the longest from an alert raised to its delivery
+
+    def __str__(self) -> str:
+        return (
+            f"{self.delivered} alerts delivered (the slowest {self.slowest_s:.1f} s after it was raised), "
+            f"{self.settled} closed before delivery as their obligation was met"
+        )
+
+
+async def assert_alerts_delivered(where: Endpoints, records: list[Record], timeout_s: float = 60.0) -> Alerts:
+    """Every alert raised about these signals (by the gateway, in the transaction that routes the
+    signal; or by the on-call service, for an obligation a signal opened) was raised once and
+    delivered by the on-call service; or, for an obligation's alert, closed by the service because
+    the obligation was met before the alert could be delivered (nothing left to act on)."""
+    ids = {signal_id(record) for record in records}
+
+    def ours(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [event for event in found if event.get("signal_id") in ids]
+
+    raised = [e for e in ours(await read_topic(where.kafka("admin"), ALERTS)) if e["kind"] == "raised"]
+    assert raised, "the signals raised no alert"
+    per_alert = Counter(e["alert_id"] for e in raised)
+    assert set(per_alert.values()) == {1}, f"raised twice: {[k for k, n in per_alert.items() if n > 1][:3]}"
+    of_obligations = {e["alert_id"] for e in raised if e.get("obligation_id")}
+
+    def outcomes(found: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+        delivered = {e["alert_id"] for e in ours(found) if e["kind"] == "delivered"}
+        settled = {
+            e["alert_id"]
+            for e in ours(found)
+            if e["kind"] == "closed" and e.get("by") == "ketenpoort" and e["alert_id"] in of_obligations
+        }
+        return delivered, settled - delivered
+
+    def accounted(found: list[dict[str, Any]]) -> bool:
+        return set(per_alert) <= set.union(*outcomes(found))
+
+    found = await read_topic(where.kafka("admin"), ALERTS, until=accounted, timeout_s=timeout_s)
+    delivered, settled = outcomes(found)
+    left = sorted(set(per_alert) - delivered - settled)
+    assert not left, f"{len(left)} alerts neither delivered nor settled, e.g. {left[:3]}"
+    raised_at = {e["alert_id"]: datetime.fromisoformat(e["at"]) for e in raised}
+    first: dict[str, datetime] = {}
+    for e in ours(found):
+        if e["kind"] == "delivered":
+            first.setdefault(e["alert_id"], datetime.fromisoformat(e["at"]))
+    took = [(at - raised_at[alert]).total_seconds() for alert, at in first.items()]
+    return Alerts(len(delivered), len(settled), max(took, default=0.0))

@@ -28,9 +28,8 @@ from gateway.alerts.raising import alert_id_of
 from gateway.kafka import ensure_topics
 from gateway.principals import Principals, provision
 from gateway.settings import Settings
-from oncall.config import OnCallConfig
 from tests.integration.kafka_helpers import skip_history
-from tests.integration.oncall_harness import send_breach
+from tests.integration.oncall_harness import quiet_config, send_breach
 from tools.stack import Endpoints
 from tools.stack.process import LOOPBACK, free_ports
 
@@ -120,18 +119,7 @@ class Services:
 
 
 def _quiet_oncall_config(path: Path) -> Path:
-    """The default rosters with no mail server and no webhooks: the console is the only channel."""
-    default = OnCallConfig.load()
-    quiet = default.model_copy(
-        update={
-            "smtp": None,
-            "organisations": {
-                org: entry.model_copy(update={"webhook": None})
-                for org, entry in default.organisations.items()
-            },
-        }
-    )
-    path.write_text(yaml.safe_dump(quiet.model_dump(mode="json", exclude_none=True)))
+    path.write_text(yaml.safe_dump(quiet_config().model_dump(mode="json", exclude_none=True)))
     return path
 
 

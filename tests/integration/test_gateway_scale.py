@@ -1,6 +1,6 @@
 """Several gateway instances as processes of their own, under `ketenpoort gateway serve`: scaled
-from one to three and back while signals flow, every signal reaches each recipient once; on the
-three Kafka nodes, an instance SIGKILLed is started again by the supervisor and its partitions
+from one to three and back while signals flow on the three Kafka nodes, every signal reaches each
+recipient once; there too, an instance SIGKILLed is started again by the supervisor and its partitions
 move again within seconds; and a count that drops instances fences their transactional ids, so no
 transaction they left open holds up read_committed readers."""
 
@@ -23,18 +23,18 @@ from gateway.app import create_app
 from gateway.kafka import KafkaConnection, ensure_topics, make_producer
 from gateway.settings import Settings
 from gateway.topics import inbox_topic
-from tests.integration.accounting import assert_accounted, assert_exactly_once
+from tests.integration.accounting import assert_accounted, assert_alerts_delivered
 from tests.integration.cluster import ThreeBrokers
 from tests.integration.faults import (
     Place,
     expected_deliveries,
     make_mix,
-    make_signals,
     send_all,
     wait_until_consumed,
 )
 from tests.integration.fleet import Fleet, positions
 from tests.integration.kafka_helpers import skip_history
+from tests.integration.oncall_harness import oncall_running, quiet_config
 from tools.stack import Endpoints
 
 
@@ -50,14 +50,17 @@ async def _until_committed(fleet: Fleet, more_than: int, timeout_s: float = 30) 
 
 
 @pytest.mark.soak  # in make soak: make test stays within its 15 minutes cold
-async def test_scaled_from_one_to_three_and_back_while_signals_flow(stack: Endpoints, tmp_path: Path) -> None:
+async def test_scaled_from_one_to_three_and_back_while_signals_flow(
+    three_brokers: ThreeBrokers, tmp_path: Path
+) -> None:
     """450 records (1% poison, 0.5% resent copies) in three parts of 150, each sent over about 3 s:
     the first to one instance; once it has committed some, `gateway scale 3`, and the second part
     is sent from that moment, through the hand-over; once the three have committed some of it,
     `gateway scale 1`, and the third part from then. Each recipient gets each granted signal once,
     in order per key; each poison record is dead-lettered once; the audit's chains verify (an
     instance of the new count continues the chain of each audit partition it takes over);
-    `reconcile` finds no gap; the instances the count drops are fenced."""
+    `reconcile` finds no gap; the instances the count drops are fenced. On the three Kafka nodes."""
+    stack = three_brokers.where
     await ensure_topics(stack.kafka("admin"))
     mix = make_mix(450, seed=1733)
     expected = await expected_deliveries(stack.opa_url, mix.signals)
@@ -101,45 +104,71 @@ async def test_scaled_from_one_to_three_and_back_while_signals_flow(stack: Endpo
         assert log.count(fenced) == 2, f"{fleet.group}-{gone} fenced {log.count(fenced)} times"
 
 
-@pytest.mark.soak  # in make soak: make test stays within its 15 minutes cold
+@pytest.mark.parametrize(
+    ("kills", "count"),
+    [
+        pytest.param(1, 400, id="short"),
+        pytest.param(3, 3000, id="long", marks=pytest.mark.soak),  # make soak
+    ],
+)
 async def test_an_instance_sigkilled_is_restarted_and_its_partitions_move_within_30_s(
-    three_brokers: ThreeBrokers, tmp_path: Path
+    three_brokers: ThreeBrokers, tmp_path: Path, kills: int, count: int
 ) -> None:
-    """On the three Kafka nodes, three instances under the supervisor while 400 signals arrive;
-    instance 1 (partition 1 of every signals topic) is SIGKILLed. The supervisor starts it again;
-    its partitions are read up to where they ended at the kill within 30 s; nothing lost or twice."""
-    stack = three_brokers.where
+    """On the three Kafka nodes, three instances under the supervisor while records arrive (1%
+    poison, 0.5% resent copies); one instance is SIGKILLed (`kills` times, each time the next).
+    The supervisor starts it again, without a human; its partitions are read up to where they
+    ended at the kill within 30 s. Each recipient gets each granted signal once, in order per key;
+    each poison record is dead-lettered once; the audit's chains verify; `reconcile` finds no gap;
+    every alert raised is delivered by the on-call service."""
+    stack, own = three_brokers.where, three_brokers.settings
     await ensure_topics(stack.kafka("admin"))
-    records = make_signals(400)
-    expected = await expected_deliveries(stack.opa_url, records)
+    mix = make_mix(count, seed=3)
+    expected = await expected_deliveries(stack.opa_url, mix.signals)
     fleet = Fleet(stack, tmp_path, batch_max_records="50")
     await fleet.skip_history()
+    since = datetime.now(UTC) - timedelta(seconds=1)
     fleet.start(3)
+    moved: list[float] = []
     try:
-        await fleet.wait_ready(3)
-        start = await _committed(fleet)
-        sending = asyncio.create_task(send_all(stack, records, pause_every=20, pause_s=0.3))
-        await _until_committed(fleet, start + 40)
-        killed = fleet.pid_of(1)
-        os.kill(killed, signal.SIGKILL)
-        killed_at = time.monotonic()
-        at_kill = {tp: end for tp, (_, end) in (await positions(fleet.admin, fleet.group)).items()}
-        assert not sending.done(), "the kill must fall while records still arrive"
-        while True:
-            now = await positions(fleet.admin, fleet.group)
-            if all(now[tp][0] >= end for tp, end in at_kill.items() if tp.partition == 1):
-                break
-            assert time.monotonic() - killed_at < 30, f"instance 1's partitions not moving: {now}"
-            await asyncio.sleep(0.2)
-        moved_in = time.monotonic() - killed_at
-        assert fleet.pid_of(1) != killed, "the supervisor started instance 1 again"
-        await sending
-        await wait_until_consumed(stack.kafka("admin"), fleet.group, timeout_s=60)
+        async with oncall_running(own, stack, quiet_config()):
+            await fleet.wait_ready(3)
+            done = asyncio.Event()
+            paced = send_all(stack, mix.records, pause_every=10, pause_s=0.25, hurry=done)
+            sending = asyncio.create_task(paced)
+            for n in range(kills):
+                instance = 1 + n % 2
+                await _until_committed(fleet, await _committed(fleet) + 40)
+                moved.append(await _kill_and_wait_moved(fleet, instance))
+                assert not sending.done(), "the kill must fall while records still arrive"
+            done.set()
+            places = await sending
+            await wait_until_consumed(stack.kafka("admin"), fleet.group, timeout_s=60)
+            alerts = await assert_alerts_delivered(stack, mix.signals)
     finally:
         fleet.stop()
-    print(f"instance 1 SIGKILLed: its partitions read to where they ended at the kill in {moved_in:.1f} s")
-    assert fleet.log.read_text().count("gateway_instance_exited") == 1, "started again once, and it held"
-    await assert_exactly_once(stack, records, expected)
+    took = ", ".join(f"{s:.1f} s" for s in moved)
+    print(f"{alerts}; a killed instance's partitions read to their end in {took}")
+    exited = fleet.log.read_text().count("gateway_instance_exited")
+    assert exited == kills, f"{exited} instances exited unasked, {kills} were killed; each restart held"
+    await assert_accounted(stack, mix, places, expected, fleet.group, since)
+
+
+async def _kill_and_wait_moved(fleet: Fleet, instance: int) -> float:
+    """SIGKILL `instance` (partition `instance` of every signals topic, of three); the seconds
+    until its partitions are read up to where they ended at the kill, by the instance the
+    supervisor started again."""
+    killed = fleet.pid_of(instance)
+    os.kill(killed, signal.SIGKILL)
+    killed_at = time.monotonic()
+    at_kill = {tp: end for tp, (_, end) in (await positions(fleet.admin, fleet.group)).items()}
+    while True:
+        now = await positions(fleet.admin, fleet.group)
+        if all(now[tp][0] >= end for tp, end in at_kill.items() if tp.partition == instance):
+            break
+        assert time.monotonic() - killed_at < 30, f"instance {instance}'s partitions not moving: {now}"
+        await asyncio.sleep(0.2)
+    assert fleet.pid_of(instance) != killed, f"the supervisor started instance {instance} again"
+    return time.monotonic() - killed_at
 
 
 async def test_a_count_without_an_instance_aborts_the_transaction_it_left_open(

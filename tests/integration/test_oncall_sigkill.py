@@ -39,7 +39,9 @@ from tests.integration.oncall_harness import (
     Hook,
     Mailbox,
     WebhookReceiver,
+    oncall_running,
     quick_config,
+    quiet_config,
     send_breach,
 )
 from tests.integration.test_first_slice import running_gateway
@@ -155,6 +157,8 @@ async def test_the_oncall_service_sigkilled_is_replaced_and_alerts_and_timers_go
             update={"webhook": police.webhook}
         )
         config.write_text(yaml.safe_dump(quick.model_dump(mode="json", exclude_none=True)))
+        async with oncall_running(own, where, quiet_config()):
+            pass  # closes the alerts earlier tests left open on the shared cluster
         oncall = OnCallProcess(where, config, tmp_path)
         oncall.start()
         with supervised(oncall):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,6 +26,7 @@ from tools.stack import Endpoints, throwaway_opa
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
+MIN_COVERAGE = 90.0
 runner = CliRunner()
 GRANT_DESCRIPTION = ('\t"contact",\n]', '\t"contact",\n\t"description",\n]')
 
@@ -117,10 +119,16 @@ async def test_diff_shows_who_gains_which_field(settings: Settings, tmp_path: Pa
 
 
 def test_policy_test_passes_on_the_project_policies(opa_env: None) -> None:
+    """The Rego unit tests pass and cover the policies, and every guarantee holds."""
     result = runner.invoke(app, ["policy", "test"])
     assert result.exit_code == 0, result.output
+    tests = re.search(r"PASS: (\d+)/(\d+)", result.output)
+    covered = re.search(r"coverage: ([\d.]+)%", result.output)
+    assert tests and covered, result.output
+    assert int(tests[1]) == int(tests[2]) > 0, result.output
+    assert float(covered[1]) >= MIN_COVERAGE, f"policy test coverage {covered[1]}% < {MIN_COVERAGE}%"
     assert "All policy checks pass" in result.output
-    assert "✓" in result.output
+    assert "✓" in result.output and "✗" not in result.output
 
 
 def test_policy_test_fails_when_a_guarantee_breaks(
