@@ -2,7 +2,7 @@
 
 `access provision` reads its passwords from a credentials file. The admin's password (created when
 the brokers formatted their storage) and the gateway's (which the gateways log in with) come from
-the environment, so they are written into that file first; every other principal of
+the environment, so they are written into that file first (the on-call service's too); every other principal of
 gateway/principals.yaml keeps the password the file has, or gets a new random one from provisioning.
 The file stays in its volume, mode 0600: it is where adapters' passwords are looked up.
 """
@@ -20,6 +20,7 @@ from gateway.principals import Credentials
 FROM_ENVIRONMENT = {
     "admin": "KETENPOORT_KAFKA_ADMIN_PASSWORD",
     "gateway": "KETENPOORT_KAFKA_GATEWAY_PASSWORD",
+    "oncall": "KETENPOORT_KAFKA_ONCALL_PASSWORD",
 }
 
 

@@ -59,7 +59,7 @@ def project(program: Path) -> dict[str, Any]:
 
 def test_docker_compose_yml_is_a_valid_compose_file(project: dict[str, Any]) -> None:
     assert set(project["services"]) == {
-        "certs", "provision", "opa", "kafka-1", "kafka-2", "kafka-3", "gateway-1", "gateway-2",
+        "certs", "provision", "opa", "kafka-1", "kafka-2", "kafka-3", "gateway-1", "gateway-2", "oncall",
     }  # fmt: skip
     assert (
         project["services"]["kafka-1"]["environment"]["KETENPOORT_KAFKA_ADMIN_PASSWORD"]
@@ -113,9 +113,12 @@ def test_its_kafka_cluster_has_the_shape_of_the_three_broker_stack(project: dict
         # Every node votes in the quorum, by its controller listener.
         voters = [voter.split("@")[0] for voter in env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")]
         assert voters == [voter.split("@")[0] for voter in local["controller.quorum.voters"].split(",")]
+    for name in ("gateway-1", "gateway-2", "oncall"):
+        spec = project["services"][name]
+        assert spec["restart"] == "unless-stopped", f"{name} is started again when it dies"
+        assert len(spec["environment"]["KAFKA_BOOTSTRAP"].split(",")) == len(nodes), name
     for spec in (project["services"]["gateway-1"], project["services"]["gateway-2"]):
         env = spec["environment"]
-        assert len(env["KAFKA_BOOTSTRAP"].split(",")) == len(nodes)
         # Topics the gateway creates: as many replicas as the stack's, and a majority in sync.
         replication = int(env["KETENPOORT_TOPIC_REPLICATION"])
         assert replication == int(stack[1]["default.replication.factor"])
