@@ -13,6 +13,7 @@ Every route is behind the door of gateway/http.py, with the body it takes at mos
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from importlib.metadata import version
 
 from faststream import AckPolicy
@@ -38,11 +39,17 @@ from gateway.topics import TOPICS, signals_topic
 
 
 def create_app(
-    settings: Settings, kafka: KafkaConnection, opa_url: str, *, clock: Clock = now_utc
+    settings: Settings,
+    kafka: KafkaConnection,
+    opa_url: str,
+    *,
+    clock: Clock = now_utc,
+    on_fenced: Callable[[], None] | None = None,
 ) -> AsgiFastStream:
     """The gateway, connecting to Kafka as `kafka` (the `gateway` principal) and to OPA at `opa_url`;
-    `clock` is the time it routes at (tests set it)."""
-    service = GatewayService(settings, kafka, opa_url, clock=clock)
+    `clock` is the time it routes at (tests set it); `on_fenced` what to do once another process
+    took over this instance (gateway/service.py)."""
+    service = GatewayService(settings, kafka, opa_url, clock=clock, on_fenced=on_fenced)
     rewinder = Rewinder(lambda: signals.consumer, service.health)  # a failed batch is read again
     broker = KafkaBroker(
         kafka.servers(),

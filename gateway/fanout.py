@@ -4,7 +4,10 @@ all of it or none of it.
 
 aiokafka has no KIP-447 fencing, so each gateway instance owns a fixed share of the partitions
 (static assignment) and a transactional id of its own: a restarted instance fences its zombie
-predecessor. When a batch cannot be completed (policy engine or broker unavailable, audit not
+predecessor. An instance that finds itself fenced (another process started under its transactional
+id: a second copy of the same instance number, or its replacement in a rolling deployment) never
+writes again: it steps down (`Fenced`), and the newer process continues from the committed offsets.
+When a batch cannot be completed (policy engine or broker unavailable, audit not
 writable), nothing of it is delivered and the same batch is tried again with capped backoff; the
 consumer does not move past it, which is the same as seeking back to the committed offsets.
 """
@@ -15,7 +18,7 @@ import asyncio
 import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import ConsumerRecord
 
 from gateway import metrics
@@ -76,6 +79,10 @@ async def fence(kafka: KafkaConnection, transactional_ids: list[str]) -> None:
         log.info("transactional_id_fenced", transactional_id=transactional_id)
 
 
+class Fenced(Exception):
+    """Another process writes under this instance's transactional id now: this one must stop."""
+
+
 class Fanout:
     def __init__(
         self,
@@ -93,11 +100,15 @@ class Fanout:
         self.router = router
         self.chain = chain
         self.health = health
+        self.fenced = False
         self._producer: AIOKafkaProducer | None = None
 
     async def _fresh_producer(self) -> AIOKafkaProducer:
         """(Re)create the transactional producer. Starting it fences any older producer with the
-        same transactional id and aborts its unfinished transaction."""
+        same transactional id and aborts its unfinished transaction; so a fenced instance never
+        creates one again (it would fence the process that replaced it)."""
+        if self.fenced:
+            raise Fenced(self.transactional_id)
         if self._producer is not None:
             await self._stop_producer()
         producer = make_producer(
@@ -128,7 +139,10 @@ class Fanout:
     async def commit(
         self, batch: list[ConsumerRecord[bytes, bytes]], consumer: AIOKafkaConsumer | None = None
     ) -> None:
-        """Route and deliver one batch exactly once. Returns only when it is committed."""
+        """Route and deliver one batch exactly once. Returns only when it is committed; raises
+        Fenced, with nothing of the batch delivered, once another process took over this id."""
+        if self.fenced:
+            raise Fenced(self.transactional_id)
         records = [record_from(raw) for raw in batch]
         offsets: dict[TopicPartition, int] = {}
         for record in records:
@@ -137,6 +151,8 @@ class Fanout:
         delay = RETRY_FIRST_S
         while True:
             problem = await self._attempt(records, offsets)
+            if self.fenced:
+                raise Fenced(self.transactional_id)
             if problem is None:
                 if consumer is not None:
                     _report_lag(consumer, offsets)
@@ -168,6 +184,15 @@ class Fanout:
                     key = entry.record_id.encode()
                     await producer.send(AUDIT, value, key=key, partition=entry.partition)
                 await producer.send_offsets_to_transaction(offsets, self.group_id)
+        except ProducerFenced:
+            self.fenced = True
+            log.error(
+                "gateway_fenced", transactional_id=self.transactional_id, records=len(records),
+                why="another process started under this instance's transactional id; it continues "
+                "from the committed offsets, and this one delivers nothing more",
+            )  # fmt: skip
+            self.health.fail("kafka", f"fenced: another process runs {self.transactional_id}")
+            return "kafka", "fenced"
         except KafkaError as error:
             # Whatever state the transaction is in, a new producer starts clean: it aborts it.
             log.warning("transaction_failed", error=repr(error), records=len(records))

@@ -10,7 +10,7 @@ everything in reverse. `gateway/app.py` wires it to Kafka and HTTP.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -23,7 +23,7 @@ from gateway.clock import Clock, now_utc
 from gateway.consequences import Step, deliveries
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
-from gateway.fanout import Fanout, fence, owned_partitions, retired_instances
+from gateway.fanout import Fanout, Fenced, fence, owned_partitions, retired_instances
 from gateway.health import Health
 from gateway.informing import KeepInforming, load_informers
 from gateway.informing import follow as follow_informers
@@ -46,10 +46,18 @@ log = get_logger("gateway")
 
 class GatewayService:
     def __init__(
-        self, settings: Settings, kafka: KafkaConnection, opa_url: str, *, clock: Clock = now_utc
+        self,
+        settings: Settings,
+        kafka: KafkaConnection,
+        opa_url: str,
+        *,
+        clock: Clock = now_utc,
+        on_fenced: Callable[[], None] | None = None,
     ) -> None:
-        """`clock` is the time the gateway routes at (tests set it, to move an obligation's clock)."""
-        self.settings, self.kafka, self.clock = settings, kafka, clock
+        """`clock` is the time the gateway routes at (tests set it, to move an obligation's clock).
+        `on_fenced` is called when another process took over this instance's transactional id
+        (`gateway run` exits then); without it, the instance stays not ready and delivers nothing."""
+        self.settings, self.kafka, self.clock, self.on_fenced = settings, kafka, clock, on_fenced
         self.pseudonym_key = settings.pseudonym_key.get_secret_value().encode()
         self.health = Health()
         self.engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)
@@ -73,11 +81,15 @@ class GatewayService:
         await ensure_topics(
             kafka, partitions=settings.topic_partitions, replication=settings.topic_replication
         )
-        # Instances a larger count had are gone: none may leave a transaction open behind it.
+        # This instance's id first: a process still running under it (a crashed predecessor, or a
+        # second copy of this instance) is refused from now on, before anything it committed is
+        # read back (the audit chain's head, the consumer's offsets). Then the ids of instances a
+        # larger count had: none may leave a transaction open behind it.
         retired = retired_instances(
             settings.topic_partitions, settings.gateway_instance, settings.gateway_instances
         )
-        await fence(kafka, [f"{settings.gateway_group_id}-{j}" for j in retired])
+        own = [settings.gateway_instance, *retired]
+        await fence(kafka, [f"{settings.gateway_group_id}-{j}" for j in own])
         await self.engine.start()
         await self.decisions.start()
         if self.decisions.problem:
@@ -130,7 +142,12 @@ class GatewayService:
     ) -> None:
         """Route and deliver one batch exactly once; returns when it is committed."""
         assert self._fanout is not None, "the gateway handles batches only once started"
-        await self._fanout.commit(list(batch), consumer)
+        try:
+            await self._fanout.commit(list(batch), consumer)
+        except Fenced:
+            if self.on_fenced is not None:
+                self.on_fenced()
+            raise
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from datetime import datetime
 from typing import Annotated
 
@@ -42,6 +44,16 @@ app.command("monitor")(monitor_command)
 err = Console(stderr=True)
 
 
+def _exit_fenced() -> None:
+    """Another process took over this instance number: it continues from the committed offsets,
+    and this one has nothing left to finish, so it exits at once (FENCED: not started again)."""
+    from tools.gateways import FENCED
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(FENCED)
+
+
 @gateway_app.command("run")
 def gateway_run(
     instance: Annotated[
@@ -74,7 +86,7 @@ def gateway_run(
     except StackError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
-    app = create_app(settings, where.kafka("gateway"), where.opa_url)
+    app = create_app(settings, where.kafka("gateway"), where.opa_url, on_fenced=_exit_fenced)
     # uvicorn serves /health/live, /health/ready and /metrics and runs the app's lifespan: the
     # subscriber starts with it and stops cleanly on SIGTERM / Ctrl-C.
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="on")

@@ -3,7 +3,9 @@
 Instance i of n runs `ketenpoort gateway run --instance i --instances n`, with its HTTP port the
 base port plus i. An instance that exits without being asked to (a crash, a SIGKILL) is started
 again after `RESTART_DELAY_S`; under its own transactional id it fences what it left open and
-continues from its committed offsets.
+continues from its committed offsets. An instance that exits because another process took over its
+number (`FENCED`: someone ran `gateway run` with the same number and group) is not started again:
+the newer process goes on, and the supervisor says so (`gateway_instance_replaced`).
 
 The count changes only as a whole (`ketenpoort gateway scale N`, or SIGHUP after the state file's
 `wanted` changed): every instance is stopped with SIGTERM, each finishing its batch (committed)
@@ -40,6 +42,7 @@ log = get_logger("gateways")
 RESTART_DELAY_S = 1.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 MISCONFIGURED = 2  # `gateway run`'s exit code for a configuration it cannot run with
+FENCED = 3  # `gateway run`'s exit code once another process took over its instance number
 STOP_TIMEOUT_S = 30.0
 READY_TIMEOUT_S = 60.0
 POLL_S = 0.2
@@ -71,6 +74,7 @@ class Instance:
     port: int
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    replaced: bool = False  # fenced by another process under its id: not started again
 
 
 @dataclass
@@ -170,9 +174,15 @@ class Supervisor:
     def _restart_exited(self) -> None:
         for instance in self.instances:
             process = instance.process
-            if process is None or process.poll() is None:
+            if process is None or process.poll() is None or instance.replaced:
                 continue
             log.warning("gateway_instance_exited", instance=instance.number, code=process.returncode)
+            if process.returncode == FENCED:
+                # Another process runs this instance number (started by hand, or elsewhere) and
+                # fenced it: starting it again would fence that one in turn.
+                log.error("gateway_instance_replaced", instance=instance.number)
+                instance.replaced = True
+                continue
             if process.returncode == MISCONFIGURED:
                 # It named what is wrong (no stack, a refused setting): starting again cannot help.
                 log.error("gateway_instance_misconfigured", instance=instance.number)

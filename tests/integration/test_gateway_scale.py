@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,13 +27,14 @@ from gateway.topics import inbox_topic
 from tests.integration.accounting import assert_accounted, assert_alerts_delivered
 from tests.integration.cluster import ThreeBrokers
 from tests.integration.faults import (
+    KETENPOORT,
     Place,
     expected_deliveries,
     make_mix,
     send_all,
     wait_until_consumed,
 )
-from tests.integration.fleet import Fleet, positions
+from tests.integration.fleet import Fleet, consecutive_free_ports, positions
 from tests.integration.kafka_helpers import skip_history
 from tests.integration.oncall_harness import oncall_running, quiet_config
 from tools.stack import Endpoints
@@ -99,9 +101,10 @@ async def test_scaled_from_one_to_three_and_back_while_signals_flow(
     assert accounting.poison > 0 and accounting.copies > 0, (accounting.poison, accounting.copies)
     log = fleet.log.read_text()
     assert "gateway_instance_exited" not in log, "an instance stopped unasked"
-    for gone in (1, 2):  # fenced by the one instance at its first start and again after 3 → 1
+    for gone in (1, 2):  # fenced by the one instance at its first start and after 3 → 1, and by
+        # its own instance when the three started
         fenced = f'"transactional_id":"{fleet.group}-{gone}","event":"transactional_id_fenced"'
-        assert log.count(fenced) == 2, f"{fleet.group}-{gone} fenced {log.count(fenced)} times"
+        assert log.count(fenced) == 3, f"{fleet.group}-{gone} fenced {log.count(fenced)} times"
 
 
 @pytest.mark.parametrize(
@@ -169,6 +172,52 @@ async def _kill_and_wait_moved(fleet: Fleet, instance: int) -> float:
         await asyncio.sleep(0.2)
     assert fleet.pid_of(instance) != killed, f"the supervisor started instance {instance} again"
     return time.monotonic() - killed_at
+
+
+async def test_a_second_process_under_the_same_instance_number_takes_over_and_nothing_is_twice(
+    stack: Endpoints, tmp_path: Path
+) -> None:
+    """One instance under the supervisor while 400 records (1% poison, 0.5% resent copies) arrive;
+    midway someone runs `ketenpoort gateway run` by hand with the same group and instance number.
+    The newer process fences the older; the older delivers nothing more and exits, and the
+    supervisor does not start it again (it would fence the newer in turn). Each recipient gets
+    each granted signal once; the audit's chains verify; `reconcile` finds no gap."""
+    await ensure_topics(stack.kafka("admin"))
+    mix = make_mix(400, seed=7)
+    expected = await expected_deliveries(stack.opa_url, mix.signals)
+    fleet = Fleet(stack, tmp_path, batch_max_records="50")
+    await fleet.skip_history()
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    fleet.start(1)
+    by_hand: subprocess.Popen[bytes] | None = None
+    try:
+        await fleet.wait_ready(1)
+        sending = asyncio.create_task(send_all(stack, mix.records, pause_every=10, pause_s=0.2))
+        await _until_committed(fleet, await _committed(fleet) + 40)
+        env = {**fleet.env, "KETENPOORT_HTTP_PORT": str(consecutive_free_ports(1))}
+        with (tmp_path / "by-hand.log").open("ab") as log:
+            by_hand = subprocess.Popen(
+                [str(KETENPOORT), "gateway", "run", "--instance", "0", "--instances", "1"],
+                env=env, stdout=log, stderr=log,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while "gateway_instance_replaced" not in fleet.log.read_text():
+            assert time.monotonic() < deadline, "the supervised instance was not replaced"
+            assert by_hand.poll() is None, (tmp_path / "by-hand.log").read_text()[-2000:]
+            await asyncio.sleep(0.2)
+        assert not sending.done(), "the take-over must fall while records still arrive"
+        places = await sending
+        await wait_until_consumed(stack.kafka("admin"), fleet.group, timeout_s=60)
+        assert by_hand.poll() is None, "the newer process goes on"
+    finally:
+        if by_hand is not None and by_hand.poll() is None:
+            by_hand.send_signal(signal.SIGTERM)
+            by_hand.wait(timeout=30)
+        fleet.stop()
+    log_text = fleet.log.read_text()
+    assert log_text.count("gateway_instance_started") == 1, "the replaced instance was not started again"
+    assert '"event":"gateway_fenced"' in log_text, "the older process said why it stopped"
+    await assert_accounted(stack, mix, places, expected, fleet.group, since)
 
 
 async def test_a_count_without_an_instance_aborts_the_transaction_it_left_open(
