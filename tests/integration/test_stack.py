@@ -310,6 +310,14 @@ def test_credentials_of_an_unknown_principal_are_refused_in_one_line(cli_env: di
     assert "no Kafka credentials for principal 'nobody'" in result.output
 
 
+def test_roll_of_a_single_node_is_refused_naming_the_cluster_it_needs(
+    started: tuple[StackState, bool], cli_env: dict[str, str]
+) -> None:
+    result = CliRunner().invoke(stack_app, ["roll"], env=cli_env)
+    assert result.exit_code == 2
+    assert "a rolling restart needs a cluster: `ketenpoort stack up --brokers 3`" in result.output
+
+
 def test_throwaway_opa_serves_its_own_policies_and_stops(
     settings: Settings, started: tuple[StackState, bool], tmp_path: Path
 ) -> None:
