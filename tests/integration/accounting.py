@@ -262,7 +262,10 @@ async def assert_alerts_delivered(where: Endpoints, records: list[Record], timeo
     def accounted(found: list[dict[str, Any]]) -> bool:
         return set(per_alert) <= set.union(*outcomes(found))
 
-    found = await read_topic(where.kafka("admin"), ALERTS, until=accounted, timeout_s=timeout_s)
+    # The on-call service writes each delivery in a transaction of its own: give a backlog of
+    # alerts time at 10 a second, beside the base timeout.
+    wait_s = timeout_s + len(per_alert) / 10
+    found = await read_topic(where.kafka("admin"), ALERTS, until=accounted, timeout_s=wait_s)
     delivered, settled = outcomes(found)
     left = sorted(set(per_alert) - delivered - settled)
     assert not left, f"{len(left)} alerts neither delivered nor settled, e.g. {left[:3]}"
