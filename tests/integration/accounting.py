@@ -274,5 +274,5 @@ async def assert_alerts_delivered(where: Endpoints, records: list[Record], timeo
     for e in ours(found):
         if e["kind"] == "delivered":
             first.setdefault(e["alert_id"], datetime.fromisoformat(e["at"]))
-    took = [(at - raised_at[alert]).total_seconds() for alert, at in first.items()]
+    took = [(at - raised_at[alert]).total_seconds() for alert, at in first.items() if alert in raised_at]
     return Alerts(len(delivered), len(settled), max(took, default=0.0))
