@@ -36,7 +36,7 @@ browser:
 	@scripts/ensure-browser
 
 test: $(STAMP) browser lint
-	$(BIN)/python -m pytest -m "not soak"
+	$(BIN)/python -m pytest -m "not soak" --durations=30
 
 # Also run by make test (and so by CI): clean, or nothing is tested.
 lint: $(STAMP)

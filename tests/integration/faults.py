@@ -250,34 +250,22 @@ async def wait_until_consumed(admin: KafkaConnection, group: str, timeout_s: flo
         await asyncio.sleep(0.5)
 
 
-class GatewayProcess:
-    """`ketenpoort gateway run` as its own process, logged in as `gateway`, to be killed and
-    started again."""
+class KetenpoortProcess:
+    """A `ketenpoort` command as a process of its own, its output in `log`: started, SIGKILLed
+    (a crash) and started again, or stopped cleanly."""
 
-    def __init__(self, where: Endpoints, workdir: Path, **settings: str) -> None:
-        self.group = f"ketenpoort-gateway-faults-{uuid4().hex[:8]}"
-        self.port = free_ports(1)[0]
-        self.admin = where.kafka("admin")
-        self.env = {
-            **os.environ,
-            **where.environment("gateway"),
-            "KETENPOORT_CACHE": str(workdir / "cache"),
-            "KETENPOORT_GATEWAY_GROUP_ID": self.group,
-            "KETENPOORT_HTTP_PORT": str(self.port),
-            **{f"KETENPOORT_{name.upper()}": value for name, value in settings.items()},
-        }
-        self.log = workdir / f"{self.group}.log"
+    command: tuple[str, ...] = ()
+    env: dict[str, str]
+    log: Path
+
+    def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
-
-    async def skip_history(self) -> None:
-        """Start this gateway's group at the end of the signals topics (see kafka_helpers)."""
-        await skip_history(self.admin, self.group)
 
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(KETENPOORT), "gateway", "run"], env=self.env, stdout=log, stderr=log
+                [str(KETENPOORT), *self.command], env=self.env, stdout=log, stderr=log
             )
         self.starts += 1
 
@@ -293,6 +281,35 @@ class GatewayProcess:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+    def tail(self) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+
+
+class GatewayProcess(KetenpoortProcess):
+    """`ketenpoort gateway run` as its own process, logged in as `gateway`, to be killed and
+    started again."""
+
+    command = ("gateway", "run")
+
+    def __init__(self, where: Endpoints, workdir: Path, **settings: str) -> None:
+        super().__init__()
+        self.group = f"ketenpoort-gateway-faults-{uuid4().hex[:8]}"
+        self.port = free_ports(1)[0]
+        self.admin = where.kafka("admin")
+        self.env = {
+            **os.environ,
+            **where.environment("gateway"),
+            "KETENPOORT_CACHE": str(workdir / "cache"),
+            "KETENPOORT_GATEWAY_GROUP_ID": self.group,
+            "KETENPOORT_HTTP_PORT": str(self.port),
+            **{f"KETENPOORT_{name.upper()}": value for name, value in settings.items()},
+        }
+        self.log = workdir / f"{self.group}.log"
+
+    async def skip_history(self) -> None:
+        """Start this gateway's group at the end of the signals topics (see kafka_helpers)."""
+        await skip_history(self.admin, self.group)
 
     async def readiness(self) -> dict[str, Any]:
         async with httpx.AsyncClient() as client:

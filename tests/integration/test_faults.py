@@ -41,6 +41,7 @@ def fault_stack(
         down(own)
 
 
+@pytest.mark.soak  # in make soak: make test keeps the kills on three nodes (gateway, broker, on-call)
 async def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     fault_stack: tuple[Settings, Endpoints], tmp_path: Path
 ) -> None:

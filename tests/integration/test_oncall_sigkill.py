@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -31,7 +29,7 @@ import yaml
 from gateway.schemas.persons import Person
 from gateway.topics import ALERTS, OBLIGATIONS
 from tests.integration.cluster import ThreeBrokers
-from tests.integration.faults import KETENPOORT
+from tests.integration.faults import KetenpoortProcess
 from tests.integration.kafka_helpers import read_topic, send_once
 from tests.integration.oncall_harness import (
     WEBHOOK_SECRET,
@@ -54,10 +52,13 @@ TAKE_OVER_S = 30
 RESTART_DELAY_S = 1.0  # what the restart policy waits before it starts the new process
 
 
-class OnCallProcess:
+class OnCallProcess(KetenpoortProcess):
     """`ketenpoort oncall serve`, logged in to Kafka as `oncall`, on a port of its own."""
 
+    command = ("oncall", "serve")
+
     def __init__(self, where: Endpoints, config: Path, workdir: Path) -> None:
+        super().__init__()
         self.port = free_ports(1)[0]
         self.env = {
             **os.environ,
@@ -68,26 +69,6 @@ class OnCallProcess:
             WEBHOOK_SECRET_ENV: WEBHOOK_SECRET,
         }
         self.log = workdir / "oncall.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as stream:
-            self.process = subprocess.Popen(
-                [str(KETENPOORT), "oncall", "serve"], env=self.env, stdout=stream, stderr=stream
-            )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
     async def ready(self, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s
@@ -101,9 +82,6 @@ class OnCallProcess:
                     pass
                 assert time.monotonic() < deadline, f"the on-call service is not ready:\n{self.tail()}"
                 await asyncio.sleep(0.2)
-
-    def tail(self) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
 
 
 @contextmanager

@@ -108,7 +108,7 @@ async def _use_transactions_and_groups(admin: KafkaConnection) -> None:
 @pytest.mark.parametrize(
     ("kills", "count"),
     [
-        pytest.param(1, 400, id="short"),
+        pytest.param(1, 300, id="short"),
         pytest.param(3, 3000, id="long", marks=pytest.mark.soak),  # make soak
     ],
 )
@@ -135,7 +135,7 @@ async def test_the_coordinator_and_leader_killed_mid_stream_loses_and_duplicates
         oncall_running(own, where, quiet_config()),
     ):
         done = asyncio.Event()
-        sending = asyncio.create_task(send_all(where, mix.records, pause_every=10, pause_s=0.2, hurry=done))
+        sending = asyncio.create_task(send_all(where, mix.records, pause_every=10, pause_s=0.3, hurry=done))
         for _ in range(kills):
             await _until_committed(admin, group, 50)
             victim = await three_brokers.transaction_coordinator(f"{group}-0")
@@ -159,7 +159,7 @@ async def test_the_coordinator_and_leader_killed_mid_stream_loses_and_duplicates
 @pytest.mark.parametrize(
     ("rounds", "count"),
     [
-        pytest.param(1, 400, id="short"),
+        pytest.param(1, 300, id="short"),
         pytest.param(3, 3000, id="long", marks=pytest.mark.soak),  # make soak
     ],
 )
@@ -184,7 +184,7 @@ async def test_a_rolling_restart_of_every_node_loses_and_duplicates_nothing(
         oncall_running(own, where, quiet_config()),
     ):
         done = asyncio.Event()
-        sending = asyncio.create_task(send_all(where, mix.records, pause_every=5, pause_s=0.5, hurry=done))
+        sending = asyncio.create_task(send_all(where, mix.records, pause_every=5, pause_s=1.0, hurry=done))
         await _until_committed(admin, group, 50)
 
         def still_sending(node: str) -> None:

@@ -290,6 +290,7 @@ def test_provisioning_keeps_other_principals_passwords_and_takes_the_environment
         "KAFKA_SSL_CAFILE": "/etc/ketenpoort/certs/ca.pem",
         "KETENPOORT_KAFKA_ADMIN_PASSWORD": "admin-secret",
         "KETENPOORT_KAFKA_GATEWAY_PASSWORD": "gateway-secret",
+        "KETENPOORT_KAFKA_ONCALL_PASSWORD": "oncall-secret",
     }
     seeder.seed(path, environment)
     stored = Credentials.load(path)
@@ -298,6 +299,7 @@ def test_provisioning_keeps_other_principals_passwords_and_takes_the_environment
     assert stored.passwords["police"] == police
     assert stored.passwords["admin"].get_secret_value() == "admin-secret"
     assert stored.passwords["gateway"].get_secret_value() == "gateway-secret"
+    assert stored.passwords["oncall"].get_secret_value() == "oncall-secret"
     assert path.stat().st_mode & 0o777 == 0o600
 
 
