@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,9 +22,9 @@ from typer.testing import CliRunner
 from gateway.kafka import KafkaConnection, make_admin
 from gateway.settings import ORGANISATIONS, get_settings
 from gateway.topics import all_topics, signals_topic
-from tests.integration.accounting import assert_accounted, assert_alerts_delivered
+from tests.integration.accounting import Alerts, assert_accounted, assert_alerts_delivered
 from tests.integration.cluster import ThreeBrokers
-from tests.integration.faults import expected_deliveries, make_mix, send_all, wait_until_consumed
+from tests.integration.faults import Mix, Place, expected_deliveries, make_mix, send_all, wait_until_consumed
 from tests.integration.oncall_harness import oncall_running, quiet_config
 from tests.integration.test_first_slice import running_gateway
 from tools.stack import KAFKA_VERSION, kafka, pause, resume, roll, up
@@ -122,22 +123,13 @@ async def test_the_coordinator_and_leader_killed_mid_stream_loses_and_duplicates
     recipient gets each granted signal once and nothing else, in order per key; each poison record
     is dead-lettered once; the audit's chains verify; `reconcile` finds no gap; every alert raised
     is delivered by the on-call service (also on the cluster); the cluster catches up."""
-    where, own = three_brokers.where, three_brokers.settings
-    admin = where.kafka("admin")
-    mix = make_mix(count, seed=22)
-    expected = await expected_deliveries(where.opa_url, mix.signals)
-    small_batches = own.model_copy(update={"batch_max_records": 50})
-    since = datetime.now(UTC) - timedelta(seconds=1)
     inputs = [signals_topic(org) for org in ORGANISATIONS]
     killed: list[tuple[str, int]] = []
-    async with (
-        running_gateway(small_batches, where, where.opa_url) as group,
-        oncall_running(own, where, quiet_config()),
-    ):
-        done = asyncio.Event()
-        sending = asyncio.create_task(send_all(where, mix.records, pause_every=10, pause_s=0.3, hurry=done))
+
+    async def kill_the_coordinator(group: str, sending: asyncio.Task[list[Place]]) -> None:
+        own = three_brokers.settings
         for _ in range(kills):
-            await _until_committed(admin, group, 50)
+            await _until_committed(three_brokers.where.kafka("admin"), group, 50)
             victim = await three_brokers.transaction_coordinator(f"{group}-0")
             leads = [tp for tp, node in (await three_brokers.leaders(inputs)).items() if node == victim]
             assert leads, f"{victim} coordinates the gateway's transactions but leads no input partition"
@@ -146,14 +138,10 @@ async def test_the_coordinator_and_leader_killed_mid_stream_loses_and_duplicates
             killed.append((victim, len(leads)))
             await asyncio.sleep(3)
             await asyncio.to_thread(resume, own, victim)
-        done.set()
-        places = await sending
-        await wait_until_consumed(admin, group, timeout_s=120)
-        alerts = await assert_alerts_delivered(where, mix.signals)
+
+    alerts = await _routed_through(three_brokers, make_mix(count, seed=22), (10, 0.3), kill_the_coordinator)
     print(f"{alerts}; killed (node, input partitions it led): {killed}")
-    accounting = await assert_accounted(where, mix, places, expected, group, since)
-    assert accounting.poison > 0 and accounting.copies > 0, (accounting.poison, accounting.copies)
-    await _caught_up(admin)
+    await _caught_up(three_brokers.where.kafka("admin"))
 
 
 @pytest.mark.parametrize(
@@ -172,34 +160,52 @@ async def test_a_rolling_restart_of_every_node_loses_and_duplicates_nothing(
     recipient gets each granted signal once and nothing else, in order per key; each poison record
     is dead-lettered once; the audit's chains verify; `reconcile` finds no gap; every alert raised
     is delivered by the on-call service (also on the cluster)."""
-    where, own = three_brokers.where, three_brokers.settings
-    admin = where.kafka("admin")
-    mix = make_mix(count, seed=2022)
-    expected = await expected_deliveries(where.opa_url, mix.signals)
-    small_batches = own.model_copy(update={"batch_max_records": 50})
-    since = datetime.now(UTC) - timedelta(seconds=1)
     restarted: list[tuple[str, float]] = []
-    async with (
-        running_gateway(small_batches, where, where.opa_url) as group,
-        oncall_running(own, where, quiet_config()),
-    ):
-        done = asyncio.Event()
-        sending = asyncio.create_task(send_all(where, mix.records, pause_every=5, pause_s=1.0, hurry=done))
-        await _until_committed(admin, group, 50)
+
+    async def roll_every_node(group: str, sending: asyncio.Task[list[Place]]) -> None:
+        await _until_committed(three_brokers.where.kafka("admin"), group, 50)
 
         def still_sending(node: str) -> None:
             assert not sending.done(), f"records must still arrive while {node} restarts"
 
         for _ in range(rounds):
-            restarted += await asyncio.to_thread(roll, own, before_each=still_sending)
+            restarted.extend(await asyncio.to_thread(roll, three_brokers.settings, before_each=still_sending))
+
+    alerts = await _routed_through(three_brokers, make_mix(count, seed=2022), (5, 1.0), roll_every_node)
+    took = ", ".join(f"{node} {s:.1f} s" for node, s in restarted)
+    print(f"{alerts}; restarted and caught up: {took}")
+
+
+Fault = Callable[[str, "asyncio.Task[list[Place]]"], Awaitable[None]]
+
+
+async def _routed_through(
+    three_brokers: ThreeBrokers, mix: Mix, pace: tuple[int, float], fault: Fault
+) -> Alerts:
+    """The mix sent (`pace`: a pause of so many seconds after every so many records, the rest at
+    once after the fault) while the gateway routes it in transactions of at most 50 and the on-call service
+    delivers its alerts, and `fault(group, sending)` does its harm; then everything accounted."""
+    where, own = three_brokers.where, three_brokers.settings
+    admin = where.kafka("admin")
+    expected = await expected_deliveries(where.opa_url, mix.signals)
+    small_batches = own.model_copy(update={"batch_max_records": 50})
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    async with (
+        running_gateway(small_batches, where, where.opa_url) as group,
+        oncall_running(own, where, quiet_config()),
+    ):
+        done = asyncio.Event()
+        every, pause_s = pace
+        paced = send_all(where, mix.records, pause_every=every, pause_s=pause_s, hurry=done)
+        sending = asyncio.create_task(paced)
+        await fault(group, sending)
         done.set()
         places = await sending
         await wait_until_consumed(admin, group, timeout_s=120)
         alerts = await assert_alerts_delivered(where, mix.signals)
-    took = ", ".join(f"{node} {s:.1f} s" for node, s in restarted)
-    print(f"{alerts}; restarted and caught up: {took}")
     accounting = await assert_accounted(where, mix, places, expected, group, since)
     assert accounting.poison > 0 and accounting.copies > 0, (accounting.poison, accounting.copies)
+    return alerts
 
 
 async def _until_committed(admin: KafkaConnection, group: str, more: int, timeout_s: float = 60) -> None:
