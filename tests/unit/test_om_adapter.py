@@ -7,10 +7,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
-from adapters.exports import Mapped, MappingError, NativeRecord
+from adapters.exports import MappingError, NativeRecord
 from adapters.om import ADAPTER, mapping
 from adapters.om.native import OmRecord, record_id
 from adapters.police.measures import REGISTERED_MEASURES
@@ -32,6 +31,8 @@ from gateway.schemas.risk_assessment import RiskLevel
 from gateway.schemas.victim_informed import InformedAbout
 from gateway.schemas.victim_informing import AgreedBy, InformingAgreement, VictimInformingAgreed
 from tests.fictional import BRAM, LOTTE, NOOR
+from tests.unit import adapter_corpus as corpus
+from tests.unit.adapter_corpus import rejected_paths
 
 pytestmark = pytest.mark.unit
 
@@ -62,17 +63,11 @@ def signals(name: str) -> list[Any]:
 
 
 def raw_sample(name: str, n: int = 0) -> dict[str, Any]:
-    parsed = orjson.loads((SAMPLES / name).read_bytes())
-    item: dict[str, Any] = (parsed if isinstance(parsed, list) else [parsed])[n]
-    return item
+    return corpus.raw_sample(SAMPLES / name, n)
 
 
 def problems_of(item: dict[str, Any]) -> list[str]:
-    """The problem paths of one raw record that reads well but cannot be mapped."""
-    native = OmRecord.model_validate(item)
-    with pytest.raises(MappingError) as raised:
-        ADAPTER.to_signals(native)
-    return [problem.path for problem in raised.value.problems]
+    return corpus.mapping_problems(ADAPTER, OmRecord, item)
 
 
 # --- the adapter ---------------------------------------------------------------------------------
@@ -451,22 +446,7 @@ def test_a_bad_export_rejects_exactly_its_bad_records_and_the_rest_goes_through(
     count, expected = BAD[name]
     records = read(SAMPLES / "bad" / name)
     assert len(records) == count
-    rejected: dict[str, list[str]] = {}
-    for record in records:
-        problems = list(record.problems)
-        if record.ok:
-            try:
-                mapped = ADAPTER.to_signals(record.native)
-            except MappingError as error:
-                problems = list(error.problems)
-            else:
-                assert mapped and all(isinstance(item, Mapped) for item in mapped)
-        if problems:
-            rejected[record.position] = [problem.path for problem in problems]
-            text = " ".join(str(problem) for problem in problems)
-            assert not any(value in text for value in NEVER_REPEATED), text
-            assert all(problem.message for problem in problems)
-    assert rejected == expected
+    assert rejected_paths(ADAPTER, records, NEVER_REPEATED) == expected
 
 
 def test_a_rejected_record_is_still_named_when_its_id_reads() -> None:

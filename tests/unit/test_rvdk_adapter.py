@@ -6,10 +6,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
-from adapters.exports import Mapped, MappingError, NativeRecord
+from adapters.exports import NativeRecord
 from adapters.registry import adapter
 from adapters.rvdk import ADAPTER, mapping
 from adapters.rvdk.native import RvdkRecord, record_id
@@ -20,6 +19,8 @@ from gateway.schemas.child_protection import (
     ChildProtectionStatus,
 )
 from tests.fictional import BRAM, LOTTE, NOOR
+from tests.unit import adapter_corpus as corpus
+from tests.unit.adapter_corpus import rejected_paths
 
 pytestmark = pytest.mark.unit
 
@@ -49,16 +50,11 @@ def signals(name: str) -> list[ChildProtection]:
 
 
 def raw_sample(name: str, n: int = 0) -> dict[str, Any]:
-    parsed = orjson.loads((SAMPLES / name).read_bytes())
-    item: dict[str, Any] = (parsed if isinstance(parsed, list) else [parsed])[n]
-    return item
+    return corpus.raw_sample(SAMPLES / name, n)
 
 
 def problems_of(item: dict[str, Any]) -> list[str]:
-    """The problem paths of one raw record that reads well but cannot be mapped."""
-    with pytest.raises(MappingError) as raised:
-        ADAPTER.to_signals(RvdkRecord.model_validate(item))
-    return [problem.path for problem in raised.value.problems]
+    return corpus.mapping_problems(ADAPTER, RvdkRecord, item)
 
 
 def test_the_registry_returns_the_board_adapter() -> None:
@@ -199,22 +195,7 @@ def test_a_bad_export_rejects_exactly_its_bad_records_and_the_rest_goes_through(
     count, expected = BAD[name]
     records = read(SAMPLES / "bad" / name)
     assert len(records) == count
-    rejected: dict[str, list[str]] = {}
-    for record in records:
-        problems = list(record.problems)
-        if record.ok:
-            try:
-                mapped = ADAPTER.to_signals(record.native)
-            except MappingError as error:
-                problems = list(error.problems)
-            else:
-                assert len(mapped) == 1 and isinstance(mapped[0], Mapped)
-        if problems:
-            rejected[record.position] = [problem.path for problem in problems]
-            text = " ".join(str(problem) for problem in problems)
-            assert not any(value in text for value in NEVER_REPEATED), text
-            assert all(problem.message for problem in problems)
-    assert rejected == expected
+    assert rejected_paths(ADAPTER, records, NEVER_REPEATED, one_signal_each=True) == expected
 
 
 def test_the_scenario_is_the_boards_inquiry_into_noor() -> None:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from adapters.exports import Mapped, MappingError, NativeRecord
+from adapters.exports import NativeRecord
 from adapters.registry import adapter
 from adapters.slachtofferhulp import ADAPTER, mapping
 from adapters.slachtofferhulp.native import record_id
@@ -25,6 +25,7 @@ from gateway.schemas.breach_of_conditions import DetectedBy, Severity
 from gateway.schemas.measure import MeasureKind
 from gateway.schemas.protection_needs import ConsentScope, ProtectionNeed
 from gateway.schemas.victim_informed import InformedAbout, InformingChannel
+from tests.unit.adapter_corpus import rejected_paths
 
 pytestmark = pytest.mark.unit
 
@@ -192,19 +193,4 @@ def test_a_bad_export_rejects_exactly_its_bad_records_and_the_rest_goes_through(
     count, expected = BAD[name]
     records = read(SAMPLES / "bad" / name)
     assert len(records) == count
-    rejected: dict[str, list[str]] = {}
-    for record in records:
-        problems = list(record.problems)
-        if record.ok:
-            try:
-                mapped = ADAPTER.to_signals(record.native)
-            except MappingError as error:
-                problems = list(error.problems)
-            else:
-                assert len(mapped) == 1 and isinstance(mapped[0], Mapped)
-        if problems:
-            rejected[record.position] = [problem.path for problem in problems]
-            text = " ".join(str(problem) for problem in problems)
-            assert not any(value in text for value in NEVER_REPEATED), text
-            assert all(problem.message for problem in problems)
-    assert rejected == expected
+    assert rejected_paths(ADAPTER, records, NEVER_REPEATED, one_signal_each=True) == expected

@@ -7,10 +7,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
-from adapters.exports import MappingError, NativeRecord
+from adapters.exports import NativeRecord
 from adapters.registry import adapter
 from adapters.zvh import ADAPTER, mapping
 from adapters.zvh.native import ZvhRecord, record_id
@@ -29,6 +28,8 @@ from gateway.schemas.involvement import CloseReason, InvolvementRole
 from gateway.schemas.risk_assessment import RiskLevel
 from gateway.settings import PARTNERS
 from tests.fictional import BRAM, LOTTE, NOOR
+from tests.unit import adapter_corpus as corpus
+from tests.unit.adapter_corpus import rejected_paths
 
 pytestmark = pytest.mark.unit
 
@@ -67,16 +68,11 @@ def conferences(name: str) -> list[CaseConference]:
 
 
 def raw_sample(name: str, n: int = 0) -> dict[str, Any]:
-    parsed = orjson.loads((SAMPLES / name).read_bytes())
-    item: dict[str, Any] = (parsed if isinstance(parsed, list) else [parsed])[n]
-    return item
+    return corpus.raw_sample(SAMPLES / name, n)
 
 
 def problems_of(item: dict[str, Any]) -> list[str]:
-    """The problem paths of one raw record that reads well but cannot be mapped."""
-    with pytest.raises(MappingError) as raised:
-        ADAPTER.to_signals(ZvhRecord.model_validate(item))
-    return [problem.path for problem in raised.value.problems]
+    return corpus.mapping_problems(ADAPTER, ZvhRecord, item)
 
 
 def test_the_registry_returns_the_safety_house_adapter() -> None:
@@ -323,22 +319,7 @@ def test_a_bad_export_rejects_exactly_its_bad_records_and_the_rest_goes_through(
     count, expected = BAD[name]
     records = read(SAMPLES / "bad" / name)
     assert len(records) == count
-    rejected: dict[str, list[str]] = {}
-    for record in records:
-        problems = list(record.problems)
-        if record.ok:
-            try:
-                mapped_ = ADAPTER.to_signals(record.native)
-            except MappingError as error:
-                problems = list(error.problems)
-            else:
-                assert mapped_ and all(item.signal is not None for item in mapped_)
-        if problems:
-            rejected[record.position] = [problem.path for problem in problems]
-            text = " ".join(str(problem) for problem in problems)
-            assert not any(value in text for value in NEVER_REPEATED), text
-            assert all(problem.message for problem in problems)
-    assert rejected == expected
+    assert rejected_paths(ADAPTER, records, NEVER_REPEATED) == expected
 
 
 def test_the_scenario_is_the_safety_houses_direction_of_the_case_of_lotte_and_noor() -> None:
