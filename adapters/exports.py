@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -103,6 +103,16 @@ class ExportAdapter(Generic[N]):
         if not isinstance(native, self.model):
             raise TypeError(f"the {self.org} adapter maps {self.model.__name__}, not {type(native).__name__}")
         return self.mapping(native)
+
+
+def unknown_codes(codes: Iterable[tuple[str, str | None, Mapping[str, object]]]) -> list[Problem]:
+    """A problem for each code (path, value, the table that translates it) its table does not know,
+    naming the codes it does."""
+    return [
+        Problem(path=path, message="unknown code", expected=f"one of {', '.join(table)}")
+        for path, value, table in codes
+        if value is not None and value not in table
+    ]
 
 
 def read_json_records(

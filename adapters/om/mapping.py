@@ -19,7 +19,7 @@ from typing import TypedDict, TypeVar
 from pydantic import ValidationError
 
 from adapters.brp import person
-from adapters.exports import Mapped, MappingError
+from adapters.exports import Mapped, MappingError, unknown_codes
 from adapters.om.native import NativeCondition, NativeMeasure, NativeOfficer, OmRecord
 from gateway.schemas import (
     ContactPerson,
@@ -148,11 +148,7 @@ def to_signals(record: OmRecord) -> list[Mapped]:
 
 def check(record: OmRecord) -> list[Problem]:
     """Every reason this record cannot be mapped, by native field; empty when it can."""
-    problems = [
-        Problem(path=path, message="unknown code", expected=f"one of {', '.join(table)}")
-        for path, value, table in _codes(record)
-        if value is not None and value not in table
-    ]
+    problems = unknown_codes(_codes(record))
     kind = RECORD_KINDS.get(record.soort)
     if kind is not None:
         problems += _section_problems(record, kind)

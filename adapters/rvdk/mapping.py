@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pydantic import ValidationError
 
 from adapters.brp import person
-from adapters.exports import Mapped, MappingError
+from adapters.exports import Mapped, MappingError, unknown_codes
 from adapters.rvdk.native import NativeInvestigator, RvdkRecord
 from gateway.schemas import ChildProtection, ContactPerson
 from gateway.schemas.child_protection import (
@@ -60,11 +60,7 @@ def to_signals(record: RvdkRecord) -> list[Mapped]:
 
 def check(record: RvdkRecord) -> list[Problem]:
     """Every reason this record cannot be mapped, by native field; empty when it can."""
-    problems = [
-        Problem(path=path, message="unknown code", expected=f"one of {', '.join(table)}")
-        for path, value, table in _codes(record)
-        if value is not None and value not in table
-    ]
+    problems = unknown_codes(_codes(record))
     if record.soort in RECORD_KINDS:
         problems += _kind_problems(record)
     return problems + _date_problems(record)

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from adapters.brp import person
-from adapters.exports import Mapped, MappingError
+from adapters.exports import Mapped, MappingError, unknown_codes
 from adapters.zvh.native import NativeDirector, NativeTask, ZvhRecord
 from gateway.schemas import (
     CaseConference,
@@ -137,11 +137,7 @@ def to_signals(record: ZvhRecord) -> list[Mapped]:
 
 def check(record: ZvhRecord) -> list[Problem]:
     """Every reason this record cannot be mapped, by native field; empty when it can."""
-    problems = [
-        Problem(path=path, message="unknown code", expected=f"one of {', '.join(table)}")
-        for path, value, table in _codes(record)
-        if value is not None and value not in table
-    ]
+    problems = unknown_codes(_codes(record))
     if record.pleger is None and record.slachtoffer is None:
         problems.append(
             Problem(
