@@ -10,12 +10,19 @@ writes again: it steps down (`Fenced`), and the newer process continues from the
 When a batch cannot be completed (policy engine or broker unavailable, audit not
 writable), nothing of it is delivered and the same batch is tried again with capped backoff; the
 consumer does not move past it, which is the same as seeking back to the committed offsets.
+
+A transaction that has not completed within `transaction_timeout_s` is given up: aiokafka can keep
+sending it to a coordinator that went away (aio-libs/aiokafka#905, #1145), and signals would wait
+for ever without a word. Its producer is replaced, which makes the broker finish or abort what it
+left; whether it committed after all is then read from the group's committed offsets before the
+batch is routed again, so a batch is never delivered twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
@@ -23,12 +30,14 @@ from aiokafka.structs import ConsumerRecord
 
 from gateway import metrics
 from gateway.audit.chain import AuditChain
+from gateway.audit.records import Head
 from gateway.decisions import DecisionError
 from gateway.health import Health
-from gateway.kafka import KafkaConnection, Record, make_producer
+from gateway.kafka import KafkaConnection, Record, make_admin, make_producer
 from gateway.logging import get_logger
 from gateway.pipeline import Accepted, Rejected
 from gateway.router import Routed, Router
+from gateway.schemas.audit import AuditRecord
 from gateway.signal_ids import Duplicate
 from gateway.topics import AUDIT, DLQ_RECORD_MAX_BYTES, sender_of
 
@@ -36,6 +45,7 @@ log = get_logger("gateway.fanout")
 
 RETRY_FIRST_S = 0.2
 RETRY_MAX_S = 5.0
+STOP_TIMEOUT_S = 5.0  # a producer stuck on a coordinator that went away is left to be fenced
 
 
 def record_from(raw: ConsumerRecord[bytes, bytes]) -> Record:
@@ -79,6 +89,33 @@ async def fence(kafka: KafkaConnection, transactional_ids: list[str]) -> None:
         log.info("transactional_id_fenced", transactional_id=transactional_id)
 
 
+def _left_behind(task: asyncio.Task[None]) -> None:
+    """What a transaction given up on ended with: logged, never raised (nobody waits for it)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.info("stuck_transaction_ended", error=repr(task.exception()))
+
+
+async def committed_offsets(
+    kafka: KafkaConnection, group_id: str, partitions: list[TopicPartition]
+) -> dict[TopicPartition, int]:
+    """The group's committed offset of each partition that has one."""
+    admin = make_admin(kafka, client_id=f"{group_id}-offsets")
+    await admin.start()
+    try:
+        found = await admin.list_consumer_group_offsets(group_id, partitions=partitions)
+    finally:
+        await admin.close()
+    return {tp: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """An attempt that may have committed after all: what it routed and the audit heads it sealed."""
+
+    routed: list[Routed]
+    heads: dict[int, Head]
+
+
 class Fenced(Exception):
     """Another process writes under this instance's transactional id now: this one must stop."""
 
@@ -93,6 +130,7 @@ class Fanout:
         router: Router,
         chain: AuditChain,
         health: Health,
+        transaction_timeout_s: float = 30.0,
     ) -> None:
         self.kafka = kafka
         self.transactional_id = transactional_id
@@ -100,8 +138,12 @@ class Fanout:
         self.router = router
         self.chain = chain
         self.health = health
+        self.transaction_timeout_s = transaction_timeout_s
         self.fenced = False
         self._producer: AIOKafkaProducer | None = None
+        # The last attempt, when it failed in a way that may have committed it after all (it
+        # timed out, or Kafka failed it during the commit): settled before the batch is routed again.
+        self._unsettled: Unsettled | None = None
 
     async def _fresh_producer(self) -> AIOKafkaProducer:
         """(Re)create the transactional producer. Starting it fences any older producer with the
@@ -118,16 +160,18 @@ class Fanout:
             linger_ms=2,
             max_request_size=DLQ_RECORD_MAX_BYTES + 64 * 1024,
         )
+        self._producer = producer  # before it starts: one that never does is stopped all the same
         await producer.start()
-        self._producer = producer
         return producer
 
     async def _stop_producer(self) -> None:
+        """Stop the producer, waiting at most STOP_TIMEOUT_S: one stuck on a coordinator that went
+        away is left behind, and the broker refuses it once the next producer started."""
         producer, self._producer = self._producer, None
         if producer is not None:
             try:
-                await producer.stop()
-            except KafkaError as error:
+                await asyncio.wait_for(producer.stop(), STOP_TIMEOUT_S)
+            except (KafkaError, TimeoutError) as error:
                 log.warning("producer_stop_failed", error=repr(error))
 
     async def start(self) -> None:
@@ -166,6 +210,10 @@ class Fanout:
     async def _attempt(
         self, records: list[Record], offsets: dict[TopicPartition, int]
     ) -> tuple[str, str] | None:
+        if self._unsettled is not None:
+            committed, problem = await self._settle(self._unsettled, offsets)
+            if committed or problem:
+                return problem
         started = time.perf_counter()
         try:
             routed = await self.router.route_batch(records)
@@ -174,16 +222,27 @@ class Fanout:
         self.health.recover("policy")
         metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
         audit, heads = self.chain.seal([(r.source.partition, entry) for r in routed for entry in r.audit])
+        # In a task of its own, so that one stuck in aiokafka can be left behind (cancelling it
+        # would wait for its abort, which is stuck the same way).
+        transaction = asyncio.create_task(self._transact(routed, audit, offsets))
         try:
-            producer = self._producer or await self._fresh_producer()
-            async with producer.transaction():
-                for out in (out for r in routed for out in r.outputs):
-                    await producer.send(out.topic, out.value, key=out.key, headers=out.headers)
-                for entry in audit:
-                    value = entry.model_dump_json().encode()
-                    key = entry.record_id.encode()
-                    await producer.send(AUDIT, value, key=key, partition=entry.partition)
-                await producer.send_offsets_to_transaction(offsets, self.group_id)
+            done, _ = await asyncio.wait({transaction}, timeout=self.transaction_timeout_s)
+        except asyncio.CancelledError:  # the gateway stops: the batch is read again by the next
+            transaction.cancel()
+            raise
+        if not done:
+            transaction.add_done_callback(_left_behind)
+            transaction.cancel()
+            self._unsettled = Unsettled(routed, heads)
+            log.warning(
+                "transaction_stuck", timeout_s=self.transaction_timeout_s, records=len(records),
+                why="not completed in time; its producer is replaced, and whether it committed is "
+                "read from the group's offsets before the batch is routed again",
+            )  # fmt: skip
+            await self._stop_producer()
+            return "kafka", f"transaction not completed within {self.transaction_timeout_s:g} s"
+        try:
+            transaction.result()
         except ProducerFenced:
             self.fenced = True
             log.error(
@@ -194,15 +253,55 @@ class Fanout:
             self.health.fail("kafka", f"fenced: another process runs {self.transactional_id}")
             return "kafka", "fenced"
         except KafkaError as error:
-            # Whatever state the transaction is in, a new producer starts clean: it aborts it.
+            # Whatever state the transaction is in, a new producer starts clean: it aborts it, or
+            # finishes a commit the broker had begun; which of the two is settled before a retry.
             log.warning("transaction_failed", error=repr(error), records=len(records))
+            self._unsettled = Unsettled(routed, heads)
             await self._stop_producer()
             return "kafka", f"transaction failed: {error!r:.200}"
+        self._committed(routed, heads)
+        return None
+
+    async def _transact(
+        self, routed: list[Routed], audit: list[AuditRecord], offsets: dict[TopicPartition, int]
+    ) -> None:
+        producer = self._producer or await self._fresh_producer()
+        async with producer.transaction():
+            for out in (out for r in routed for out in r.outputs):
+                await producer.send(out.topic, out.value, key=out.key, headers=out.headers)
+            for entry in audit:
+                value = entry.model_dump_json().encode()
+                key = entry.record_id.encode()
+                await producer.send(AUDIT, value, key=key, partition=entry.partition)
+            await producer.send_offsets_to_transaction(offsets, self.group_id)
+
+    def _committed(self, routed: list[Routed], heads: dict[int, Head]) -> None:
         self.chain.advance(heads)
         self.router.committed()
         self.health.recover("kafka")
         self._count(routed)
-        return None
+
+    async def _settle(
+        self, last: Unsettled, offsets: dict[TopicPartition, int]
+    ) -> tuple[bool, tuple[str, str] | None]:
+        """Whether the last attempt committed after all, and the problem if Kafka does not say. A
+        new producer under this instance's transactional id first makes the broker finish or abort
+        it; then the group's committed offsets tell: at the batch's end, it committed (done, as if
+        it had said so at once); short of it, it was aborted, and the batch is routed again."""
+        try:
+            async with asyncio.timeout(self.transaction_timeout_s):
+                await self._fresh_producer()
+                committed = await committed_offsets(self.kafka, self.group_id, list(offsets))
+        except (KafkaError, TimeoutError) as error:
+            await self._stop_producer()
+            return False, ("kafka", f"could not learn whether the last transaction committed: {error!r:.200}")
+        self._unsettled = None
+        if all(committed.get(tp, 0) >= end for tp, end in offsets.items()):
+            log.info("transaction_settled", outcome="committed", records=len(last.routed))
+            self._committed(last.routed, last.heads)
+            return True, None
+        log.info("transaction_settled", outcome="aborted", records=len(last.routed))
+        return False, None
 
     @staticmethod
     def _count(routed: list[Routed]) -> None:

@@ -130,6 +130,7 @@ class GatewayService:
             router=router,
             chain=chain,
             health=self.health,
+            transaction_timeout_s=settings.transaction_timeout_s,
         )
         await self._fanout.start()
         self.health.recover("gateway")

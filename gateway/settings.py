@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     gateway_instances: int = Field(default=1, ge=1, description="How many gateway instances share the work.")
     batch_max_records: int = Field(default=500, ge=1, description="Records per transaction at most.")
     batch_timeout_ms: int = Field(default=10, ge=0, description="How long to wait to fill a batch.")
+    transaction_timeout_s: float = Field(
+        default=30.0, gt=0, description="A batch's transaction not completed in this time is given "
+        "up: its producer is replaced and the batch tried again, unless it had committed after all.",
+    )  # fmt: skip
     http_host: str = Field(default="127.0.0.1", description="Where the health and metrics endpoints listen.")
     http_port: int = Field(default=8080, ge=0, description="Port of the health and metrics endpoints.")
     api_tokens_file: Path | None = Field(

@@ -5,7 +5,10 @@ stopped at the end. Its `settings` point `pause` and `resume` at it, to crash an
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -25,6 +28,21 @@ class ThreeBrokers:
     def name_of(self, node_id: int) -> str:
         (name,) = [node.name for node in self.state.kafka.nodes if node.node_id == node_id]
         return name
+
+    @contextmanager
+    def frozen(self, name: str) -> Iterator[None]:
+        """Node `name` stopped in its tracks (SIGSTOP) and let go again (SIGCONT): it keeps its
+        connections open and answers nothing, as a node does in a long pause or a network that
+        drops packets. Clients wait for it; the other nodes fence it once its session lapses."""
+        current = status(self.settings)
+        assert current is not None, "the cluster is not running"
+        (node,) = [node for node in current.kafka.nodes if node.name == name]
+        assert node.is_running(), f"{name} is not running"
+        os.kill(node.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(node.pid, signal.SIGCONT)
 
     async def leaders(self, topics: list[str]) -> dict[tuple[str, int], str]:
         """Per partition of `topics`: the name of the node that leads it now (kafka-1, -2 or -3)."""

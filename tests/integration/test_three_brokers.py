@@ -17,10 +17,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaError
 from typer.testing import CliRunner
 
 from gateway.kafka import KafkaConnection, make_admin
-from gateway.settings import ORGANISATIONS, get_settings
+from gateway.settings import ORGANISATIONS, Settings, get_settings
 from gateway.topics import all_topics, signals_topic
 from tests.integration.accounting import Alerts, assert_accounted, assert_alerts_delivered
 from tests.integration.cluster import ThreeBrokers
@@ -176,16 +177,60 @@ async def test_a_rolling_restart_of_every_node_loses_and_duplicates_nothing(
     print(f"{alerts}; restarted and caught up: {took}")
 
 
+@pytest.mark.parametrize(
+    ("freezes", "count"),
+    [
+        pytest.param(1, 300, id="short"),
+        pytest.param(3, 3000, id="long", marks=pytest.mark.soak),  # make soak
+    ],
+)
+async def test_the_coordinator_frozen_mid_stream_is_left_behind_and_nothing_is_lost_or_twice(
+    three_brokers: ThreeBrokers, freezes: int, count: int
+) -> None:
+    """The node coordinating the gateway's transactions stops answering without closing its
+    connections (SIGSTOP: a long pause, or a network dropping packets), `freezes` times, while the
+    gateway works through records (1% poison, 0.5% resent copies) sent faster than it routes them.
+    aiokafka would wait for the node until it answers again (aio-libs/aiokafka#1145), and nothing
+    would be committed; the gateway gives the transaction up after its `transaction_timeout_s`
+    (here 5 s), replaces its producer, learns from the group's offsets whether the batch committed,
+    and goes on with the other two nodes: 20 more records are committed while the node is still
+    frozen. Then the same accounting as for a kill."""
+    admin = three_brokers.where.kafka("admin")
+    frozen: list[tuple[str, float]] = []
+
+    async def freeze_the_coordinator(group: str, sending: asyncio.Task[list[Place]]) -> None:
+        for _ in range(freezes):
+            await _until_committed(admin, group, 50)
+            victim = await three_brokers.transaction_coordinator(f"{group}-0")
+            began = time.monotonic()
+            with three_brokers.frozen(victim):
+                await _until_committed(admin, group, 20, timeout_s=60)
+                frozen.append((victim, time.monotonic() - began))
+            await _caught_up(admin)
+
+    quick = three_brokers.settings.model_copy(update={"transaction_timeout_s": 5.0})
+    alerts = await _routed_through(
+        three_brokers, make_mix(count, seed=1145), (50, 0.5), freeze_the_coordinator, settings=quick
+    )
+    took = ", ".join(f"{node} {s:.1f} s" for node, s in frozen)
+    print(f"{alerts}; frozen until 5 more were committed: {took}")
+
+
 Fault = Callable[[str, "asyncio.Task[list[Place]]"], Awaitable[None]]
 
 
 async def _routed_through(
-    three_brokers: ThreeBrokers, mix: Mix, pace: tuple[int, float], fault: Fault
+    three_brokers: ThreeBrokers,
+    mix: Mix,
+    pace: tuple[int, float],
+    fault: Fault,
+    *,
+    settings: Settings | None = None,
 ) -> Alerts:
     """The mix sent (`pace`: a pause of so many seconds after every so many records, the rest at
     once after the fault) while the gateway routes it in transactions of at most 50 and the on-call service
     delivers its alerts, and `fault(group, sending)` does its harm; then everything accounted."""
-    where, own = three_brokers.where, three_brokers.settings
+    where, own = three_brokers.where, settings or three_brokers.settings
     admin = where.kafka("admin")
     expected = await expected_deliveries(where.opa_url, mix.signals)
     small_batches = own.model_copy(update={"batch_max_records": 50})
@@ -209,8 +254,10 @@ async def _routed_through(
 
 
 async def _until_committed(admin: KafkaConnection, group: str, more: int, timeout_s: float = 60) -> None:
-    start = await _committed(admin, group)
     deadline = time.monotonic() + timeout_s
+    while (start := await _committed(admin, group)) < 0:
+        assert time.monotonic() < deadline, f"the cluster did not answer in {timeout_s} s"
+        await asyncio.sleep(0.1)
     while await _committed(admin, group) - start < more:
         assert time.monotonic() < deadline, f"the gateway committed fewer than {more} in {timeout_s} s"
         await asyncio.sleep(0.1)
@@ -224,11 +271,15 @@ async def _caught_up(admin: KafkaConnection, timeout_s: float = 60) -> None:
 
 
 async def _committed(admin: KafkaConnection, group: str) -> int:
-    """The sum of the group's committed offsets over every signals partition."""
-    client = make_admin(admin)
-    await client.start()
+    """The sum of the group's committed offsets over every signals partition; -1 while the
+    cluster does not answer within 5 s (a node frozen, its partitions not yet moved)."""
+    client = make_admin(admin, request_timeout_ms=5000)
     try:
-        offsets = await client.list_consumer_group_offsets(group)
+        async with asyncio.timeout(5):
+            await client.start()
+            offsets = await client.list_consumer_group_offsets(group)
+    except (KafkaError, TimeoutError):
+        return -1
     finally:
         await client.close()
     return sum(max(meta.offset, 0) for tp, meta in offsets.items() if tp.topic.startswith("signals."))
