@@ -9,7 +9,12 @@ give its credentials file as KETENPOORT_KAFKA_CREDENTIALS."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+import faulthandler
+import gc
+import sys
+import threading
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,10 +27,13 @@ TESTS = Path(__file__).parent
 
 
 FIRST_ON_THE_CLUSTER = "test_oncall_sigkill.py"
+SOAK_TIMEOUT_S = 3600  # a long fault or scale run of make soak; pyproject.toml's `timeout` for the rest
+REPORT_BEFORE_S = 5  # the stacks are written this long before pytest-timeout fails the test
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test by the folder it lives in, so `-m unit` and `-m integration` select them.
+    """Mark each test by the folder it lives in, so `-m unit` and `-m integration` select them, and
+    each on the three-node cluster `cluster` (make test runs those in a pytest of their own).
     The on-call service's kill test goes first of those on the shared three-node cluster: the
     others leave thousands of alerts and obligations there, which its on-call process (delivering
     to real receivers, escalating in seconds) would work through before the test's own."""
@@ -33,12 +41,46 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         kind = Path(item.fspath).relative_to(TESTS).parts[0]
         if kind in ("unit", "integration", "scenario"):
             item.add_marker(getattr(pytest.mark, kind))
+        if item.get_closest_marker("soak") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SOAK_TIMEOUT_S))
+        if "three_brokers" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.cluster)
     first = [item for item in items if Path(item.fspath).name == FIRST_ON_THE_CLUSTER]
     if first:
         at = min(n for n, item in enumerate(items) if "three_brokers" in getattr(item, "fixturenames", ()))
         rest = [item for item in items if item not in first]
         at = min(at, len(rest))
         items[:] = rest[:at] + first + rest[at:]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Shortly before pytest-timeout fails a hanging test, what every thread and every pending
+    asyncio task was doing, on stderr (shown with the failure): an integration test waits on
+    Kafka and OPA in tasks, which a thread's stack alone does not show."""
+    marker = item.get_closest_marker("timeout")
+    limit = float(marker.args[0]) if marker and marker.args else float(item.config.getini("timeout") or 0)
+    if limit <= REPORT_BEFORE_S:
+        return (yield)
+    timer = threading.Timer(limit - REPORT_BEFORE_S, _report_hang, args=(item.nodeid,))
+    timer.daemon = True
+    timer.start()
+    try:
+        return (yield)
+    finally:
+        timer.cancel()
+
+
+def _report_hang(nodeid: str) -> None:
+    out = sys.__stderr__
+    if out is None:
+        return
+    print(f"\n=== {nodeid} is about to time out: every thread, then every pending task", file=out)
+    faulthandler.dump_traceback(file=out, all_threads=True)
+    for task in [o for o in gc.get_objects() if isinstance(o, asyncio.Task) and not o.done()]:
+        print(f"--- task {task.get_name()}: {task.get_coro()!r}", file=out)
+        task.print_stack(limit=12, file=out)
+    out.flush()
 
 
 @pytest.fixture(scope="session")
