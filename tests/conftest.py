@@ -10,6 +10,7 @@ give its credentials file as KETENPOORT_KAFKA_CREDENTIALS."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import faulthandler
 import gc
 import sys
@@ -21,6 +22,7 @@ import pytest
 
 from gateway.decisions import PolicyEngine
 from gateway.settings import Settings
+from tools.policy.lint import ensure_regal
 from tools.stack import Endpoints, stack_session
 
 TESTS = Path(__file__).parent
@@ -45,6 +47,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.timeout(SOAK_TIMEOUT_S))
         if "three_brokers" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.cluster)
+    global _lints
+    _lints = any(Path(item.fspath).name == "test_policy_lint.py" for item in items)
     first = [item for item in items if Path(item.fspath).name == FIRST_ON_THE_CLUSTER]
     if first:
         at = min(n for n, item in enumerate(items) if "three_brokers" in getattr(item, "fixturenames", ()))
@@ -91,7 +95,24 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def stack(settings: Settings) -> Iterator[Endpoints]:
     with stack_session(settings) as endpoints:
+        if _lints:
+            _build_regal_meanwhile(settings)
         yield endpoints
+
+
+_lints = False  # whether this run has Regal's tests (set at collection)
+
+
+def _build_regal_meanwhile(settings: Settings) -> None:
+    """On a fresh machine, build Regal (about a minute of Go) on the cores the integration tests
+    leave idle, niced, so that its tests find it in the cache; they build it themselves, and
+    report a failed build, if this has not finished or failed."""
+
+    def build() -> None:
+        with contextlib.suppress(Exception):
+            ensure_regal(settings, niceness=19)
+
+    threading.Thread(target=build, name="regal-build", daemon=True).start()
 
 
 @pytest.fixture

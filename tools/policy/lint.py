@@ -71,8 +71,9 @@ def regal_version(build_dir: Path = REGAL_BUILD) -> str:
     return match.group(1)
 
 
-def ensure_regal(settings: Settings, build_dir: Path = REGAL_BUILD) -> Path:
-    """The cached Regal binary (`<cache>/regal/<version>/regal`), building it with Go if missing."""
+def ensure_regal(settings: Settings, build_dir: Path = REGAL_BUILD, *, niceness: int = 0) -> Path:
+    """The cached Regal binary (`<cache>/regal/<version>/regal`), building it with Go if missing
+    (under `nice -n niceness` when given: a build in the background takes only idle cores)."""
     version = regal_version(build_dir)
     final = settings.cache_path("regal", version).absolute()
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +89,8 @@ def ensure_regal(settings: Settings, build_dir: Path = REGAL_BUILD) -> Path:
                 str(go), "build", "-C", module, "-mod=readonly", "-buildvcs=false", "-trimpath",
                 f"-ldflags={ldflags}", "-o", str(tmp / "regal"), REGAL_MODULE,
             ]  # fmt: skip
+            if niceness and (nice := shutil.which("nice")):
+                argv = [nice, "-n", str(niceness), *argv]
             env = {**os.environ, "GOTOOLCHAIN": "local"}
             code, output = tools.run_logged(argv, log_file, env=env, timeout_s=1800)
         if code != 0:
