@@ -89,6 +89,15 @@ async def fence(kafka: KafkaConnection, transactional_ids: list[str]) -> None:
         log.info("transactional_id_fenced", transactional_id=transactional_id)
 
 
+def _firsts(records: list[Record]) -> dict[TopicPartition, int]:
+    """The offset of the first record in each partition of a batch."""
+    firsts: dict[TopicPartition, int] = {}
+    for record in records:
+        tp = TopicPartition(record.topic, record.partition)
+        firsts[tp] = min(firsts.get(tp, record.offset), record.offset)
+    return firsts
+
+
 def _left_behind(task: asyncio.Task[None]) -> None:
     """What a transaction given up on ended with: logged, never raised (nobody waits for it)."""
     if not task.cancelled() and task.exception() is not None:
@@ -110,10 +119,12 @@ async def committed_offsets(
 
 @dataclass(frozen=True)
 class Unsettled:
-    """An attempt that may have committed after all: what it routed and the audit heads it sealed."""
+    """An attempt that may have committed after all: what it routed, the audit heads it sealed,
+    and the offset of its first record in each partition."""
 
     routed: list[Routed]
     heads: dict[int, Head]
+    firsts: dict[TopicPartition, int]
 
 
 class Fenced(Exception):
@@ -233,7 +244,7 @@ class Fanout:
         if not done:
             transaction.add_done_callback(_left_behind)
             transaction.cancel()
-            self._unsettled = Unsettled(routed, heads)
+            self._unsettled = Unsettled(routed, heads, _firsts(records))
             log.warning(
                 "transaction_stuck", timeout_s=self.transaction_timeout_s, records=len(records),
                 why="not completed in time; its producer is replaced, and whether it committed is "
@@ -256,7 +267,7 @@ class Fanout:
             # Whatever state the transaction is in, a new producer starts clean: it aborts it, or
             # finishes a commit the broker had begun; which of the two is settled before a retry.
             log.warning("transaction_failed", error=repr(error), records=len(records))
-            self._unsettled = Unsettled(routed, heads)
+            self._unsettled = Unsettled(routed, heads, _firsts(records))
             await self._stop_producer()
             return "kafka", f"transaction failed: {error!r:.200}"
         self._committed(routed, heads)
@@ -284,24 +295,44 @@ class Fanout:
     async def _settle(
         self, last: Unsettled, offsets: dict[TopicPartition, int]
     ) -> tuple[bool, tuple[str, str] | None]:
-        """Whether the last attempt committed after all, and the problem if Kafka does not say. A
-        new producer under this instance's transactional id first makes the broker finish or abort
-        it; then the group's committed offsets tell: at the batch's end, it committed (done, as if
-        it had said so at once); short of it, it was aborted, and the batch is routed again."""
+        """Whether the last attempt committed after all, and the problem if Kafka does not say.
+        A new producer under this instance's transactional id first makes the broker finish or
+        abort it. Then: the group's offsets at the batch's end and the audit chains' heads where
+        the attempt sealed them, it committed (done, as if it had said so at once); the offsets
+        short of the batch's first records, it was aborted (the batch is routed again); anything
+        else, another process wrote under this instance meanwhile (and was just fenced by the new
+        producer): this one steps down as fenced, and a fresh start reads everything back."""
         try:
             async with asyncio.timeout(self.transaction_timeout_s):
                 await self._fresh_producer()
                 committed = await committed_offsets(self.kafka, self.group_id, list(offsets))
+                moved = any(committed.get(tp, 0) > first for tp, first in last.firsts.items())
+                if moved and all(committed.get(tp) == end for tp, end in offsets.items()):
+                    heads = (await AuditChain.load(self.kafka, self.chain.name, list(last.heads))).heads
+                    moved = heads != last.heads
+                    committed_ours = not moved
+                else:
+                    committed_ours = False
         except (KafkaError, TimeoutError) as error:
             await self._stop_producer()
             return False, ("kafka", f"could not learn whether the last transaction committed: {error!r:.200}")
         self._unsettled = None
-        if all(committed.get(tp, 0) >= end for tp, end in offsets.items()):
+        if committed_ours:
             log.info("transaction_settled", outcome="committed", records=len(last.routed))
             self._committed(last.routed, last.heads)
             return True, None
-        log.info("transaction_settled", outcome="aborted", records=len(last.routed))
-        return False, None
+        if not moved:
+            log.info("transaction_settled", outcome="aborted", records=len(last.routed))
+            return False, None
+        self.fenced = True
+        log.error(
+            "gateway_fenced", transactional_id=self.transactional_id, records=len(last.routed),
+            why="while its transaction was stuck, another process wrote under this instance's "
+            "transactional id; this one delivers nothing more, and a fresh start reads back what was "
+            "committed",
+        )  # fmt: skip
+        self.health.fail("kafka", f"fenced: another process wrote under {self.transactional_id}")
+        return False, ("kafka", "fenced")
 
     @staticmethod
     def _count(routed: list[Routed]) -> None:

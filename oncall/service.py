@@ -33,7 +33,7 @@ from uuid import UUID, uuid4
 
 import orjson
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.errors import KafkaError, KafkaTimeoutError, ProducerFenced
 from pydantic import ValidationError
 
 from gateway.clock import Clock, now_utc
@@ -53,6 +53,8 @@ log = get_logger("gateway.oncall")
 
 TRANSACTIONAL_ID = "ketenpoort-oncall"
 CHANNEL_TIMEOUT_S = 10.0
+WRITE_TIMEOUT_S = 30.0  # a transaction of events not completed by then is given up (as the gateway's)
+STOP_TIMEOUT_S = 5.0
 LOOK_AT_LEAST_EVERY_S = 1.0
 
 Listener = Callable[[Alert], None]
@@ -116,14 +118,11 @@ class OnCallService:
     async def start(self) -> None:
         """Rebuild every alert from the topic, then follow it and run the timers."""
         # Starting it fences an older instance.
-        self._producer = make_producer(
-            self.kafka, client_id="ketenpoort-oncall", transactional_id=TRANSACTIONAL_ID, linger_ms=0
-        )
-        await self._producer.start()
+        await self._fresh_producer()
         try:
             await self._rebuild()
         except BaseException:
-            await self._producer.stop()  # nothing half-started is left behind
+            await self._stop_producer()  # nothing half-started is left behind
             raise
         open_alerts = sum(alert.open for alert in self.book.alerts.values())
         log.info("oncall_started", alerts=len(self.book.alerts), open=open_alerts)
@@ -158,8 +157,26 @@ class OnCallService:
         for task in [*self._tasks, *self._delivering.values()]:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._delivering.values(), return_exceptions=True)
-        if self._producer is not None:
-            await self._producer.stop()
+        await self._stop_producer()
+
+    async def _fresh_producer(self) -> None:
+        """A new transactional producer: starting it fences an older one under the same id, and
+        makes the broker finish or abort the transaction that one left open."""
+        await self._stop_producer()
+        self._producer = make_producer(
+            self.kafka, client_id="ketenpoort-oncall", transactional_id=TRANSACTIONAL_ID, linger_ms=0
+        )
+        await self._producer.start()
+
+    async def _stop_producer(self) -> None:
+        """Stop the producer, waiting at most STOP_TIMEOUT_S: one stuck on a Kafka node that went
+        away is left behind, and the broker refuses it once the next producer started."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), STOP_TIMEOUT_S)
+            except (KafkaError, TimeoutError) as error:
+                log.warning("oncall_producer_stop_failed", error=repr(error))
 
     # Events in
 
@@ -221,19 +238,29 @@ class OnCallService:
         """Write alert and obligation events (and remove an obligation's content) in one
         transaction, then apply them. Raises KafkaError when they are not recorded: then nothing
         changed."""
-        assert self._producer is not None, "start() first"
         if self.fenced:
             raise ProducerFenced()
         async with self._write:
+            if self._producer is None:  # given up after a stuck transaction
+                await self._fresh_producer()
+            assert self._producer is not None, "start() first"
+            # In a task of its own, so that one stuck in aiokafka (aio-libs/aiokafka#1145: it keeps
+            # asking a coordinator that stopped answering) can be left behind after WRITE_TIMEOUT_S.
+            # Its events count as not recorded; should the broker have committed them after all,
+            # their echo from the topic applies them.
+            transaction = asyncio.create_task(self._transact(self._producer, events, remove_content))
             try:
-                async with self._producer.transaction():
-                    for event in events:
-                        topic, key = _where(event)
-                        # By alias: an obligation's meeting signals keep their field `from`.
-                        value = orjson.dumps(event.model_dump(mode="json", by_alias=True))
-                        await self._producer.send(topic, value, key=key)
-                    if remove_content is not None:
-                        await self._producer.send(OBLIGATION_CONTENT, None, key=str(remove_content).encode())
+                done, _ = await asyncio.wait({transaction}, timeout=WRITE_TIMEOUT_S)
+            except asyncio.CancelledError:
+                transaction.cancel()
+                raise
+            if not done:
+                transaction.cancel()
+                log.warning("oncall_write_stuck", timeout_s=WRITE_TIMEOUT_S, events=len(events))
+                await self._stop_producer()
+                raise KafkaTimeoutError(f"the events were not recorded within {WRITE_TIMEOUT_S:g} s")
+            try:
+                transaction.result()
             except ProducerFenced:
                 self._fenced()
                 raise
@@ -244,6 +271,18 @@ class OnCallService:
                 self._apply_obligation(event)
         if remove_content is not None:
             self.obligations.content.pop(remove_content, None)
+
+    async def _transact(
+        self, producer: AIOKafkaProducer, events: Sequence[Written], remove_content: UUID | None
+    ) -> None:
+        async with producer.transaction():
+            for event in events:
+                topic, key = _where(event)
+                # By alias: an obligation's meeting signals keep their field `from`.
+                value = orjson.dumps(event.model_dump(mode="json", by_alias=True))
+                await producer.send(topic, value, key=key)
+            if remove_content is not None:
+                await producer.send(OBLIGATION_CONTENT, None, key=str(remove_content).encode())
 
     def _fenced(self) -> None:
         if not self.fenced:
