@@ -46,6 +46,10 @@ log = get_logger("gateway.fanout")
 RETRY_FIRST_S = 0.2
 RETRY_MAX_S = 5.0
 STOP_TIMEOUT_S = 5.0  # a producer stuck on a coordinator that went away is left to be fenced
+# Each request (and each bootstrap server tried, in the order given) waits at most this long, so
+# that a node answering nothing is passed over well within SETTLE_TIMEOUT_S.
+REQUEST_TIMEOUT_MS = 10_000
+SETTLE_TIMEOUT_S = 30.0  # at least: to start a new producer and read the offsets and chain heads
 
 
 def record_from(raw: ConsumerRecord[bytes, bytes]) -> Record:
@@ -108,7 +112,7 @@ async def committed_offsets(
     kafka: KafkaConnection, group_id: str, partitions: list[TopicPartition]
 ) -> dict[TopicPartition, int]:
     """The group's committed offset of each partition that has one."""
-    admin = make_admin(kafka, client_id=f"{group_id}-offsets")
+    admin = make_admin(kafka, client_id=f"{group_id}-offsets", request_timeout_ms=REQUEST_TIMEOUT_MS // 2)
     await admin.start()
     try:
         found = await admin.list_consumer_group_offsets(group_id, partitions=partitions)
@@ -170,6 +174,7 @@ class Fanout:
             transactional_id=self.transactional_id,
             linger_ms=2,
             max_request_size=DLQ_RECORD_MAX_BYTES + 64 * 1024,
+            request_timeout_ms=REQUEST_TIMEOUT_MS,
         )
         self._producer = producer  # before it starts: one that never does is stopped all the same
         await producer.start()
@@ -303,13 +308,15 @@ class Fanout:
         else, another process wrote under this instance meanwhile (and was just fenced by the new
         producer): this one steps down as fenced, and a fresh start reads everything back."""
         try:
-            async with asyncio.timeout(self.transaction_timeout_s):
+            async with asyncio.timeout(max(self.transaction_timeout_s, SETTLE_TIMEOUT_S)):
                 await self._fresh_producer()
                 committed = await committed_offsets(self.kafka, self.group_id, list(offsets))
                 moved = any(committed.get(tp, 0) > first for tp, first in last.firsts.items())
                 if moved and all(committed.get(tp) == end for tp, end in offsets.items()):
-                    heads = (await AuditChain.load(self.kafka, self.chain.name, list(last.heads))).heads
-                    moved = heads != last.heads
+                    chain = await AuditChain.load(
+                        self.kafka, self.chain.name, list(last.heads), request_timeout_ms=REQUEST_TIMEOUT_MS
+                    )
+                    moved = chain.heads != last.heads
                     committed_ours = not moved
                 else:
                     committed_ours = False

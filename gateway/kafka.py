@@ -132,13 +132,16 @@ def make_producer(
     transactional_id: str | None = None,
     max_request_size: int = SIGNAL_RECORD_MAX_BYTES,
     linger_ms: int = 5,
+    request_timeout_ms: int = 40_000,
 ) -> AIOKafkaProducer:
     """The one producer setup: idempotent, waiting for all in-sync replicas (no loss, no duplicates
     on retry). With a `transactional_id` it writes in transactions, and starting it fences an older
-    producer with the same id and aborts that one's open transaction."""
+    producer with the same id and aborts that one's open transaction. `request_timeout_ms` also
+    bounds each bootstrap server's try: a node that answers nothing costs that long."""
     return AIOKafkaProducer(
         **kafka.client_options(),
         client_id=client_id,
+        request_timeout_ms=request_timeout_ms,
         acks="all",
         enable_idempotence=True,
         linger_ms=linger_ms,

@@ -41,9 +41,14 @@ class AuditChain:
         self.heads = heads
 
     @classmethod
-    async def load(cls, kafka: KafkaConnection, name: str, partitions: list[int]) -> AuditChain:
+    async def load(
+        cls, kafka: KafkaConnection, name: str, partitions: list[int], *, request_timeout_ms: int = 40_000
+    ) -> AuditChain:
         consumer = AIOKafkaConsumer(
-            **kafka.client_options(), isolation_level="read_committed", enable_auto_commit=False
+            **kafka.client_options(),
+            isolation_level="read_committed",
+            enable_auto_commit=False,
+            request_timeout_ms=request_timeout_ms,
         )
         await consumer.start()
         try:

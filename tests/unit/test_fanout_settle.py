@@ -56,7 +56,7 @@ def kafka(monkeypatch: pytest.MonkeyPatch) -> Kafka:
         return {tp: answers.offsets[tp] for tp in partitions if tp in answers.offsets}
 
     async def load(
-        cls: type[AuditChain], connection: KafkaConnection, name: str, partitions: list[int]
+        cls: type[AuditChain], connection: KafkaConnection, name: str, partitions: list[int], **_: int
     ) -> AuditChain:
         return AuditChain(name, {p: answers.heads[p] for p in partitions})
 
