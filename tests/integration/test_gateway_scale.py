@@ -136,13 +136,12 @@ async def test_an_instance_sigkilled_is_restarted_and_its_partitions_move_within
         async with oncall_running(own, stack, quiet_config()):
             await fleet.wait_ready(3)
             done = asyncio.Event()
-            paced = send_all(stack, mix.records, pause_every=10, pause_s=0.5, hurry=done)
+            paced = send_all(stack, mix.records, pause_every=10, pause_s=1.0, hurry=done)
             sending = asyncio.create_task(paced)
             for n in range(kills):
                 instance = 1 + n % 2
                 await _until_committed(fleet, await _committed(fleet) + 40)
-                moved.append(await _kill_and_wait_moved(fleet, instance))
-                assert not sending.done(), "the kill must fall while records still arrive"
+                moved.append(await _kill_and_wait_moved(fleet, instance, sending))
             done.set()
             places = await sending
             await wait_until_consumed(stack.kafka("admin"), fleet.group, timeout_s=60)
@@ -156,13 +155,14 @@ async def test_an_instance_sigkilled_is_restarted_and_its_partitions_move_within
     await assert_accounted(stack, mix, places, expected, fleet.group, since)
 
 
-async def _kill_and_wait_moved(fleet: Fleet, instance: int) -> float:
-    """SIGKILL `instance` (partition `instance` of every signals topic, of three); the seconds
-    until its partitions are read up to where they ended at the kill, by the instance the
-    supervisor started again."""
+async def _kill_and_wait_moved(fleet: Fleet, instance: int, sending: asyncio.Task[list[Place]]) -> float:
+    """SIGKILL `instance` (partition `instance` of every signals topic, of three) while records
+    still arrive; the seconds until its partitions are read up to where they ended at the kill, by
+    the instance the supervisor started again."""
     killed = fleet.pid_of(instance)
     os.kill(killed, signal.SIGKILL)
     killed_at = time.monotonic()
+    assert not sending.done(), "the kill must fall while records still arrive"
     at_kill = {tp: end for tp, (_, end) in (await positions(fleet.admin, fleet.group)).items()}
     while True:
         now = await positions(fleet.admin, fleet.group)

@@ -140,7 +140,7 @@ async def test_the_coordinator_and_leader_killed_mid_stream_loses_and_duplicates
             await asyncio.sleep(3)
             await asyncio.to_thread(resume, own, victim)
 
-    alerts = await _routed_through(three_brokers, make_mix(count, seed=22), (10, 0.3), kill_the_coordinator)
+    alerts = await _routed_through(three_brokers, make_mix(count, seed=22), (10, 0.6), kill_the_coordinator)
     print(f"{alerts}; killed (node, input partitions it led): {killed}")
     await _caught_up(three_brokers.where.kafka("admin"))
 
