@@ -21,7 +21,7 @@ from tools.audit_cli import audit_app
 from tools.contracts.cli import contracts_app, validate
 from tools.involvement_cli import involvement_app
 from tools.monitor_cli import monitor_command
-from tools.policy.cli import decide_command, policy_app
+from tools.policy.cli import decide_command, policy_app, register_command
 from tools.stack import StackError, endpoints
 from tools.stack.cli import stack_app
 
@@ -39,6 +39,7 @@ app.add_typer(adapter_app, name="adapter")
 app.add_typer(involvement_app, name="involvement")
 app.command()(validate)
 app.command("decide")(decide_command)
+app.command("register")(register_command)
 app.command("monitor")(monitor_command)
 
 err = Console(stderr=True)

@@ -16,7 +16,7 @@ from rich.table import Table
 from gateway.settings import get_settings
 from tools.contracts.cli import write_or_print
 from tools.contracts.validate import Outcome
-from tools.policy import checks, lint, matrix
+from tools.policy import checks, lint, matrix, register
 from tools.policy.decide import decide
 from tools.policy.diff import Change, DiffError, diff
 from tools.policy.engine import policy_engine
@@ -93,6 +93,26 @@ def matrix_command(
 
     try:
         text = matrix.RENDERERS[format](asyncio.run(run()))
+    except StackError as error:
+        raise _fail(str(error)) from None
+    write_or_print(text, output)
+
+
+def register_command(
+    format: Annotated[str, typer.Option("--format", help="md, csv or html.")] = "md",
+    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+) -> None:
+    """The register of processing activities (GDPR art. 30): per purpose the policies share for,
+    the legal bases, from whom to whom, which signals, about whom, what, and how long it is kept."""
+    if format not in register.RENDERERS:
+        raise _fail(f"unknown format {format!r}: use md, csv or html")
+
+    async def run() -> list[matrix.Row]:
+        async with policy_engine(get_settings()) as engine:
+            return await matrix.build(engine)
+
+    try:
+        text = register.RENDERERS[format](register.build(asyncio.run(run())))
     except StackError as error:
         raise _fail(str(error)) from None
     write_or_print(text, output)

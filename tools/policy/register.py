@@ -1,0 +1,219 @@
+"""The register of processing activities (GDPR art. 30; for the police and the OM, the
+law-enforcement counterpart, art. 24 of Directive (EU) 2016/680 as the Wpg and Wjsg carry it out),
+generated from the sharing matrix (tools/policy/matrix.py), so from what the policies decide, and
+from their configuration (purposes.json, legal_bases.json, partners.json) and the topics' retention.
+
+One processing activity per purpose a policy shares for: what it is for, on which legal bases,
+from whom to whom, which signals, about whom (categories of persons) and what (categories of data),
+and how long each part is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from dataclasses import dataclass
+
+from gateway.schemas.labels import group_of
+from gateway.settings import PARTNERS, POLICY_DIR, get_settings
+from gateway.topics import ALERTS_RETENTION_MS, CASE_RETENTION_MS, SIGNAL_IDS_RETENTION_DAYS
+from tools.policy.matrix import Row
+
+CONFIG = POLICY_DIR / "ketenpoort" / "config"
+ID_PREFIX = "ketenpoort."
+DAT = "dat"
+
+# Who a granted field is about, by the group its top-level field is shown in (gateway/schemas/labels.yaml).
+PERSONS = {
+    "suspect": "suspects (the person the signal is about)",
+    "victim": "victims",
+    "children": "children in the family",
+}
+PROFESSIONALS = "professionals named as contact (name, organisation, phone)"
+DAT_PERSONS = (
+    "persons a partner is involved with (only that the partner is involved, since when, whom to call)"
+)
+
+
+def _days(ms: str) -> int:
+    return int(ms) // (24 * 3600 * 1000)
+
+
+def retention() -> list[tuple[str, str]]:
+    """What is kept, and how long, the same for every activity (gateway/topics.py, settings)."""
+    months = get_settings().involvement_retention_months
+    return [
+        ("the signals as sent, and each recipient's copies (its inbox)", f"{_days(CASE_RETENTION_MS)} days"),
+        ("the audit: what was shared with whom, why, and every read of it", "until removed by hand"),
+        ("on-call alerts (they carry case content)", f"{_days(ALERTS_RETENTION_MS)} days"),
+        ("the involvement index (who is involved with whom)", f"{months} months after it closed"),
+        ("the memory of signal ids (to refuse a resent copy)", f"{SIGNAL_IDS_RETENTION_DAYS} days"),
+        ("refused records (the dead-letter topic)", "Kafka's default: 7 days"),
+    ]
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: str
+    purpose: str
+    description: str
+    legal_bases: tuple[str, ...]
+    senders: tuple[str, ...]
+    recipients: tuple[str, ...]
+    signal_types: tuple[str, ...]
+    persons: tuple[str, ...]
+    data: tuple[str, ...]
+
+    def as_csv(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "purpose": self.description,
+            "legal_bases": "; ".join(self.legal_bases),
+            "senders": "; ".join(self.senders),
+            "recipients": "; ".join(self.recipients),
+            "signal_types": " ".join(self.signal_types),
+            "categories_of_persons": "; ".join(self.persons),
+            "categories_of_data": " ".join(self.data),
+        }
+
+
+def _load(name: str, key: str) -> dict[str, object]:
+    loaded: dict[str, object] = json.loads((CONFIG / name).read_text())[key]
+    return loaded
+
+
+def _name(org: str) -> str:
+    partner = PARTNERS.get(org)
+    return f"{partner.name} ({org})" if partner else org
+
+
+def build(rows: list[Row]) -> list[Activity]:
+    """Every purpose a decision in the matrix shares for, as a processing activity."""
+    purposes = _load("purposes.json", "purposes")
+    bases = _load("legal_bases.json", "legal_bases")
+    shared = [row for row in rows if row.level != "none" and row.purpose]
+    activities = []
+    for purpose in sorted({row.purpose for row in shared if row.purpose}):
+        mine = [row for row in shared if row.purpose == purpose]
+        persons: set[str] = set()
+        data: set[str] = set()
+        for row in mine:
+            if row.level == DAT:
+                persons.add(DAT_PERSONS)
+            for path in row.fields:
+                top = path.split(".")[0].split("[")[0]
+                data.add(path)
+                group = group_of(row.situation.signal_type, top)
+                if top in PERSONS:
+                    persons.add(PERSONS[top])
+                elif group == "contact":
+                    persons.add(PROFESSIONALS)
+        legal = sorted({row.legal_basis for row in mine if row.legal_basis})
+        activities.append(
+            Activity(
+                id=f"{ID_PREFIX}{purpose}",
+                purpose=purpose,
+                description=str(purposes.get(purpose, "")),
+                legal_bases=tuple(_basis(code, bases) for code in legal),
+                senders=tuple(_name(org) for org in sorted({row.situation.sender for row in mine})),
+                recipients=tuple(_name(org) for org in sorted({row.recipient for row in mine})),
+                signal_types=tuple(sorted({row.situation.signal_type for row in mine})),
+                persons=tuple(sorted(persons)),
+                data=tuple(sorted(data)),
+            )
+        )
+    return activities
+
+
+def _basis(code: str, bases: dict[str, object]) -> str:
+    entry = bases.get(code)
+    label = entry.get("label") if isinstance(entry, dict) else None
+    return f"{label} ({code})" if label else code
+
+
+def render_markdown(activities: list[Activity]) -> str:
+    lines = [
+        "# Register of processing activities",
+        "",
+        "<!-- Generated by `ketenpoort register --format md` from the policies. Do not edit. -->",
+        "",
+        "What Ketenpoort processes for the chain partners, per purpose the sharing policies share for",
+        "(GDPR art. 30; for the police and the OM its law-enforcement counterpart). Generated from",
+        "what the policies decide in every situation of the sharing matrix (docs/sharing-matrix.md)",
+        "and from their configuration, so it changes when they do. A `dat` notice says only that a",
+        "partner is involved with a person, since when, and whom to call.",
+        "",
+        "## Retention, for every activity",
+        "",
+        "| what | kept |",
+        "|---|---|",
+        *(f"| {what} | {kept} |" for what, kept in retention()),
+    ]
+    for activity in activities:
+        lines += [
+            "",
+            f"## `{activity.id}`",
+            "",
+            activity.description,
+            "",
+            "| | |",
+            "|---|---|",
+            f"| legal basis | {'<br>'.join(activity.legal_bases) or '-'} |",
+            f"| from | {', '.join(activity.senders)} |",
+            f"| to | {', '.join(activity.recipients)} |",
+            f"| signals | {', '.join(f'`{name}`' for name in activity.signal_types)} |",
+            f"| about | {'<br>'.join(activity.persons) or '-'} |",
+            f"| data | {', '.join(f'`{name}`' for name in activity.data) or 'none beyond the dat notice'} |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+CSV_COLUMNS = (
+    "id", "purpose", "legal_bases", "senders", "recipients", "signal_types", "categories_of_persons",
+    "categories_of_data",
+)  # fmt: skip
+
+
+def render_csv(activities: list[Activity]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(activity.as_csv() for activity in activities)
+    return out.getvalue()
+
+
+def render_html(activities: list[Activity]) -> str:
+    def cell(items: tuple[str, ...]) -> str:
+        return "<br>".join(html.escape(item) for item in items) or "-"
+
+    keep = "".join(
+        f"<tr><td>{html.escape(what)}</td><td>{html.escape(kept)}</td></tr>" for what, kept in retention()
+    )
+    sections = "".join(
+        f'<section><h2 id="{html.escape(a.id)}"><code>{html.escape(a.id)}</code></h2>'
+        f"<p>{html.escape(a.description)}</p><table>"
+        f"<tr><th>legal basis</th><td>{cell(a.legal_bases)}</td></tr>"
+        f"<tr><th>from</th><td>{cell(a.senders)}</td></tr>"
+        f"<tr><th>to</th><td>{cell(a.recipients)}</td></tr>"
+        f"<tr><th>signals</th><td>{cell(a.signal_types)}</td></tr>"
+        f"<tr><th>about</th><td>{cell(a.persons)}</td></tr>"
+        f"<tr><th>data</th><td>{html.escape(', '.join(a.data)) or 'none beyond the dat notice'}</td></tr>"
+        "</table></section>"
+        for a in activities
+    )
+    return (
+        '<!doctype html><html lang="en"><meta charset="utf-8">'
+        "<title>Ketenpoort: register of processing activities</title>"
+        "<style>body{font-family:sans-serif;max-width:60rem;margin:1rem auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
+        "@media print{section{break-inside:avoid}}</style>"
+        "<h1>Register of processing activities</h1>"
+        "<p>Generated from what the sharing policies decide (GDPR art. 30). A <em>dat</em> notice says "
+        "only that a partner is involved with a person, since when, and whom to call.</p>"
+        f"<h2>Retention, for every activity</h2><table>{keep}</table>{sections}</html>\n"
+    )
+
+
+RENDERERS = {"csv": render_csv, "md": render_markdown, "html": render_html}
