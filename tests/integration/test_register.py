@@ -43,6 +43,7 @@ async def test_each_purpose_shared_for_is_an_activity_with_exactly_its_decisions
         assert activity.legal_bases == tuple(f"{bases[code]['label']} ({code})" for code in sorted(codes))
         assert set(activity.data) == {path for row in mine for path in row.fields}
         assert activity.description, f"{purpose} has no description in purposes.json"
+        assert activity.id == purpose, "the id each audit record names as its processing_activity"
     # The dat notice is chain coordination: about persons, no case content.
     coordination = activities["chain-coordination"]
     assert register.DAT_PERSONS in coordination.persons

@@ -5,7 +5,8 @@ from their configuration (purposes.json, legal_bases.json, partners.json) and th
 
 One processing activity per purpose a policy shares for: what it is for, on which legal bases,
 from whom to whom, which signals, about whom (categories of persons) and what (categories of data),
-and how long each part is kept.
+and how long each part is kept. Its id is the purpose's, which every audit record names as its
+`processing_activity`: the audit points into the register.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from gateway.topics import ALERTS_RETENTION_MS, CASE_RETENTION_MS, SIGNAL_IDS_RE
 from tools.policy.matrix import Row
 
 CONFIG = POLICY_DIR / "ketenpoort" / "config"
-ID_PREFIX = "ketenpoort."
 DAT = "dat"
 
 # Who a granted field is about, by the group its top-level field is shown in (gateway/schemas/labels.yaml).
@@ -113,7 +113,7 @@ def build(rows: list[Row]) -> list[Activity]:
         legal = sorted({row.legal_basis for row in mine if row.legal_basis})
         activities.append(
             Activity(
-                id=f"{ID_PREFIX}{purpose}",
+                id=purpose,  # what each audit record names as its `processing_activity`
                 purpose=purpose,
                 description=str(purposes.get(purpose, "")),
                 legal_bases=tuple(_basis(code, bases) for code in legal),
@@ -143,7 +143,8 @@ def render_markdown(activities: list[Activity]) -> str:
         "(GDPR art. 30; for the police and the OM its law-enforcement counterpart). Generated from",
         "what the policies decide in every situation of the sharing matrix (docs/sharing-matrix.md)",
         "and from their configuration, so it changes when they do. A `dat` notice says only that a",
-        "partner is involved with a person, since when, and whom to call.",
+        "partner is involved with a person, since when, and whom to call. Each activity's id is what",
+        "every audit record of a sharing for it names as its `processing_activity`.",
         "",
         "## Retention, for every activity",
         "",
