@@ -3,7 +3,9 @@
 Ketenpoort's own log calls carry ids, types and organisations only. The last step before
 rendering also removes what a library might let slip (an exception message quoting a record, say):
 fields named like personal data are dropped, and any nine-digit number that passes the BSN 11-test
-is masked wherever it appears.
+is masked wherever it appears, except inside a well-formed id under an id's key (a W3C trace id,
+a UUID): about one random trace id in 200 holds such a run (measured over 200 000), and masking it
+broke following that signal through the logs.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ PERSONAL_KEYS = frozenset(
      "description", "body", "data", "value", "voornamen", "achternaam", "geboortedatum", "toelichting"}
 )  # fmt: skip
 NINE_DIGITS = re.compile(r"(?<![0-9])[0-9]{9}(?![0-9])")
+# Opaque ids the gateway and the adapters generate: kept whole when they have their form.
+ID_KEYS = frozenset(
+    {"trace_id", "span_id", "signal_id", "alert_id", "obligation_id", "record_id", "event_id", "first"}
+)
+ID_FORM = re.compile(
+    r"[0-9a-f]{16}|[0-9a-f]{32}"  # W3C span and trace ids
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # UUIDs
+)
 
 
 def _mask_bsns(text: str) -> str:
@@ -44,10 +54,18 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, str):
         return _mask_bsns(value)
     if isinstance(value, MutableMapping):
-        return {k: "[removed]" if str(k).lower() in PERSONAL_KEYS else _scrub(v) for k, v in value.items()}
+        return {k: _scrub_field(str(k).lower(), v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_scrub(item) for item in value]
     return value
+
+
+def _scrub_field(key: str, value: Any) -> Any:
+    if key in PERSONAL_KEYS:
+        return "[removed]"
+    if key in ID_KEYS and isinstance(value, str) and ID_FORM.fullmatch(value):
+        return value
+    return _scrub(value)
 
 
 def drop_personal_data(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

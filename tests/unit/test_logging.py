@@ -45,3 +45,16 @@ def test_structures_are_scrubbed_inside() -> None:
     )
     assert "999990019" not in json.dumps(line)
     assert line["topics"] == ["inbox.om"] and line["extra"]["bsn"] == "[removed]"
+
+
+def test_a_trace_id_or_uuid_that_holds_a_bsn_like_run_is_kept_whole_elsewhere_masked() -> None:
+    trace = "1cdb0ca123456782cce18e08136170f0"  # 32 hex digits, 123456782 passes the 11-test
+    signal = "0f3a1c2e-4b5d-4e6f-8a7b-123456782abc"
+    [line] = lines_of(
+        lambda: get_logger("test").info(
+            "x", trace_id=trace, signal_id=signal, detail=f"trace {trace}", span_id="bsn 123456782"
+        )
+    )
+    assert line["trace_id"] == trace and line["signal_id"] == signal
+    assert "123456782" not in line["detail"], "the same run outside an id's key is masked"
+    assert line["span_id"] == "bsn [bsn]", "an id's key with a value not of an id's form is scrubbed"
