@@ -33,7 +33,7 @@ from gateway.audit.chain import AuditChain
 from gateway.audit.records import Head
 from gateway.decisions import DecisionError
 from gateway.health import Health
-from gateway.kafka import KafkaConnection, Record, make_admin, make_producer
+from gateway.kafka import KafkaConnection, Record, make_admin, make_producer, stop_within, within
 from gateway.logging import get_logger
 from gateway.pipeline import Accepted, Rejected
 from gateway.router import Routed, Router
@@ -45,7 +45,6 @@ log = get_logger("gateway.fanout")
 
 RETRY_FIRST_S = 0.2
 RETRY_MAX_S = 5.0
-STOP_TIMEOUT_S = 5.0  # a producer stuck on a coordinator that went away is left to be fenced
 # Each request (and each bootstrap server tried, in the order given) waits at most this long, so
 # that a node answering nothing is passed over well within SETTLE_TIMEOUT_S.
 REQUEST_TIMEOUT_MS = 10_000
@@ -100,12 +99,6 @@ def _firsts(records: list[Record]) -> dict[TopicPartition, int]:
         tp = TopicPartition(record.topic, record.partition)
         firsts[tp] = min(firsts.get(tp, record.offset), record.offset)
     return firsts
-
-
-def _left_behind(task: asyncio.Task[None]) -> None:
-    """What a transaction given up on ended with: logged, never raised (nobody waits for it)."""
-    if not task.cancelled() and task.exception() is not None:
-        log.info("stuck_transaction_ended", error=repr(task.exception()))
 
 
 async def committed_offsets(
@@ -181,14 +174,9 @@ class Fanout:
         return producer
 
     async def _stop_producer(self) -> None:
-        """Stop the producer, waiting at most STOP_TIMEOUT_S: one stuck on a coordinator that went
-        away is left behind, and the broker refuses it once the next producer started."""
         producer, self._producer = self._producer, None
         if producer is not None:
-            try:
-                await asyncio.wait_for(producer.stop(), STOP_TIMEOUT_S)
-            except (KafkaError, TimeoutError) as error:
-                log.warning("producer_stop_failed", error=repr(error))
+            await stop_within(producer)
 
     async def start(self) -> None:
         await self._fresh_producer()
@@ -238,17 +226,8 @@ class Fanout:
         self.health.recover("policy")
         metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
         audit, heads = self.chain.seal([(r.source.partition, entry) for r in routed for entry in r.audit])
-        # In a task of its own, so that one stuck in aiokafka can be left behind (cancelling it
-        # would wait for its abort, which is stuck the same way).
-        transaction = asyncio.create_task(self._transact(routed, audit, offsets))
-        try:
-            done, _ = await asyncio.wait({transaction}, timeout=self.transaction_timeout_s)
-        except asyncio.CancelledError:  # the gateway stops: the batch is read again by the next
-            transaction.cancel()
-            raise
-        if not done:
-            transaction.add_done_callback(_left_behind)
-            transaction.cancel()
+        transaction = await within(self._transact(routed, audit, offsets), self.transaction_timeout_s)
+        if transaction is None:
             self._unsettled = Unsettled(routed, heads, _firsts(records))
             log.warning(
                 "transaction_stuck", timeout_s=self.transaction_timeout_s, records=len(records),
@@ -260,14 +239,10 @@ class Fanout:
         try:
             transaction.result()
         except ProducerFenced:
-            self.fenced = True
-            log.error(
-                "gateway_fenced", transactional_id=self.transactional_id, records=len(records),
-                why="another process started under this instance's transactional id; it continues "
-                "from the committed offsets, and this one delivers nothing more",
+            return self._step_down(
+                len(records), "another process started under this instance's transactional id; it "
+                "continues from the committed offsets, and this one delivers nothing more",
             )  # fmt: skip
-            self.health.fail("kafka", f"fenced: another process runs {self.transactional_id}")
-            return "kafka", "fenced"
         except KafkaError as error:
             # Whatever state the transaction is in, a new producer starts clean: it aborts it, or
             # finishes a commit the broker had begun; which of the two is settled before a retry.
@@ -310,36 +285,42 @@ class Fanout:
         try:
             async with asyncio.timeout(max(self.transaction_timeout_s, SETTLE_TIMEOUT_S)):
                 await self._fresh_producer()
-                committed = await committed_offsets(self.kafka, self.group_id, list(offsets))
-                moved = any(committed.get(tp, 0) > first for tp, first in last.firsts.items())
-                if moved and all(committed.get(tp) == end for tp, end in offsets.items()):
-                    chain = await AuditChain.load(
-                        self.kafka, self.chain.name, list(last.heads), request_timeout_ms=REQUEST_TIMEOUT_MS
-                    )
-                    moved = chain.heads != last.heads
-                    committed_ours = not moved
-                else:
-                    committed_ours = False
+                outcome = await self._outcome(last, offsets)
         except (KafkaError, TimeoutError) as error:
             await self._stop_producer()
             return False, ("kafka", f"could not learn whether the last transaction committed: {error!r:.200}")
         self._unsettled = None
-        if committed_ours:
-            log.info("transaction_settled", outcome="committed", records=len(last.routed))
+        if outcome == "other process":
+            return False, self._step_down(
+                len(last.routed), "while its transaction was stuck, another process wrote under this "
+                "instance's transactional id; this one delivers nothing more, and a fresh start reads "
+                "back what was committed",
+            )  # fmt: skip
+        log.info("transaction_settled", outcome=outcome, records=len(last.routed))
+        if outcome == "committed":
             self._committed(last.routed, last.heads)
             return True, None
-        if not moved:
-            log.info("transaction_settled", outcome="aborted", records=len(last.routed))
-            return False, None
+        return False, None
+
+    async def _outcome(self, last: Unsettled, offsets: dict[TopicPartition, int]) -> str:
+        """committed, aborted, or other process, from the group's offsets and the chains' heads."""
+        committed = await committed_offsets(self.kafka, self.group_id, list(offsets))
+        if all(committed.get(tp, 0) <= first for tp, first in last.firsts.items()):
+            return "aborted"
+        if all(committed.get(tp) == end for tp, end in offsets.items()):
+            chain = await AuditChain.load(
+                self.kafka, self.chain.name, list(last.heads), request_timeout_ms=REQUEST_TIMEOUT_MS
+            )
+            if chain.heads == last.heads:
+                return "committed"
+        return "other process"
+
+    def _step_down(self, records: int, why: str) -> tuple[str, str]:
+        """Another process writes under this instance's transactional id: never write again."""
         self.fenced = True
-        log.error(
-            "gateway_fenced", transactional_id=self.transactional_id, records=len(last.routed),
-            why="while its transaction was stuck, another process wrote under this instance's "
-            "transactional id; this one delivers nothing more, and a fresh start reads back what was "
-            "committed",
-        )  # fmt: skip
-        self.health.fail("kafka", f"fenced: another process wrote under {self.transactional_id}")
-        return False, ("kafka", "fenced")
+        log.error("gateway_fenced", transactional_id=self.transactional_id, records=records, why=why)
+        self.health.fail("kafka", f"fenced: another process writes under {self.transactional_id}")
+        return "kafka", "fenced"
 
     @staticmethod
     def _count(routed: list[Routed]) -> None:

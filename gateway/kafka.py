@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -29,6 +29,9 @@ from gateway.schemas.envelope import Headers
 from gateway.topics import SIGNAL_RECORD_MAX_BYTES, all_topics, topic_config
 
 log = get_logger("gateway.kafka")
+
+T = TypeVar("T")
+STOP_TIMEOUT_S = 5.0
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256"]
@@ -152,6 +155,40 @@ def make_producer(
         # batch behind it (docs/benchmarks.md).
         retry_backoff_ms=10,
     )
+
+
+async def stop_within(producer: AIOKafkaProducer, timeout_s: float = STOP_TIMEOUT_S) -> None:
+    """Stop `producer`, waiting at most `timeout_s`: one stuck on a Kafka node that stopped
+    answering is left behind, and the broker refuses it once the next producer under its
+    transactional id has started."""
+    try:
+        await asyncio.wait_for(producer.stop(), timeout_s)
+    except (KafkaError, TimeoutError) as error:
+        log.warning("producer_stop_failed", error=repr(error))
+
+
+async def within(work: Coroutine[Any, Any, T], timeout_s: float) -> asyncio.Task[T] | None:
+    """`work` (a Kafka transaction) in a task of its own, given `timeout_s`: the finished task, to
+    take its result from, or None once the time is up. aiokafka keeps asking a transaction
+    coordinator that stopped answering (aio-libs/aiokafka#905, #1145), and cancelling the
+    transaction would wait for its abort, stuck the same way: so it is cancelled and left behind,
+    and what it ends with is logged. Cancelled while it waits, it cancels the work too."""
+    task = asyncio.create_task(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=timeout_s)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if done:
+        return task
+    task.add_done_callback(_left_behind)
+    task.cancel()
+    return None
+
+
+def _left_behind(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.info("stuck_transaction_ended", error=repr(task.exception()))
 
 
 def make_admin(

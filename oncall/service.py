@@ -37,7 +37,7 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError, ProducerFenced
 from pydantic import ValidationError
 
 from gateway.clock import Clock, now_utc
-from gateway.kafka import KafkaConnection, follow, make_producer, read_whole
+from gateway.kafka import KafkaConnection, follow, make_producer, read_whole, stop_within, within
 from gateway.logging import get_logger
 from gateway.obligation_state import Obligation
 from gateway.schemas.alert import AlertEvent
@@ -54,7 +54,6 @@ log = get_logger("gateway.oncall")
 TRANSACTIONAL_ID = "ketenpoort-oncall"
 CHANNEL_TIMEOUT_S = 10.0
 WRITE_TIMEOUT_S = 30.0  # a transaction of events not completed by then is given up (as the gateway's)
-STOP_TIMEOUT_S = 5.0
 LOOK_AT_LEAST_EVERY_S = 1.0
 
 Listener = Callable[[Alert], None]
@@ -169,14 +168,9 @@ class OnCallService:
         await self._producer.start()
 
     async def _stop_producer(self) -> None:
-        """Stop the producer, waiting at most STOP_TIMEOUT_S: one stuck on a Kafka node that went
-        away is left behind, and the broker refuses it once the next producer started."""
         producer, self._producer = self._producer, None
         if producer is not None:
-            try:
-                await asyncio.wait_for(producer.stop(), STOP_TIMEOUT_S)
-            except (KafkaError, TimeoutError) as error:
-                log.warning("oncall_producer_stop_failed", error=repr(error))
+            await stop_within(producer)
 
     # Events in
 
@@ -244,18 +238,11 @@ class OnCallService:
             if self._producer is None:  # given up after a stuck transaction
                 await self._fresh_producer()
             assert self._producer is not None, "start() first"
-            # In a task of its own, so that one stuck in aiokafka (aio-libs/aiokafka#1145: it keeps
-            # asking a coordinator that stopped answering) can be left behind after WRITE_TIMEOUT_S.
-            # Its events count as not recorded; should the broker have committed them after all,
-            # their echo from the topic applies them.
-            transaction = asyncio.create_task(self._transact(self._producer, events, remove_content))
-            try:
-                done, _ = await asyncio.wait({transaction}, timeout=WRITE_TIMEOUT_S)
-            except asyncio.CancelledError:
-                transaction.cancel()
-                raise
-            if not done:
-                transaction.cancel()
+            # Given up after WRITE_TIMEOUT_S, its events count as not recorded; should the broker
+            # have committed them after all, their echo from the topic applies them.
+            writing = self._transact(self._producer, events, remove_content)
+            transaction = await within(writing, WRITE_TIMEOUT_S)
+            if transaction is None:
                 log.warning("oncall_write_stuck", timeout_s=WRITE_TIMEOUT_S, events=len(events))
                 await self._stop_producer()
                 raise KafkaTimeoutError(f"the events were not recorded within {WRITE_TIMEOUT_S:g} s")
