@@ -86,16 +86,20 @@ def matrix_command(
     """The sharing matrix: for every signal type, situation and recipient, asked of the policy engine."""
     if format not in matrix.RENDERERS:
         raise _fail(f"unknown format {format!r}: use md, csv or html")
+    write_or_print(matrix.RENDERERS[format](_matrix_rows()), output)
+
+
+def _matrix_rows() -> list[matrix.Row]:
+    """The sharing matrix, asked of the running OPA (or a throwaway one)."""
 
     async def run() -> list[matrix.Row]:
         async with policy_engine(get_settings()) as engine:
             return await matrix.build(engine)
 
     try:
-        text = matrix.RENDERERS[format](asyncio.run(run()))
+        return asyncio.run(run())
     except StackError as error:
         raise _fail(str(error)) from None
-    write_or_print(text, output)
 
 
 def register_command(
@@ -106,16 +110,7 @@ def register_command(
     the legal bases, from whom to whom, which signals, about whom, what, and how long it is kept."""
     if format not in register.RENDERERS:
         raise _fail(f"unknown format {format!r}: use md, csv or html")
-
-    async def run() -> list[matrix.Row]:
-        async with policy_engine(get_settings()) as engine:
-            return await matrix.build(engine)
-
-    try:
-        text = register.RENDERERS[format](register.build(asyncio.run(run())))
-    except StackError as error:
-        raise _fail(str(error)) from None
-    write_or_print(text, output)
+    write_or_print(register.RENDERERS[format](register.build(_matrix_rows())), output)
 
 
 @policy_app.command("diff")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, get_args
@@ -226,12 +227,17 @@ async def build(engine: PolicyEngine) -> list[Row]:
     return rows
 
 
-def render_csv(rows: list[Row]) -> str:
+def csv_text(columns: Sequence[str], lines: Iterable[dict[str, str]]) -> str:
+    """A CSV document: a header of `columns`, then a line per dict."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(row.as_csv() for row in rows)
+    writer.writerows(lines)
     return out.getvalue()
+
+
+def render_csv(rows: list[Row]) -> str:
+    return csv_text(COLUMNS, (row.as_csv() for row in rows))
 
 
 def render_markdown(rows: list[Row]) -> str:

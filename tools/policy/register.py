@@ -11,16 +11,14 @@ and how long each part is kept. Its id is the purpose's, which every audit recor
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 from dataclasses import dataclass
 
 from gateway.schemas.labels import group_of
 from gateway.settings import PARTNERS, POLICY_DIR, get_settings
 from gateway.topics import ALERTS_RETENTION_MS, CASE_RETENTION_MS, SIGNAL_IDS_RETENTION_DAYS
-from tools.policy.matrix import Row
+from tools.policy.matrix import Row, csv_text
 
 CONFIG = POLICY_DIR / "ketenpoort" / "config"
 DAT = "dat"
@@ -178,11 +176,7 @@ CSV_COLUMNS = (
 
 
 def render_csv(activities: list[Activity]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(activity.as_csv() for activity in activities)
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, (activity.as_csv() for activity in activities))
 
 
 def render_html(activities: list[Activity]) -> str:
