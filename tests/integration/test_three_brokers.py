@@ -32,6 +32,14 @@ from tools.stack import KAFKA_VERSION, kafka, pause, resume, roll, up
 from tools.stack.cli import stack_app
 
 INTERNAL = ("__consumer_offsets", "__transaction_state")
+# Each fault once on 300 records in make test; three times on 3 000 in make soak.
+SHORT_AND_LONG = pytest.mark.parametrize(
+    ("times", "count"),
+    [
+        pytest.param(1, 300, id="short"),
+        pytest.param(3, 3000, id="long", marks=pytest.mark.soak),
+    ],
+)
 
 
 def test_status_shows_each_node_and_up_reuses_the_cluster(three_brokers: ThreeBrokers) -> None:
@@ -107,20 +115,14 @@ async def _use_transactions_and_groups(admin: KafkaConnection) -> None:
         await consumer.stop()
 
 
-@pytest.mark.parametrize(
-    ("kills", "count"),
-    [
-        pytest.param(1, 300, id="short"),
-        pytest.param(3, 3000, id="long", marks=pytest.mark.soak),  # make soak
-    ],
-)
+@SHORT_AND_LONG
 async def test_the_coordinator_and_leader_killed_mid_stream_loses_and_duplicates_nothing(
-    three_brokers: ThreeBrokers, kills: int, count: int
+    three_brokers: ThreeBrokers, times: int, count: int
 ) -> None:
     """Records (1% poison, 0.5% resent copies) arrive while the gateway routes them in
     transactions of at most 50. Once it has committed 50 more, the node that coordinates its
     transactions, which also leads input partitions, is SIGKILLed, and started again 3 s later
-    while records still arrive (`kills` times; each time the coordinator is looked up again). Each
+    while records still arrive (`times` times; each time the coordinator is looked up again). Each
     recipient gets each granted signal once and nothing else, in order per key; each poison record
     is dead-lettered once; the audit's chains verify; `reconcile` finds no gap; every alert raised
     is delivered by the on-call service (also on the cluster); the cluster catches up."""
@@ -129,7 +131,7 @@ async def test_the_coordinator_and_leader_killed_mid_stream_loses_and_duplicates
 
     async def kill_the_coordinator(group: str, sending: asyncio.Task[list[Place]]) -> None:
         own = three_brokers.settings
-        for _ in range(kills):
+        for _ in range(times):
             await _until_committed(three_brokers.where.kafka("admin"), group, 50)
             victim = await three_brokers.transaction_coordinator(f"{group}-0")
             leads = [tp for tp, node in (await three_brokers.leaders(inputs)).items() if node == victim]
@@ -145,18 +147,12 @@ async def test_the_coordinator_and_leader_killed_mid_stream_loses_and_duplicates
     await _caught_up(three_brokers.where.kafka("admin"))
 
 
-@pytest.mark.parametrize(
-    ("rounds", "count"),
-    [
-        pytest.param(1, 300, id="short"),
-        pytest.param(3, 3000, id="long", marks=pytest.mark.soak),  # make soak
-    ],
-)
+@SHORT_AND_LONG
 async def test_a_rolling_restart_of_every_node_loses_and_duplicates_nothing(
-    three_brokers: ThreeBrokers, rounds: int, count: int
+    three_brokers: ThreeBrokers, times: int, count: int
 ) -> None:
     """`ketenpoort stack roll` (each node stopped cleanly, started again, the next once every
-    partition is back in sync), `rounds` times over, while records (1% poison, 0.5% resent
+    partition is back in sync), `times` times over, while records (1% poison, 0.5% resent
     copies) arrive throughout and the gateway routes them in transactions of at most 50. Each
     recipient gets each granted signal once and nothing else, in order per key; each poison record
     is dead-lettered once; the audit's chains verify; `reconcile` finds no gap; every alert raised
@@ -169,7 +165,7 @@ async def test_a_rolling_restart_of_every_node_loses_and_duplicates_nothing(
         def still_sending(node: str) -> None:
             assert not sending.done(), f"records must still arrive while {node} restarts"
 
-        for _ in range(rounds):
+        for _ in range(times):
             restarted.extend(await asyncio.to_thread(roll, three_brokers.settings, before_each=still_sending))
 
     alerts = await _routed_through(three_brokers, make_mix(count, seed=2022), (5, 1.0), roll_every_node)
@@ -177,18 +173,12 @@ async def test_a_rolling_restart_of_every_node_loses_and_duplicates_nothing(
     print(f"{alerts}; restarted and caught up: {took}")
 
 
-@pytest.mark.parametrize(
-    ("freezes", "count"),
-    [
-        pytest.param(1, 300, id="short"),
-        pytest.param(3, 3000, id="long", marks=pytest.mark.soak),  # make soak
-    ],
-)
+@SHORT_AND_LONG
 async def test_the_coordinator_frozen_mid_stream_is_left_behind_and_nothing_is_lost_or_twice(
-    three_brokers: ThreeBrokers, freezes: int, count: int
+    three_brokers: ThreeBrokers, times: int, count: int
 ) -> None:
     """The node coordinating the gateway's transactions stops answering without closing its
-    connections (SIGSTOP: a long pause, or a network dropping packets), `freezes` times, while the
+    connections (SIGSTOP: a long pause, or a network dropping packets), `times` times, while the
     gateway works through records (1% poison, 0.5% resent copies) sent faster than it routes them.
     aiokafka would wait for the node until it answers again (aio-libs/aiokafka#1145), and nothing
     would be committed; the gateway gives the transaction up after its `transaction_timeout_s`
@@ -199,7 +189,7 @@ async def test_the_coordinator_frozen_mid_stream_is_left_behind_and_nothing_is_l
     frozen: list[tuple[str, float]] = []
 
     async def freeze_the_coordinator(group: str, sending: asyncio.Task[list[Place]]) -> None:
-        for _ in range(freezes):
+        for _ in range(times):
             await _until_committed(admin, group, 50)
             victim = await three_brokers.transaction_coordinator(f"{group}-0")
             began = time.monotonic()
