@@ -42,7 +42,9 @@ log = get_logger("adapter_delivery")
 class InboxItem:
     """One record of the inbox, as the gateway wrote it."""
 
-    name: str  # "delivery-<delivery id>" or "receipt-<topic>-<partition>-<offset>": stable per item
+    # "delivery-<delivery id>", "checkpoint-<checkpoint id>" (a signed audit checkpoint, which the
+    # organisation keeps to check the audit with) or "receipt-<topic>-<partition>-<offset>": stable per item
+    name: str
     body: bytes
 
     @classmethod
@@ -56,6 +58,9 @@ class InboxItem:
         delivery_id = _uuid(parsed.get("delivery_id")) if isinstance(parsed, dict) else None
         if delivery_id is not None:
             return cls(f"delivery-{delivery_id}", value)
+        checkpoint_id = _uuid(parsed.get("checkpoint_id")) if isinstance(parsed, dict) else None
+        if checkpoint_id is not None:
+            return cls(f"checkpoint-{checkpoint_id}", value)
         return cls(f"receipt-{topic}-{int(partition)}-{int(offset)}", value)
 
 

@@ -29,8 +29,11 @@ from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import ConsumerRecord
 
 from gateway import metrics
+from gateway.audit import checkpoints
 from gateway.audit.chain import AuditChain
+from gateway.audit.checkpoints import Checkpointer
 from gateway.audit.records import Head
+from gateway.clock import now_utc
 from gateway.decisions import DecisionError
 from gateway.health import Health
 from gateway.kafka import KafkaConnection, Record, make_admin, make_producer, stop_within, within
@@ -49,6 +52,7 @@ RETRY_MAX_S = 5.0
 # that a node answering nothing is passed over well within SETTLE_TIMEOUT_S.
 REQUEST_TIMEOUT_MS = 10_000
 SETTLE_TIMEOUT_S = 30.0  # at least: to start a new producer and read the offsets and chain heads
+SHUTDOWN_CHECKPOINT_S = 10.0  # a stop waits at most this long for its checkpoint
 
 
 def record_from(raw: ConsumerRecord[bytes, bytes]) -> Record:
@@ -139,7 +143,9 @@ class Fanout:
         chain: AuditChain,
         health: Health,
         transaction_timeout_s: float = 30.0,
+        checkpointer: Checkpointer | None = None,
     ) -> None:
+        """`checkpointer` signs the audit checkpoints (`checkpoint`); without it none are written."""
         self.kafka = kafka
         self.transactional_id = transactional_id
         self.group_id = group_id
@@ -147,8 +153,10 @@ class Fanout:
         self.chain = chain
         self.health = health
         self.transaction_timeout_s = transaction_timeout_s
+        self.checkpointer = checkpointer
         self.fenced = False
         self._producer: AIOKafkaProducer | None = None
+        self._transacting = asyncio.Lock()  # a batch's transaction, or a checkpoint's: one at a time
         # The last attempt, when it failed in a way that may have committed it after all (it
         # timed out, or Kafka failed it during the commit): settled before the batch is routed again.
         self._unsettled: Unsettled | None = None
@@ -182,6 +190,7 @@ class Fanout:
         await self._fresh_producer()
 
     async def stop(self) -> None:
+        await self.checkpoint("shutdown", timeout_s=min(self.transaction_timeout_s, SHUTDOWN_CHECKPOINT_S))
         await self._stop_producer()
 
     async def commit(
@@ -198,7 +207,8 @@ class Fanout:
             offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
         delay = RETRY_FIRST_S
         while True:
-            problem = await self._attempt(records, offsets)
+            async with self._transacting:
+                problem = await self._attempt(records, offsets)
             if self.fenced:
                 raise Fenced(self.transactional_id)
             if problem is None:
@@ -265,6 +275,45 @@ class Fanout:
                 key = entry.record_id.encode()
                 await producer.send(AUDIT, value, key=key, partition=entry.partition)
             await producer.send_offsets_to_transaction(offsets, self.group_id)
+
+    async def checkpoint(self, kind: str, *, timeout_s: float | None = None) -> None:
+        """Sign where this instance's audit chains stand and write it to the checkpoints topic and
+        every partner's inbox in a transaction of its own, when they moved since the last one. Only
+        committed heads are signed: none while the last batch's outcome is unsettled. A checkpoint
+        that fails is logged and written with the next one."""
+        if self.checkpointer is None or self.fenced:
+            return
+        async with self._transacting:
+            heads = dict(self.chain.heads)
+            if self._unsettled is not None or not self.checkpointer.due(heads):
+                return
+            at = now_utc()
+            checkpoint = self.checkpointer.sign(heads, kind, at)
+            limit = timeout_s or self.transaction_timeout_s
+            done = await within(self._send(checkpoints.records(checkpoint, at)), limit)
+            try:
+                if done is None:
+                    raise TimeoutError(f"not completed within {limit:g} s")
+                done.result()
+            except ProducerFenced:
+                self._step_down(0, "another process started under this instance's transactional id")
+                return
+            except (KafkaError, TimeoutError) as error:
+                # A new producer aborts whatever the broker holds of it, before the next batch.
+                log.warning("audit_checkpoint_failed", kind=kind, error=repr(error))
+                await self._stop_producer()
+                return
+            self.checkpointer.written(heads)
+            log.info(
+                "audit_checkpoint_signed", kind=kind, checkpoint_id=str(checkpoint.checkpoint_id),
+                heads={h.partition: h.sequence for h in checkpoint.heads},
+            )  # fmt: skip
+
+    async def _send(self, outputs: list[Record]) -> None:
+        producer = self._producer or await self._fresh_producer()
+        async with producer.transaction():
+            for out in outputs:
+                await producer.send(out.topic, out.value, key=out.key, headers=out.headers)
 
     def _committed(self, routed: list[Routed], heads: dict[int, Head]) -> None:
         self.chain.advance(heads)

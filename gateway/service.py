@@ -3,7 +3,8 @@
 At start: the topics, the policy engine and its decision cache (an unreachable OPA is not fatal:
 signals wait until it answers), the audit chain heads of the partitions this instance owns, the
 involvement index and the memory of signal ids (each read whole, then followed), and the fan-out
-with its router and the steps of a signal's consequences. `handle` takes one batch; `stop` closes
+with its router and the steps of a signal's consequences; then the signed audit checkpoints, at a
+fixed interval. `handle` takes one batch; `stop` closes
 everything in reverse. `gateway/app.py` wires it to Kafka and HTTP.
 """
 
@@ -18,6 +19,7 @@ from aiokafka.structs import ConsumerRecord
 
 from gateway.alerts.raising import RaiseAlerts
 from gateway.audit.chain import AuditChain
+from gateway.audit.checkpoints import Checkpointer, load_or_create_key
 from gateway.audit.reads import AuditReadLog
 from gateway.clock import Clock, now_utc
 from gateway.consequences import Step, deliveries
@@ -131,8 +133,12 @@ class GatewayService:
             chain=chain,
             health=self.health,
             transaction_timeout_s=settings.transaction_timeout_s,
+            checkpointer=Checkpointer(
+                load_or_create_key(settings.audit_key_path()), settings.gateway_group_id, instance
+            ),
         )
         await self._fanout.start()
+        self._follow(self._checkpoints(self._fanout), "audit-checkpoints")
         self.health.recover("gateway")
         log.info(
             "gateway_started", instance=instance, instances=settings.gateway_instances, partitions=self.owned
@@ -159,6 +165,15 @@ class GatewayService:
         await self.engine.close()
         await self.timeline.close()
         await self.audit_reads.close()
+
+    async def _checkpoints(self, fanout: Fanout) -> None:
+        """A signed checkpoint of the audit chains' heads at a fixed interval, when they moved;
+        `Fanout.stop` writes the last one."""
+        while not self._stopping.is_set():
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.settings.audit_checkpoint_interval_s)
+            except TimeoutError:
+                await fanout.checkpoint("interval")
 
     def _follow(self, follower: Coroutine[Any, Any, None], name: str) -> None:
         self._background.append(asyncio.create_task(follower, name=name))

@@ -44,6 +44,9 @@ ORGANISATIONS: tuple[str, ...] = tuple(code for code, partner in PARTNERS.items(
 RECIPIENTS: tuple[str, ...] = tuple(PARTNERS)
 
 
+AUDIT_KEY_IN_STACK = ("keys", "audit-signing.pem")  # the local stack's audit signing key
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KETENPOORT_", extra="ignore")
 
@@ -109,6 +112,14 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="A batch's transaction not completed in this time is given "
         "up: its producer is replaced and the batch tried again, unless it had committed after all.",
     )  # fmt: skip
+    audit_signing_key: Path | None = Field(
+        default=None, description="The gateway's Ed25519 key that signs the audit checkpoints (PKCS#8 PEM, "
+        "KETENPOORT_AUDIT_SIGNING_KEY); empty means <stack>/keys/audit-signing.pem, made on first start.",
+    )  # fmt: skip
+    audit_checkpoint_interval_s: float = Field(
+        default=60.0, gt=0, description="How often the gateway signs a checkpoint of its audit chains' "
+        "heads, when they moved (and once more when it stops).",
+    )  # fmt: skip
     http_host: str = Field(default="127.0.0.1", description="Where the health and metrics endpoints listen.")
     http_port: int = Field(default=8080, ge=0, description="Port of the health and metrics endpoints.")
     api_tokens_file: Path | None = Field(
@@ -169,6 +180,9 @@ class Settings(BaseSettings):
 
     def cache_path(self, *parts: str) -> Path:
         return self.cache_dir.expanduser().joinpath(*parts)
+
+    def audit_key_path(self) -> Path:
+        return self.audit_signing_key or self.stack_path(*AUDIT_KEY_IN_STACK)
 
     def stack_path(self, *parts: str) -> Path:
         """The effective stack directory (`stack_dir`, else `<cache>/stack`), joined with parts."""

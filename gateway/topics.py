@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from gateway.schemas.alert import AlertEvent
 from gateway.schemas.audit import AuditRecord
+from gateway.schemas.audit_checkpoint import AuditCheckpoint
 from gateway.schemas.audit_read import AuditRead
 from gateway.schemas.chain_involvement import Involvement
 from gateway.schemas.delivery import Delivery, RejectionReceipt
@@ -23,6 +24,9 @@ DLQ = "gateway.dlq"
 AUDIT = "gateway.audit"
 # Every read of the audit (who asked what, when), written before the answer is given.
 AUDIT_READS = "gateway.audit.reads"
+# The signed checkpoints of the audit chains' heads (gateway/audit/checkpoints.py); each is also
+# delivered to every partner's inbox.
+AUDIT_CHECKPOINTS = "gateway.audit.checkpoints"
 INVOLVEMENTS = "chain.involvements"
 ALERTS = "alerts.oncall"
 # The memory of signal ids: the copy of each id that was routed, and each later copy (gateway/signal_ids.py).
@@ -109,11 +113,12 @@ def _table() -> tuple[Topic, ...]:
         *(
             Topic(
                 inbox_topic(org),
-                f"What {org} may receive: redacted copies, match notices, and receipts for refused signals.",
+                f"What {org} may receive: redacted copies, match notices, receipts for refused signals, "
+                "and the signed checkpoints of the audit.",
                 ("gateway",),
                 (org, "gateway"),  # the gateway: for the case timeline of what each organisation received
                 {"retention.ms": CASE_RETENTION_MS},
-                schema=Delivery | RejectionReceipt,
+                schema=Delivery | RejectionReceipt | AuditCheckpoint,
             )
             for org in RECIPIENTS
         ),
@@ -131,6 +136,15 @@ def _table() -> tuple[Topic, ...]:
             ("gateway", "audit-reader"),
             kept,
             AuditRecord,
+        ),
+        Topic(
+            AUDIT_CHECKPOINTS,
+            "The signed heads of the audit chains, per gateway instance, at a fixed interval and at "
+            "shutdown; each also in every partner's inbox.",
+            ("gateway",),
+            ("audit-reader",),
+            kept,
+            AuditCheckpoint,
         ),
         Topic(
             AUDIT_READS,

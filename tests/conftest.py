@@ -89,7 +89,10 @@ def _report_hang(nodeid: str) -> None:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings()
+    """The session's settings; its audit key named, so that a copy with another cache (a test's
+    own) still signs and checks the audit with the stack's."""
+    defaults = Settings()
+    return defaults.model_copy(update={"audit_signing_key": defaults.audit_key_path()})
 
 
 @pytest.fixture(scope="session")

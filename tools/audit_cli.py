@@ -7,23 +7,26 @@ import asyncio
 import getpass
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.console import Console
 from rich.markup import escape
 
+from gateway.audit.checkpoints import Held, from_directory, key_id, load_public_key, public_path, public_pem
 from gateway.audit.reads import AuditReadLog, ReadNotRecorded, audit_reads
-from gateway.audit.records import Finding, summary
+from gateway.audit.records import summary
 from gateway.audit.store import AuditStore
-from gateway.audit.verify import verify_topic
+from gateway.audit.verify import Verification, read_checkpoints, verify_topic
 from gateway.kafka import KafkaConnection, cluster_id
 from gateway.pseudonyms import pseudonym_of_bsn
 from gateway.schemas.audit import AuditRecord
 from gateway.schemas.audit_read import AuditRead, Query
 from gateway.schemas.persons import check_bsn
 from gateway.settings import Settings, get_settings
-from gateway.topics import AUDIT
+from gateway.topics import AUDIT, AUDIT_CHECKPOINTS, BY_NAME, INBOX_PREFIX
 from tools.stack import StackError, endpoints
 
 audit_app = typer.Typer(
@@ -169,22 +172,93 @@ def recipient(
 @audit_app.command("verify")
 def verify_command(
     topic: Annotated[str, typer.Option(help="The audit topic to check.")] = AUDIT,
+    checkpoints: Annotated[
+        str,
+        typer.Option(
+            help="Where the signed checkpoints come from: the checkpoints topic, inbox.<org> (read as "
+            "that organisation), a directory of a partner's own copies, or none.",
+        ),
+    ] = AUDIT_CHECKPOINTS,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(help="The gateway's audit public key (PEM); default: the local deployment's."),
+    ] = None,
+    chain: Annotated[
+        str | None, typer.Option(help="Only this gateway deployment's chains (its consumer group).")
+    ] = None,
 ) -> None:
-    """Check every hash chain: exit 0 when intact, else 1, naming each broken record."""
+    """Check every hash chain, and the chains against the signed checkpoints: exit 0 when intact,
+    else 1, naming each broken record, cut-off tail, rewritten record and forged checkpoint."""
+    settings = get_settings()
 
-    async def run() -> tuple[int, list[Finding]]:
-        kafka = _kafka(get_settings())
+    async def run() -> Verification:
+        kafka = _kafka(settings)
         await _record_read(kafka, "verify")
-        return await verify_topic(kafka, topic)
+        held = await _checkpoints(settings, checkpoints)
+        key = _public_key(public_key or _local_public_key(settings)) if held else None
+        return await verify_topic(kafka, topic, held, key, chain)
 
-    checked, findings = asyncio.run(run())
-    if not findings:
-        out.print(f"[green]intact[/green]: {checked} audit records in {escape(topic)}, every chain unbroken")
-        return
-    for finding in findings:
+    result = asyncio.run(run())
+    for finding in result.findings:
         out.print(f"[red]broken[/red] {escape(str(finding))}")
-    out.print(f"{len(findings)} problems in {checked} audit records")
-    raise typer.Exit(1)
+    anchored = (
+        f"{result.checkpoints} signed checkpoints from {escape(checkpoints)}, the newest signed "
+        f"{result.newest_checkpoint}"
+        if result.checkpoints
+        else f"[yellow]no signed checkpoints from {escape(checkpoints)}[/yellow]: a cut-off tail "
+        "or a rewritten topic cannot be told"
+    )
+    if result.findings:
+        out.print(f"{len(result.findings)} problems in {result.records} audit records; {anchored}")
+        raise typer.Exit(1)
+    out.print(
+        f"[green]intact[/green]: {result.records} audit records in {escape(topic)}, every chain "
+        f"unbroken; {anchored}"
+    )
+
+
+def _public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        return load_public_key(path)
+    except (OSError, ValueError) as error:
+        err.print(f"[red]no audit public key to check the checkpoints with ({escape(str(error))}): "
+                  "give --public-key[/red]")  # fmt: skip
+        raise typer.Exit(2) from None
+
+
+def _local_public_key(settings: Settings) -> Path:
+    private = settings.audit_key_path()
+    public = public_path(private)
+    return public if public.exists() else private
+
+
+async def _checkpoints(settings: Settings, source: str) -> list[Held]:
+    if source == "none":
+        return []
+    if source.startswith(INBOX_PREFIX):
+        org = source.removeprefix(INBOX_PREFIX)
+        try:
+            kafka = endpoints(settings).kafka(org)
+        except StackError as error:
+            err.print(f"[red]{escape(str(error))}[/red]")
+            raise typer.Exit(2) from None
+        return await read_checkpoints(kafka, source)
+    if source in BY_NAME:
+        return await read_checkpoints(_kafka(settings), source)
+    directory = Path(source)
+    if not directory.is_dir():
+        err.print(f"[red]{escape(source)} is no topic, inbox or directory of checkpoints[/red]")
+        raise typer.Exit(2)
+    return from_directory(directory)
+
+
+@audit_app.command("public-key")
+def public_key_command() -> None:
+    """The gateway's audit public key (PEM) and its id: what a partner keeps to check the
+    checkpoints in its inbox with (`audit verify --public-key`)."""
+    key = _public_key(_local_public_key(get_settings()))
+    print(f"# key id {key_id(key)}")
+    print(public_pem(key).decode(), end="")
 
 
 @audit_app.command("reads")

@@ -156,9 +156,9 @@ async def assert_exactly_once(
     asked = len(RECIPIENTS) - 1  # every partner but the sender
     assert len(audit) == len(records) * asked, "one audit record per (signal, recipient asked)"
     assert all(n == 1 for n in audit.values()), "an audit record was written twice"
-    checked, findings = await verify_topic(where.kafka("audit-reader"))
-    assert findings == [], [str(f) for f in findings[:5]]
-    assert checked >= len(records) * asked
+    verified = await verify_topic(where.kafka("audit-reader"))
+    assert verified.findings == [], [str(f) for f in verified.findings[:5]]
+    assert verified.records >= len(records) * asked
     return got
 
 

@@ -3,70 +3,29 @@ and verification that catches a changed, removed or reordered record."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import uuid4
 
 import orjson
 import pytest
 from aiokafka.admin import NewTopic
-from typer.testing import CliRunner, Result
 
-from adapters.publish import signal_record
 from gateway.audit.chain import AuditChain
+from gateway.audit.checkpoints import public_path
 from gateway.audit.entries import audit_entries
 from gateway.audit.records import Head
 from gateway.decisions import Decision, Level
 from gateway.kafka import KafkaConnection, make_admin, make_producer
 from gateway.pipeline import Accepted, identify
-from gateway.settings import RECIPIENTS, Settings, get_settings
-from tests.integration.kafka_helpers import Adapters
+from gateway.settings import RECIPIENTS, Settings
+from tests.integration.audit_harness import invoke, send_case
 from tests.integration.test_first_slice import delivery_of, running_gateway
-from tools.cli import app
 from tools.contracts.examples import example
 from tools.stack import Endpoints
 
 VICTIM_BSN = "123456782"  # Lotte Dekker, fictional, in every example
-runner = CliRunner()
-
-
-def _cli_as(monkeypatch: pytest.MonkeyPatch, stack: Endpoints, principal: str, cache: Path) -> Iterator[None]:
-    """The command line's environment: the stack's Kafka as `principal`, its OPA, a cache of its own."""
-    for name, value in stack.environment(principal).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("KETENPOORT_CACHE", str(cache))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def cli_env(stack: Endpoints, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """The audit commands as the privacy officers run them: as `audit-reader`."""
-    yield from _cli_as(monkeypatch, stack, "audit-reader", tmp_path / "cache")
-
-
-@pytest.fixture
-def admin_cli_env(stack: Endpoints, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """The audit commands as `admin`: only a super user may read a throwaway copy of an audit topic."""
-    yield from _cli_as(monkeypatch, stack, "admin", tmp_path / "cache")
-
-
-async def send_case(settings: Settings, stack: Endpoints) -> dict[str, str]:
-    """The release and the breach of the fictional case, with ids of their own, each sent by its
-    sender: {type: signal id}."""
-    key = settings.pseudonym_key.get_secret_value().encode()
-    sent = {}
-    async with Adapters(stack, "test-audit") as adapters:
-        for name in ("release_from_custody", "breach_of_conditions"):
-            case = example(name)
-            record, envelope = signal_record(case.sender, case.signal, signal_id=uuid4(), pseudonym_key=key)
-            await adapters.send_and_wait(record)
-            sent[name] = str(envelope.id)
-    return sent
 
 
 async def test_subject_access_and_recipient_reports(
@@ -146,18 +105,23 @@ async def test_verify_names_the_tampered_record(
 ) -> None:
     chain = sealed_chain(6)
     intact = await copy_to_topic(stack.kafka("admin"), chain)
-    assert (await invoke("audit", "verify", "--topic", intact)).exit_code == 0
+    assert (await invoke("audit", "verify", "--topic", intact, "--checkpoints", "none")).exit_code == 0
 
     broken = await copy_to_topic(stack.kafka("admin"), tamper(chain))
-    result = await invoke("audit", "verify", "--topic", broken)
+    result = await invoke("audit", "verify", "--topic", broken, "--checkpoints", "none")
     assert result.exit_code == 1
     assert named in result.output, result.output
 
 
-async def test_the_real_audit_trail_is_intact(stack: Endpoints, cli_env: None) -> None:
-    result = await invoke("audit", "verify")
+async def test_the_real_audit_trail_is_intact(settings: Settings, stack: Endpoints, cli_env: None) -> None:
+    """Every chain the session's gateways wrote, and every checkpoint they signed of it."""
+    async with running_gateway(settings, stack, stack.opa_url):
+        sent = await send_case(settings, stack)  # routed, so that there is at least one checkpoint
+        assert await delivery_of(stack, "om", sent["breach_of_conditions"], 30) is not None
+    public_key = public_path(settings.audit_key_path())
+    result = await invoke("audit", "verify", "--public-key", str(public_key))
     assert result.exit_code == 0, result.output
-    assert "intact" in result.output
+    assert "intact" in result.output and "signed checkpoints from gateway.audit.checkpoints" in result.output
 
 
 def _edit(raw: bytes, **changes: object) -> bytes:
@@ -175,8 +139,3 @@ def sealed_chain(count: int) -> list[bytes]:
     ]
     records, _ = AuditChain("test-deployment", {0: Head.after(None)}).seal([(0, entry) for entry in entries])
     return [record.model_dump_json().encode() for record in records]
-
-
-async def invoke(*args: str) -> Result:
-    """The command line, as a person runs it (it runs its own event loop, so not on the test's)."""
-    return await asyncio.to_thread(runner.invoke, app, list(args))

@@ -41,6 +41,8 @@ def demo_environment(stack: Endpoints, tmp_path: Path) -> dict[str, str]:
     if stack.credentials is not None:
         stack.credentials.save(tmp_path / "credentials.json")
         env["KETENPOORT_KAFKA_CREDENTIALS"] = str(tmp_path / "credentials.json")
+    if stack.audit_key is not None:  # the stack's, as every other gateway on it signs with
+        env["KETENPOORT_AUDIT_SIGNING_KEY"] = str(stack.audit_key)
     return env
 
 

@@ -31,6 +31,7 @@ from gateway.settings import ORGANISATIONS, RECIPIENTS
 from gateway.topics import (
     ALERTS,
     AUDIT,
+    AUDIT_CHECKPOINTS,
     AUDIT_READS,
     INVOLVEMENTS,
     OBLIGATION_CONTENT,
@@ -65,8 +66,8 @@ def may_write(principal: str, topic: str) -> bool:
 def may_read(principal: str, topic: str) -> bool:
     if principal in RECIPIENTS:
         return topic == inbox_topic(principal)
-    if principal == "audit-reader":
-        return topic in (AUDIT, AUDIT_READS)
+    if principal == "audit-reader":  # the audit, its signed checkpoints, and the log of its reads
+        return topic in (AUDIT, AUDIT_CHECKPOINTS, AUDIT_READS)
     if principal == "oncall":
         return topic in (ALERTS, OBLIGATIONS, OBLIGATION_CONTENT)
     # The gateway: the log of reads too, which its audit API answers /audit/reads from; every inbox

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from gateway.kafka import KafkaConnection
 from gateway.principals import SUPER_USERS, Credentials, Principals, provision
-from gateway.settings import Settings
+from gateway.settings import AUDIT_KEY_IN_STACK, Settings
 from tools.stack import kafka, opa, process, tools
 from tools.stack.cache import file_lock
 from tools.stack.errors import StackError
@@ -58,8 +58,11 @@ def up(settings: Settings, brokers: int | None = None) -> tuple[StackState, bool
         if current is not None:
             shape = brokers is None or len(current.kafka.nodes) == brokers
             if shape and current.is_running() and not outdated(current) and _is_healthy(current):
-                # A stack started before `up` created the topics gets them now.
-                _create_topics(settings, current.kafka, current.kafka_as("admin"))
+                # A stack started by an earlier version of this code gets the topics and ACLs
+                # this one has (the principals file and the topic table may have grown).
+                admin = current.kafka_as("admin")
+                provision(admin, Principals.load(), current.credentials())
+                _create_topics(settings, current.kafka, admin)
                 return current, False
             _teardown(current, paths)
         state = _start(settings, paths, brokers or 1)
@@ -106,7 +109,10 @@ def endpoints(settings: Settings) -> Endpoints:
     the local stack's (when its Kafka is the one used), else none."""
     bootstrap, opa_url = settings.kafka_bootstrap, settings.opa_url
     if bootstrap and opa_url:
-        return Endpoints(kafka_bootstrap=bootstrap, opa_url=opa_url, credentials=_credentials(settings, None))
+        return Endpoints(
+            kafka_bootstrap=bootstrap, opa_url=opa_url, credentials=_credentials(settings, None),
+            audit_key=settings.audit_signing_key,
+        )  # fmt: skip
     running = status(settings)
     if not bootstrap:
         if running is None:
@@ -117,9 +123,13 @@ def endpoints(settings: Settings) -> Endpoints:
             raise StackError("no OPA server: run `ketenpoort stack up` or set OPA_URL")
         opa_url = running.opa.url
     stack_kafka = running if running is not None and not settings.kafka_bootstrap else None
-    return Endpoints(
-        kafka_bootstrap=bootstrap, opa_url=opa_url, credentials=_credentials(settings, stack_kafka)
+    audit_key = settings.audit_signing_key or (
+        stack_kafka.stack_dir.joinpath(*AUDIT_KEY_IN_STACK) if stack_kafka is not None else None
     )
+    return Endpoints(
+        kafka_bootstrap=bootstrap, opa_url=opa_url, credentials=_credentials(settings, stack_kafka),
+        audit_key=audit_key,
+    )  # fmt: skip
 
 
 def kafka_as(settings: Settings, principal: str) -> KafkaConnection:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from gateway.kafka import KafkaConnection
 from gateway.principals import Credentials
+from gateway.settings import AUDIT_KEY_IN_STACK
 from tools.stack.process import is_running
 
 SINGLE_NODE = "kafka"  # the name of the one node of a single-node stack
@@ -35,13 +36,16 @@ class Endpoints:
     kafka_bootstrap: str  # "127.0.0.1:port"
     opa_url: str  # "http://127.0.0.1:port"
     credentials: Credentials | None = None
+    audit_key: Path | None = None  # the deployment's audit signing key, when known (the local stack's)
 
     def kafka(self, principal: str) -> KafkaConnection:
         return connect_as(self.kafka_bootstrap, self.credentials, principal)
 
     def environment(self, principal: str) -> dict[str, str]:
-        """The environment for a process of its own that connects as `principal`."""
-        return {"OPA_URL": self.opa_url, **self.kafka(principal).environment()}
+        """The environment for a process of its own that connects as `principal` (with the audit
+        key's place: a gateway signs with it, `audit verify` checks with its public half)."""
+        key = {"KETENPOORT_AUDIT_SIGNING_KEY": str(self.audit_key)} if self.audit_key else {}
+        return {"OPA_URL": self.opa_url, **self.kafka(principal).environment(), **key}
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,10 @@ class StackState(BaseModel):
 
     def endpoints(self) -> Endpoints:
         return Endpoints(
-            kafka_bootstrap=self.kafka.bootstrap, opa_url=self.opa.url, credentials=self.credentials()
+            kafka_bootstrap=self.kafka.bootstrap,
+            opa_url=self.opa.url,
+            credentials=self.credentials(),
+            audit_key=self.stack_dir.joinpath(*AUDIT_KEY_IN_STACK),
         )
 
     def kafka_as(self, principal: str) -> KafkaConnection:

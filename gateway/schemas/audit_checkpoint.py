@@ -1,0 +1,39 @@
+"""The records of `gateway.audit.checkpoints`, also delivered to every partner's inbox: the heads of
+a gateway instance's audit chains at one moment, signed with the gateway's audit key
+(gateway/audit/checkpoints.py signs and checks them)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class CheckpointHead(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    partition: int = Field(description="The audit partition.")
+    sequence: int = Field(description="The number of the chain's last record in that partition.")
+    hash: str = Field(description="That record's hash.")
+
+
+class AuditCheckpoint(BaseModel):
+    """*Controlepunt*: where the audit chains of one gateway instance stood; a record the topic no
+    longer holds, or holds with another hash, was cut off or rewritten."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: ClassVar[str] = "audit_checkpoint"
+    version: ClassVar[str] = "1.0"
+
+    checkpoint_id: UUID
+    chain: str = Field(description="The gateway deployment whose chains these are.")
+    instance: int = Field(description="The gateway instance that wrote those partitions.")
+    kind: Literal["interval", "shutdown"] = Field(
+        description="interval: written at the fixed interval; shutdown: written as the instance stopped."
+    )
+    heads: list[CheckpointHead]
+    signed_at: AwareDatetime
+    key_id: str = Field(description="SHA-256 of the raw Ed25519 public key, first 16 hex digits.")
+    signature: str = Field(description="Ed25519 over the canonical JSON of everything else, base64.")
