@@ -306,7 +306,7 @@ class Fanout:
             self.checkpointer.written(heads)
             log.info(
                 "audit_checkpoint_signed", kind=kind, checkpoint_id=str(checkpoint.checkpoint_id),
-                heads={h.partition: h.sequence for h in checkpoint.heads},
+                heads={str(h.partition): h.sequence for h in checkpoint.heads},
             )  # fmt: skip
 
     async def _send(self, outputs: list[Record]) -> None:
