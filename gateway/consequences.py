@@ -33,6 +33,7 @@ class Decided:
     revision: str
     decisions: dict[str, Decision]
     now: datetime
+    approvers: tuple[str, ...] = ()  # the privacy officers who approved the revision, where checked
 
 
 @dataclass
@@ -59,4 +60,5 @@ class BatchStep(Protocol):
 async def deliveries(decided: Decided) -> Effects:
     """One inbox copy per recipient granted anything, and one audit entry per recipient asked."""
     signal, decisions, revision, now = decided.signal, decided.decisions, decided.revision, decided.now
-    return Effects(emit(signal, decisions, revision, now), audit_entries(signal, decisions, revision, now))
+    entries = audit_entries(signal, decisions, revision, now, decided.approvers)
+    return Effects(emit(signal, decisions, revision, now), entries)

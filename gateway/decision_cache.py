@@ -34,6 +34,7 @@ class DecisionCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[str, str, bytes], object] = OrderedDict()
         self._revision: str | None = None
+        self._approvers: tuple[str, ...] = ()  # who approved the current revision, where checked
         self._checked_at = 0.0
         self._problem: str | None = "not started"
         self._refresher: asyncio.Task[None] | None = None
@@ -43,6 +44,10 @@ class DecisionCache:
     @property
     def revision(self) -> str | None:
         return self._revision
+
+    def approvers_of(self, revision: str) -> tuple[str, ...]:
+        """The privacy officers who approved `revision`, when it is the current one."""
+        return self._approvers if revision == self._revision else ()
 
     @property
     def problem(self) -> str | None:
@@ -64,18 +69,23 @@ class DecisionCache:
     async def refresh(self) -> None:
         """Ask OPA for its current revision; forget every cached decision when it changed."""
         try:
-            revision = await self.engine.revision()
+            served = await self.engine.served()
         except DecisionError as error:
             if self._problem is None:
                 log.warning("policy_engine_unavailable", error=str(error))
             self._problem = str(error)
             self._forget()
             return
+        revision = served.revision
         if revision != self._revision:
             if self._revision is not None:
-                log.info("policy_changed", old_revision=self._revision, new_revision=revision)
+                log.info(
+                    "policy_changed", old_revision=self._revision, new_revision=revision,
+                    approvers=list(served.approvers),
+                )  # fmt: skip
             self._forget()
             self._revision = revision
+        self._approvers = served.approvers
         self._problem = None
         self._checked_at = time.monotonic()
 

@@ -7,7 +7,6 @@ the decision cache).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -15,10 +14,10 @@ from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-import orjson
 from opa_client.opa_async import AsyncOpaClient
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gateway.policy_approvals import ApprovalProblem, Approvers, revision_of
 from gateway.settings import RECIPIENTS
 
 POLICY_PACKAGE = "ketenpoort/sharing"
@@ -114,10 +113,20 @@ SHARING: Rule[dict[str, Decision]] = Rule(
 )
 
 
+@dataclass(frozen=True)
+class Served:
+    """The policy revision OPA serves, and who approved it (none where approvals are not checked)."""
+
+    revision: str
+    approvers: tuple[str, ...]
+
+
 class PolicyEngine:
     """A thin async client of OPA's data API, built on opa-python-client."""
 
-    def __init__(self, url: str, *, timeout_s: float = 2.0) -> None:
+    def __init__(self, url: str, *, timeout_s: float = 2.0, approvers: Approvers | None = None) -> None:
+        """`approvers`: decide only under a revision enough of these privacy officers approved."""
+        self.approvers = approvers
         parts = urlsplit(url)
         self._client = AsyncOpaClient(
             host=parts.hostname or "localhost",
@@ -146,24 +155,51 @@ class PolicyEngine:
             raise DecisionError(f"policy engine at {self.url} unavailable: {error!r:.300}") from error
 
     async def revision(self) -> str:
-        """A fingerprint of the policies and policy data OPA holds right now.
+        """A fingerprint of the policies and policy data OPA holds right now."""
+        return (await self.served()).revision
 
-        OPA (re)loads the policy directory itself (`--watch`); hashing what it serves tells the
-        gateway exactly when that happened. OPA's policy listing carries each module's source.
+    async def served(self) -> Served:
+        """What OPA serves right now: its revision (the first 16 hex digits of `revision_of` the
+        modules' sources and the policy configuration) and, when this engine checks approvals,
+        the officers who approved it.
+
+        OPA (re)loads its policies itself (a watched directory, or a signed bundle it polls for);
+        hashing what it serves tells the gateway exactly when that happened. With `approvers`,
+        the revision must be the one a bundle OPA activated names in its manifest, approved there
+        by enough privacy officers, or DecisionError: nothing is decided under it.
         """
         try:
             response = await self._http.get("/v1/policies")
             response.raise_for_status()
-            modules = sorted((m["id"], m["raw"]) for m in response.json().get("result", []))
+            modules = [m["raw"] for m in response.json().get("result", [])]
             data = await self._http.get(f"/v1/data/{CONFIG_PATH}")
             data.raise_for_status()
             config = data.json().get("result")
+            bundles: dict[str, Any] = {}
+            if self.approvers is not None:
+                listing = await self._http.get("/v1/data/system/bundles")
+                listing.raise_for_status()
+                bundles = listing.json().get("result") or {}
         except (httpx.HTTPError, ValueError, KeyError) as error:
             raise DecisionError(f"policy engine at {self.url} unavailable: {error!r:.300}") from error
         if not modules:
             raise DecisionError(f"policy engine at {self.url} has no policies loaded")
-        digest = hashlib.sha256(orjson.dumps([modules, config], option=orjson.OPT_SORT_KEYS))
-        return digest.hexdigest()[:16]
+        full = revision_of(modules, config)
+        if self.approvers is None:
+            return Served(full[:16], ())
+        manifests = [b.get("manifest") or {} for b in bundles.values() if isinstance(b, dict)]
+        named = [m for m in manifests if m.get("revision") == full]
+        if not named:
+            names = [m.get("revision") for m in manifests]
+            raise DecisionError(
+                f"the policies OPA serves (revision {full[:16]}) are not a signed bundle's: no "
+                f"activated bundle names that revision (they name {names!r:.200})"
+            )
+        try:
+            approvers = self.approvers.check(full, (named[0].get("metadata") or {}).get("approvals"))
+        except ApprovalProblem as problem:
+            raise DecisionError(str(problem)) from problem
+        return Served(full[:16], approvers)
 
     async def decide(self, policy_input: dict[str, Any]) -> dict[str, Decision]:
         """What each requested recipient may receive (the sharing rule), asked without a cache."""

@@ -68,7 +68,7 @@ class Router:
         involved = self.involved(outcome.pseudonym) if self.involved is not None else frozenset()
         asked = query(outcome, involved=involved)
         revision, decisions = await self.decisions.decide(asked)
-        decided = Decided(outcome, asked, revision, decisions, now)
+        decided = Decided(outcome, asked, revision, decisions, now, self.decisions.approvers_of(revision))
         outputs, audit = [], []
         for step in self.steps:
             effects = await step(decided)

@@ -19,7 +19,7 @@ from aiokafka.structs import ConsumerRecord
 
 from gateway.alerts.raising import RaiseAlerts
 from gateway.audit.chain import AuditChain
-from gateway.audit.checkpoints import Checkpointer, load_or_create_key
+from gateway.audit.checkpoints import Checkpointer
 from gateway.audit.reads import AuditReadLog
 from gateway.clock import Clock, now_utc
 from gateway.consequences import Step, deliveries
@@ -37,10 +37,12 @@ from gateway.metrics import OBLIGATION_GAUGES
 from gateway.obligations import KeepObligations
 from gateway.obligations import follow as follow_obligations
 from gateway.obligations import load_book as load_obligations
+from gateway.policy_approvals import Approvers
 from gateway.router import Router
 from gateway.settings import Settings
 from gateway.signal_ids import follow as follow_ids
 from gateway.signal_ids import load_ids
+from gateway.signing import load_or_create_key
 from gateway.timeline.feed import TimelineFeed
 
 log = get_logger("gateway")
@@ -62,7 +64,8 @@ class GatewayService:
         self.settings, self.kafka, self.clock, self.on_fenced = settings, kafka, clock, on_fenced
         self.pseudonym_key = settings.pseudonym_key.get_secret_value().encode()
         self.health = Health()
-        self.engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s)
+        approvers = Approvers.load(settings.policy_approvers) if settings.policy_approvers else None
+        self.engine = PolicyEngine(opa_url, timeout_s=settings.opa_timeout_s, approvers=approvers)
         self.decisions = DecisionCache(self.engine, refresh_s=settings.policy_refresh_s)
         self.audit_reads = AuditReadLog(kafka)
         self.owned = owned_partitions(

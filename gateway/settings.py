@@ -99,6 +99,11 @@ class Settings(BaseSettings):
         "<cache>/stack. A second directory runs a second, separate stack on the same binaries.",
     )
     policy_dir: Path = Field(default=POLICY_DIR, description="Rego policies and their JSON data.")
+    policy_approvers: Path | None = Field(
+        default=None, description="The privacy officers whose approvals a policy revision needs (JSON: "
+        "required, and each officer's Ed25519 public key; KETENPOORT_POLICY_APPROVERS). Set, the gateway "
+        "decides only under a revision OPA serves from a signed bundle approved by enough of them.",
+    )  # fmt: skip
     pseudonym_key: SecretStr = Field(
         default=SecretStr("ketenpoort-local-development-key"),
         description="HMAC key for chain pseudonyms. Set a real secret outside development.",

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.console import Console
 from rich.markup import escape
 
-from gateway.audit.checkpoints import Held, from_directory, key_id, load_public_key, public_path, public_pem
+from gateway.audit.checkpoints import Held, from_directory
 from gateway.audit.reads import AuditReadLog, ReadNotRecorded, audit_reads
 from gateway.audit.records import summary
 from gateway.audit.store import AuditStore
@@ -26,6 +26,7 @@ from gateway.schemas.audit import AuditRecord
 from gateway.schemas.audit_read import AuditRead, Query
 from gateway.schemas.persons import check_bsn
 from gateway.settings import Settings, get_settings
+from gateway.signing import key_id, load_public_key, public_path, public_pem
 from gateway.topics import AUDIT, AUDIT_CHECKPOINTS, BY_NAME, INBOX_PREFIX
 from tools.stack import StackError, endpoints
 

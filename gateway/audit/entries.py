@@ -52,7 +52,11 @@ def read_from(entries: list[AuditEntry], record: Record) -> list[AuditEntry]:
 
 
 def audit_entries(
-    accepted: Accepted, decisions: dict[str, Decision], revision: str, now: datetime
+    accepted: Accepted,
+    decisions: dict[str, Decision],
+    revision: str,
+    now: datetime,
+    approvers: tuple[str, ...] = (),
 ) -> list[AuditEntry]:
     """One entry per recipient asked about, including those that got nothing: the audit proves
     what was withheld as much as what was shared."""
@@ -75,6 +79,7 @@ def audit_entries(
                 processing_activity=decision.purpose,
                 urgency=decision.urgency,
                 policy_revision=revision,
+                policy_approvers=list(approvers),
                 decided_at=now,
                 trace_id=accepted.envelope.trace_id,
                 data_subjects=subjects,

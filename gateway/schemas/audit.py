@@ -32,6 +32,10 @@ class AuditEntry(BaseModel):
     processing_activity: str | None = Field(description="The purpose of the sharing.")
     urgency: str
     policy_revision: str
+    policy_approvers: list[str] = Field(
+        default=[],
+        description="The privacy officers who approved the revision (where approvals are checked).",
+    )
     decided_at: AwareDatetime
     trace_id: str
     data_subjects: list[DataSubject]

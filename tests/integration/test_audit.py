@@ -13,13 +13,13 @@ import pytest
 from aiokafka.admin import NewTopic
 
 from gateway.audit.chain import AuditChain
-from gateway.audit.checkpoints import public_path
 from gateway.audit.entries import audit_entries
 from gateway.audit.records import Head
 from gateway.decisions import Decision, Level
 from gateway.kafka import KafkaConnection, make_admin, make_producer
 from gateway.pipeline import Accepted, identify
 from gateway.settings import RECIPIENTS, Settings
+from gateway.signing import public_path
 from tests.integration.audit_harness import invoke, send_case
 from tests.integration.test_first_slice import delivery_of, running_gateway
 from tools.contracts.examples import example

@@ -15,12 +15,13 @@ from aiokafka.admin import NewTopic
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.delivery import FileDrop, InboxItem
-from gateway.audit.checkpoints import load_public_key, public_path, sign, signature_problem
+from gateway.audit.checkpoints import sign, signature_problem
 from gateway.audit.records import Head, seal
 from gateway.kafka import KafkaConnection, make_admin, make_producer
 from gateway.schemas.audit import AuditEntry
 from gateway.schemas.audit_checkpoint import AuditCheckpoint
 from gateway.settings import RECIPIENTS, Settings
+from gateway.signing import load_public_key, public_path
 from gateway.topics import AUDIT, AUDIT_CHECKPOINTS, inbox_topic
 from tests.integration.audit_harness import invoke, send_case
 from tests.integration.kafka_helpers import read_topic

@@ -11,19 +11,10 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.delivery import InboxItem
-from gateway.audit.checkpoints import (
-    Checkpointer,
-    from_directory,
-    key_id,
-    load_or_create_key,
-    load_public_key,
-    public_path,
-    records,
-    sign,
-    signature_problem,
-)
+from gateway.audit.checkpoints import Checkpointer, from_directory, records, sign, signature_problem
 from gateway.audit.records import GENESIS, Head
 from gateway.settings import RECIPIENTS
+from gateway.signing import key_id, load_or_create_key, load_public_key, public_path
 from gateway.topics import AUDIT_CHECKPOINTS, inbox_topic
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from gateway.decision_cache import DecisionCache
-from gateway.decisions import Decision, DecisionError, Level, PolicyEngine, policy_input
+from gateway.decisions import Decision, DecisionError, Level, PolicyEngine, Served, policy_input
 
 QUERY = policy_input("risk_assessment", "police", "1.0", {"risk_level": "hoog"})
 OTHER = policy_input("risk_assessment", "police", "1.0", {"risk_level": "laag"})
@@ -26,10 +26,10 @@ class ScriptedEngine(PolicyEngine):
         if self.down:
             raise DecisionError("policy engine unavailable: connection refused")
 
-    async def revision(self) -> str:
+    async def served(self) -> Served:
         if self.down:
             raise DecisionError("policy engine unavailable: connection refused")
-        return self.current_revision
+        return Served(self.current_revision, ())
 
     async def evaluate(self, path: str, policy_input: dict[str, Any]) -> Any:
         if self.down:

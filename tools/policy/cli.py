@@ -1,9 +1,11 @@
-"""`ketenpoort decide` and `ketenpoort policy matrix|diff|test|lint`: the privacy officer's commands."""
+"""`ketenpoort decide` and `ketenpoort policy matrix|diff|test|lint|revision|keygen|sign|release`: the
+privacy officer's commands."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,10 +15,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from gateway.policy_approvals import ApprovalProblem, Approvers, approve
 from gateway.settings import get_settings
+from gateway.signing import load_or_create_key, public_path
 from tools.contracts.cli import write_or_print
 from tools.contracts.validate import Outcome
-from tools.policy import checks, lint, matrix, register
+from tools.policy import bundle, checks, lint, matrix, register
 from tools.policy.decide import decide
 from tools.policy.diff import Change, DiffError, diff
 from tools.policy.engine import policy_engine
@@ -201,3 +205,86 @@ def lint_command() -> None:
     else:
         out.print(f"[red]regal lint exited with {result.exit_code}, naming no problem.[/red]")
     raise typer.Exit(1)
+
+
+APPROVALS_FILE = Path("policy-approvals.json")
+
+
+@policy_app.command("revision")
+def revision_command() -> None:
+    """The revision of the policy directory: what each privacy officer reviews and approves."""
+    print(bundle.source_revision(get_settings().policy_dir))
+
+
+@policy_app.command("keygen")
+def keygen_command(
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the private key (PEM).")],
+    release: Annotated[
+        bool, typer.Option("--release", help="A release key (ECDSA P-256) instead of an officer's (Ed25519).")
+    ] = False,
+) -> None:
+    """A new key, its public half beside it (`<out>.pub`): an officer's approval key, or the
+    deployment's release key that signs bundles."""
+    if out_file.exists():
+        raise _fail(f"{out_file} exists: a key is never overwritten")
+    if release:
+        bundle.make_release_key(out_file)
+    else:
+        load_or_create_key(out_file)
+    out.print(f"wrote {escape(str(out_file))} and {escape(str(public_path(out_file)))}")
+
+
+@policy_app.command("sign")
+def sign_command(
+    key: Annotated[Path, typer.Option(help="The officer's Ed25519 private key (PEM).")],
+    officer: Annotated[str, typer.Option(help="The officer's name, as the approvers file knows it.")],
+    approvals: Annotated[Path, typer.Option(help="The approvals file.")] = APPROVALS_FILE,
+) -> None:
+    """Approve the policy directory's revision as one privacy officer. A change takes effect only
+    with two officers' approvals of its revision."""
+    revision = bundle.source_revision(get_settings().policy_dir)
+    if not key.exists():
+        raise _fail(f"no key at {key}: make one with `ketenpoort policy keygen --out {key}`")
+    approval = approve(load_or_create_key(key), officer, revision, datetime.now(UTC))
+    held = bundle.add_approval(approvals, approval)
+    out.print(
+        f"{escape(officer)} approved revision {revision[:16]}; approvals: "
+        f"{', '.join(a.officer for a in held)} ({escape(str(approvals))})"
+    )
+
+
+@policy_app.command("release")
+def release_command(
+    signing_key: Annotated[Path, typer.Option(help="The deployment's release key (ECDSA P-256, PEM).")],
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the bundle.")] = Path(
+        "bundle.tar.gz"
+    ),
+    approvals: Annotated[Path, typer.Option(help="The approvals file.")] = APPROVALS_FILE,
+    approvers: Annotated[
+        Path | None,
+        typer.Option(help="The approvers file the gateways check with (KETENPOORT_POLICY_APPROVERS)."),
+    ] = None,
+) -> None:
+    """The signed bundle of the policy directory with its approvals, for OPA's bundle server.
+    Refused when the approvals are not of this revision, or (with --approvers) do not hold."""
+    settings = get_settings()
+    revision = bundle.source_revision(settings.policy_dir)
+    approved, held = bundle.read_approvals(approvals)
+    if approved != revision:
+        raise _fail(
+            f"{approvals} approves revision {(approved or 'none')[:16]}, the policies are {revision[:16]}"
+        )
+    if approvers is not None:
+        try:
+            Approvers.load(approvers).check(revision, [a.model_dump(mode="json") for a in held])
+        except ApprovalProblem as problem:
+            raise _fail(str(problem)) from None
+    try:
+        binary = ensure_opa(settings)
+    except StackError as error:
+        raise _fail(str(error)) from None
+    bundle.build_bundle(binary, settings.policy_dir, out_file, approvals=held, signing_key=signing_key)
+    out.print(
+        f"released revision {revision[:16]}, approved by {', '.join(a.officer for a in held)}: "
+        f"{escape(str(out_file))}"
+    )

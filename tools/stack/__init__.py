@@ -9,7 +9,7 @@ records them in `<stack dir>/state.json`. `endpoints` is what the rest of the ga
 from tools.stack.errors import StackError
 from tools.stack.kafka import KAFKA_VERSION, ensure_kafka
 from tools.stack.lifecycle import down, endpoints, kafka_as, pause, resume, roll, stack_session, status, up
-from tools.stack.opa import OPA_VERSION, ensure_opa, throwaway_opa
+from tools.stack.opa import OPA_VERSION, bundle_server, ensure_opa, throwaway_opa
 from tools.stack.state import Endpoints, KafkaState, OpaState, StackState
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "OpaState",
     "StackError",
     "StackState",
+    "bundle_server",
     "down",
     "endpoints",
     "ensure_kafka",

@@ -10,11 +10,13 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -67,10 +69,20 @@ def _go_proxy(go: Path) -> str:
     return completed.stdout.strip() or "GOPROXY"
 
 
-def start_opa(binary: Path, policy_dir: Path, port: int, config_dir: Path, log_file: Path) -> OpaState:
-    """Spawn an OPA server for `policy_dir`; return at once (see `wait_ready`)."""
+def start_opa(
+    binary: Path,
+    policy_dir: Path,
+    port: int,
+    config_dir: Path,
+    log_file: Path,
+    *,
+    bundles: dict[str, Any] | None = None,
+) -> OpaState:
+    """Spawn an OPA server for `policy_dir` (watched); or, given `bundles` (services, bundles and
+    keys, tools/policy/bundle.py), one that polls for a signed bundle and activates only a bundle
+    whose signature holds. Returns at once (see `wait_ready`)."""
     policy_dir = policy_dir.expanduser().resolve()
-    if not policy_dir.is_dir():
+    if bundles is None and not policy_dir.is_dir():
         raise StackError(
             f"policy directory {policy_dir} does not exist; set KETENPOORT_POLICY_DIR to the "
             "directory with the .rego and .json files"
@@ -78,7 +90,9 @@ def start_opa(binary: Path, policy_dir: Path, port: int, config_dir: Path, log_f
     config_dir.mkdir(parents=True, exist_ok=True)
     # The labels name the owner, and put the directory on the command line for `ps` and `pgrep -f`.
     config = config_dir / "config.json"
-    config.write_text(json.dumps({"labels": {"app": "ketenpoort", "home": str(config_dir)}}))
+    config.write_text(
+        json.dumps({"labels": {"app": "ketenpoort", "home": str(config_dir)}, **(bundles or {})})
+    )
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log_file.write_bytes(b"")
     argv = [
@@ -88,8 +102,9 @@ def start_opa(binary: Path, policy_dir: Path, port: int, config_dir: Path, log_f
         "--log-level", "error",
         "--skip-version-check",
         "--shutdown-grace-period", "2",
-        "--watch", str(policy_dir),
     ]  # fmt: skip
+    if bundles is None:
+        argv += ["--watch", str(policy_dir)]
     popen = process.spawn(argv, log_file, cwd=config_dir)
     return OpaState(
         pid=popen.pid,
@@ -126,8 +141,11 @@ def is_healthy(url: str, timeout_s: float = 2.0) -> bool:
 
 
 @contextmanager
-def throwaway_opa(settings: Settings, policy_dir: Path) -> Iterator[str]:
-    """A separate OPA server for `policy_dir` on its own port; yields its URL, stops it on exit.
+def throwaway_opa(
+    settings: Settings, policy_dir: Path, *, bundles: dict[str, Any] | None = None
+) -> Iterator[str]:
+    """A separate OPA server for `policy_dir` (or polling for signed `bundles`, see `start_opa`)
+    on its own port; yields its URL, stops it on exit.
 
     It shares only the cached binary with the local stack. Its log lives in a temporary directory
     that is removed on a clean exit and kept (and named in the error) when OPA fails to start.
@@ -136,7 +154,7 @@ def throwaway_opa(settings: Settings, policy_dir: Path) -> Iterator[str]:
     workdir = Path(tempfile.mkdtemp(prefix="ketenpoort-opa-"))
     (port,) = process.free_ports(1)
     try:
-        opa = start_opa(binary, policy_dir, port, workdir, workdir / "opa.log")
+        opa = start_opa(binary, policy_dir, port, workdir, workdir / "opa.log", bundles=bundles)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
@@ -151,3 +169,37 @@ def throwaway_opa(settings: Settings, policy_dir: Path) -> Iterator[str]:
     finally:
         process.stop(target, timeout_s=10.0)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def bundle_server(directory: Path) -> Iterator[str]:
+    """A static HTTP server for the bundles in `directory` on a port of its own (Python's
+    http.server): what OPA's bundle plugin polls. Yields its URL."""
+    (port,) = process.free_ports(1)
+    log_file = directory / ".bundle-server.log"
+    argv = [
+        sys.executable,
+        "-m",
+        "http.server",
+        str(port),
+        "--bind",
+        process.LOOPBACK,
+        "--directory",
+        str(directory),
+    ]
+    popen = process.spawn(argv, log_file, cwd=directory)
+    target = [(popen.pid, process.start_time_of(popen.pid))]
+    url = f"http://{process.LOOPBACK}:{port}"
+    try:
+        deadline = time.monotonic() + 10.0
+        while True:
+            try:
+                httpx.get(url, timeout=1.0)
+                break
+            except httpx.HTTPError:
+                if popen.poll() is not None or time.monotonic() > deadline:
+                    raise StackError(f"the bundle server did not start; see {log_file}") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.stop(target, timeout_s=5.0)
