@@ -45,6 +45,7 @@ RECIPIENTS: tuple[str, ...] = tuple(PARTNERS)
 
 
 AUDIT_KEY_IN_STACK = ("keys", "audit-signing.pem")  # the local stack's audit signing key
+APPROVERS_IN_STACK = ("keys", "policy-approvers.json")  # the local stack's policy approvers
 
 
 class Settings(BaseSettings):

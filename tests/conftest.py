@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from gateway.decisions import PolicyEngine
-from gateway.settings import Settings
+from gateway.settings import APPROVERS_IN_STACK, Settings
 from tools.policy.lint import ensure_regal
 from tools.stack import Endpoints, stack_session
 
@@ -89,10 +89,18 @@ def _report_hang(nodeid: str) -> None:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    """The session's settings; its audit key named, so that a copy with another cache (a test's
-    own) still signs and checks the audit with the stack's."""
+    """The session's settings; its audit key and policy approvers named, so that a copy with
+    another cache (a test's own) still signs the audit, and checks the policy revision's
+    approvals, with the stack's."""
     defaults = Settings()
-    return defaults.model_copy(update={"audit_signing_key": defaults.audit_key_path()})
+    return defaults.model_copy(
+        update={
+            "audit_signing_key": defaults.audit_key_path(),
+            # The local stack's OPA serves signed bundles; an OPA named by OPA_URL is another's.
+            "policy_approvers": defaults.policy_approvers
+            or (None if defaults.opa_url else defaults.stack_path(*APPROVERS_IN_STACK)),
+        }
+    )
 
 
 @pytest.fixture(scope="session")

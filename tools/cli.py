@@ -87,6 +87,7 @@ def gateway_run(
     except StackError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+    settings = where.gateway_settings(settings)  # the deployment's audit key and policy approvers
     app = create_app(settings, where.kafka("gateway"), where.opa_url, on_fenced=_exit_fenced)
     # uvicorn serves /health/live, /health/ready and /metrics and runs the app's lifespan: the
     # subscriber starts with it and stops cleanly on SIGTERM / Ctrl-C.

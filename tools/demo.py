@@ -233,7 +233,9 @@ async def run_demo(settings: Settings, console: Console) -> None:
         where: Endpoints = await asyncio.to_thread(session.__enter__)
     # Chain pseudonyms of this run's own: to the involvement index, the case's persons are new, so
     # every run shows the partners finding each other, also on a stack that ran the demo before.
-    settings = settings.model_copy(update={"pseudonym_key": SecretStr(f"demo-{uuid4()}")})
+    settings = where.gateway_settings(settings).model_copy(
+        update={"pseudonym_key": SecretStr(f"demo-{uuid4()}")}
+    )
     try:
         console.print(f"Kafka at {where.kafka_bootstrap}, OPA at {where.opa_url}")
         gateway = where.kafka("gateway")

@@ -1,5 +1,5 @@
-"""`ketenpoort stack up|down|status|pause|resume|roll|credentials`: the local Kafka + OPA stack from the
-command line; `ketenpoort stack certs`: TLS certificates for deployed brokers."""
+"""`ketenpoort stack up|down|status|pause|resume|policies|roll|credentials`: the local Kafka + OPA
+stack from the command line; `ketenpoort stack certs`: TLS certificates for deployed brokers."""
 
 from __future__ import annotations
 
@@ -111,6 +111,18 @@ def resume(
     """Start a paused server again on the same port and data (or a node of a cluster that died)."""
     with _one_line_errors():
         _say(lifecycle.resume(get_settings(), server))
+
+
+@stack_app.command()
+def policies() -> None:
+    """Release the policy directory to the stack's OPA after an edit, as a signed bundle approved
+    with the stack's two development officer keys (a deployment's officers sign with
+    `ketenpoort policy sign`); returns once OPA serves it."""
+    with _one_line_errors():
+        revision = lifecycle.release_policies(get_settings())
+        _say(
+            f"released revision {revision[:16]}: OPA serves it, approved by the stack's development officers"
+        )
 
 
 @stack_app.command()
@@ -257,6 +269,8 @@ def _show(state: StackState, *, with_health: bool = False) -> None:
         _say(f"Kafka log: {state.kafka.nodes[0].log_file}")
     _say(f"OPA log:   {state.opa.log_file}")
     _say(f"policies:  {state.opa.policy_dir}")
+    if state.bundles is not None:
+        _say(f"bundles:   {state.bundles.url} (signed; after an edit: ketenpoort stack policies)")
 
 
 def _condition(name: str, state: StackState, exited: set[str]) -> str | None:

@@ -8,22 +8,27 @@ to clean up after a stack that died.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from gateway.kafka import KafkaConnection
 from gateway.principals import SUPER_USERS, Credentials, Principals, provision
-from gateway.settings import AUDIT_KEY_IN_STACK, Settings
+from gateway.settings import APPROVERS_IN_STACK, AUDIT_KEY_IN_STACK, Settings
 from tools.stack import kafka, opa, process, tools
 from tools.stack.cache import file_lock
 from tools.stack.errors import StackError
 from tools.stack.kafka_config import NodePorts
+from tools.stack.policy import LocalPolicy, wait_active
 from tools.stack.state import (
+    BundleServerState,
     Component,
     Endpoints,
     KafkaState,
+    OpaState,
     StackPaths,
     StackState,
     connect_as,
@@ -76,7 +81,10 @@ def outdated(state: StackState) -> list[str]:
         "Kafka": (state.kafka.version, kafka.KAFKA_VERSION),
         "OPA": (state.opa.version, opa.OPA_VERSION),
     }
-    return [f"{name} {has} (pinned: {pinned})" for name, (has, pinned) in versions.items() if has != pinned]
+    found = [f"{name} {has} (pinned: {pinned})" for name, (has, pinned) in versions.items() if has != pinned]
+    if state.bundles is None:
+        found.append("policies from a watched directory (now: a signed bundle)")
+    return found
 
 
 def down(settings: Settings) -> list[str]:
@@ -111,7 +119,7 @@ def endpoints(settings: Settings) -> Endpoints:
     if bootstrap and opa_url:
         return Endpoints(
             kafka_bootstrap=bootstrap, opa_url=opa_url, credentials=_credentials(settings, None),
-            audit_key=settings.audit_signing_key,
+            audit_key=settings.audit_signing_key, policy_approvers=settings.policy_approvers,
         )  # fmt: skip
     running = status(settings)
     if not bootstrap:
@@ -126,9 +134,13 @@ def endpoints(settings: Settings) -> Endpoints:
     audit_key = settings.audit_signing_key or (
         stack_kafka.stack_dir.joinpath(*AUDIT_KEY_IN_STACK) if stack_kafka is not None else None
     )
+    stack_opa = running if running is not None and not settings.opa_url and running.bundles else None
+    approvers = settings.policy_approvers or (
+        stack_opa.stack_dir.joinpath(*APPROVERS_IN_STACK) if stack_opa is not None else None
+    )
     return Endpoints(
         kafka_bootstrap=bootstrap, opa_url=opa_url, credentials=_credentials(settings, stack_kafka),
-        audit_key=audit_key,
+        audit_key=audit_key, policy_approvers=approvers,
     )  # fmt: skip
 
 
@@ -222,14 +234,15 @@ def resume(settings: Settings, server: str) -> str:
             raise StackError(f"{server} is not paused in {paths.root}")
         updated = current
         if "opa" in names:
-            restarted_opa = opa.start_opa(
+            assert current.bundles is not None, "an outdated stack is replaced before it is resumed"
+            restarted_opa = _start_opa(
+                settings.model_copy(update={"policy_dir": current.opa.policy_dir}),
                 opa.ensure_opa(settings),
-                current.opa.policy_dir,
+                LocalPolicy(paths.root),
+                current.bundles,
                 current.opa.port,
-                paths.opa_dir,
-                current.opa.log_file,
+                paths,
             )
-            opa.wait_ready(restarted_opa)
             updated = updated.model_copy(update={"opa": restarted_opa})
         nodes = [name for name in names if name != "opa"]
         if nodes:
@@ -310,21 +323,22 @@ def _start(settings: Settings, paths: StackPaths, brokers: int) -> StackState:
     libs = kafka.ensure_kafka(settings)
     opa_binary = opa.ensure_opa(settings)
     per_node = 2 if brokers == 1 else 3  # client and controller listeners; in a cluster the brokers'
-    free = process.free_ports(per_node * brokers + 1)
-    opa_port = free.pop()
+    free = process.free_ports(per_node * brokers + 2)
+    opa_port, bundles_port = free.pop(), free.pop()
     ports = [NodePorts(*free[n * per_node : (n + 1) * per_node]) for n in range(brokers)]
     principals = Principals.load()
     credentials = Credentials().with_passwords_for([*SUPER_USERS, *principals.principals])
     credentials.save(paths.credentials_file)
+    local_policy = LocalPolicy(paths.root)
+    revision = local_policy.release(opa_binary, settings.policy_dir)
     started: list[tuple[int, int]] = []
     try:
         kafka_state = kafka.start_kafka(java, java_version, libs, paths, ports, credentials)
         started += kafka_state.targets()
-        opa_state = opa.start_opa(
-            opa_binary, settings.policy_dir, opa_port, paths.opa_dir, paths.logs / "opa.log"
-        )
+        bundles_state = _start_bundle_server(local_policy, bundles_port, paths.logs / "bundles.log")
+        started.append((bundles_state.pid, bundles_state.start_time))
+        opa_state = _start_opa(settings, opa_binary, local_policy, bundles_state, opa_port, paths, revision)
         started.append((opa_state.pid, opa_state.start_time))
-        opa.wait_ready(opa_state)
         admin = credentials.connection(kafka_state.bootstrap, "admin")
         kafka.wait_ready(kafka_state, admin)
         provision(admin, principals, credentials)
@@ -338,7 +352,52 @@ def _start(settings: Settings, paths: StackPaths, brokers: int) -> StackState:
         started_at=datetime.now(UTC),
         kafka=kafka_state,
         opa=opa_state,
+        bundles=bundles_state,
     )
+
+
+def _start_bundle_server(local_policy: LocalPolicy, port: int, log_file: Path) -> BundleServerState:
+    popen = opa.start_bundle_server(local_policy.bundles, port, log_file)
+    url = f"http://{process.LOOPBACK}:{port}"
+    state = BundleServerState(
+        pid=popen.pid, start_time=process.start_time_of(popen.pid), host=process.LOOPBACK, port=port,
+        log_file=log_file, version=f"python {sys.version_info.major}.{sys.version_info.minor}", url=url,
+        directory=local_policy.bundles,
+    )  # fmt: skip
+    opa.wait_serving(url, popen, log_file)
+    return state
+
+
+def _start_opa(
+    settings: Settings,
+    binary: Path,
+    local_policy: LocalPolicy,
+    bundles: BundleServerState,
+    port: int,
+    paths: StackPaths,
+    revision: str | None = None,
+) -> OpaState:
+    """OPA polling the stack's bundle server; ready once it serves the bundle (of `revision`, or
+    whichever the server has)."""
+    state = opa.start_opa(
+        binary, settings.policy_dir, port, paths.opa_dir, paths.logs / "opa.log",
+        bundles=local_policy.opa_config(bundles.url),
+    )  # fmt: skip
+    opa.wait_ready(state)
+    wait_active(state.url, revision, state.log_file)
+    return state
+
+
+def release_policies(settings: Settings) -> str:
+    """Release the policy directory to the running stack's OPA, approved with the stack's
+    development keys; returns the revision once OPA serves it."""
+    paths = _paths(settings)
+    current = load_state(paths)
+    if current is None or current.bundles is None:
+        raise StackError(f"no local stack with a policy bundle server runs in {paths.root}")
+    revision = LocalPolicy(paths.root).release(opa.ensure_opa(settings), current.opa.policy_dir)
+    wait_active(current.opa.url, revision, current.opa.log_file)
+    return revision
 
 
 def _create_topics(settings: Settings, state: KafkaState, admin: KafkaConnection) -> None:
@@ -349,6 +408,8 @@ def _teardown(state: StackState, paths: StackPaths) -> list[str]:
     """Stop what the state names, remove Kafka's data and the state file; say what happened."""
     cluster = len(state.kafka.nodes) > 1
     components: list[tuple[str, str | None, Component]] = [("OPA", None, state.opa)]
+    if state.bundles is not None:
+        components.append(("the policy bundle server", None, state.bundles))
     components += [("Kafka", node.name if cluster else None, node) for node in state.kafka.nodes]
     # A paused server's recorded pid is gone already; `process.stop` checks pid and start time, so
     # it never signals a process that happens to have reused the pid. Every node gets its SIGTERM

@@ -171,12 +171,9 @@ def throwaway_opa(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-@contextmanager
-def bundle_server(directory: Path) -> Iterator[str]:
-    """A static HTTP server for the bundles in `directory` on a port of its own (Python's
-    http.server): what OPA's bundle plugin polls. Yields its URL."""
-    (port,) = process.free_ports(1)
-    log_file = directory / ".bundle-server.log"
+def start_bundle_server(directory: Path, port: int, log_file: Path) -> subprocess.Popen[bytes]:
+    """A static HTTP server for the bundles in `directory` (Python's http.server) on loopback:
+    what OPA's bundle plugin polls. Returns at once (see `wait_serving`)."""
     argv = [
         sys.executable,
         "-m",
@@ -187,19 +184,33 @@ def bundle_server(directory: Path) -> Iterator[str]:
         "--directory",
         str(directory),
     ]
-    popen = process.spawn(argv, log_file, cwd=directory)
+    return process.spawn(argv, log_file, cwd=directory)
+
+
+def wait_serving(
+    url: str, popen: subprocess.Popen[bytes] | None, log_file: Path, timeout_s: float = 10.0
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError:
+            if (popen is not None and popen.poll() is not None) or time.monotonic() > deadline:
+                raise StackError(f"the policy bundle server did not start; see {log_file}") from None
+            time.sleep(0.05)
+
+
+@contextmanager
+def bundle_server(directory: Path) -> Iterator[str]:
+    """A bundle server for `directory` on a port of its own, stopped on exit; yields its URL."""
+    (port,) = process.free_ports(1)
+    log_file = directory / ".bundle-server.log"
+    popen = start_bundle_server(directory, port, log_file)
     target = [(popen.pid, process.start_time_of(popen.pid))]
     url = f"http://{process.LOOPBACK}:{port}"
     try:
-        deadline = time.monotonic() + 10.0
-        while True:
-            try:
-                httpx.get(url, timeout=1.0)
-                break
-            except httpx.HTTPError:
-                if popen.poll() is not None or time.monotonic() > deadline:
-                    raise StackError(f"the bundle server did not start; see {log_file}") from None
-                time.sleep(0.05)
+        wait_serving(url, popen, log_file)
         yield url
     finally:
         process.stop(target, timeout_s=5.0)

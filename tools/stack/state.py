@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from gateway.kafka import KafkaConnection
 from gateway.principals import Credentials
-from gateway.settings import AUDIT_KEY_IN_STACK
+from gateway.settings import APPROVERS_IN_STACK, AUDIT_KEY_IN_STACK, Settings
 from tools.stack.process import is_running
 
 SINGLE_NODE = "kafka"  # the name of the one node of a single-node stack
@@ -37,15 +37,30 @@ class Endpoints:
     opa_url: str  # "http://127.0.0.1:port"
     credentials: Credentials | None = None
     audit_key: Path | None = None  # the deployment's audit signing key, when known (the local stack's)
+    policy_approvers: Path | None = None  # the officers whose approvals OPA's revision needs (the stack's)
 
     def kafka(self, principal: str) -> KafkaConnection:
         return connect_as(self.kafka_bootstrap, self.credentials, principal)
 
     def environment(self, principal: str) -> dict[str, str]:
         """The environment for a process of its own that connects as `principal` (with the audit
-        key's place: a gateway signs with it, `audit verify` checks with its public half)."""
-        key = {"KETENPOORT_AUDIT_SIGNING_KEY": str(self.audit_key)} if self.audit_key else {}
-        return {"OPA_URL": self.opa_url, **self.kafka(principal).environment(), **key}
+        key's place: a gateway signs with it, `audit verify` checks with its public half; and the
+        policy approvers a gateway checks the revision with)."""
+        known = {
+            "KETENPOORT_AUDIT_SIGNING_KEY": self.audit_key,
+            "KETENPOORT_POLICY_APPROVERS": self.policy_approvers,
+        }
+        paths = {name: str(path) for name, path in known.items() if path is not None}
+        return {"OPA_URL": self.opa_url, **self.kafka(principal).environment(), **paths}
+
+    def gateway_settings(self, settings: Settings) -> Settings:
+        """`settings` with the deployment's audit key and approvers where they name none."""
+        return settings.model_copy(
+            update={
+                "audit_signing_key": settings.audit_signing_key or self.audit_key,
+                "policy_approvers": settings.policy_approvers or self.policy_approvers,
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -169,6 +184,13 @@ class OpaState(Component):
     policy_dir: Path
 
 
+class BundleServerState(Component):
+    """The server OPA polls for the signed policy bundle (tools/stack/policy.py)."""
+
+    url: str
+    directory: Path
+
+
 class StackState(BaseModel):
     """The running local stack, as recorded in `<stack dir>/state.json`."""
 
@@ -178,6 +200,8 @@ class StackState(BaseModel):
     started_at: datetime
     kafka: KafkaState
     opa: OpaState
+    # None in a stack started before signed policy bundles: `up` replaces it (lifecycle.outdated).
+    bundles: BundleServerState | None = None
     paused: frozenset[str] = frozenset()  # servers stopped on purpose (`stack pause`), data kept
 
     def credentials(self) -> Credentials:
@@ -189,6 +213,7 @@ class StackState(BaseModel):
             opa_url=self.opa.url,
             credentials=self.credentials(),
             audit_key=self.stack_dir.joinpath(*AUDIT_KEY_IN_STACK),
+            policy_approvers=self.stack_dir.joinpath(*APPROVERS_IN_STACK),
         )
 
     def kafka_as(self, principal: str) -> KafkaConnection:
