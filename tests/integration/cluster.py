@@ -15,7 +15,7 @@ import pytest
 from aiokafka.client import AIOKafkaClient, CoordinationType
 
 from gateway.kafka import make_admin
-from gateway.settings import Settings
+from gateway.settings import APPROVERS_IN_STACK, AUDIT_KEY_IN_STACK, Settings
 from tools.stack import Endpoints, StackState, down, status, up
 
 
@@ -71,12 +71,16 @@ class ThreeBrokers:
 
 @pytest.fixture(scope="session")
 def three_brokers(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreeBrokers]:
-    # Its own stack whatever KAFKA_BOOTSTRAP / OPA_URL say: the test is about this cluster.
+    # Its own stack whatever KAFKA_BOOTSTRAP / OPA_URL say: the test is about this cluster, with
+    # its own keys (the policy approvals its OPA's bundles carry, the audit checkpoints' key).
+    stack_dir = tmp_path_factory.mktemp("three-brokers")
     own = settings.model_copy(
         update={
-            "stack_dir": tmp_path_factory.mktemp("three-brokers"),
+            "stack_dir": stack_dir,
             "kafka_bootstrap": None,
             "opa_url": None,
+            "policy_approvers": stack_dir.joinpath(*APPROVERS_IN_STACK),
+            "audit_signing_key": stack_dir.joinpath(*AUDIT_KEY_IN_STACK),
         }
     )
     state, _ = up(own, brokers=3)

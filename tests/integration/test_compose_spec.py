@@ -59,7 +59,8 @@ def project(program: Path) -> dict[str, Any]:
 
 def test_docker_compose_yml_is_a_valid_compose_file(project: dict[str, Any]) -> None:
     assert set(project["services"]) == {
-        "certs", "provision", "opa", "kafka-1", "kafka-2", "kafka-3", "gateway-1", "gateway-2", "oncall",
+        "certs", "provision", "policy-bundles", "opa", "kafka-1", "kafka-2", "kafka-3", "gateway-1",
+        "gateway-2", "oncall",
     }  # fmt: skip
     assert (
         project["services"]["kafka-1"]["environment"]["KETENPOORT_KAFKA_ADMIN_PASSWORD"]

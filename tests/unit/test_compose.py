@@ -107,12 +107,23 @@ def test_each_gateway_replica_owns_its_own_share_of_the_partitions() -> None:
     assert {int(spec["environment"]["KETENPOORT_GATEWAY_INSTANCES"]) for spec in gateways} == {len(gateways)}
 
 
-def test_opa_serves_the_projects_policy_directory() -> None:
+def test_opa_activates_only_the_released_bundle_signed_with_the_release_key() -> None:
+    """OPA polls the bundle server for the released bundle and verifies it with the release key;
+    the gateways check its approvals with the approvers file from the same release directory."""
     [opa] = services("opa")
-    host_path, container_path, *_ = opa["volumes"][0].split(":")
-    assert (ROOT / host_path).resolve() == Settings().policy_dir.resolve()
-    assert any(path.suffix == ".rego" for path in (ROOT / host_path).iterdir())
-    assert opa["command"][-2:] == ["--watch", container_path]
+    [bundles] = services("policy-bundles")
+    settings = opa["command"][7::2]
+    assert opa["command"][6::2] == ["--set"] * 7 + ["--set-file"]
+    assert "bundles.ketenpoort.signing.keyid=ketenpoort-policy" in settings
+    assert "keys.ketenpoort-policy.algorithm=ES256" in settings
+    release_dir = mounts(opa)["/etc/ketenpoort/policy"]
+    assert opa["command"][-1] == "keys.ketenpoort-policy.key=/etc/ketenpoort/policy/release.pem.pub"
+    assert mounts(bundles)[bundles["command"][-1]] == release_dir
+    assert "services.policies.url=http://policy-bundles:8000" in settings
+    for gateway in services("gateway"):
+        approvers = Path(gateway["environment"]["KETENPOORT_POLICY_APPROVERS"])
+        assert mounts(gateway)[str(approvers.parent)] == release_dir
+    assert "--watch" not in opa["command"], "a watched bundle file is reloaded unverified"
     assert opa["image"] == f"openpolicyagent/opa:{OPA_VERSION.removeprefix('v')}"
 
 

@@ -15,7 +15,16 @@ from gateway.settings import Settings
 from tools.stack import KAFKA_VERSION, OPA_VERSION, StackError, down, endpoints, stack_session, status
 from tools.stack.lifecycle import outdated
 from tools.stack.process import is_running, read_stat
-from tools.stack.state import KafkaNode, KafkaState, OpaState, StackPaths, StackState, load_state, save_state
+from tools.stack.state import (
+    BundleServerState,
+    KafkaNode,
+    KafkaState,
+    OpaState,
+    StackPaths,
+    StackState,
+    load_state,
+    save_state,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -56,9 +65,13 @@ def _dead_pid() -> int:
 
 
 def _record(
-    settings: Settings, kafka: tuple[int, int] | list[tuple[int, int]], opa: tuple[int, int]
+    settings: Settings,
+    kafka: tuple[int, int] | list[tuple[int, int]],
+    opa: tuple[int, int],
+    bundles: tuple[int, int] | None = None,
 ) -> StackState:
-    """A state file naming these (pid, start time)s: one Kafka node, or a list of a cluster's."""
+    """A state file naming these (pid, start time)s: one Kafka node, or a list of a cluster's; the
+    policy bundle server's when given."""
     root = settings.stack_path()
     processes = kafka if isinstance(kafka, list) else [kafka]
     nodes = []
@@ -83,6 +96,10 @@ def _record(
         opa=OpaState(
             pid=opa[0], start_time=opa[1], host="127.0.0.1", port=3, url="http://127.0.0.1:3",
             policy_dir=root, log_file=root / "logs" / "opa.log", version=OPA_VERSION,
+        ),
+        bundles=None if bundles is None else BundleServerState(
+            pid=bundles[0], start_time=bundles[1], host="127.0.0.1", port=4, url="http://127.0.0.1:4",
+            directory=root / "policy-bundles", log_file=root / "logs" / "bundles.log", version="python 3.11",
         ),
     )  # fmt: skip
     save_state(StackPaths(root), state)
@@ -143,17 +160,38 @@ def test_down_stops_the_recorded_processes(
     assert down(settings) == []
 
 
+def test_down_stops_the_policy_bundle_server_too(
+    settings: Settings, spawn_sleeper: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    kafka, opa, bundles = spawn_sleeper(), spawn_sleeper(), spawn_sleeper()
+    _record(
+        settings, kafka=(kafka.pid, _start_time(kafka.pid)), opa=(opa.pid, _start_time(opa.pid)),
+        bundles=(bundles.pid, _start_time(bundles.pid)),
+    )  # fmt: skip
+    assert f"stopped the policy bundle server python 3.11 (pid {bundles.pid})" in down(settings)
+    assert bundles.poll() is not None
+
+
 def test_a_stack_of_other_versions_than_the_pins_is_outdated(
     settings: Settings, sleeper: subprocess.Popen[bytes]
 ) -> None:
     """`up` replaces such a stack (one started before an upgrade) instead of reusing it."""
-    state = _record(settings, kafka=(sleeper.pid, _start_time(sleeper.pid)), opa=(_dead_pid(), 1))
+    state = _record(
+        settings,
+        kafka=(sleeper.pid, _start_time(sleeper.pid)),
+        opa=(_dead_pid(), 1),
+        bundles=(_dead_pid(), 1),
+    )
     assert outdated(state) == []
     old_kafka = state.kafka.model_copy(update={"version": "3.9.2"})
     old_opa = state.opa.model_copy(update={"version": "1.19.1"})
     assert outdated(state.model_copy(update={"kafka": old_kafka, "opa": old_opa})) == [
         f"Kafka 3.9.2 (pinned: {KAFKA_VERSION})",
         f"OPA 1.19.1 (pinned: {OPA_VERSION})",
+    ]
+    # One whose OPA watched the policy directory, from before signed bundles.
+    assert outdated(state.model_copy(update={"bundles": None})) == [
+        "policies from a watched directory (now: a signed bundle)"
     ]
 
 
