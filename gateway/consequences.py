@@ -60,5 +60,5 @@ class BatchStep(Protocol):
 async def deliveries(decided: Decided) -> Effects:
     """One inbox copy per recipient granted anything, and one audit entry per recipient asked."""
     signal, decisions, revision, now = decided.signal, decided.decisions, decided.revision, decided.now
-    entries = audit_entries(signal, decisions, revision, now, decided.approvers)
+    entries = audit_entries(signal, decisions, revision, now, decided.approvers, decided.asked)
     return Effects(emit(signal, decisions, revision, now), entries)

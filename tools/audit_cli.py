@@ -1,20 +1,25 @@
-"""`ketenpoort audit subject|recipient|verify|reads`: what was shared about whom, with whom, proof
-that the trail is intact, and who read it. Every read is recorded before it is answered."""
+"""`ketenpoort audit subject|recipient|verify|export|reads|public-key`: what was shared about whom,
+with whom, proof that the trail is intact, and who read it. Every read is recorded before it is
+answered."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.console import Console
 from rich.markup import escape
 
+from gateway.audit import ldv
 from gateway.audit.checkpoints import Held, from_directory
 from gateway.audit.reads import AuditReadLog, ReadNotRecorded, audit_reads
 from gateway.audit.records import summary
@@ -260,6 +265,52 @@ def public_key_command() -> None:
     key = _public_key(_local_public_key(get_settings()))
     print(f"# key id {key_id(key)}")
     print(public_pem(key).decode(), end="")
+
+
+@audit_app.command("export")
+def export_command(
+    format: Annotated[
+        str, typer.Option("--format", help="ldv: Logboek Dataverwerkingen, JSON lines.")
+    ] = "ldv",
+    since: Annotated[datetime | None, typer.Option(help="Only decided from this moment (ISO 8601).")] = None,
+    until: Annotated[
+        datetime | None, typer.Option(help="Only decided before this moment (ISO 8601).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """The audit as Logboek Dataverwerkingen log lines: per audit record its action, and one child
+    action per data subject (by chain pseudonym), with trace and span ids, the processing activity
+    and the sender's operation. One JSON object per line."""
+    if format != "ldv":
+        err.print("[red]--format is ldv[/red]")
+        raise typer.Exit(2)
+    since, until = (_utc(moment) for moment in (since, until))
+    settings = get_settings()
+
+    async def run() -> int:
+        kafka = _kafka(settings)
+        await _record_read(kafka, "export", since=since)
+        store = await _store(settings, kafka)
+        written = 0
+        try:
+            with output.open("wb") if output else contextlib.nullcontext(sys.stdout.buffer) as sink:
+                for record in store.between(since, until):
+                    for line in ldv.lines(record):
+                        sink.write(orjson.dumps(line) + b"\n")
+                        written += 1
+        finally:
+            store.close()
+        return written
+
+    written = asyncio.run(run())
+    if output:
+        out.print(f"{written} log lines written to {escape(str(output))}")
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 @audit_app.command("reads")

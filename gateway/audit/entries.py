@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
+from gateway.audit import ldv
 from gateway.decisions import Decision, Level
 from gateway.kafka import Record
 from gateway.pipeline import Accepted
 from gateway.redact import withheld
-from gateway.schemas.audit import AuditEntry, DataSubject
+from gateway.schemas.audit import AuditEntry, DataSubject, ForeignOperation
 
 
 def _present(body: dict[str, Any], path: str) -> bool:
@@ -57,11 +58,20 @@ def audit_entries(
     revision: str,
     now: datetime,
     approvers: tuple[str, ...] = (),
+    asked: dict[str, Any] | None = None,
 ) -> list[AuditEntry]:
     """One entry per recipient asked about, including those that got nothing: the audit proves
-    what was withheld as much as what was shared."""
+    what was withheld as much as what was shared. `asked` is the policy input the decisions
+    answered, recorded for replaying a proposed change over real traffic."""
     body = accepted.body
-    subjects = [DataSubject(role=role, id=pseudonym) for role, pseudonym in accepted.persons]
+    envelope = accepted.envelope
+    subjects = [
+        DataSubject(role=role, id=pseudonym, id_type=ldv.SUBJECT_ID_TYPE)
+        for role, pseudonym in accepted.persons
+    ]
+    # The sender's span (W3C Trace Context) started this processing, at another organisation.
+    _, trace_id, sender_span, _ = envelope.traceparent.split("-")
+    started_by = ForeignOperation(trace_id=trace_id, span_id=sender_span, entity=envelope.source)
     entries = []
     for recipient, decision in decisions.items():
         delivered, kept_back = delivered_and_withheld(body, decision)
@@ -81,8 +91,15 @@ def audit_entries(
                 policy_revision=revision,
                 policy_approvers=list(approvers),
                 decided_at=now,
-                trace_id=accepted.envelope.trace_id,
+                trace_id=envelope.trace_id,
                 data_subjects=subjects,
+                name=ldv.operation(decision.level.value),
+                status=ldv.STATUS_OK,
+                started_at=now,
+                processing_activity_id=ldv.activity_id(decision.purpose),
+                parent_span_id=sender_span,
+                foreign_operation=started_by,
+                policy_input=asked,
             )
         )
     return entries

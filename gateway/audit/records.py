@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+from gateway.audit import ldv
 from gateway.schemas.audit import AuditEntry, AuditRecord
 
 GENESIS = "0" * 64
@@ -25,23 +27,27 @@ def digest(fields: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def seal(entry: AuditEntry, chain: str, partition: int, sequence: int, prev_hash: str) -> AuditRecord:
-    fields = {
-        **entry.model_dump(mode="json"),
-        "chain": chain,
-        "partition": partition,
-        "sequence": sequence,
-        "prev_hash": prev_hash,
-    }
+def seal(
+    entry: AuditEntry, chain: str, partition: int, sequence: int, prev_hash: str, at: datetime | None = None
+) -> AuditRecord:
+    """The entry as the next record of its chain, sealed `at` (now): its action's span id and each
+    data subject's (Logboek Dataverwerkingen, gateway/audit/ldv.py) derived from its record id."""
+    subjects = [
+        subject.model_copy(update={"span_id": ldv.span_id(entry.record_id, str(number))})
+        for number, subject in enumerate(entry.data_subjects)
+    ]
     # The entry is validated already: construct, do not validate the same values a second time.
-    return AuditRecord.model_construct(
-        **dict(entry),
+    record = AuditRecord.model_construct(
+        **{**dict(entry), "data_subjects": subjects},
         chain=chain,
         partition=partition,
         sequence=sequence,
         prev_hash=prev_hash,
-        hash=digest(fields),
+        hash="",
+        span_id=ldv.span_id(entry.record_id),
+        ended_at=at or datetime.now(UTC),
     )
+    return record.model_copy(update={"hash": digest(record.model_dump(mode="json"))})
 
 
 @dataclass(frozen=True)

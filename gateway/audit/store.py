@@ -4,6 +4,7 @@ reports. Kafka stays the record; this file can be deleted and rebuilt at any tim
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -96,3 +97,13 @@ class AuditStore:
             (recipient, since.isoformat() if since else ""),
         )
         return [AuditRecord.model_validate_json(body) for (body,) in rows]
+
+    def between(self, since: datetime | None = None, until: datetime | None = None) -> Iterator[AuditRecord]:
+        """Every record decided in [since, until), in the order decided, one at a time."""
+        rows = self.db.execute(
+            "select body from records where decided_at >= ? and decided_at < ? "
+            "order by decided_at, partition, offset",
+            (since.isoformat() if since else "", until.isoformat() if until else "~"),
+        )
+        for (body,) in rows:
+            yield AuditRecord.model_validate_json(body)

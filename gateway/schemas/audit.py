@@ -5,6 +5,8 @@ Dataverwerkingen* where it fits: `trace_id`, `processing_activity` (the purpose)
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
@@ -13,6 +15,19 @@ class DataSubject(BaseModel):
 
     role: str = Field(description="suspect, victim or child")
     id: str = Field(description="The person's chain pseudonym.")
+    # Logboek Dataverwerkingen: the kind of id, and the child action of this person (one log line each).
+    id_type: str | None = Field(default=None, description="dpl.core.data_subject_id_type of `id`.")
+    span_id: str | None = Field(default=None, description="This person's child action (W3C span id).")
+
+
+class ForeignOperation(BaseModel):
+    """The action at another organisation that started this one (Logboek Dataverwerkingen)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    trace_id: str
+    span_id: str
+    entity: str = Field(description="URI of the organisation, e.g. urn:ketenpoort:police.")
 
 
 class AuditEntry(BaseModel):
@@ -44,6 +59,19 @@ class AuditEntry(BaseModel):
     source_topic: str | None = None
     source_partition: int | None = None
     source_offset: int | None = None
+    # The Logboek Dataverwerkingen fields of this action (gateway/audit/ldv.py; absent in records
+    # written before they were recorded).
+    name: str | None = Field(default=None, description="The action: share_signal or withhold_signal.")
+    status: str | None = Field(default=None, description="STATUS_CODE_OK: the decision was carried out.")
+    started_at: AwareDatetime | None = Field(default=None, description="When routing the signal began.")
+    processing_activity_id: str | None = Field(
+        default=None, description="dpl.core.processing_activity_id: the activity's URI in the register."
+    )
+    parent_span_id: str | None = Field(default=None, description="The sender's span that started it.")
+    foreign_operation: ForeignOperation | None = None
+    # What the policy engine was asked (no personal data: types, organisations, categorical facts),
+    # so that a proposed change can be replayed over recorded traffic (`policy diff --history`).
+    policy_input: dict[str, Any] | None = None
 
 
 class AuditRecord(AuditEntry):
@@ -54,3 +82,5 @@ class AuditRecord(AuditEntry):
     sequence: int = Field(description="0, 1, 2, ... within the partition.")
     prev_hash: str
     hash: str
+    span_id: str | None = Field(default=None, description="This action's W3C span id.")
+    ended_at: AwareDatetime | None = Field(default=None, description="When the record was sealed.")

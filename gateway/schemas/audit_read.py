@@ -9,7 +9,9 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-Query = Literal["subject", "recipient", "reads", "verify", "involvements", "timeline", "conditions"]
+Query = Literal[
+    "subject", "recipient", "reads", "verify", "export", "history", "involvements", "timeline", "conditions"
+]
 
 
 class AuditRead(BaseModel):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from gateway.audit import ldv
 from gateway.settings import POLICY_DIR, Settings, get_settings
 from tools.cli import app
 from tools.policy import matrix, register
@@ -32,6 +33,7 @@ async def test_each_purpose_shared_for_is_an_activity_with_exactly_its_decisions
     rows: list[matrix.Row],
 ) -> None:
     activities = {a.purpose: a for a in register.build(rows)}
+    routing = activities.pop(ldv.ROUTING)  # the gateway's own processing, below
     shared = [row for row in rows if row.level != "none"]
     assert set(activities) == {row.purpose for row in shared}, "a purpose missing, or one no decision has"
     bases = json.loads((POLICY_DIR / "ketenpoort" / "config" / "legal_bases.json").read_text())["legal_bases"]
@@ -44,9 +46,14 @@ async def test_each_purpose_shared_for_is_an_activity_with_exactly_its_decisions
         assert set(activity.data) == {path for row in mine for path in row.fields}
         assert activity.description, f"{purpose} has no description in purposes.json"
         assert activity.id == purpose, "the id each audit record names as its processing_activity"
+        assert activity.uri == ldv.activity_id(purpose), "what it names as its processing_activity_id"
     # The dat notice is chain coordination: about persons, no case content.
     coordination = activities["chain-coordination"]
     assert register.DAT_PERSONS in coordination.persons
+    # Where a partner got nothing, the audit names the gateway's own processing of the signal.
+    assert routing.uri == ldv.activity_id(None)
+    assert set(routing.signal_types) == {row.situation.signal_type for row in rows}
+    assert routing.legal_bases, "on the bases its senders provide the signals under"
 
 
 async def test_the_checked_in_register_is_current(rows: list[matrix.Row]) -> None:

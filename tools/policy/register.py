@@ -15,6 +15,7 @@ import html
 import json
 from dataclasses import dataclass
 
+from gateway.audit import ldv
 from gateway.schemas.labels import group_of
 from gateway.settings import PARTNERS, POLICY_DIR, get_settings
 from gateway.topics import ALERTS_RETENTION_MS, CASE_RETENTION_MS, SIGNAL_IDS_RETENTION_DAYS
@@ -64,9 +65,15 @@ class Activity:
     persons: tuple[str, ...]
     data: tuple[str, ...]
 
+    @property
+    def uri(self) -> str:
+        """What each audit record names as its `processing_activity_id` (Logboek Dataverwerkingen)."""
+        return ldv.activity_id(self.id)
+
     def as_csv(self) -> dict[str, str]:
         return {
             "id": self.id,
+            "uri": self.uri,
             "purpose": self.description,
             "legal_bases": "; ".join(self.legal_bases),
             "senders": "; ".join(self.senders),
@@ -122,7 +129,29 @@ def build(rows: list[Row]) -> list[Activity]:
                 data=tuple(sorted(data)),
             )
         )
-    return activities
+    return [*activities, _routing(rows, bases)]
+
+
+def _routing(rows: list[Row], bases: dict[str, object]) -> Activity:
+    """The gateway's own processing of every signal: what each audit record of a recipient that
+    got nothing names, where no purpose of sharing applies."""
+    senders = sorted({row.situation.sender for row in rows})
+    provided = sorted({PARTNERS[org].provides_under for org in senders if org in PARTNERS})
+    return Activity(
+        id=ldv.ROUTING,
+        purpose=ldv.ROUTING,
+        description=(
+            "Decide, per partner, what it may receive of each signal under the sharing policies; "
+            "deliver that, withhold the rest, and record each decision in the audit. The gateway's "
+            "own processing of every signal, on the legal basis its sender provides it under."
+        ),
+        legal_bases=tuple(_basis(code, bases) for code in provided),
+        senders=tuple(_name(org) for org in senders),
+        recipients=("none: what a partner receives is under the activity of its purpose",),
+        signal_types=tuple(sorted({row.situation.signal_type for row in rows})),
+        persons=tuple(sorted({*PERSONS.values(), PROFESSIONALS})),
+        data=("every field of each signal, read to decide; the audit keeps only the fields' names",),
+    )
 
 
 def _basis(code: str, bases: dict[str, object]) -> str:
@@ -142,7 +171,9 @@ def render_markdown(activities: list[Activity]) -> str:
         "what the policies decide in every situation of the sharing matrix (docs/sharing-matrix.md)",
         "and from their configuration, so it changes when they do. A `dat` notice says only that a",
         "partner is involved with a person, since when, and whom to call. Each activity's id is what",
-        "every audit record of a sharing for it names as its `processing_activity`.",
+        "every audit record of a sharing for it names as its `processing_activity`, and its URI what",
+        "it names as its `processing_activity_id` (Logboek Dataverwerkingen); `routing` is the",
+        "gateway's own processing, named where a partner got nothing.",
         "",
         "## Retention, for every activity",
         "",
@@ -159,6 +190,7 @@ def render_markdown(activities: list[Activity]) -> str:
             "",
             "| | |",
             "|---|---|",
+            f"| id in the audit | `{activity.uri}` |",
             f"| legal basis | {'<br>'.join(activity.legal_bases) or '-'} |",
             f"| from | {', '.join(activity.senders)} |",
             f"| to | {', '.join(activity.recipients)} |",
@@ -170,7 +202,7 @@ def render_markdown(activities: list[Activity]) -> str:
 
 
 CSV_COLUMNS = (
-    "id", "purpose", "legal_bases", "senders", "recipients", "signal_types", "categories_of_persons",
+    "id", "uri", "purpose", "legal_bases", "senders", "recipients", "signal_types", "categories_of_persons",
     "categories_of_data",
 )  # fmt: skip
 
@@ -189,6 +221,7 @@ def render_html(activities: list[Activity]) -> str:
     sections = "".join(
         f'<section><h2 id="{html.escape(a.id)}"><code>{html.escape(a.id)}</code></h2>'
         f"<p>{html.escape(a.description)}</p><table>"
+        f"<tr><th>id in the audit</th><td><code>{html.escape(a.uri)}</code></td></tr>"
         f"<tr><th>legal basis</th><td>{cell(a.legal_bases)}</td></tr>"
         f"<tr><th>from</th><td>{cell(a.senders)}</td></tr>"
         f"<tr><th>to</th><td>{cell(a.recipients)}</td></tr>"
