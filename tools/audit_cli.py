@@ -42,7 +42,7 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 
-def _kafka(settings: Settings) -> KafkaConnection:
+def audit_kafka(settings: Settings) -> KafkaConnection:
     """The audit is read as the `audit-reader` principal: nobody else but the gateway may."""
     try:
         return endpoints(settings).kafka("audit-reader")
@@ -51,7 +51,7 @@ def _kafka(settings: Settings) -> KafkaConnection:
         raise typer.Exit(2) from None
 
 
-async def _record_read(kafka: KafkaConnection, query: Query, **asked: Any) -> None:
+async def record_audit_read(kafka: KafkaConnection, query: Query, **asked: Any) -> None:
     """Record this read in the log of audit reads, or stop: an unrecorded read is not answered."""
     read = AuditRead(
         reader=getpass.getuser(), role=kafka.username or "anonymous", channel="cli", query=query, **asked
@@ -67,7 +67,7 @@ async def _record_read(kafka: KafkaConnection, query: Query, **asked: Any) -> No
         raise typer.Exit(1) from None
 
 
-async def _store(settings: Settings, kafka: KafkaConnection) -> AuditStore:
+async def audit_store(settings: Settings, kafka: KafkaConnection) -> AuditStore:
     store = AuditStore(settings.cache_path("audit", f"{await cluster_id(kafka)}.sqlite"))
     await store.catch_up(kafka)
     return store
@@ -117,9 +117,9 @@ def subject(
     pseudonym = pseudonym_of_bsn(bsn, settings.pseudonym_key.get_secret_value().encode())
 
     async def run() -> list[AuditRecord]:
-        kafka = _kafka(settings)
-        await _record_read(kafka, "subject", subject=pseudonym)
-        store = await _store(settings, kafka)
+        kafka = audit_kafka(settings)
+        await record_audit_read(kafka, "subject", subject=pseudonym)
+        store = await audit_store(settings, kafka)
         try:
             return store.about(pseudonym)
         finally:
@@ -154,9 +154,9 @@ def recipient(
         since = since.replace(tzinfo=UTC)
 
     async def run() -> list[AuditRecord]:
-        kafka = _kafka(settings)
-        await _record_read(kafka, "recipient", recipient=org, since=since)
-        store = await _store(settings, kafka)
+        kafka = audit_kafka(settings)
+        await record_audit_read(kafka, "recipient", recipient=org, since=since)
+        store = await audit_store(settings, kafka)
         try:
             return store.received_by(org, since)
         finally:
@@ -198,8 +198,8 @@ def verify_command(
     settings = get_settings()
 
     async def run() -> Verification:
-        kafka = _kafka(settings)
-        await _record_read(kafka, "verify")
+        kafka = audit_kafka(settings)
+        await record_audit_read(kafka, "verify")
         held = await _checkpoints(settings, checkpoints)
         key = _public_key(public_key or _local_public_key(settings)) if held else None
         return await verify_topic(kafka, topic, held, key, chain)
@@ -250,7 +250,7 @@ async def _checkpoints(settings: Settings, source: str) -> list[Held]:
             raise typer.Exit(2) from None
         return await read_checkpoints(kafka, source)
     if source in BY_NAME:
-        return await read_checkpoints(_kafka(settings), source)
+        return await read_checkpoints(audit_kafka(settings), source)
     directory = Path(source)
     if not directory.is_dir():
         err.print(f"[red]{escape(source)} is no topic, inbox or directory of checkpoints[/red]")
@@ -290,9 +290,9 @@ def export_command(
     settings = get_settings()
 
     async def run() -> int:
-        kafka = _kafka(settings)
-        await _record_read(kafka, "export", since=since)
-        store = await _store(settings, kafka)
+        kafka = audit_kafka(settings)
+        await record_audit_read(kafka, "export", since=since)
+        store = await audit_store(settings, kafka)
         written = 0
         try:
             with output.open("wb") if output else contextlib.nullcontext(sys.stdout.buffer) as sink:
@@ -323,8 +323,8 @@ def reads_command(
         since = since.replace(tzinfo=UTC)
 
     async def run() -> list[AuditRead]:
-        kafka = _kafka(get_settings())
-        await _record_read(kafka, "reads", since=since)
+        kafka = audit_kafka(get_settings())
+        await record_audit_read(kafka, "reads", since=since)
         return await audit_reads(kafka, since)
 
     found = asyncio.run(run())

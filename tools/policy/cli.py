@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,14 +16,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from gateway.policy_approvals import ApprovalProblem, Approvers, approve
-from gateway.settings import get_settings
+from gateway.settings import Settings, get_settings
 from gateway.signing import load_or_create_key, public_path
+from tools.audit_cli import audit_kafka, audit_store, record_audit_read
 from tools.contracts.cli import write_or_print
 from tools.contracts.validate import Outcome
 from tools.policy import bundle, checks, lint, matrix, register
 from tools.policy.decide import decide
-from tools.policy.diff import Change, DiffError, diff
+from tools.policy.diff import Change, DiffError, base_policies, diff
 from tools.policy.engine import policy_engine
+from tools.policy.history import Replay, replay
 from tools.stack import StackError, ensure_opa
 
 policy_app = typer.Typer(
@@ -120,13 +122,28 @@ def register_command(
 @policy_app.command("diff")
 def diff_command(
     base: Annotated[
-        str, typer.Option("--base", help="The git revision to compare with, e.g. main or HEAD~1.")
+        str,
+        typer.Option(
+            "--base", help="The git revision to compare with (main, HEAD~1), or a policy directory."
+        ),
     ],
+    history: Annotated[
+        str | None,
+        typer.Option(help="Replay the signals the audit recorded over this period (90d, 12h, 30m) instead."),
+    ] = None,
+    chain: Annotated[
+        str | None, typer.Option(help="With --history: only this gateway deployment's (its consumer group).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """What a policy change does: which recipients gain or lose which fields of which signals."""
+    """What a policy change does: which recipients gain or lose which fields of which signals, over
+    every situation of the sharing matrix, or (--history) over the real traffic of a period."""
+    settings = get_settings()
+    if history is not None:
+        _history_diff(settings, base, _duration(history), chain, as_json)
+        return
     try:
-        changes = asyncio.run(diff(get_settings(), base))
+        changes = asyncio.run(diff(settings, base))
     except (DiffError, StackError) as error:
         raise _fail(str(error)) from None
     if as_json:
@@ -140,6 +157,59 @@ def diff_command(
     gained = sum(bool(change.gained) for change in changes)
     lost = sum(bool(change.lost) for change in changes)
     out.print(f"\n{len(changes)} changed decisions: {gained} gain fields, {lost} lose fields.")
+
+
+def _duration(text: str) -> timedelta:
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.isdigit() or int(number) == 0:
+        raise _fail(f"--history {text!r}: give a period such as 90d, 12h or 30m")
+    return timedelta(**{units[unit]: int(number)})
+
+
+def _history_diff(settings: Settings, base: str, period: timedelta, chain: str | None, as_json: bool) -> None:
+    since = datetime.now(UTC) - period
+
+    async def run() -> Replay:
+        kafka = audit_kafka(settings)
+        await record_audit_read(kafka, "history", since=since)
+        store = await audit_store(settings, kafka)
+        try:
+            records = (r for r in store.between(since) if chain is None or r.chain == chain)
+            with base_policies(settings, base) as base_dir:
+                async with (
+                    policy_engine(settings, base_dir) as before,
+                    policy_engine(settings, settings.policy_dir) as after,
+                ):
+                    return await replay(before, after, records)
+        finally:
+            store.close()
+
+    try:
+        result = asyncio.run(run())
+    except (DiffError, StackError) as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        print(json.dumps(result.as_json(), indent=2))
+        return
+    out.print(
+        f"Replayed {result.signals} signals decided since {since:%Y-%m-%d %H:%M} UTC "
+        f"({result.distinct_inputs} distinct policy inputs; {result.not_replayable} recorded before "
+        "the audit kept them, not replayed)."
+    )
+    for impact in result.changed():
+        out.print(
+            f"[bold]{impact.signal_type}[/bold] → [bold]{impact.recipient}[/bold]: {impact.changed} of "
+            f"{impact.deliveries} deliveries change"
+        )
+        for (was, now), count in sorted(impact.levels.items()):
+            out.print(f"    level {was} → {now}: {count}")
+        for path, count in sorted(impact.gained.items()):
+            out.print(f"    [green]+ {escape(path)}[/green]: {count}")
+        for path, count in sorted(impact.lost.items()):
+            out.print(f"    [red]- {escape(path)}[/red]: {count}")
+    if not result.changed():
+        out.print(f"No delivery of the period would have come out otherwise than under {escape(base)}.")
 
 
 def _describe(change: Change) -> str:

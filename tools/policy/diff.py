@@ -9,6 +9,8 @@ from __future__ import annotations
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,9 +98,18 @@ def compare(before: list[Row], after: list[Row]) -> list[Change]:
     return changes
 
 
-async def diff(settings: Settings, base: str) -> list[Change]:
+@contextmanager
+def base_policies(settings: Settings, base: str) -> Iterator[Path]:
+    """The base policies: a directory as it is, or the policy directory at a git revision."""
+    if Path(base).is_dir():
+        yield Path(base)
+        return
     with tempfile.TemporaryDirectory(prefix="ketenpoort-policy-diff-") as tmp:
-        base_dir = policies_at(base, settings.policy_dir, Path(tmp))
+        yield policies_at(base, settings.policy_dir, Path(tmp))
+
+
+async def diff(settings: Settings, base: str) -> list[Change]:
+    with base_policies(settings, base) as base_dir:
         async with policy_engine(settings, base_dir) as engine:
             before = await build(engine)
         async with policy_engine(settings, settings.policy_dir) as engine:
