@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -280,7 +281,7 @@ class Fanout:
         """Sign where this instance's audit chains stand and write it to the checkpoints topic and
         every partner's inbox in a transaction of its own, when they moved since the last one. Only
         committed heads are signed: none while the last batch's outcome is unsettled. A checkpoint
-        that fails is logged and written with the next one."""
+        that fails is logged (`audit_checkpoint_failed`) and written with the next one."""
         if self.checkpointer is None or self.fenced:
             return
         async with self._transacting:
@@ -289,25 +290,43 @@ class Fanout:
                 return
             at = now_utc()
             checkpoint = self.checkpointer.sign(heads, kind, at)
-            limit = timeout_s or self.transaction_timeout_s
-            done = await within(self._send(checkpoints.records(checkpoint, at)), limit)
-            try:
-                if done is None:
-                    raise TimeoutError(f"not completed within {limit:g} s")
-                done.result()
-            except ProducerFenced:
-                self._step_down(0, "another process started under this instance's transactional id")
-                return
-            except (KafkaError, TimeoutError) as error:
-                # A new producer aborts whatever the broker holds of it, before the next batch.
-                log.warning("audit_checkpoint_failed", kind=kind, error=repr(error))
-                await self._stop_producer()
+            if not await self._write_alone(
+                checkpoints.records(checkpoint, at), "audit_checkpoint", timeout_s
+            ):
                 return
             self.checkpointer.written(heads)
             log.info(
                 "audit_checkpoint_signed", kind=kind, checkpoint_id=str(checkpoint.checkpoint_id),
                 heads={str(h.partition): h.sequence for h in checkpoint.heads},
             )  # fmt: skip
+
+    async def write(self, make: Callable[[], list[Record]], what: str) -> int | None:
+        """Write what `make` returns, asked once no batch is in flight, in a transaction of its own:
+        how many records, or None when it failed (logged as `<what>_failed`; try again later)."""
+        if self.fenced:
+            return None
+        async with self._transacting:
+            outputs = make()
+            if not outputs:
+                return 0
+            return len(outputs) if await self._write_alone(outputs, what, None) else None
+
+    async def _write_alone(self, outputs: list[Record], what: str, timeout_s: float | None) -> bool:
+        limit = timeout_s or self.transaction_timeout_s
+        done = await within(self._send(outputs), limit)
+        try:
+            if done is None:
+                raise TimeoutError(f"not completed within {limit:g} s")
+            done.result()
+        except ProducerFenced:
+            self._step_down(0, "another process started under this instance's transactional id")
+            return False
+        except (KafkaError, TimeoutError) as error:
+            # A new producer aborts whatever the broker holds of it, before the next batch.
+            log.warning(f"{what}_failed", error=repr(error))
+            await self._stop_producer()
+            return False
+        return True
 
     async def _send(self, outputs: list[Record]) -> None:
         producer = self._producer or await self._fresh_producer()

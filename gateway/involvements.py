@@ -50,8 +50,12 @@ DEFAULT_ROLES = {code: partner.involvement_role for code, partner in PARTNERS.it
 
 def involvement_record(involvement: Involvement) -> Record:
     """An involvement as its record on `chain.involvements`, keyed by (person, organisation)."""
-    key = f"{involvement.pseudonym}/{involvement.org}".encode()
-    return Record(INVOLVEMENTS, key, involvement.model_dump_json().encode(), [])
+    return Record(INVOLVEMENTS, record_key(involvement.key), involvement.model_dump_json().encode(), [])
+
+
+def record_key(key: tuple[str, str]) -> bytes:
+    pseudonym, org = key
+    return f"{pseudonym}/{org}".encode()
 
 
 def person_keys(person: Person, key: bytes) -> list[tuple[str, Strength]]:
@@ -136,6 +140,9 @@ class InvolvementIndex:
     def __init__(self, retention_months: int = 24) -> None:
         self.retention_months = retention_months
         self.entries: dict[tuple[str, str], Involvement] = {}
+        # Read from the topic, or expired while held, with no tombstone read yet: what the retention
+        # sweep removes from the topic (gateway/retention_sweep.py).
+        self.expired: dict[tuple[str, str], Involvement] = {}
         self.by_person: dict[str, set[str]] = {}  # pseudonym → organisations, for quick lookups
         self.positions: dict[TopicPartition, int] = {}  # how far the topic has been read
 
@@ -144,18 +151,29 @@ class InvolvementIndex:
         if involvement.current(datetime.now(UTC).date(), self.retention_months):
             self.entries[involvement.key] = involvement
             self.by_person.setdefault(involvement.pseudonym, set()).add(involvement.org)
+            self.expired.pop(involvement.key, None)
         else:
-            self.entries.pop(involvement.key, None)
-            self.by_person.get(involvement.pseudonym, set()).discard(involvement.org)
+            self._drop(involvement.key)
+            self.expired[involvement.key] = involvement
+
+    def remove(self, key: tuple[str, str]) -> None:
+        """A tombstone was read: the involvement is gone from the topic."""
+        self._drop(key)
+        self.expired.pop(key, None)
 
     def sweep(self) -> int:
-        """Drop what has expired since it was read; how many."""
+        """Drop what has expired since it was read (it waits for its tombstone); how many."""
         today = datetime.now(UTC).date()
         expired = [inv for inv in self.entries.values() if not inv.current(today, self.retention_months)]
         for involvement in expired:
-            self.entries.pop(involvement.key, None)
-            self.by_person.get(involvement.pseudonym, set()).discard(involvement.org)
+            self._drop(involvement.key)
+            self.expired[involvement.key] = involvement
         return len(expired)
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        self.entries.pop(key, None)
+        pseudonym, org = key
+        self.by_person.get(pseudonym, set()).discard(org)
 
     def of(self, pseudonyms: Iterable[str]) -> list[Involvement]:
         """Every current involvement with these pseudonyms (one person's BSN and name keys)."""
@@ -228,13 +246,25 @@ class IndexView:
         self.changed.clear()
 
 
+def key_of(record_key: bytes) -> tuple[str, str]:
+    """(chain pseudonym, organisation) of a record's key, `<pseudonym>/<org>`."""
+    pseudonym, _, org = record_key.decode().rpartition("/")
+    return pseudonym, org
+
+
+def _take(index: InvolvementIndex, message: ConsumerRecord[bytes, bytes]) -> None:
+    if message.value:
+        index.put(Involvement.model_validate_json(message.value))
+    elif message.key:
+        index.remove(key_of(message.key))
+
+
 async def load_index(kafka: KafkaConnection, retention_months: int) -> InvolvementIndex:
     """The index as the topic holds it now."""
     index = InvolvementIndex(retention_months)
 
     def take(message: ConsumerRecord[bytes, bytes]) -> None:
-        if message.value:
-            index.put(Involvement.model_validate_json(message.value))
+        _take(index, message)
 
     index.positions = await read_whole(kafka, INVOLVEMENTS, take)
     log.info("involvement_index_loaded", involvements=len(index.entries))
@@ -248,8 +278,7 @@ async def follow(kafka: KafkaConnection, index: InvolvementIndex, stop: asyncio.
     swept = time.monotonic()
 
     def take(message: ConsumerRecord[bytes, bytes]) -> None:
-        if message.value:
-            index.put(Involvement.model_validate_json(message.value))
+        _take(index, message)
 
     def sweep_hourly() -> None:
         nonlocal swept

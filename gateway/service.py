@@ -38,6 +38,7 @@ from gateway.obligations import KeepObligations
 from gateway.obligations import follow as follow_obligations
 from gateway.obligations import load_book as load_obligations
 from gateway.policy_approvals import Approvers
+from gateway.retention_sweep import RetentionSweep
 from gateway.router import Router
 from gateway.settings import Settings
 from gateway.signal_ids import follow as follow_ids
@@ -142,6 +143,8 @@ class GatewayService:
         )
         await self._fanout.start()
         self._follow(self._checkpoints(self._fanout), "audit-checkpoints")
+        if instance == 0:  # one instance removes what retention expires; the others read it
+            self._follow(self._retention(RetentionSweep(self.index, self._fanout)), "retention-sweep")
         self.health.recover("gateway")
         log.info(
             "gateway_started", instance=instance, instances=settings.gateway_instances, partitions=self.owned
@@ -177,6 +180,14 @@ class GatewayService:
                 await asyncio.wait_for(self._stopping.wait(), self.settings.audit_checkpoint_interval_s)
             except TimeoutError:
                 await fanout.checkpoint("interval")
+
+    async def _retention(self, sweep: RetentionSweep) -> None:
+        """Remove what retention expired, every `retention_sweep_s`."""
+        while not self._stopping.is_set():
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.settings.retention_sweep_s)
+            except TimeoutError:
+                await sweep.once()
 
     def _follow(self, follower: Coroutine[Any, Any, None], name: str) -> None:
         self._background.append(asyncio.create_task(follower, name=name))

@@ -144,7 +144,11 @@ class Settings(BaseSettings):
         default=None, description="Bearer token for the command-line clients."
     )
     involvement_retention_months: int = Field(
-        default=24, ge=1, description="A closed involvement matches and can be looked up this long."
+        default=24, ge=1, description="A closed involvement matches and can be looked up this long; "
+        "then the retention sweep removes it from chain.involvements.",
+    )  # fmt: skip
+    retention_sweep_s: float = Field(
+        default=3600.0, gt=0, description="How often gateway instance 0 removes what retention expired."
     )
     delivery_webhook_url: str | None = Field(
         default=None, description="An adapter delivers its inbox by POSTing each item here, signed."

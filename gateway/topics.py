@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gateway import retention
 from gateway.schemas.alert import AlertEvent
 from gateway.schemas.audit import AuditRecord
 from gateway.schemas.audit_checkpoint import AuditCheckpoint
@@ -17,6 +18,7 @@ from gateway.schemas.chain_involvement import Involvement
 from gateway.schemas.delivery import Delivery, RejectionReceipt
 from gateway.schemas.informing import InformerAgreed
 from gateway.schemas.obligation import ObligationContent, ObligationEvent
+from gateway.schemas.retention import Removed
 from gateway.schemas.signal_seen import SignalSeen
 from gateway.settings import ORGANISATIONS, RECIPIENTS
 
@@ -27,24 +29,26 @@ AUDIT_READS = "gateway.audit.reads"
 # The signed checkpoints of the audit chains' heads (gateway/audit/checkpoints.py); each is also
 # delivered to every partner's inbox.
 AUDIT_CHECKPOINTS = "gateway.audit.checkpoints"
+# What retention removed, when (gateway/retention.py): one record per removal.
+RETENTION_LOG = "gateway.retention"
 INVOLVEMENTS = "chain.involvements"
 ALERTS = "alerts.oncall"
 # The memory of signal ids: the copy of each id that was routed, and each later copy (gateway/signal_ids.py).
 SIGNAL_IDS = "gateway.signal-ids"
-SIGNAL_IDS_RETENTION_DAYS = 90
+SIGNAL_IDS_RETENTION_DAYS = retention.SIGNAL_IDS.days or 0
 # Chain obligations: opened and met, keyed by obligation id (gateway/obligations.py). Kept two years,
 # long enough for the open ones and the monitor's months.
 OBLIGATIONS = "chain.obligations"
-OBLIGATIONS_RETENTION_MS = str(730 * 24 * 3600 * 1000)
+OBLIGATIONS_RETENTION_MS = retention.OBLIGATIONS.retention_ms
 # What the organisations an open obligation concerns may see of the signal that opened it, for its
 # reminders (compacted: a tombstone removes it once the obligation is met, done elsewhere or waived).
 OBLIGATION_CONTENT = "chain.obligations.content"
 # Who informs each victim of what (gateway/informing.py), compacted: the last agreement holds.
 VICTIM_INFORMING = "chain.victim-informing"
-DAY_MS = str(24 * 3600 * 1000)
+DAY_MS = str(retention.DAY_MS)
 CONTENT_CONFIG = {
     "cleanup.policy": "compact,delete",
-    "retention.ms": OBLIGATIONS_RETENTION_MS,
+    "retention.ms": retention.OBLIGATION_CONTENT.retention_ms,
     "segment.ms": DAY_MS,  # a day's segment is compacted, so what a tombstone removes is gone soon after
     "delete.retention.ms": DAY_MS,
     "min.cleanable.dirty.ratio": "0.1",
@@ -60,13 +64,13 @@ INBOX_PREFIX = "inbox."
 # reads are the proof of what was shared with whom: they are kept until the privacy officers'
 # retention policy removes them. On-call alerts carry case content: kept 90 days, long enough to
 # follow up and evaluate, and the on-call service forgets what the topic no longer holds.
-KEEP = "-1"
-ALERTS_RETENTION_MS = str(90 * 24 * 3600 * 1000)
+KEEP = retention.AUDIT.retention_ms
+ALERTS_RETENTION_MS = retention.ALERTS.retention_ms
 # The signals and what each organisation received are the case's log (the timeline, docs/timeline.md)
 # and wait for a partner that is offline: kept two years, as the obligations and the involvement
 # index are, not Kafka's week, after which a partner back from a long outage would find its
 # deliveries gone.
-CASE_RETENTION_MS = OBLIGATIONS_RETENTION_MS
+CASE_RETENTION_MS = retention.CASE.retention_ms
 
 
 def signals_topic(org: str) -> str:
@@ -127,7 +131,10 @@ def _table() -> tuple[Topic, ...]:
             "Refused records, untouched, with kp_error_reason / kp_error_detail / kp_source_* headers.",
             ("gateway",),
             (),  # no service reads them: operators do, as admin
-            {"max.message.bytes": str(DLQ_RECORD_MAX_BYTES)},
+            {
+                "max.message.bytes": str(DLQ_RECORD_MAX_BYTES),
+                "retention.ms": retention.DEAD_LETTERS.retention_ms,
+            },
         ),
         Topic(
             AUDIT,
@@ -145,6 +152,15 @@ def _table() -> tuple[Topic, ...]:
             ("audit-reader",),
             kept,
             AuditCheckpoint,
+        ),
+        Topic(
+            RETENTION_LOG,
+            "What retention removed, and when: one record per removal (an expired involvement's tombstone), "
+            "without the removed content.",
+            ("gateway",),
+            ("audit-reader",),
+            kept,
+            Removed,
         ),
         Topic(
             AUDIT_READS,

@@ -22,6 +22,7 @@ from tools.contracts.cli import contracts_app, validate
 from tools.involvement_cli import involvement_app
 from tools.monitor_cli import monitor_command
 from tools.policy.cli import decide_command, policy_app, register_command
+from tools.retention_cli import retention_app
 from tools.stack import StackError, endpoints
 from tools.stack.cli import stack_app
 
@@ -37,6 +38,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(access_app, name="access")
 app.add_typer(adapter_app, name="adapter")
 app.add_typer(involvement_app, name="involvement")
+app.add_typer(retention_app, name="retention")
 app.command()(validate)
 app.command("decide")(decide_command)
 app.command("register")(register_command)

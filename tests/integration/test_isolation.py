@@ -36,6 +36,7 @@ from gateway.topics import (
     INVOLVEMENTS,
     OBLIGATION_CONTENT,
     OBLIGATIONS,
+    RETENTION_LOG,
     SIGNAL_IDS,
     VICTIM_INFORMING,
     all_topics,
@@ -66,8 +67,8 @@ def may_write(principal: str, topic: str) -> bool:
 def may_read(principal: str, topic: str) -> bool:
     if principal in RECIPIENTS:
         return topic == inbox_topic(principal)
-    if principal == "audit-reader":  # the audit, its signed checkpoints, and the log of its reads
-        return topic in (AUDIT, AUDIT_CHECKPOINTS, AUDIT_READS)
+    if principal == "audit-reader":  # the audit, its checkpoints, the log of its reads, removals
+        return topic in (AUDIT, AUDIT_CHECKPOINTS, AUDIT_READS, RETENTION_LOG)
     if principal == "oncall":
         return topic in (ALERTS, OBLIGATIONS, OBLIGATION_CONTENT)
     # The gateway: the log of reads too, which its audit API answers /audit/reads from; every inbox

@@ -39,6 +39,7 @@ PARTS: dict[str, tuple[str, ...]] = {
         "gateway.metrics",
         "gateway.health",
         "gateway.reconcile",
+        "gateway.retention_sweep",
     ),
     "on-call service": ("oncall",),
     "adapters": ("adapters",),

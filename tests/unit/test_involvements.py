@@ -3,7 +3,7 @@ involvement, when two organisations match, and when a closed involvement stops m
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 from gateway.involvements import InvolvementIndex, merge, person_keys
@@ -118,3 +118,27 @@ def test_a_sweep_drops_what_expired_while_the_gateway_ran() -> None:
     index.put(involvement("om", closed_on=date(today.year - 1, today.month, 1)))
     index.retention_months = 6  # as if a year had passed
     assert index.sweep() == 1 and index.entries == {} and index.by_person["kp-bram"] == set()
+
+
+def test_an_expired_involvement_waits_for_its_tombstone_and_a_tombstone_removes_it() -> None:
+    today = datetime.now(UTC).date()
+
+    def involvement(org: str, closed_on: date | None) -> Involvement:
+        return Involvement(
+            pseudonym="p-1", strength="bsn", has_bsn=True, org=org, person_role="victim",
+            role="case_holder", since=today - timedelta(days=900), closed_on=closed_on, signal_id="s",
+            updated_at=datetime.now(UTC),
+        )  # fmt: skip
+
+    index = InvolvementIndex(retention_months=24)
+    old, current = involvement("om", today - timedelta(days=800)), involvement("police", None)
+    index.put(old)
+    index.put(current)
+    assert old.key in index.expired and old.key not in index.entries, "read expired: waits for its tombstone"
+    assert [i.org for i in index.of(["p-1"])] == ["police"]
+    index.remove(old.key)
+    assert old.key not in index.expired
+    # Reopened before its tombstone: current again, no longer to be removed.
+    index.put(old)
+    index.put(old.model_copy(update={"closed_on": None}))
+    assert old.key in index.entries and old.key not in index.expired

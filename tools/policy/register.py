@@ -16,9 +16,10 @@ import json
 from dataclasses import dataclass
 
 from gateway.audit import ldv
+from gateway.retention import TABLE as RETENTION
+from gateway.retention import how_long
 from gateway.schemas.labels import group_of
 from gateway.settings import PARTNERS, POLICY_DIR, get_settings
-from gateway.topics import ALERTS_RETENTION_MS, CASE_RETENTION_MS, SIGNAL_IDS_RETENTION_DAYS
 from tools.policy.matrix import Row, csv_text
 
 CONFIG = POLICY_DIR / "ketenpoort" / "config"
@@ -36,21 +37,10 @@ DAT_PERSONS = (
 )
 
 
-def _days(ms: str) -> int:
-    return int(ms) // (24 * 3600 * 1000)
-
-
 def retention() -> list[tuple[str, str]]:
-    """What is kept, and how long, the same for every activity (gateway/topics.py, settings)."""
+    """What is kept, and how long, the same for every activity (gateway/retention.py)."""
     months = get_settings().involvement_retention_months
-    return [
-        ("the signals as sent, and each recipient's copies (its inbox)", f"{_days(CASE_RETENTION_MS)} days"),
-        ("the audit: what was shared with whom, why, and every read of it", "until removed by hand"),
-        ("on-call alerts (they carry case content)", f"{_days(ALERTS_RETENTION_MS)} days"),
-        ("the involvement index (who is involved with whom)", f"{months} months after it closed"),
-        ("the memory of signal ids (to refuse a resent copy)", f"{SIGNAL_IDS_RETENTION_DAYS} days"),
-        ("refused records (the dead-letter topic)", "Kafka's default: 7 days"),
-    ]
+    return [(kept.what, how_long(kept, months)) for kept in RETENTION]
 
 
 @dataclass(frozen=True)
