@@ -33,6 +33,8 @@ from gateway.schemas.persons import check_bsn
 from gateway.settings import Settings, get_settings
 from gateway.signing import key_id, load_public_key, public_path, public_pem
 from gateway.topics import AUDIT, AUDIT_CHECKPOINTS, BY_NAME, INBOX_PREFIX
+from tools import reports
+from tools.policy.register import legal_bases
 from tools.stack import StackError, endpoints
 
 audit_app = typer.Typer(
@@ -98,10 +100,45 @@ def subject_report_markdown(pseudonym: str, records: list[AuditRecord], now: dat
     return "\n".join(lines) + "\n"
 
 
+def subject_report_page(pseudonym: str, records: list[AuditRecord], now: datetime, lang: reports.Lang) -> str:
+    """The subject access report as a page to read and print."""
+    t = reports.TEXT[lang]
+    bases = legal_bases()
+    shared = [r for r in records if r.level != "none"]
+    rows = []
+    for record in shared:
+        entry = bases.get(record.legal_basis or "")
+        label = entry.get("label") if isinstance(entry, dict) else None
+        rows.append(
+            [
+                reports.esc(f"{record.decided_at:%Y-%m-%d %H:%M}"),
+                reports.esc(reports.signal_name(record.signal_type, lang)),
+                reports.esc(reports.partner(record.sender)),
+                reports.esc(reports.partner(record.recipient)),
+                reports.esc(record.level),
+                reports.field_cell(record.signal_type, record.fields_delivered, lang),
+                reports.basis_cell(record.legal_basis, str(label) if label else None),
+                reports.esc(record.processing_activity or "-"),
+            ]
+        )
+    headers = [t[k] for k in ("when", "signal", "from", "recipient", "level", "fields_h", "basis", "purpose")]
+    intro = t["subject_intro"].format(
+        pseudonym=pseudonym, shared=len(shared), withheld=len(records) - len(shared)
+    )
+    return reports.page(
+        t["subject_title"], lang, now, intro=f"<p>{reports.esc(intro)}</p>",
+        legend=reports.level_legend(lang),
+        sections=[reports.Section("shared", t["shared"], reports.table(headers, rows))],
+    )  # fmt: skip
+
+
 @audit_app.command("subject")
 def subject(
     bsn: Annotated[str, typer.Option(help="The person's BSN.")],
-    format: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+    format: Annotated[
+        str, typer.Option("--format", help="md, json or html (a page to read and print).")
+    ] = "md",
+    lang: Annotated[str, typer.Option(help="The html page's language: nl or en.")] = "nl",
 ) -> None:
     """Everything shared about one person: when, with whom, which fields, on which basis, for which
     purpose (the GDPR article 15 report)."""
@@ -110,8 +147,8 @@ def subject(
     except ValueError as error:
         err.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
-    if format not in ("md", "json"):
-        err.print("[red]--format is md or json[/red]")
+    if format not in ("md", "json", "html") or lang not in ("nl", "en"):
+        err.print("[red]--format is md, json or html; --lang nl or en[/red]")
         raise typer.Exit(2)
     settings = get_settings()
     pseudonym = pseudonym_of_bsn(bsn, settings.pseudonym_key.get_secret_value().encode())
@@ -138,6 +175,8 @@ def subject(
                 indent=2,
             )
         )
+    elif format == "html":
+        print(subject_report_page(pseudonym, records, now, "nl" if lang == "nl" else "en"), end="")
     else:
         print(subject_report_markdown(pseudonym, records, now), end="")
 

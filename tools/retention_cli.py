@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -34,6 +35,7 @@ from gateway.topics import (
     signals_topic,
     topic_config,
 )
+from tools import reports
 from tools.stack import StackError, endpoints
 
 retention_app = typer.Typer(no_args_is_help=True, help="What is kept, how long, and what was removed when.")
@@ -116,9 +118,44 @@ async def build(admin: KafkaConnection, involvement_months: int) -> Report:
     return report
 
 
+def report_page(report: Report, lang: reports.Lang) -> str:
+    t = reports.TEXT[lang]
+    kept = reports.table(
+        [t["what"], t["kept"], t["how"]],
+        ([reports.esc(k["what"]), reports.esc(k["kept"]), reports.esc(k["how"])] for k in report.kinds),
+    )
+    differences = (
+        "<ul>" + "".join(f'<li class="sensitive">{reports.esc(d)}</li>' for d in report.differences) + "</ul>"
+        if report.differences
+        else f"<p>{reports.esc(t['no_differences'])}</p>"
+    )
+    removed = reports.table(
+        [t["removed_at"], t["kind"], t["key"], t["why"]],
+        (
+            [
+                reports.esc(r["removed_at"]),
+                reports.esc(r["kind"]),
+                f"<code>{reports.esc(r['key'])}</code>",
+                reports.esc(r["reason"]),
+            ]
+            for r in report.removed
+        ),
+    )
+    return reports.page(
+        t["retention_title"], lang, datetime.now(UTC),
+        sections=[
+            reports.Section("kept", t["retention"], kept),
+            reports.Section("differences", t["differences"], differences),
+            reports.Section("removed", f"{t['removed']} ({len(report.removed)})", removed),
+        ],
+    )  # fmt: skip
+
+
 @retention_app.command("report")
 def report_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    html_page: Annotated[bool, typer.Option("--html", help="A page to read and print.")] = False,
+    lang: Annotated[str, typer.Option(help="The html page's language: nl or en.")] = "nl",
 ) -> None:
     """What is kept, how long and how it is enforced; whether the broker's topic settings are what
     Ketenpoort sets (exit 1 when one differs); and each removal by retention, when and why."""
@@ -136,6 +173,8 @@ def report_command(
                 indent=2,
             )
         )
+    elif html_page:
+        print(report_page(report, "nl" if lang == "nl" else "en"), end="")
     else:
         out.print("[bold]What is kept, and how long[/bold]")
         for kind in report.kinds:

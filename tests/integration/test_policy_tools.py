@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,9 @@ from gateway.decisions import PolicyEngine, policy_input
 from gateway.redact import redact
 from gateway.schemas import CATALOGUE
 from gateway.settings import RECIPIENTS, Settings
+from tools import reports
 from tools.cli import app
-from tools.policy import matrix
+from tools.policy import matrix, register
 from tools.policy.diff import diff
 from tools.policy.engine import policy_engine
 from tools.stack import Endpoints, throwaway_opa
@@ -91,7 +93,8 @@ async def test_the_checked_in_sharing_matrix_is_current(settings: Settings) -> N
     )
     assert len(csv_text.splitlines()) == len(rows) + 1
     assert {row.situation.signal_type for row in rows} >= {"risk_assessment", "breach_of_conditions"}
-    assert "<table>" in matrix.render_html(rows)
+    page = reports.matrix_page(rows, register.legal_bases(), "nl", datetime.now(UTC), "r", ("a", "b"))
+    assert "<table>" in page and "goedgekeurd door a, b" in page
 
 
 async def test_diff_shows_who_gains_which_field(settings: Settings, tmp_path: Path) -> None:

@@ -80,7 +80,8 @@ def test_the_command_writes_each_format_and_refuses_another(
         ids = [line.removeprefix("## `").rstrip("`") for line in headings]
         table = list(csv.DictReader(io.StringIO(written["csv"])))
         assert [line["id"] for line in table] == ids and ids
-        assert written["html"].count("<section>") == len(ids) and "<h1>" in written["html"]
+        # A section per activity, and the retention table; in Dutch unless asked otherwise.
+        assert written["html"].count("<section id=") == len(ids) + 1 and "<h1>Register van" in written["html"]
         refused = CliRunner().invoke(app, ["register", "--format", "pdf"])
         assert refused.exit_code != 0 and "use md, csv or html" in refused.output
     finally:

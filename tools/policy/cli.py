@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,13 +19,14 @@ from rich.table import Table
 from gateway.policy_approvals import ApprovalProblem, Approvers, approve
 from gateway.settings import Settings, get_settings
 from gateway.signing import load_or_create_key, public_path
+from tools import reports
 from tools.audit_cli import audit_kafka, audit_store, record_audit_read
 from tools.contracts.cli import write_or_print
 from tools.contracts.validate import Outcome
 from tools.policy import bundle, checks, lint, matrix, register
 from tools.policy.decide import decide
 from tools.policy.diff import Change, DiffError, base_policies, diff
-from tools.policy.engine import policy_engine
+from tools.policy.engine import policy_engine, policy_state
 from tools.policy.history import Replay, replay
 from tools.stack import StackError, ensure_opa
 
@@ -86,21 +88,49 @@ def decide_command(
 
 @policy_app.command("matrix")
 def matrix_command(
-    format: Annotated[str, typer.Option("--format", help="md, csv or html.")] = "md",
+    format: Annotated[
+        str, typer.Option("--format", help="md, csv or html (a page to read and print).")
+    ] = "md",
     output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    lang: Annotated[str, typer.Option(help="The html page's language: nl or en.")] = "nl",
 ) -> None:
     """The sharing matrix: for every signal type, situation and recipient, asked of the policy engine."""
-    if format not in matrix.RENDERERS:
+    if format not in (*matrix.RENDERERS, "html"):
         raise _fail(f"unknown format {format!r}: use md, csv or html")
-    write_or_print(matrix.RENDERERS[format](_matrix_rows()), output)
+    asked = _matrix_rows()
+    if format == "html":
+        made = datetime.now(UTC)
+        bases = register.legal_bases()
+        page = reports.matrix_page(asked.rows, bases, _lang(lang), made, asked.revision, asked.approvers)
+        write_or_print(page, output)
+        return
+    write_or_print(matrix.RENDERERS[format](asked.rows), output)
 
 
-def _matrix_rows() -> list[matrix.Row]:
+def _lang(lang: str) -> reports.Lang:
+    if lang not in ("nl", "en"):
+        raise _fail(f"--lang {lang!r}: nl or en")
+    return "nl" if lang == "nl" else "en"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The sharing matrix, and the policy revision that decided it and who approved it."""
+
+    rows: list[matrix.Row]
+    revision: str | None
+    approvers: tuple[str, ...]
+
+
+def _matrix_rows() -> Asked:
     """The sharing matrix, asked of the running OPA (or a throwaway one)."""
 
-    async def run() -> list[matrix.Row]:
-        async with policy_engine(get_settings()) as engine:
-            return await matrix.build(engine)
+    async def run() -> Asked:
+        settings = get_settings()
+        async with policy_engine(settings) as engine:
+            rows = await matrix.build(engine)
+            revision, approvers = await policy_state(settings, engine)
+            return Asked(rows, revision, approvers)
 
     try:
         return asyncio.run(run())
@@ -109,14 +139,25 @@ def _matrix_rows() -> list[matrix.Row]:
 
 
 def register_command(
-    format: Annotated[str, typer.Option("--format", help="md, csv or html.")] = "md",
+    format: Annotated[
+        str, typer.Option("--format", help="md, csv or html (a page to read and print).")
+    ] = "md",
     output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    lang: Annotated[str, typer.Option(help="The html page's language: nl or en.")] = "nl",
 ) -> None:
     """The register of processing activities (GDPR art. 30): per purpose the policies share for,
     the legal bases, from whom to whom, which signals, about whom, what, and how long it is kept."""
-    if format not in register.RENDERERS:
+    if format not in (*register.RENDERERS, "html"):
         raise _fail(f"unknown format {format!r}: use md, csv or html")
-    write_or_print(register.RENDERERS[format](register.build(_matrix_rows())), output)
+    asked = _matrix_rows()
+    activities = register.build(asked.rows)
+    if format == "html":
+        made = datetime.now(UTC)
+        write_or_print(
+            register.render_page(activities, _lang(lang), made, asked.revision, asked.approvers), output
+        )
+        return
+    write_or_print(register.RENDERERS[format](activities), output)
 
 
 @policy_app.command("diff")

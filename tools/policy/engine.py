@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from gateway.decisions import PolicyEngine
+from gateway.decisions import DecisionError, PolicyEngine
+from gateway.policy_approvals import Approvers
 from gateway.settings import Settings
 from tools.stack import StackError, endpoints, throwaway_opa
 
@@ -37,3 +38,27 @@ async def _engine(url: str) -> AsyncIterator[PolicyEngine]:
         yield engine
     finally:
         await engine.close()
+
+
+async def policy_state(settings: Settings, engine: PolicyEngine) -> tuple[str | None, tuple[str, ...]]:
+    """The revision the engine serves, and the privacy officers who approved it where the
+    deployment's approvers are known (the local stack's, or KETENPOORT_POLICY_APPROVERS) and their
+    approvals hold; none otherwise (a policy directory, or a revision not approved)."""
+    try:
+        revision = (await engine.served()).revision
+    except DecisionError:
+        return None, ()
+    try:
+        path = settings.policy_approvers or endpoints(settings).policy_approvers
+    except StackError:
+        path = None
+    if path is None or not path.exists():
+        return revision, ()
+    checking = PolicyEngine(engine.url, approvers=Approvers.load(path))
+    await checking.start()
+    try:
+        return revision, (await checking.served()).approvers
+    except DecisionError:
+        return revision, ()
+    finally:
+        await checking.close()

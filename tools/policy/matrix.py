@@ -9,7 +9,6 @@ possible values one at a time, then the example with every recipient already inv
 from __future__ import annotations
 
 import csv
-import html
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -108,9 +107,9 @@ class Situation:
     """Sent by another organisation than the example's: the label names it."""
 
     def label(self) -> str:
-        parts = [f"{key}={_show(value)}" for key, value in self.attributes.items()]
+        parts = [f"{key}={show_value(value)}" for key, value in self.attributes.items()]
         sender = [f"sender={self.sender}"] if self.other_sender else []
-        return "; ".join([*sender, *parts, f"recipients_involved={_show(self.involved)}"])
+        return "; ".join([*sender, *parts, f"recipients_involved={show_value(self.involved)}"])
 
 
 # Signals some organisation sends other than the example's sender, with the attributes that make it
@@ -155,9 +154,9 @@ class Row:
         }
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     if isinstance(value, list):
-        return "[" + ",".join(_show(item) for item in value) + "]"
+        return "[" + ",".join(show_value(item) for item in value) + "]"
     return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -196,7 +195,7 @@ def obligation_text(kind: str, spec: ObligationSpec) -> str:
     """One obligation as the matrix shows it: kind, owner, due, and what meets it."""
     meets = " or ".join(
         f"{m.type} from {m.from_}"
-        + "".join(f" with {name}={_show(value)}" for name, value in m.where.items())
+        + "".join(f" with {name}={show_value(value)}" for name, value in m.where.items())
         for m in spec.met_by
     )
     return f"`{kind}`: {spec.owner}, {clock_text(spec.clock)}; met by {meets}"
@@ -298,19 +297,4 @@ def _obligations_of(rows: list[Row], signal_type: str | None) -> list[str]:
     return lines
 
 
-def render_html(rows: list[Row]) -> str:
-    head = "".join(f"<th>{html.escape(column)}</th>" for column in COLUMNS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(value)}</td>" for value in row.as_csv().values()) + "</tr>"
-        for row in rows
-    )
-    return (
-        '<!doctype html><html lang="en"><meta charset="utf-8"><title>Ketenpoort sharing matrix</title>'
-        "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-        "padding:2px 6px;font-size:13px;vertical-align:top}</style>"
-        f"<h1>Ketenpoort sharing matrix</h1><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table></html>\n"
-    )
-
-
-RENDERERS = {"csv": render_csv, "md": render_markdown, "html": render_html}
+RENDERERS = {"csv": render_csv, "md": render_markdown}  # html: tools/reports.py, a page to read

@@ -11,15 +11,17 @@ and how long each part is kept. Its id is the purpose's, which every audit recor
 
 from __future__ import annotations
 
-import html
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from gateway.audit import ldv
 from gateway.retention import TABLE as RETENTION
 from gateway.retention import how_long
 from gateway.schemas.labels import group_of
 from gateway.settings import PARTNERS, POLICY_DIR, get_settings
+from tools import reports
 from tools.policy.matrix import Row, csv_text
 
 CONFIG = POLICY_DIR / "ketenpoort" / "config"
@@ -54,6 +56,7 @@ class Activity:
     signal_types: tuple[str, ...]
     persons: tuple[str, ...]
     data: tuple[str, ...]
+    basis_codes: tuple[str, ...] = ()  # the legal bases' keys, in the order of `legal_bases`
 
     @property
     def uri(self) -> str:
@@ -72,6 +75,11 @@ class Activity:
             "categories_of_persons": "; ".join(self.persons),
             "categories_of_data": " ".join(self.data),
         }
+
+
+def legal_bases() -> dict[str, object]:
+    """The legal bases the policies share on, by key (legal_bases.json)."""
+    return _load("legal_bases.json", "legal_bases")
 
 
 def _load(name: str, key: str) -> dict[str, object]:
@@ -112,6 +120,7 @@ def build(rows: list[Row]) -> list[Activity]:
                 purpose=purpose,
                 description=str(purposes.get(purpose, "")),
                 legal_bases=tuple(_basis(code, bases) for code in legal),
+                basis_codes=tuple(legal),
                 senders=tuple(_name(org) for org in sorted({row.situation.sender for row in mine})),
                 recipients=tuple(_name(org) for org in sorted({row.recipient for row in mine})),
                 signal_types=tuple(sorted({row.situation.signal_type for row in mine})),
@@ -136,6 +145,7 @@ def _routing(rows: list[Row], bases: dict[str, object]) -> Activity:
             "own processing of every signal, on the legal basis its sender provides it under."
         ),
         legal_bases=tuple(_basis(code, bases) for code in provided),
+        basis_codes=tuple(provided),
         senders=tuple(_name(org) for org in senders),
         recipients=("none: what a partner receives is under the activity of its purpose",),
         signal_types=tuple(sorted({row.situation.signal_type for row in rows})),
@@ -201,37 +211,60 @@ def render_csv(activities: list[Activity]) -> str:
     return csv_text(CSV_COLUMNS, (activity.as_csv() for activity in activities))
 
 
-def render_html(activities: list[Activity]) -> str:
-    def cell(items: tuple[str, ...]) -> str:
-        return "<br>".join(html.escape(item) for item in items) or "-"
+RENDERERS = {"csv": render_csv, "md": render_markdown}  # html: render_page
 
-    keep = "".join(
-        f"<tr><td>{html.escape(what)}</td><td>{html.escape(kept)}</td></tr>" for what, kept in retention()
-    )
-    sections = "".join(
-        f'<section><h2 id="{html.escape(a.id)}"><code>{html.escape(a.id)}</code></h2>'
-        f"<p>{html.escape(a.description)}</p><table>"
-        f"<tr><th>id in the audit</th><td><code>{html.escape(a.uri)}</code></td></tr>"
-        f"<tr><th>legal basis</th><td>{cell(a.legal_bases)}</td></tr>"
-        f"<tr><th>from</th><td>{cell(a.senders)}</td></tr>"
-        f"<tr><th>to</th><td>{cell(a.recipients)}</td></tr>"
-        f"<tr><th>signals</th><td>{cell(a.signal_types)}</td></tr>"
-        f"<tr><th>about</th><td>{cell(a.persons)}</td></tr>"
-        f"<tr><th>data</th><td>{html.escape(', '.join(a.data)) or 'none beyond the dat notice'}</td></tr>"
-        "</table></section>"
+
+def render_page(
+    activities: list[Activity],
+    lang: reports.Lang,
+    made: datetime,
+    revision: str | None,
+    approvers: Sequence[str],
+) -> str:
+    """The register as a page to read and print: a section per activity, the retention table."""
+    bases = legal_bases()
+    t = reports.TEXT[lang]
+
+    def basis(code: str) -> str:
+        entry = bases.get(code)
+        label = entry.get("label") if isinstance(entry, dict) else None
+        return reports.basis_cell(code, str(label) if label else None)
+
+    sections = [
+        reports.Section(
+            a.id,
+            a.id,
+            f"<p>{reports.esc(a.description)}</p>"
+            + reports.table(
+                ["", ""],
+                [
+                    [t["audit_id"], f"<code>{reports.esc(a.uri)}</code>"],
+                    [t["basis"], "<br>".join(basis(code) for code in a.basis_codes) or "-"],
+                    [t["from"], reports.esc(", ".join(a.senders))],
+                    [t["to"], reports.esc(", ".join(a.recipients))],
+                    [
+                        t["signals"],
+                        reports.esc(", ".join(reports.signal_name(n, lang) for n in a.signal_types)),
+                    ],
+                    [t["about"], "<br>".join(reports.esc(p) for p in a.persons) or "-"],
+                    [t["data"], ", ".join(_data_cell(path) for path in a.data) or "-"],
+                ],
+            ),
+        )
         for a in activities
+    ]
+    keep = reports.Section(
+        "retention",
+        t["retention"],
+        reports.table([t["what"], t["kept"]], ([reports.esc(w), reports.esc(k)] for w, k in retention())),
     )
-    return (
-        '<!doctype html><html lang="en"><meta charset="utf-8">'
-        "<title>Ketenpoort: register of processing activities</title>"
-        "<style>body{font-family:sans-serif;max-width:60rem;margin:1rem auto}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
-        "@media print{section{break-inside:avoid}}</style>"
-        "<h1>Register of processing activities</h1>"
-        "<p>Generated from what the sharing policies decide (GDPR art. 30). A <em>dat</em> notice says "
-        "only that a partner is involved with a person, since when, and whom to call.</p>"
-        f"<h2>Retention, for every activity</h2><table>{keep}</table>{sections}</html>\n"
-    )
+    legend = [f'<span class="sensitive">{reports.esc(t["data"])}</span>: {reports.esc(t["sensitive"])}']
+    return reports.page(
+        t["register_title"], lang, made, revision=revision, approvers=approvers,
+        intro=f"<p>{reports.esc(t['register_intro'])}</p>", legend=legend, sections=[*sections, keep],
+    )  # fmt: skip
 
 
-RENDERERS = {"csv": render_csv, "md": render_markdown, "html": render_html}
+def _data_cell(path: str) -> str:
+    text = f"<code>{reports.esc(path)}</code>"
+    return f'<span class="sensitive">{text}</span>' if reports.sensitive(path) else text
