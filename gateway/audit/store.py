@@ -107,3 +107,30 @@ class AuditStore:
         )
         for (body,) in rows:
             yield AuditRecord.model_validate_json(body)
+
+    def policy_inputs(
+        self, since: datetime | None = None, chain: str | None = None
+    ) -> tuple[dict[str, int], int]:
+        """(each distinct policy input decided since `since`, as JSON, with the number of signals
+        read that were asked it; the signals recorded without one), of one deployment's chain or
+        all. Counted in SQLite: one signal read is one (signal id, source partition and offset),
+        whatever number of recipients its records are for."""
+        where = "decided_at >= ?" + (" and json_extract(body, '$.chain') = ?" if chain else "")
+        asked = (since.isoformat() if since else "", *((chain,) if chain else ()))
+        occurrence = (
+            "signal_id || '/' || ifnull(json_extract(body, '$.source_topic'), '') || '/' || "
+            "ifnull(json_extract(body, '$.source_partition'), '') || '/' || "
+            "ifnull(json_extract(body, '$.source_offset'), '')"
+        )
+        # A signal's records all hold the same input, but for records of its match notices,
+        # which hold none: per signal read, the input any of its records holds.
+        rows = self.db.execute(
+            "select asked, count(*) from ("
+            f"select {occurrence} as read, max(json_extract(body, '$.policy_input')) as asked "
+            f"from records where {where} group by read"
+            ") group by asked",
+            asked,
+        ).fetchall()
+        counted = {value: n for value, n in rows if value is not None}
+        missing = sum(n for value, n in rows if value is None)
+        return counted, missing

@@ -27,7 +27,7 @@ from tools.policy import bundle, checks, lint, matrix, register
 from tools.policy.decide import decide
 from tools.policy.diff import Change, DiffError, base_policies, diff
 from tools.policy.engine import policy_engine, policy_state
-from tools.policy.history import Replay, replay
+from tools.policy.history import Replay, replay_counted
 from tools.stack import StackError, ensure_opa
 
 policy_app = typer.Typer(
@@ -216,13 +216,13 @@ def _history_diff(settings: Settings, base: str, period: timedelta, chain: str |
         await record_audit_read(kafka, "history", since=since)
         store = await audit_store(settings, kafka)
         try:
-            records = (r for r in store.between(since) if chain is None or r.chain == chain)
+            counted, missing = store.policy_inputs(since, chain)
             with base_policies(settings, base) as base_dir:
                 async with (
                     policy_engine(settings, base_dir) as before,
                     policy_engine(settings, settings.policy_dir) as after,
                 ):
-                    return await replay(before, after, records)
+                    return await replay_counted(before, after, counted, missing)
         finally:
             store.close()
 

@@ -11,7 +11,7 @@ distinct input is asked once of each version and counted as often as it occurred
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +83,13 @@ def recorded_inputs(records: Iterable[AuditRecord]) -> tuple[Counter[bytes], int
 
 async def replay(base: PolicyEngine, proposed: PolicyEngine, records: Iterable[AuditRecord]) -> Replay:
     counted, missing = recorded_inputs(records)
+    return await replay_counted(base, proposed, counted, missing)
+
+
+async def replay_counted(
+    base: PolicyEngine, proposed: PolicyEngine, counted: Mapping[bytes, int] | Mapping[str, int], missing: int
+) -> Replay:
+    """Each distinct policy input (JSON) asked of both versions once, counted as often as it occurred."""
     result = Replay(
         signals=sum(counted.values()) + missing, distinct_inputs=len(counted), not_replayable=missing
     )
