@@ -99,7 +99,11 @@ def http_routes(
     """Health for everyone; metrics, the audit and lookups each for their role, behind the door."""
 
     async def ready(scope: Scope, receive: Receive, send: Send) -> None:
+        # What holds the next batch back, also while no signal comes: OPA down, or its revision not
+        # approved (the decision cache checks every policy_refresh_s).
         problems = service.health.problems
+        if service.decisions.problem is not None:
+            problems = {**problems, "policy": service.decisions.problem}
         await respond(send, 200 if not problems else 503, {"ready": not problems, "problems": problems})
 
     async def live(scope: Scope, receive: Receive, send: Send) -> None:

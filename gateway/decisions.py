@@ -127,6 +127,7 @@ class PolicyEngine:
     def __init__(self, url: str, *, timeout_s: float = 2.0, approvers: Approvers | None = None) -> None:
         """`approvers`: decide only under a revision enough of these privacy officers approved."""
         self.approvers = approvers
+        self._approved: str | None = None  # the full revision `served` last found approved
         parts = urlsplit(url)
         self._client = AsyncOpaClient(
             host=parts.hostname or "localhost",
@@ -183,6 +184,7 @@ class PolicyEngine:
         except (httpx.HTTPError, ValueError, KeyError) as error:
             raise DecisionError(f"policy engine at {self.url} unavailable: {error!r:.300}") from error
         if not modules:
+            self._approved = None
             raise DecisionError(f"policy engine at {self.url} has no policies loaded")
         full = revision_of(modules, config)
         if self.approvers is None:
@@ -198,8 +200,32 @@ class PolicyEngine:
         try:
             approvers = self.approvers.check(full, (named[0].get("metadata") or {}).get("approvals"))
         except ApprovalProblem as problem:
+            self._approved = None
             raise DecisionError(str(problem)) from problem
+        self._approved = full
         return Served(full[:16], approvers)
+
+    async def _evaluate_approved(self, path: str, policy_input: dict[str, Any]) -> Any:
+        """The answer, and proof it was computed under the approved revision: OPA's provenance
+        names the revision of the bundle the answer came from. OPA may activate a new bundle
+        between two checks of `served`; an answer under any other revision than the one found
+        approved is refused (the batch waits for the next check)."""
+        try:
+            response = await self._http.post(
+                f"/v1/data/{path.strip('/')}", params={"provenance": "true"}, json={"input": policy_input}
+            )
+            response.raise_for_status()
+            answer = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise DecisionError(f"policy engine at {self.url} unavailable: {error!r:.300}") from error
+        bundles = (answer.get("provenance") or {}).get("bundles") or {}
+        revisions = {b.get("revision") for b in bundles.values() if isinstance(b, dict)}
+        if self._approved is None or revisions != {self._approved}:
+            raise DecisionError(
+                f"the answer came from policy revision {sorted(map(str, revisions))!r:.100}, not the "
+                f"approved {(self._approved or 'none')[:16]}: the policies changed while deciding"
+            )
+        return answer.get("result")
 
     async def decide(self, policy_input: dict[str, Any]) -> dict[str, Decision]:
         """What each requested recipient may receive (the sharing rule), asked without a cache."""
@@ -208,6 +234,8 @@ class PolicyEngine:
     async def evaluate(self, path: str, policy_input: dict[str, Any]) -> Any:
         """The value of the policy document at `path` (e.g. `ketenpoort/alerts/decisions`) for this
         input; None where OPA leaves it undefined. The caller checks its shape."""
+        if self.approvers is not None:
+            return await self._evaluate_approved(path, policy_input)
         package, _, rule = path.strip("/").rpartition("/")
         try:
             response = await self._client.query_rule(policy_input, package, rule)

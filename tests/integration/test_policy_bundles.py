@@ -10,8 +10,9 @@ import io
 import shutil
 import tarfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -32,7 +33,7 @@ from gateway.topics import AUDIT
 from tests.integration.kafka_helpers import read_topic, skip_history
 from tests.integration.test_first_slice import delivery_of, send_police_report
 from tools.cli import app
-from tools.policy.bundle import build_bundle, make_release_key, opa_config, source_revision
+from tools.policy.bundle import RELEASE_KEY_ID, build_bundle, make_release_key, opa_config, source_revision
 from tools.stack import Endpoints, bundle_server, ensure_opa, throwaway_opa
 
 RESOURCE = "bundle.tar.gz"
@@ -85,12 +86,36 @@ def _grant(policies: Path) -> None:
     rule.write_text(rule.read_text().replace('\t"contact",\n]', f'\t"contact",\n\t"{GRANTED}",\n]'))
 
 
-def _publish(opa: Path, policies: Path, served: Path, **how: object) -> str:
-    """Build a bundle and put it where the bundle server serves it, at once (a rename)."""
-    staged = served / f".{uuid4().hex}.tar.gz"
-    revision = build_bundle(opa, policies, staged, **how)  # type: ignore[arg-type]
-    staged.replace(served / RESOURCE)
-    return revision
+@dataclass(frozen=True)
+class Polling:
+    """A policy directory of the test's own, the bundle server's directory, and the OPA polling it."""
+
+    opa: Path  # the binary, to build bundles with
+    policies: Path
+    served: Path
+    url: str  # OPA's
+
+    def publish(self, **how: object) -> str:
+        """Build a bundle and put it where the bundle server serves it, at once (a rename)."""
+        staged = self.served / f".{uuid4().hex}.tar.gz"
+        revision = build_bundle(self.opa, self.policies, staged, **how)  # type: ignore[arg-type]
+        staged.replace(self.served / RESOURCE)
+        return revision
+
+
+@contextmanager
+def _polling(
+    settings: Settings, tmp_path: Path, keys: Keys, *, key_id: str | None = RELEASE_KEY_ID
+) -> Iterator[Polling]:
+    """An OPA polling a bundle server of its own, verifying with the release key (configured
+    under `key_id`, or with none)."""
+    policies, served = _policies(settings, tmp_path), tmp_path / "served"
+    served.mkdir()
+    config = opa_config("", RESOURCE, keys.release_public, key_id=key_id)
+    with bundle_server(served) as url:
+        config["services"]["policies"]["url"] = url
+        with throwaway_opa(settings, policies, bundles=config) as opa_url:
+            yield Polling(ensure_opa(settings), policies, served, opa_url)
 
 
 async def _served_revision(opa_url: str) -> str | None:
@@ -126,37 +151,28 @@ def _tampered(signed: Path, policies_change: bytes) -> bytes:
 async def test_opa_activates_a_signed_bundle_and_refuses_a_bad_one(
     settings: Settings, tmp_path: Path, keys: Keys, bad: str
 ) -> None:
-    opa, policies = ensure_opa(settings), _policies(settings, tmp_path)
-    served = tmp_path / "served"
-    served.mkdir()
-    first = _publish(opa, policies, served, signing_key=keys.release)
-    config = opa_config("", RESOURCE, keys.release_public)
-    with bundle_server(served) as url:
-        config["services"]["policies"]["url"] = url
-        with throwaway_opa(settings, policies, bundles=config) as opa_url:
-            await _wait_for_revision(opa_url, first)
-            # A signed change is activated: how long that takes is the time a bad one is given.
-            _grant(policies)
-            second = _publish(opa, policies, served, signing_key=keys.release)
-            took = await _wait_for_revision(opa_url, second)
+    with _polling(settings, tmp_path, keys) as opa:
+        await _wait_for_revision(opa.url, opa.publish(signing_key=keys.release))
+        # A signed change is activated: how long that takes is the time a bad one is given.
+        _grant(opa.policies)
+        second = opa.publish(signing_key=keys.release)
+        took = await _wait_for_revision(opa.url, second)
 
-            (policies / "new_report.rego").write_text(
-                (policies / "new_report.rego").read_text() + "\n# bad\n"
-            )
-            if bad == "unsigned":
-                third = _publish(opa, policies, served)
-            elif bad == "signed with another key":
-                third = _publish(opa, policies, served, signing_key=keys.other_release)
-            else:
-                third = source_revision(policies)
-                signed = served / ".signed.tar.gz"
-                build_bundle(opa, policies, signed, signing_key=keys.release, revision=third)
-                # the signed bundle's revision, a file changed after it was signed
-                changed = (policies / "new_report.rego").read_bytes() + b"\n# after signing\n"
-                (served / RESOURCE).write_bytes(_tampered(signed, changed))
-            assert third != second
-            await asyncio.sleep(max(3 * took, 6.0))
-            assert await _served_revision(opa_url) == second, f"OPA activated a bundle {bad}"
+        rule = opa.policies / "new_report.rego"
+        rule.write_text(rule.read_text() + "\n# bad\n")
+        if bad == "unsigned":
+            third = opa.publish()
+        elif bad == "signed with another key":
+            third = opa.publish(signing_key=keys.other_release)
+        else:
+            third = source_revision(opa.policies)
+            signed = opa.served / ".signed.tar.gz"
+            build_bundle(opa.opa, opa.policies, signed, signing_key=keys.release, revision=third)
+            # the signed bundle's revision, a file changed after it was signed
+            (opa.served / RESOURCE).write_bytes(_tampered(signed, rule.read_bytes() + b"\n# after signing\n"))
+        assert third != second
+        await asyncio.sleep(max(3 * took, 6.0))
+        assert await _served_revision(opa.url) == second, f"OPA activated a bundle {bad}"
 
 
 async def test_opa_refuses_an_unsigned_bundle_when_the_signing_configuration_has_no_key_id(
@@ -164,20 +180,17 @@ async def test_opa_refuses_an_unsigned_bundle_when_the_signing_configuration_has
 ) -> None:
     """GHSA-g2pf-6v5v-qcc8: OPA before 1.21.3 activated an unsigned bundle when the bundle's
     signing configuration named no key id. The pinned OPA must not."""
-    opa, policies = ensure_opa(settings), _policies(settings, tmp_path)
-    served = tmp_path / "served"
-    served.mkdir()
-    _publish(opa, policies, served)  # unsigned
-    config = opa_config("", RESOURCE, keys.release_public, key_id=None)
-    assert "keyid" not in config["bundles"]["ketenpoort"]["signing"]
-    with bundle_server(served) as url:
-        config["services"]["policies"]["url"] = url
-        with throwaway_opa(settings, policies, bundles=config) as opa_url:
-            await asyncio.sleep(6.0)  # three polls at least
-            assert await _served_revision(opa_url) is None
-            async with httpx.AsyncClient(base_url=opa_url) as client:
-                policies_loaded = (await client.get("/v1/policies")).json()["result"]
-            assert policies_loaded == [], "OPA serves policies from an unsigned bundle"
+    assert (
+        "keyid"
+        not in opa_config("", RESOURCE, keys.release_public, key_id=None)["bundles"]["ketenpoort"]["signing"]
+    )
+    with _polling(settings, tmp_path, keys, key_id=None) as opa:
+        opa.publish()  # unsigned
+        await asyncio.sleep(6.0)  # three polls at least
+        assert await _served_revision(opa.url) is None
+        async with httpx.AsyncClient(base_url=opa.url) as client:
+            policies_loaded = (await client.get("/v1/policies")).json()["result"]
+        assert policies_loaded == [], "OPA serves policies from an unsigned bundle"
 
 
 @asynccontextmanager
@@ -202,50 +215,43 @@ async def _readiness(app: AsgiFastStream) -> dict[str, object]:
 async def test_a_change_with_one_approval_does_not_take_effect_until_the_second(
     settings: Settings, stack: Endpoints, tmp_path: Path, keys: Keys
 ) -> None:
-    opa, policies = ensure_opa(settings), _policies(settings, tmp_path)
-    served = tmp_path / "served"
-    served.mkdir()
-    approved = source_revision(policies)
-    _publish(opa, policies, served, signing_key=keys.release, approvals=keys.approvals(approved, "a", "b"))
-    config = opa_config("", RESOURCE, keys.release_public)
     settings = settings.model_copy(
         update={"policy_approvers": keys.approvers, "pseudonym_key": SecretStr(f"bundles-{uuid4()}")}
     )
-    with bundle_server(served) as url:
-        config["services"]["policies"]["url"] = url
-        with throwaway_opa(settings, policies, bundles=config) as opa_url:
-            await _wait_for_revision(opa_url, approved)
-            async with _gateway(settings, stack, opa_url) as app:
-                before = await send_police_report(settings, stack)
-                copy = await delivery_of(stack, "veiligthuis", before)
-                assert copy is not None and GRANTED not in copy["body"]
+    with _polling(settings, tmp_path, keys) as opa:
+        approved = source_revision(opa.policies)
+        opa.publish(signing_key=keys.release, approvals=keys.approvals(approved, "a", "b"))
+        await _wait_for_revision(opa.url, approved)
+        async with _gateway(settings, stack, opa.url) as app:
+            before = await send_police_report(settings, stack)
+            copy = await delivery_of(stack, "veiligthuis", before)
+            assert copy is not None and GRANTED not in copy["body"]
 
-                # The change, released with officer a's approval and officer c's (not an approver).
-                _grant(policies)
-                change = source_revision(policies)
-                one = keys.approvals(change, "a", "c")
-                _publish(opa, policies, served, signing_key=keys.release, approvals=one)
-                await _wait_for_revision(opa_url, change)
-                waiting = await send_police_report(settings, stack)
-                assert await delivery_of(stack, "veiligthuis", waiting, timeout_s=4.0) is None, (
-                    "delivered under a revision one officer approved"
-                )
-                problems = (await _readiness(app))["problems"]
-                assert "1 valid approval(s) of the 2 required" in str(problems), problems
-                assert "officer-c is not an approving officer" in str(problems)
+            # The change, released with officer a's approval and officer c's (not an approver).
+            _grant(opa.policies)
+            change = source_revision(opa.policies)
+            one = keys.approvals(change, "a", "c")
+            opa.publish(signing_key=keys.release, approvals=one)
+            await _wait_for_revision(opa.url, change)
+            # The gateway says why it decides nothing, also before a signal comes.
+            for _ in range(50):
+                if "valid approval" in str((await _readiness(app))["problems"]):
+                    break
+                await asyncio.sleep(0.1)
+            waiting = await send_police_report(settings, stack)
+            assert await delivery_of(stack, "veiligthuis", waiting, timeout_s=4.0) is None, (
+                "delivered under a revision one officer approved"
+            )
+            problems = (await _readiness(app))["problems"]
+            assert "1 valid approval(s) of the 2 required" in str(problems), problems
+            assert "officer-c is not an approving officer" in str(problems)
 
-                # Officer b approves too: the waiting signal is delivered under the change.
-                _publish(
-                    opa,
-                    policies,
-                    served,
-                    signing_key=keys.release,
-                    approvals=[*one, *keys.approvals(change, "b")],
-                )
-                delivered = await delivery_of(stack, "veiligthuis", waiting, timeout_s=30.0)
-                assert delivered is not None and GRANTED in delivered["body"]
-                assert delivered["policy_revision"] == change[:16]
-                assert (await _readiness(app))["ready"] is True
+            # Officer b approves too: the waiting signal is delivered under the change.
+            opa.publish(signing_key=keys.release, approvals=[*one, *keys.approvals(change, "b")])
+            delivered = await delivery_of(stack, "veiligthuis", waiting, timeout_s=30.0)
+            assert delivered is not None and GRANTED in delivered["body"]
+            assert delivered["policy_revision"] == change[:16]
+            assert (await _readiness(app))["ready"] is True
 
     records = await read_topic(stack.kafka("admin"), AUDIT)
     ours = [r for r in records if r.get("signal_id") == str(waiting) and r.get("recipient") == "veiligthuis"]

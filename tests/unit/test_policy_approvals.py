@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from gateway.decisions import DecisionError, PolicyEngine
 from gateway.policy_approvals import ApprovalProblem, Approvers, approve, revision_of
 from gateway.signing import public_pem
 from tools.policy.bundle import add_approval, read_approvals, source_revision
@@ -98,3 +100,29 @@ def test_a_changed_policy_needs_approving_afresh(tmp_path: Path) -> None:
     add_approval(file, approve(KEYS["a"], "officer-a", second, AT))
     revision, held = read_approvals(file)
     assert revision == second and [a.officer for a in held] == ["officer-a"]
+
+
+async def test_an_answer_from_another_revision_than_the_approved_one_is_refused() -> None:
+    """OPA may activate a new bundle between two checks: each answer must name the approved one."""
+    served = {"revision": REVISION}
+
+    def opa(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/policies":
+            return httpx.Response(200, json={"result": [{"id": "a", "raw": "package ketenpoort.a\n"}]})
+        if request.url.path == "/v1/data/ketenpoort/config":
+            return httpx.Response(200, json={"result": {"partners": {}}})
+        if request.url.path == "/v1/data/system/bundles":
+            approvals = [_approval("a"), _approval("b")]
+            manifest = {"revision": REVISION, "metadata": {"approvals": approvals}}
+            return httpx.Response(200, json={"result": {"ketenpoort": {"manifest": manifest}}})
+        bundles = {"ketenpoort": {"revision": served["revision"]}}
+        return httpx.Response(200, json={"result": {"ok": True}, "provenance": {"bundles": bundles}})
+
+    engine = PolicyEngine("http://opa:8181", approvers=APPROVERS)
+    engine._http = httpx.AsyncClient(base_url="http://opa:8181", transport=httpx.MockTransport(opa))
+    assert (await engine.served()).approvers == ("officer-a", "officer-b")
+    assert await engine.evaluate("ketenpoort/x/decisions", {}) == {"ok": True}
+    served["revision"] = "f" * 64  # OPA activated another bundle meanwhile
+    with pytest.raises(DecisionError, match="the policies changed while deciding"):
+        await engine.evaluate("ketenpoort/x/decisions", {})
+    await engine._http.aclose()
