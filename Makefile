@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.alerts --alerts 200
 	$(BIN)/python -m bench.ids --ids 250000
 	$(BIN)/python -m bench.startup --records 20000
+	$(BIN)/python -m bench.history --signals 100000
 	$(BIN)/python -m bench.scale --signals 4000
 
 # 20 000 records, 1% poison, 12 SIGKILLs of the gateway; the short version is in `make test`.
