@@ -267,7 +267,8 @@ async def cluster_id(kafka: KafkaConnection) -> str:
 async def read_to_end(
     consumer: AIOKafkaConsumer, starts: dict[TopicPartition, int], *, timeout_s: float = 60.0
 ) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
-    """Every committed record of the partitions, from each start offset up to the end offsets of now.
+    """Every committed record of the partitions, from each start offset (or the first record a
+    partition still holds, if later) up to the end offsets of now.
 
     An empty fetch does not mean the end: the first fetch over a new (SASL) connection can take
     longer than one poll. The end is where the consumer's position reaches the end offset, which
@@ -275,6 +276,11 @@ async def read_to_end(
     """
     consumer.assign(list(starts))
     ends = await consumer.end_offsets(list(starts))
+    # A start before what the partition still holds (retention or DeleteRecords removed the oldest
+    # records) is its first record: seeking there would be out of range, and the consumer would
+    # start at the end, reading nothing.
+    firsts = await consumer.beginning_offsets(list(starts))
+    starts = {partition: max(start, firsts[partition]) for partition, start in starts.items()}
     for partition, start in starts.items():
         consumer.seek(partition, start)
     pending = {partition for partition, start in starts.items() if start < ends[partition]}

@@ -45,10 +45,11 @@ class Principal(BaseModel):
     read: tuple[str, ...] = ()
     write: tuple[str, ...] = ()
     manage: tuple[str, ...] = ()
+    prune: tuple[str, ...] = ()  # topics it deletes the oldest records of (the audit's retention)
     groups: tuple[str, ...] = ()
     transactional_ids: tuple[str, ...] = ()
 
-    @field_validator("read", "write", "manage", "groups", "transactional_ids")
+    @field_validator("read", "write", "manage", "prune", "groups", "transactional_ids")
     @classmethod
     def _names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
         for name in names:
@@ -146,6 +147,7 @@ def _acls_of(principal: str, grants: Principal) -> list[Acl]:
         *rules("TOPIC", grants.read, "READ"),
         *rules("TOPIC", grants.write, "WRITE"),
         *rules("TOPIC", grants.manage, "CREATE", "DESCRIBE_CONFIGS", "ALTER_CONFIGS"),
+        *rules("TOPIC", grants.prune, "DELETE"),
         *rules("GROUP", grants.groups, "READ"),
         *rules("TRANSACTIONAL_ID", grants.transactional_ids, "WRITE"),
     ]
@@ -361,6 +363,8 @@ def principals_table(principals: Principals) -> str:
         also = []
         if grants.manage:
             also.append(f"creates and configures {names(grants.manage)}")
+        if grants.prune:
+            also.append(f"deletes the oldest records of {names(grants.prune)} (retention)")
         if grants.transactional_ids:
             also.append(f"transactional ids {names(grants.transactional_ids)}")
         lines.append(

@@ -76,7 +76,9 @@ AUDIT = Kept(
     "audit",
     "the audit: what was shared with whom, why, its checkpoints, and every read of it",
     FOREVER,
-    "kept until the privacy officers remove it (retention.ms=-1)",
+    "kept until the privacy officers remove it (retention.ms=-1); with KETENPOORT_AUDIT_RETENTION_DAYS "
+    "the retention sweep removes the oldest records after a signed retention checkpoint names where each "
+    "chain then starts (gateway/audit/pruning.py)",
 )
 VICTIM_INFORMING = Kept(
     "informing agreements",
@@ -94,8 +96,10 @@ def involvement_retention(months: int) -> str:
     return f"{months} months after it closed"
 
 
-def how_long(kept: Kept, involvement_months: int) -> str:
+def how_long(kept: Kept, involvement_months: int, audit_days: int | None = None) -> str:
     """How long `kept` is kept, in words."""
+    if kept is AUDIT and audit_days is not None:
+        return f"{audit_days} days"
     if kept is INVOLVEMENTS:
         return involvement_retention(involvement_months)
     if kept is VICTIM_INFORMING:

@@ -20,6 +20,7 @@ from aiokafka.structs import ConsumerRecord
 from gateway.alerts.raising import RaiseAlerts
 from gateway.audit.chain import AuditChain
 from gateway.audit.checkpoints import Checkpointer
+from gateway.audit.pruning import AuditPruning
 from gateway.audit.reads import AuditReadLog
 from gateway.clock import Clock, now_utc
 from gateway.consequences import Step, deliveries
@@ -129,6 +130,9 @@ class GatewayService:
             clock=self.clock,
         )  # fmt: skip
         instance = settings.gateway_instance
+        checkpointer = Checkpointer(
+            load_or_create_key(settings.audit_key_path()), settings.gateway_group_id, instance
+        )
         self._fanout = Fanout(
             kafka=kafka,
             transactional_id=f"{settings.gateway_group_id}-{instance}",
@@ -137,14 +141,16 @@ class GatewayService:
             chain=chain,
             health=self.health,
             transaction_timeout_s=settings.transaction_timeout_s,
-            checkpointer=Checkpointer(
-                load_or_create_key(settings.audit_key_path()), settings.gateway_group_id, instance
-            ),
+            checkpointer=checkpointer,
         )
         await self._fanout.start()
         self._follow(self._checkpoints(self._fanout), "audit-checkpoints")
         if instance == 0:  # one instance removes what retention expires; the others read it
-            self._follow(self._retention(RetentionSweep(self.index, self._fanout)), "retention-sweep")
+            days = settings.audit_retention_days
+            pruning = AuditPruning(kafka, self._fanout.write, checkpointer, days) if days else None
+            self._follow(
+                self._retention(RetentionSweep(self.index, self._fanout), pruning), "retention-sweep"
+            )
         self.health.recover("gateway")
         log.info(
             "gateway_started", instance=instance, instances=settings.gateway_instances, partitions=self.owned
@@ -181,13 +187,16 @@ class GatewayService:
             except TimeoutError:
                 await fanout.checkpoint("interval")
 
-    async def _retention(self, sweep: RetentionSweep) -> None:
-        """Remove what retention expired, every `retention_sweep_s`."""
+    async def _retention(self, sweep: RetentionSweep, pruning: AuditPruning | None) -> None:
+        """Remove what retention expired, every `retention_sweep_s`: involvements, and audit records
+        where the audit has a retention."""
         while not self._stopping.is_set():
             try:
                 await asyncio.wait_for(self._stopping.wait(), self.settings.retention_sweep_s)
             except TimeoutError:
                 await sweep.once()
+                if pruning is not None:
+                    await pruning.once()
 
     def _follow(self, follower: Coroutine[Any, Any, None], name: str) -> None:
         self._background.append(asyncio.create_task(follower, name=name))

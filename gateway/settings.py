@@ -147,6 +147,11 @@ class Settings(BaseSettings):
         default=24, ge=1, description="A closed involvement matches and can be looked up this long; "
         "then the retention sweep removes it from chain.involvements.",
     )  # fmt: skip
+    audit_retention_days: int | None = Field(
+        default=None, ge=1, description="Remove audit records decided longer ago than this, after a signed "
+        "retention checkpoint names where each chain then starts (KETENPOORT_AUDIT_RETENTION_DAYS); "
+        "empty: the audit is kept until the privacy officers remove it.",
+    )  # fmt: skip
     retention_sweep_s: float = Field(
         default=3600.0, gt=0, description="How often gateway instance 0 removes what retention expired."
     )

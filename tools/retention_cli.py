@@ -70,7 +70,7 @@ class Report:
     removed: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def build(admin: KafkaConnection, involvement_months: int) -> Report:
+async def build(admin: KafkaConnection, involvement_months: int, audit_days: int | None = None) -> Report:
     report = Report()
     names = [name for kept in retention.TABLE for name in topics_of(kept)]
     client = make_admin(admin)
@@ -103,7 +103,7 @@ async def build(admin: KafkaConnection, involvement_months: int) -> Report:
             {
                 "kind": kept.kind,
                 "what": kept.what,
-                "kept": retention.how_long(kept, involvement_months),
+                "kept": retention.how_long(kept, involvement_months, audit_days),
                 "how": kept.how,
                 "topics": topics,
             }
@@ -165,7 +165,7 @@ def report_command(
     except StackError as error:
         err.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
-    report = asyncio.run(build(admin, settings.involvement_retention_months))
+    report = asyncio.run(build(admin, settings.involvement_retention_months, settings.audit_retention_days))
     if as_json:
         print(
             json.dumps(

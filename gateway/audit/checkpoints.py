@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from gateway.audit.records import Head
 from gateway.kafka import Record
-from gateway.schemas.audit_checkpoint import AuditCheckpoint, CheckpointHead
+from gateway.schemas.audit_checkpoint import AuditCheckpoint, ChainStart, CheckpointHead
 from gateway.schemas.envelope import new_envelope
 from gateway.settings import RECIPIENTS
 from gateway.signing import key_id
@@ -36,14 +36,22 @@ from gateway.topics import AUDIT_CHECKPOINTS, inbox_topic
 
 
 def _signed_bytes(checkpoint: AuditCheckpoint) -> bytes:
-    content = checkpoint.model_dump(mode="json", exclude={"signature"})
+    # None left out: a field added later (`starts`) does not change what an older checkpoint signed.
+    content = checkpoint.model_dump(mode="json", exclude={"signature"}, exclude_none=True)
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
 
 
 def sign(
-    key: Ed25519PrivateKey, chain: str, instance: int, heads: dict[int, Head], kind: str, at: datetime
+    key: Ed25519PrivateKey,
+    chain: str,
+    instance: int,
+    heads: dict[int, Head],
+    kind: str,
+    at: datetime,
+    starts: list[ChainStart] | None = None,
 ) -> AuditCheckpoint:
-    """A checkpoint of the chains' heads (partitions not yet written are left out)."""
+    """A checkpoint of the chains' heads (partitions not yet written are left out); with `starts`,
+    a retention checkpoint."""
     unsigned = AuditCheckpoint.model_validate(
         {
             "checkpoint_id": uuid4(),
@@ -58,6 +66,7 @@ def sign(
             "signed_at": at,
             "key_id": key_id(key.public_key()),
             "signature": "",
+            "starts": starts,
         }
     )
     signature = base64.b64encode(key.sign(_signed_bytes(unsigned))).decode()
@@ -134,8 +143,10 @@ class Checkpointer:
         again what it read back: it cannot know its predecessor's last one was written)."""
         return heads != self._last and any(head.sequence >= 0 for head in heads.values())
 
-    def sign(self, heads: dict[int, Head], kind: str, at: datetime) -> AuditCheckpoint:
-        return sign(self.key, self.chain, self.instance, heads, kind, at)
+    def sign(
+        self, heads: dict[int, Head], kind: str, at: datetime, starts: list[ChainStart] | None = None
+    ) -> AuditCheckpoint:
+        return sign(self.key, self.chain, self.instance, heads, kind, at, starts)
 
     def written(self, heads: dict[int, Head]) -> None:
         self._last = dict(heads)

@@ -80,9 +80,13 @@ class Finding:
         return f"{where}{which}: {self.problem}"
 
 
-def verify(partition: int, stored: list[tuple[int, bytes]]) -> list[Finding]:
+def verify(
+    partition: int, stored: list[tuple[int, bytes]], starts: dict[str, Head] | None = None
+) -> list[Finding]:
     """Check the chains in one partition: (Kafka offset, record bytes) in offset order. Each gateway
-    deployment writes a chain of its own; they may interleave in the partition."""
+    deployment writes a chain of its own; they may interleave in the partition. `starts`: where
+    retention left a chain (the head before its first record kept, from a signed retention
+    checkpoint); a chain whose first stored record is that one continues from there."""
     findings: list[Finding] = []
     heads: dict[str, Head] = {}
     for offset, raw in stored:
@@ -92,6 +96,9 @@ def verify(partition: int, stored: list[tuple[int, bytes]]) -> list[Finding]:
         except (orjson.JSONDecodeError, ValueError) as error:
             findings.append(Finding(partition, offset, None, f"not an audit record: {str(error)[:120]}"))
             continue
+        start = (starts or {}).get(record.chain)
+        if record.chain not in heads and start is not None and record.sequence == start.sequence + 1:
+            heads[record.chain] = start
         head = heads.get(record.chain, Head.after(None))
         findings.extend(_check(partition, offset, fields, record, head))
         heads[record.chain] = Head(record.sequence, record.hash)

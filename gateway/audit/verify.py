@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gateway.audit.checkpoints import Held, parse, signature_problem
-from gateway.audit.records import Finding, verify
+from gateway.audit.records import Finding, Head, verify
 from gateway.kafka import KafkaConnection, partition_counts, read_to_end
 from gateway.topics import AUDIT, AUDIT_CHECKPOINTS
 
@@ -48,6 +48,8 @@ class _Anchors:
 
     def __init__(self, held: list[Held], public_key: Ed25519PublicKey | None, result: Verification) -> None:
         self.points: dict[tuple[str, int], dict[int, list[tuple[str, Held]]]] = defaultdict(dict)
+        # Where retention left each chain in each partition: the head before its first record kept.
+        self.starts: dict[int, dict[str, Head]] = defaultdict(dict)
         self.seen: set[tuple[str, int, int]] = set()
         self.ends: dict[tuple[str, int], int] = {}  # each chain's last sequence in each partition
         genuine: dict[tuple[str, str], Held] = {}
@@ -60,6 +62,12 @@ class _Anchors:
                 )
                 continue
             genuine.setdefault((str(checkpoint.checkpoint_id), checkpoint.signature), copy)
+        for copy in genuine.values():
+            checkpoint = copy.checkpoint
+            for start in checkpoint.starts or []:
+                known = self.starts[start.partition].get(start.chain)
+                if known is None or start.sequence - 1 > known.sequence:
+                    self.starts[start.partition][start.chain] = Head(start.sequence - 1, start.prev_hash)
         for copy in genuine.values():
             checkpoint = copy.checkpoint
             for head in checkpoint.heads:
@@ -98,9 +106,12 @@ class _Anchors:
         """Every checkpointed record the topic did not hold: cut off when past the chain's end."""
         for (chain, partition), by_sequence in self.points.items():
             end = self.ends.get((chain, partition), -1)
+            start = self.starts.get(partition, {}).get(chain)
             for sequence, said in sorted(by_sequence.items()):
-                if (chain, partition, sequence) in self.seen:
-                    continue
+                if (chain, partition, sequence) in self.seen or (
+                    start is not None and sequence <= start.sequence
+                ):
+                    continue  # seen, or removed by retention before where a retention checkpoint starts it
                 copy = said[0][1]
                 how = (
                     f"cut off: signed on {copy.checkpoint.signed_at.isoformat()} as chain {chain}'s record "
@@ -153,7 +164,9 @@ async def verify_topic(
             stored = [(m.offset, m.value or b"") async for m in read_to_end(consumer, {tp: 0})]
             result.records += len(stored)
             result.findings.extend(
-                f for f in verify(partition, stored) if chain is None or f.chain in (chain, None)
+                f
+                for f in verify(partition, stored, anchors.starts.get(partition))
+                if chain is None or f.chain in (chain, None)
             )
             for offset, raw in stored:
                 anchors.check(partition, offset, raw, result)

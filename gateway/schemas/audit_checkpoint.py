@@ -18,6 +18,19 @@ class CheckpointHead(BaseModel):
     hash: str = Field(description="That record's hash.")
 
 
+class ChainStart(BaseModel):
+    """Where a chain's verifiable part now starts in a partition, after retention removed what came
+    before: the first record kept, and the hash of the last one removed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    partition: int
+    chain: str
+    sequence: int = Field(description="The number of the first record kept.")
+    prev_hash: str = Field(description="The hash of the last record removed: the first kept one's prev_hash.")
+    offset: int = Field(description="The partition's offset before which records were removed.")
+
+
 class AuditCheckpoint(BaseModel):
     """*Controlepunt*: where the audit chains of one gateway instance stood; a record the topic no
     longer holds, or holds with another hash, was cut off or rewritten."""
@@ -30,10 +43,15 @@ class AuditCheckpoint(BaseModel):
     checkpoint_id: UUID
     chain: str = Field(description="The gateway deployment whose chains these are.")
     instance: int = Field(description="The gateway instance that wrote those partitions.")
-    kind: Literal["interval", "shutdown"] = Field(
-        description="interval: written at the fixed interval; shutdown: written as the instance stopped."
+    kind: Literal["interval", "shutdown", "retention"] = Field(
+        description="interval: written at the fixed interval; shutdown: written as the instance stopped; "
+        "retention: written before retention removed the audit's oldest records, naming where each "
+        "chain's verifiable part then starts."
     )
     heads: list[CheckpointHead]
+    starts: list[ChainStart] | None = Field(
+        default=None, description="With kind retention: each chain's start."
+    )
     signed_at: AwareDatetime
     key_id: str = Field(description="SHA-256 of the raw Ed25519 public key, first 16 hex digits.")
     signature: str = Field(description="Ed25519 over the canonical JSON of everything else, base64.")
