@@ -242,6 +242,24 @@ async def _replication(admin: AIOKafkaAdminClient, topics: list[str]) -> dict[st
     }
 
 
+async def topic_configs(kafka: KafkaConnection, topics: list[str]) -> dict[str, dict[str, str]]:
+    """Each existing topic's configuration as the broker has it (a topic it does not have is left out)."""
+    admin = make_admin(kafka)
+    await admin.start()
+    try:
+        responses = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, t) for t in topics]
+        )
+    finally:
+        await admin.close()
+    return {
+        resource[3]: {entry[0]: entry[1] for entry in resource[4]}
+        for response in responses
+        for resource in response.resources
+        if resource[0] == 0
+    }
+
+
 async def partition_counts(kafka: KafkaConnection, topics: list[str]) -> dict[str, int]:
     """How many partitions each existing topic has (0 for a topic that does not exist)."""
     admin = make_admin(kafka)

@@ -12,12 +12,11 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from rich.console import Console
 from rich.markup import escape
 
 from gateway import retention
-from gateway.kafka import KafkaConnection, make_admin, read_whole
+from gateway.kafka import KafkaConnection, read_whole, topic_configs
 from gateway.settings import ORGANISATIONS, RECIPIENTS, get_settings
 from gateway.topics import (
     ALERTS,
@@ -73,20 +72,7 @@ class Report:
 async def build(admin: KafkaConnection, involvement_months: int, audit_days: int | None = None) -> Report:
     report = Report()
     names = [name for kept in retention.TABLE for name in topics_of(kept)]
-    client = make_admin(admin)
-    await client.start()
-    try:
-        responses = await client.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
-        )
-    finally:
-        await client.close()
-    actual = {
-        resource[3]: {entry[0]: entry[1] for entry in resource[4]}
-        for response in responses
-        for resource in response.resources
-        if resource[0] == 0
-    }
+    actual = await topic_configs(admin, names)
     for kept in retention.TABLE:
         topics = topics_of(kept)
         for name in topics:

@@ -4,9 +4,7 @@ write acknowledged by one replica of three)."""
 
 from __future__ import annotations
 
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-
-from gateway.kafka import ensure_topics, make_admin
+from gateway.kafka import ensure_topics, make_admin, topic_configs
 from gateway.topics import (
     ALERTS,
     AUDIT,
@@ -25,23 +23,17 @@ from tools.stack import Endpoints
 async def test_every_topic_has_the_configuration_ketenpoort_relies_on(stack: Endpoints) -> None:
     admin_login = stack.kafka("admin")
     await ensure_topics(admin_login)
+    topics = [
+        AUDIT, AUDIT_READS, ALERTS, INVOLVEMENTS, DLQ, SIGNAL_IDS, OBLIGATIONS, inbox_topic("police"),
+        signals_topic("police"),
+    ]  # fmt: skip
+    actual = await topic_configs(admin_login, topics)
     admin = make_admin(admin_login)
     await admin.start()
     try:
-        topics = [
-            AUDIT, AUDIT_READS, ALERTS, INVOLVEMENTS, DLQ, SIGNAL_IDS, OBLIGATIONS, inbox_topic("police"),
-            signals_topic("police"),
-        ]  # fmt: skip
-        resources = [ConfigResource(ConfigResourceType.TOPIC, topic) for topic in topics]
-        responses = await admin.describe_configs(resources)
         described = await admin.describe_topics(topics)
     finally:
         await admin.close()
-    actual = {
-        resource[3]: {entry[0]: entry[1] for entry in resource[4]}
-        for response in responses
-        for resource in response.resources
-    }
     replicas = {item["topic"]: len(item["partitions"][0]["replicas"]) for item in described}
     for topic in topics:
         # min.insync.replicas: a majority of the replicas the topic has (1 on one broker, 2 of 3).
