@@ -172,18 +172,10 @@ def throwaway_opa(
 
 
 def start_bundle_server(directory: Path, port: int, log_file: Path) -> subprocess.Popen[bytes]:
-    """A static HTTP server for the bundles in `directory` (Python's http.server) on loopback:
-    what OPA's bundle plugin polls. Returns at once (see `wait_serving`)."""
-    argv = [
-        sys.executable,
-        "-m",
-        "http.server",
-        str(port),
-        "--bind",
-        process.LOOPBACK,
-        "--directory",
-        str(directory),
-    ]
+    """A static HTTP server for the bundles in `directory` on loopback, with ETags
+    (tools/stack/bundle_server.py, standard library only): what OPA's bundle plugin polls.
+    Returns at once (see `wait_serving`)."""
+    argv = [sys.executable, str(Path(__file__).with_name("bundle_server.py")), str(port), str(directory)]
     return process.spawn(argv, log_file, cwd=directory)
 
 
