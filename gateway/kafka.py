@@ -282,11 +282,19 @@ async def cluster_id(kafka: KafkaConnection) -> str:
     return str(described["cluster_id"])
 
 
+# For a consumer that reads a topic from its beginning: where a partition's oldest records were
+# removed, seeking offset 0 is out of range, and aiokafka's default ("latest") would then start at
+# the end and read nothing.
+FROM_THE_START = {"auto_offset_reset": "earliest"}
+
+
 async def read_to_end(
     consumer: AIOKafkaConsumer, starts: dict[TopicPartition, int], *, timeout_s: float = 60.0
 ) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
-    """Every committed record of the partitions, from each start offset (or the first record a
-    partition still holds, if later) up to the end offsets of now.
+    """Every committed record of the partitions, from each start offset up to the end offsets of now.
+    A start before the first record a partition still holds (retention or DeleteRecords removed the
+    oldest) is out of range: the consumer must be made with `auto_offset_reset="earliest"` to start
+    at that first record instead of at the end (the callers here are: `FROM_THE_START`).
 
     An empty fetch does not mean the end: the first fetch over a new (SASL) connection can take
     longer than one poll. The end is where the consumer's position reaches the end offset, which
@@ -294,11 +302,6 @@ async def read_to_end(
     """
     consumer.assign(list(starts))
     ends = await consumer.end_offsets(list(starts))
-    # A start before what the partition still holds (retention or DeleteRecords removed the oldest
-    # records) is its first record: seeking there would be out of range, and the consumer would
-    # start at the end, reading nothing.
-    firsts = await consumer.beginning_offsets(list(starts))
-    starts = {partition: max(start, firsts[partition]) for partition, start in starts.items()}
     for partition, start in starts.items():
         consumer.seek(partition, start)
     pending = {partition for partition, start in starts.items() if start < ends[partition]}
@@ -326,7 +329,7 @@ async def read_whole(
     if not partitions:
         return {}
     consumer = AIOKafkaConsumer(
-        **kafka.client_options(), isolation_level="read_committed", enable_auto_commit=False
+        **kafka.client_options(), **FROM_THE_START, isolation_level="read_committed", enable_auto_commit=False
     )
     await consumer.start()
     try:

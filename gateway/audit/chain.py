@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
 from gateway.audit.records import Head, seal
-from gateway.kafka import KafkaConnection, read_to_end
+from gateway.kafka import FROM_THE_START, KafkaConnection, read_to_end
 from gateway.schemas.audit import AuditEntry, AuditRecord
 from gateway.topics import AUDIT
 
@@ -46,6 +46,7 @@ class AuditChain:
     ) -> AuditChain:
         consumer = AIOKafkaConsumer(
             **kafka.client_options(),
+            **FROM_THE_START,
             isolation_level="read_committed",
             enable_auto_commit=False,
             request_timeout_ms=request_timeout_ms,

@@ -27,7 +27,7 @@ from gateway import retention
 from gateway.audit import checkpoints
 from gateway.audit.checkpoints import Checkpointer
 from gateway.clock import now_utc
-from gateway.kafka import KafkaConnection, Record, make_admin, partition_counts, read_to_end
+from gateway.kafka import FROM_THE_START, KafkaConnection, Record, make_admin, partition_counts, read_to_end
 from gateway.logging import get_logger
 from gateway.schemas.audit_checkpoint import ChainStart
 from gateway.schemas.retention import Removed
@@ -39,7 +39,7 @@ log = get_logger("gateway.audit.pruning")
 async def expired_starts(kafka: KafkaConnection, cutoff: datetime, topic: str = AUDIT) -> list[ChainStart]:
     """Per audit partition and chain with records decided before `cutoff`: where it starts after."""
     count = (await partition_counts(kafka, [topic]))[topic]
-    consumer = AIOKafkaConsumer(**kafka.client_options(), isolation_level="read_committed")
+    consumer = AIOKafkaConsumer(**kafka.client_options(), **FROM_THE_START, isolation_level="read_committed")
     await consumer.start()
     starts: list[ChainStart] = []
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from gateway.kafka import KafkaConnection, partition_counts, read_to_end
+from gateway.kafka import FROM_THE_START, KafkaConnection, partition_counts, read_to_end
 from gateway.schemas.audit import AuditRecord
 from gateway.topics import AUDIT
 
@@ -45,7 +45,9 @@ class AuditStore:
         partitions = [TopicPartition(topic, p) for p in range(count)]
         if not partitions:
             return 0
-        consumer = AIOKafkaConsumer(**kafka.client_options(), isolation_level="read_committed")
+        consumer = AIOKafkaConsumer(
+            **kafka.client_options(), **FROM_THE_START, isolation_level="read_committed"
+        )
         await consumer.start()
         added = 0
         try:

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gateway.audit.checkpoints import Held, parse, signature_problem
 from gateway.audit.records import Finding, Head, verify
-from gateway.kafka import KafkaConnection, partition_counts, read_to_end
+from gateway.kafka import FROM_THE_START, KafkaConnection, partition_counts, read_to_end
 from gateway.topics import AUDIT, AUDIT_CHECKPOINTS
 
 
@@ -130,7 +130,7 @@ class _Anchors:
 async def read_checkpoints(kafka: KafkaConnection, topic: str = AUDIT_CHECKPOINTS) -> list[Held]:
     """Every checkpoint in a topic (the checkpoints topic, or an inbox read as its organisation)."""
     count = (await partition_counts(kafka, [topic]))[topic]
-    consumer = AIOKafkaConsumer(**kafka.client_options(), isolation_level="read_committed")
+    consumer = AIOKafkaConsumer(**kafka.client_options(), **FROM_THE_START, isolation_level="read_committed")
     await consumer.start()
     try:
         start = {TopicPartition(topic, p): 0 for p in range(count)}
@@ -156,7 +156,7 @@ async def verify_topic(
     held = [h for h in held or [] if chain is None or h.checkpoint.chain == chain]
     anchors = _Anchors(held, public_key, result)
     count = (await partition_counts(kafka, [topic]))[topic]
-    consumer = AIOKafkaConsumer(**kafka.client_options(), isolation_level="read_committed")
+    consumer = AIOKafkaConsumer(**kafka.client_options(), **FROM_THE_START, isolation_level="read_committed")
     await consumer.start()
     try:
         for partition in range(count):
