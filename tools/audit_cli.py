@@ -138,7 +138,7 @@ def subject(
     format: Annotated[
         str, typer.Option("--format", help="md, json or html (a page to read and print).")
     ] = "md",
-    lang: Annotated[str, typer.Option(help="The html page's language: nl or en.")] = "nl",
+    lang: reports.LangOption = "nl",
 ) -> None:
     """Everything shared about one person: when, with whom, which fields, on which basis, for which
     purpose (the GDPR article 15 report)."""
@@ -147,8 +147,8 @@ def subject(
     except ValueError as error:
         err.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
-    if format not in ("md", "json", "html") or lang not in ("nl", "en"):
-        err.print("[red]--format is md, json or html; --lang nl or en[/red]")
+    if format not in ("md", "json", "html"):
+        err.print("[red]--format is md, json or html[/red]")
         raise typer.Exit(2)
     settings = get_settings()
     pseudonym = pseudonym_of_bsn(bsn, settings.pseudonym_key.get_secret_value().encode())
@@ -176,7 +176,7 @@ def subject(
             )
         )
     elif format == "html":
-        print(subject_report_page(pseudonym, records, now, "nl" if lang == "nl" else "en"), end="")
+        print(subject_report_page(pseudonym, records, now, reports.language(lang)), end="")
     else:
         print(subject_report_markdown(pseudonym, records, now), end="")
 

@@ -12,13 +12,26 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
+
+import typer
 
 from gateway.schemas.labels import field_label, signal_label
 from gateway.settings import PARTNERS
 from tools.policy.matrix import Row, Situation, show_value
 
 Lang = Literal["nl", "en"]
+
+
+def language(text: str) -> Lang:
+    """The page language a command's `--lang` names; typer.BadParameter for any other."""
+    if text not in ("nl", "en"):
+        raise typer.BadParameter(f"{text!r}: nl or en")
+    return "nl" if text == "nl" else "en"
+
+
+# Every page command's --lang: Dutch by default.
+LangOption = Annotated[str, typer.Option(help="The html page's language: nl or en.", callback=language)]
 
 # Each legal basis's article, by its Juriconnect reference on wetten.overheid.nl (EUR-Lex for the
 # AVG). The regional privacy officers confirm the exact article (legal_bases.json says so too).

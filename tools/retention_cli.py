@@ -141,7 +141,7 @@ def report_page(report: Report, lang: reports.Lang) -> str:
 def report_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     html_page: Annotated[bool, typer.Option("--html", help="A page to read and print.")] = False,
-    lang: Annotated[str, typer.Option(help="The html page's language: nl or en.")] = "nl",
+    lang: reports.LangOption = "nl",
 ) -> None:
     """What is kept, how long and how it is enforced; whether the broker's topic settings are what
     Ketenpoort sets (exit 1 when one differs); and each removal by retention, when and why."""
@@ -160,7 +160,7 @@ def report_command(
             )
         )
     elif html_page:
-        print(report_page(report, "nl" if lang == "nl" else "en"), end="")
+        print(report_page(report, reports.language(lang)), end="")
     else:
         out.print("[bold]What is kept, and how long[/bold]")
         for kind in report.kinds:

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gateway.audit.checkpoints import Held, parse, signature_problem
 from gateway.audit.records import Finding, Head, verify
-from gateway.kafka import FROM_THE_START, KafkaConnection, partition_counts, read_to_end
+from gateway.kafka import FROM_THE_START, KafkaConnection, partition_counts, read_to_end, read_whole
 from gateway.topics import AUDIT, AUDIT_CHECKPOINTS
 
 
@@ -129,16 +129,10 @@ class _Anchors:
 
 async def read_checkpoints(kafka: KafkaConnection, topic: str = AUDIT_CHECKPOINTS) -> list[Held]:
     """Every checkpoint in a topic (the checkpoints topic, or an inbox read as its organisation)."""
-    count = (await partition_counts(kafka, [topic]))[topic]
-    consumer = AIOKafkaConsumer(**kafka.client_options(), **FROM_THE_START, isolation_level="read_committed")
-    await consumer.start()
-    try:
-        start = {TopicPartition(topic, p): 0 for p in range(count)}
-        values = [
-            (m.value or b"", f"{topic}/{m.partition}@{m.offset}") async for m in read_to_end(consumer, start)
-        ]
-    finally:
-        await consumer.stop()
+    values: list[tuple[bytes, str]] = []
+    await read_whole(
+        kafka, topic, lambda m: values.append((m.value or b"", f"{topic}/{m.partition}@{m.offset}"))
+    )
     return parse(values)
 
 

@@ -92,7 +92,7 @@ def matrix_command(
         str, typer.Option("--format", help="md, csv or html (a page to read and print).")
     ] = "md",
     output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
-    lang: Annotated[str, typer.Option(help="The html page's language: nl or en.")] = "nl",
+    lang: reports.LangOption = "nl",
 ) -> None:
     """The sharing matrix: for every signal type, situation and recipient, asked of the policy engine."""
     if format not in (*matrix.RENDERERS, "html"):
@@ -101,16 +101,12 @@ def matrix_command(
     if format == "html":
         made = datetime.now(UTC)
         bases = register.legal_bases()
-        page = reports.matrix_page(asked.rows, bases, _lang(lang), made, asked.revision, asked.approvers)
+        page = reports.matrix_page(
+            asked.rows, bases, reports.language(lang), made, asked.revision, asked.approvers
+        )
         write_or_print(page, output)
         return
     write_or_print(matrix.RENDERERS[format](asked.rows), output)
-
-
-def _lang(lang: str) -> reports.Lang:
-    if lang not in ("nl", "en"):
-        raise _fail(f"--lang {lang!r}: nl or en")
-    return "nl" if lang == "nl" else "en"
 
 
 @dataclass(frozen=True)
@@ -143,7 +139,7 @@ def register_command(
         str, typer.Option("--format", help="md, csv or html (a page to read and print).")
     ] = "md",
     output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
-    lang: Annotated[str, typer.Option(help="The html page's language: nl or en.")] = "nl",
+    lang: reports.LangOption = "nl",
 ) -> None:
     """The register of processing activities (GDPR art. 30): per purpose the policies share for,
     the legal bases, from whom to whom, which signals, about whom, what, and how long it is kept."""
@@ -154,7 +150,8 @@ def register_command(
     if format == "html":
         made = datetime.now(UTC)
         write_or_print(
-            register.render_page(activities, _lang(lang), made, asked.revision, asked.approvers), output
+            register.render_page(activities, reports.language(lang), made, asked.revision, asked.approvers),
+            output,
         )
         return
     write_or_print(register.RENDERERS[format](activities), output)
