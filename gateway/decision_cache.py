@@ -26,6 +26,8 @@ log = get_logger("gateway.decisions")
 
 T = TypeVar("T")
 
+REFRESH_LIMIT_S = 10.0  # one check of the revision: OPA's answers, each within its own timeout
+
 
 class DecisionCache:
     def __init__(self, engine: PolicyEngine, *, refresh_s: float = 1.0, max_entries: int = 50_000) -> None:
@@ -90,9 +92,19 @@ class DecisionCache:
         self._checked_at = time.monotonic()
 
     async def _refresh_forever(self) -> None:
+        """Check the revision every `refresh_s`, each check within `REFRESH_LIMIT_S`. Nothing may
+        end this task or hold it: without its checks the gateway stops deciding ("not checked
+        recently") until it is restarted, which is what an unforeseen error or a request that
+        never returned used to do (a gateway instance stood still for minutes in `bench.scale`)."""
         while True:
             await asyncio.sleep(self.refresh_s)
-            await self.refresh()
+            try:
+                async with asyncio.timeout(REFRESH_LIMIT_S):
+                    await self.refresh()
+            except Exception as error:  # reported as the problem; checked again next time
+                log.warning("policy_refresh_failed", error=repr(error)[:300])
+                self._problem = f"policy revision could not be checked: {error!r:.200}"
+                self._forget()
 
     async def ensure_available(self) -> None:
         """Once per batch: the policy engine must answer now, or nothing of the batch is delivered,

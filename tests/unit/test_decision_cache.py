@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from gateway import decision_cache
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision, DecisionError, Level, PolicyEngine, Served, policy_input
 
@@ -106,3 +109,52 @@ async def test_a_batch_needs_the_engine_to_answer_now(engine_and_cache: Any) -> 
         await cache.ensure_available()
     with pytest.raises(DecisionError):
         await cache.decide(QUERY)
+
+
+class Faltering(ScriptedEngine):
+    """`served` fails in a way nobody foresaw, or never returns, the times it is told to."""
+
+    def __init__(self, trouble: str) -> None:
+        super().__init__()
+        self.trouble = trouble
+        self.times = 0  # how many checks go wrong from now on
+        self.checks = 0
+
+    async def served(self) -> Served:
+        self.checks += 1
+        if self.times > 0:
+            self.times -= 1
+            if self.trouble == "hang":
+                await asyncio.Event().wait()  # a request that never returns
+            raise RuntimeError("unforeseen")
+        return await super().served()
+
+
+@pytest.mark.parametrize("trouble", ["error", "hang"])
+async def test_the_revision_check_goes_on_after_a_check_that_failed_or_never_returned(
+    trouble: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(decision_cache, "REFRESH_LIMIT_S", 0.2)
+    engine = Faltering(trouble)
+    cache = DecisionCache(engine, refresh_s=0.05)
+    await cache.start()
+    try:
+        engine.times = 2
+        await until(lambda: cache.problem is not None)
+        assert cache.problem is not None and "could not be checked" in cache.problem
+        with pytest.raises(DecisionError):
+            await cache.decide(QUERY)
+        # The refresher is still there: once OPA answers again, decisions come again.
+        await until(lambda: engine.times == 0 and cache.problem is None)
+        assert (await cache.decide(QUERY))[0] == "r1"
+        checks = engine.checks
+        await until(lambda: engine.checks > checks + 2)
+    finally:
+        await cache.close()
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "not within the time"
+        await asyncio.sleep(0.01)
