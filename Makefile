@@ -55,14 +55,18 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) build *.egg-info
 
+# Each benchmark keeps its figures in build/bench/; the last line is all of them, with the targets.
 bench: $(STAMP)
+	rm -rf build/bench
 	$(BIN)/python -m bench.decisions --signals 5000
 	$(BIN)/python -m bench.pipeline --signals 10000
 	$(BIN)/python -m bench.alerts --alerts 200
 	$(BIN)/python -m bench.ids --ids 250000
 	$(BIN)/python -m bench.startup --records 20000
 	$(BIN)/python -m bench.history --signals 100000
+	$(BIN)/python -m bench.memory --signals 100000
 	$(BIN)/python -m bench.scale --signals 4000
+	$(BIN)/python -m bench.summary
 
 # 20 000 records, 1% poison, 12 SIGKILLs of the gateway; the short version is in `make test`.
 soak: $(STAMP) browser

@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -56,6 +55,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from adapters.publish import send, signal_record
+from bench import results
 from bench.pipeline import bench_settings, end_offsets, percentile, running_gateway, say, signal_partitions
 from gateway.alerts.raising import alert_id_of
 from gateway.kafka import Record, ensure_topics, make_producer
@@ -312,5 +312,5 @@ if __name__ == "__main__":
     if args.alerts < 1 or args.rate <= 0 or args.warmup < 0:
         parser.error("--alerts must be at least 1, --rate above 0, --warmup not negative")
     result, all_arrived = asyncio.run(main(args.alerts, args.rate, args.warmup))
-    print(json.dumps(result))
+    results.publish("alerts", result)
     sys.exit(0 if all_arrived else 1)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import time
 
+from bench.results import publish
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine, policy_input
 from gateway.settings import RECIPIENTS, Settings
@@ -84,4 +84,4 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--signals", type=int, default=5000)
-    print(json.dumps(asyncio.run(main(parser.parse_args().signals))))
+    publish("decisions", asyncio.run(main(parser.parse_args().signals)))

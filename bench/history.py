@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ from typing import Any
 from uuid import uuid4
 
 from bench.pipeline import bench_settings, say
+from bench.results import publish
 from gateway.audit.chain import AuditChain
 from gateway.audit.records import Head
 from gateway.audit.store import AuditStore
@@ -170,4 +170,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--signals", type=int, default=100_000)
     arguments = parser.parse_args()
-    print(json.dumps(asyncio.run(main(arguments.signals))))
+    publish("history", asyncio.run(main(arguments.signals)))

@@ -39,11 +39,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
+import dataclasses
 import math
+import os
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,17 +58,23 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import ConsumerRecord
 from faststream.asgi import AsgiFastStream
 
+from bench.profile import profiled, tables
+from bench.results import publish
 from gateway import metrics
 from gateway import service as gateway_service
 from gateway.app import create_app
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision, DecisionError
+from gateway.fanout import Fanout, outgoing
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import KafkaConnection, Record, ensure_topics, make_admin, make_producer, partition_counts
 from gateway.logging import configure_logging
+from gateway.router import Routed
+from gateway.schemas.audit import AuditRecord
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.topics import DLQ_RECORD_MAX_BYTES, inbox_topic, signals_topic
+from gateway.topics import AUDIT, DLQ_RECORD_MAX_BYTES, inbox_topic, signals_topic
 from tests.integration.faults import expected_deliveries, make_signals, send_all, signal_id
+from tests.integration.fleet import Fleet
 from tests.integration.kafka_helpers import Adapters
 from tools.stack import Endpoints, stack_session
 
@@ -75,6 +82,7 @@ PASSTHROUGH_TOPIC = "bench.passthrough"
 # The passthrough's output cleans itself up: nobody reads it.
 BENCH_TOPIC_CONFIG = {"retention.ms": "600000", "segment.ms": "600000"}
 STALL_S = 30.0  # a contender that moves nothing for this long has failed
+FLEET_TIMEOUT_S = 600.0
 
 Offsets = dict[TopicPartition, int]
 
@@ -309,10 +317,15 @@ async def gateway_seconds(admin: KafkaConnection, gateway: RunningGateway, span:
 
 async def caught_up(admin: AIOKafkaAdminClient, group: str, span: Span, before: float) -> float:
     """When the gateway(s) in this process had routed the span and committed its offsets."""
-    progress, moved_at = 0.0, time.monotonic()
+    progress, moved_at, dumped = 0.0, time.monotonic(), False
     while (routed := signals_routed() - before) < span.records:  # cheap, exact to a few ms
         if routed > progress:
             progress, moved_at = routed, time.monotonic()
+        elif time.monotonic() - moved_at > STALL_S / 2 and not dumped:
+            dumped = True
+            say(f"no progress for {STALL_S / 2:.0f} s; every task of this process:")
+            for task in asyncio.all_tasks():
+                task.print_stack(file=sys.stderr)
         elif time.monotonic() - moved_at > STALL_S:
             raise RuntimeError(
                 f"the gateway routed nothing for {STALL_S:.0f} s ({routed:.0f} of {span.records})"
@@ -357,6 +370,13 @@ class LatencyResult:
 
     def p(self, q: float) -> float:
         return percentile(self.latencies_ms, q)
+
+    def spoken(self) -> str:
+        return (
+            f"at {self.offered_sps:.0f} signals/s offered: {len(self.latencies_ms)} of {self.expected} "
+            f"deliveries, p50 {self.p(50):.1f} ms, p95 {self.p(95):.1f} ms, p99 {self.p(99):.1f} ms, "
+            f"max {max(self.latencies_ms):.1f} ms"
+        )
 
 
 async def latency(where: Endpoints, *, rate: float, duration_s: float, warmup_s: float) -> LatencyResult:
@@ -422,11 +442,130 @@ async def latency(where: Endpoints, *, rate: float, duration_s: float, warmup_s:
     return LatencyResult(sent, received, counted, len(expected), offered)
 
 
-async def main(signals: int, rate: float, duration_s: float, warmup_s: float) -> dict[str, Any]:
+def renumbered(records: list[Record]) -> list[Record]:
+    """The same signals under new ids: the gateway routes a signal id once (a second copy is a
+    duplicate, gateway/signal_ids.py), so each contender gets the same content with ids of its own."""
+    return [
+        dataclasses.replace(
+            r, headers=[(k, str(uuid4()).encode() if k == "ce_id" else v) for k, v in r.headers]
+        )
+        for r in records
+    ]
+
+
+Place = tuple[str, int, int]
+
+
+class Capture:
+    """What the gateway wrote for each signal it read (`fanout.outgoing`): the same-work
+    passthrough writes exactly that. Only references are kept while the gateway runs; the audit
+    records are serialised afterwards (`produced`), so the capture costs the timed run nothing."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[list[Routed], list[AuditRecord]]] = []
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[None]:
+        original = Fanout._transact
+        batches = self.batches
+
+        async def transact(
+            fanout: Fanout, routed: list[Routed], audit: list[AuditRecord], offsets: Offsets
+        ) -> None:
+            await original(fanout, routed, audit, offsets)
+            batches.append((routed, audit))  # committed
+
+        with mock.patch.object(Fanout, "_transact", transact):
+            yield
+
+    def produced(self) -> dict[Place, list[Record]]:
+        found: dict[Place, list[Record]] = {}
+        for routed, audit in self.batches:
+            for item, outputs in zip(routed, outgoing(routed, audit), strict=True):
+                found[(item.source.topic, item.source.partition, item.source.offset)] = outputs
+        return found
+
+
+async def same_work_passthrough(
+    admin: KafkaConnection, settings: Settings, span: Span, produced: dict[Place, list[Record]]
+) -> float:
+    """Seconds for consume → produce, for each record read, exactly the records the gateway wrote
+    for it (same topics, keys, values, headers; the audit's to the same partition), one transaction
+    per batch with the consumed offsets, and nothing else: the Kafka client's own cost of the
+    gateway's output."""
+    group = f"bench-same-work-{uuid4().hex[:8]}"
+    consumer = AIOKafkaConsumer(
+        **admin.client_options(), group_id=group, enable_auto_commit=False, isolation_level="read_committed"
+    )
+    producer = make_producer(
+        admin, client_id=group, transactional_id=group, linger_ms=2,
+        max_request_size=DLQ_RECORD_MAX_BYTES + 64 * 1024,
+    )  # fmt: skip
+    await consumer.start()
+    await producer.start()
+
+    async def handle(batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
+        async with producer.transaction():
+            for messages in batch.values():
+                for m in messages:
+                    for out in produced[(m.topic, m.partition, m.offset)]:
+                        partition = out.partition if out.topic == AUDIT else None
+                        await producer.send(
+                            out.topic, out.value, key=out.key, headers=out.headers, partition=partition
+                        )
+            offsets = {tp: messages[-1].offset + 1 for tp, messages in batch.items()}
+            await producer.send_offsets_to_transaction(offsets, group)
+
+    try:
+        started = time.perf_counter()
+        await read_span(consumer, span, settings, handle)
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+async def fleet_seconds(fleet: Fleet, span: Span, count: int) -> float:
+    """`count` gateway processes (`ketenpoort gateway serve --instances N`): from the group's first
+    commit inside the span until it has committed the whole span. The instances' start-up (audit
+    heads, the involvement index, the fence) is not counted, and an instance that starts routing
+    before the others counts from its first batch."""
+    await commit_offsets(fleet.admin, fleet.group, span.start)
+    fleet.start(count)
+    client = make_admin(fleet.admin, client_id="ketenpoort-bench")
+    await client.start()
+    try:
+        began: float | None = None
+        deadline = time.perf_counter() + FLEET_TIMEOUT_S
+        while time.perf_counter() < deadline:
+            committed = await committed_offsets(client, fleet.group, span.partitions)
+            if began is None and any(committed[tp] > span.start[tp] for tp in span.partitions):
+                began = time.perf_counter()
+            if began is not None and all(committed[tp] >= span.end[tp] for tp in span.partitions):
+                return time.perf_counter() - began
+            await asyncio.sleep(0.02)
+        raise RuntimeError(f"{count} instances did not route {span.records} in {FLEET_TIMEOUT_S:.0f} s")
+    finally:
+        await client.close()
+        fleet.stop()
+
+
+async def main(
+    signals: int,
+    rate: float,
+    duration_s: float,
+    warmup_s: float,
+    runs: int,
+    profile: Path | None = None,
+    only_gateway: bool = False,
+) -> dict[str, Any]:
     settings = bench_settings()
     log_file = settings.cache_path("bench", "pipeline.log")
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    workdir = settings.cache_path("bench", "processes", time.strftime("%Y%m%dT%H%M%S"))
     say(f"stack: {settings.stack_path()} (started now and stopped at the end, unless already running)")
+    base = make_signals(signals)
+    rates: dict[str, float] = {}
     with log_file.open("w") as log_stream, stack_session(settings) as where:
         configure_logging(settings.log_level, log_stream)  # as `ketenpoort gateway run` does, to a file
         admin = where.kafka("admin")
@@ -434,49 +573,94 @@ async def main(signals: int, rate: float, duration_s: float, warmup_s: float) ->
             admin, partitions=settings.topic_partitions, replication=settings.topic_replication
         )
         await ensure_passthrough_topic(admin, settings.topic_partitions)
-        span = await preload(where, make_signals(signals))
-        say(f"preloaded {span.records} signals over {len(span.partitions)} partitions")
-        # A freshly started broker is slow until the JVM has compiled its hot paths: an untimed pass,
-        # and the passthrough timed after the naive run, on a broker that has been busy for a while.
-        await passthrough(admin, settings, span)
 
-        rates: dict[str, float] = {}
+        async def span_of_own() -> Span:
+            span = await preload(where, renumbered(base))
+            say(f"preloaded {span.records} signals over {len(span.partitions)} partitions")
+            return span
 
-        def note(name: str, seconds: float) -> None:
+        def note(name: str, span: Span, seconds: float) -> None:
             rates[name] = span.records / seconds
             say(f"{name}: {span.records} signals in {seconds:.2f} s = {rates[name]:.0f} signals/s")
 
-        async with running_gateway(settings, where, span.start, OneQueryPerRecipient) as naive:
-            note("naive", await gateway_seconds(admin, naive, span))
-        note("passthrough", await passthrough(admin, settings, span))
-        async with running_gateway(settings, where, span.start) as gateway:
-            note("gateway", await gateway_seconds(admin, gateway, span))
-            # The same gateway, caught up, now at a fixed offered load.
-            result = await latency(where, rate=rate, duration_s=duration_s, warmup_s=warmup_s)
-        say(
-            f"latency at {result.offered_sps:.0f} signals/s offered: {len(result.latencies_ms)} of "
-            f"{result.expected} deliveries, p50 {result.p(50):.1f} ms, p95 {result.p(95):.1f} ms, "
-            f"p99 {result.p(99):.1f} ms, max {max(result.latencies_ms):.1f} ms"
+        # A freshly started broker is slow until the JVM has compiled its hot paths, and the first
+        # signals about a person make the involvement index's records: an untimed pass of the
+        # passthrough and the gateway first, so every contender meets the same steady state.
+        warm = await span_of_own()
+        await passthrough(admin, settings, warm)
+        async with running_gateway(settings, where, warm.start) as gateway:
+            say(
+                f"warm-up gateway: {warm.records / await gateway_seconds(admin, gateway, warm):.0f} signals/s"
+            )
+
+        if not only_gateway:
+            span = await span_of_own()
+            async with running_gateway(settings, where, span.start, OneQueryPerRecipient) as naive:
+                note("naive", span, await gateway_seconds(admin, naive, span))
+
+        span = await span_of_own()
+        capture = Capture()
+        results: list[LatencyResult] = []
+        with capture.recording():
+            async with running_gateway(settings, where, span.start) as gateway:
+                with profiled(profile):
+                    note("gateway", span, await gateway_seconds(admin, gateway, span))
+                # The same gateway, caught up, now at a fixed offered load, `runs` times.
+                for run in range(runs):
+                    result = await latency(where, rate=rate, duration_s=duration_s, warmup_s=warmup_s)
+                    results.append(result)
+                    say(f"latency run {run + 1}: {result.spoken()}")
+                    if len(result.latencies_ms) < result.expected:
+                        say(f"MISSING: {result.expected - len(result.latencies_ms)} deliveries never arrived")
+        if only_gateway:
+            say(f"gateway only: {rates['gateway']:.0f} signals/s")
+            return {"gateway_sps": round(rates["gateway"])}
+        produced = {
+            place: outputs
+            for place, outputs in capture.produced().items()
+            if span.start[TopicPartition(place[0], place[1])]
+            <= place[2]
+            < span.end[TopicPartition(place[0], place[1])]
+        }
+        if len(produced) != span.records:
+            raise RuntimeError(f"captured the gateway's output of {len(produced)} of {span.records} signals")
+        records_out = sum(len(outputs) for outputs in produced.values()) / span.records
+        bytes_out = (
+            sum(len(out.value or b"") for outputs in produced.values() for out in outputs) / span.records
         )
-        if len(result.latencies_ms) < result.expected:
-            say(f"MISSING: {result.expected - len(result.latencies_ms)} deliveries never arrived")
-    share, speedup, p99 = (
-        rates["gateway"] / rates["passthrough"],
-        rates["gateway"] / rates["naive"],
-        result.p(99),
-    )
+        say(f"the gateway wrote {records_out:.2f} records ({bytes_out:.0f} bytes of values) per signal read")
+        note("passthrough", span, await passthrough(admin, settings, span))
+        note("same_work_passthrough", span, await same_work_passthrough(admin, settings, span, produced))
+
+        for count in (1, 2):
+            rundir = workdir / f"{count}-processes"
+            rundir.mkdir(parents=True)
+            own = await span_of_own()
+            seconds = await fleet_seconds(Fleet(where, rundir, log_level="INFO"), own, count)
+            note(f"gateway_{count}proc", own, seconds)
+    pooled = sorted(latency for result in results for latency in result.latencies_ms)
+    p99_runs = [round(result.p(99), 1) for result in results]
+    share = rates["gateway"] / rates["same_work_passthrough"]
+    speedup = rates["gateway"] / rates["naive"]
     say(
-        f"targets: gateway {share:.0%} of passthrough (target >= 50%), {speedup:.1f}x naive (target >= 20x), "
-        f"p99 {p99:.0f} ms at {rate:.0f}/s (target <= 100 ms); gateway logs in {log_file}"
+        f"targets: gateway {share:.0%} of the same-work passthrough (target >= 50%), "
+        f"{speedup:.1f}x naive (target >= 20x), p99 per run {p99_runs} ms at {rate:.0f}/s "
+        f"(target <= 100 ms in each); gateway logs in {log_file}, the processes' in {workdir}"
     )
     return {
         "passthrough_sps": round(rates["passthrough"]),
+        "same_work_passthrough_sps": round(rates["same_work_passthrough"]),
         "gateway_sps": round(rates["gateway"]),
+        "gateway_1proc_sps": round(rates["gateway_1proc"]),
+        "gateway_2proc_sps": round(rates["gateway_2proc"]),
         "naive_sps": round(rates["naive"]),
-        "p50_ms": round(result.p(50), 1),
-        "p95_ms": round(result.p(95), 1),
-        "p99_ms": round(result.p(99), 1),
+        "records_out_per_signal": round(records_out, 2),
+        "p50_ms": round(percentile(pooled, 50), 1),
+        "p95_ms": round(percentile(pooled, 95), 1),
+        "p99_ms": round(percentile(pooled, 99), 1),
+        "p99_runs_ms": p99_runs,
         "offered_sps": round(rate),
+        "cores": os.cpu_count(),
     }
 
 
@@ -488,6 +672,20 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=200.0, help="offered signals/s for the latency run")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of the latency run")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of uncounted load before it")
+    parser.add_argument("--runs", type=int, default=5, help="latency runs, one after the other")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy's stacks of the timed gateway pass, to this file"
+    )
+    parser.add_argument(
+        "--only-gateway", action="store_true", help="the gateway's pass alone (for profiling)"
+    )
     args = parser.parse_args()
-    outcome = asyncio.run(main(args.signals, args.rate, args.duration, args.warmup))
-    print(json.dumps(outcome))
+    figures = asyncio.run(
+        main(args.signals, args.rate, args.duration, args.warmup, args.runs, args.profile, args.only_gateway)
+    )
+    if args.profile is not None:
+        say(tables(args.profile))
+    if not args.only_gateway:
+        publish("pipeline", figures)
+    else:
+        print(figures)

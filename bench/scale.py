@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import time
 from typing import Any
 
-from bench.pipeline import Span, commit_offsets, committed_offsets, preload, say
-from gateway.kafka import make_admin
+from bench.pipeline import fleet_seconds, preload, say
+from bench.results import publish
 from gateway.settings import Settings
 from tests.integration.faults import make_signals
 from tests.integration.fleet import Fleet
@@ -36,31 +35,6 @@ from tools.stack import down, up
 
 COUNTS = (1, 2, 3)
 WARM_UP = 3  # an untimed pass first: a freshly started broker is slow until the JVM has compiled
-TIMEOUT_S = 600.0
-
-
-async def seconds_for(fleet: Fleet, span: Span, count: int) -> float:
-    """From the group's first commit inside the span until it has committed the whole span: the
-    instances' start-up (audit heads, the involvement index, the fence) is not counted, and an
-    instance that starts routing before the others counts from its first batch."""
-    await commit_offsets(fleet.admin, fleet.group, span.start)
-    fleet.start(count)
-    client = make_admin(fleet.admin, client_id="ketenpoort-bench")
-    await client.start()
-    try:
-        began: float | None = None
-        deadline = time.perf_counter() + TIMEOUT_S
-        while time.perf_counter() < deadline:
-            committed = await committed_offsets(client, fleet.group, span.partitions)
-            if began is None and any(committed[tp] > span.start[tp] for tp in span.partitions):
-                began = time.perf_counter()
-            if began is not None and all(committed[tp] >= span.end[tp] for tp in span.partitions):
-                return time.perf_counter() - began
-            await asyncio.sleep(0.02)
-        raise RuntimeError(f"{count} instances did not route {span.records} in {TIMEOUT_S:.0f} s")
-    finally:
-        await client.close()
-        fleet.stop()
 
 
 async def main(signals: int) -> dict[str, Any]:
@@ -76,7 +50,7 @@ async def main(signals: int) -> dict[str, Any]:
             run.mkdir(parents=True)
             # Signals of their own for each count: the gateway refuses a signal id it has routed.
             span = await preload(where, make_signals(signals))
-            seconds = await seconds_for(Fleet(where, run, log_level="INFO"), span, count)
+            seconds = await fleet_seconds(Fleet(where, run, log_level="INFO"), span, count)
             if n == 0:
                 say(f"warm-up: {count} gateway processes, {span.records} signals in {seconds:.2f} s")
                 continue
@@ -99,4 +73,4 @@ if __name__ == "__main__":
     )
     parser.add_argument("--signals", type=int, default=6000, help="signals each count routes")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.signals))))
+    publish("scale", asyncio.run(main(args.signals)))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import time
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from typing import Any
 from uuid import uuid4
 
 from bench.pipeline import bench_settings, say
+from bench.results import publish
 from gateway.audit.chain import AuditChain
 from gateway.audit.records import Head
 from gateway.kafka import KafkaConnection, ensure_topics, make_producer
@@ -134,4 +134,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=20_000, help="The audit records of the 1x run.")
     arguments = parser.parse_args()
-    print(json.dumps(asyncio.run(main(arguments.records))))
+    publish("startup", asyncio.run(main(arguments.records)))

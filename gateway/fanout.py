@@ -21,6 +21,7 @@ batch is routed again, so a batch is never delivered twice.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,6 +118,21 @@ async def committed_offsets(
     finally:
         await admin.close()
     return {tp: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
+
+
+def outgoing(routed: list[Routed], audit: list[AuditRecord]) -> list[list[Record]]:
+    """What a batch's transaction writes for each record read: its outputs, then its audit records
+    (sealed in the same order, `audit` holds each routed record's entries in turn)."""
+    entries = iter(audit)
+    return [
+        [*r.outputs, *(audit_record(entry) for entry in itertools.islice(entries, len(r.audit)))]
+        for r in routed
+    ]
+
+
+def audit_record(entry: AuditRecord) -> Record:
+    """A sealed audit record as written: keyed by its id, in its chain's partition."""
+    return Record(AUDIT, entry.record_id.encode(), entry.model_dump_json().encode(), [], entry.partition)
 
 
 @dataclass(frozen=True)
@@ -269,12 +285,12 @@ class Fanout:
     ) -> None:
         producer = self._producer or await self._fresh_producer()
         async with producer.transaction():
-            for out in (out for r in routed for out in r.outputs):
-                await producer.send(out.topic, out.value, key=out.key, headers=out.headers)
-            for entry in audit:
-                value = entry.model_dump_json().encode()
-                key = entry.record_id.encode()
-                await producer.send(AUDIT, value, key=key, partition=entry.partition)
+            for outputs in outgoing(routed, audit):
+                for out in outputs:
+                    partition = out.partition if out.topic == AUDIT else None  # the audit's is the chain's
+                    await producer.send(
+                        out.topic, out.value, key=out.key, headers=out.headers, partition=partition
+                    )
             await producer.send_offsets_to_transaction(offsets, self.group_id)
 
     async def checkpoint(self, kind: str, *, timeout_s: float | None = None) -> None:

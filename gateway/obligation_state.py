@@ -9,9 +9,10 @@ the obligation as it was opened, so the fold needs no event but the ones it has.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from aiokafka import ConsumerRecord
@@ -40,7 +41,7 @@ class Obligation:
     @property
     def keys(self) -> list[str]:
         """The pseudonyms the person it is about goes by."""
-        return self.first.subject_keys or [self.first.subject]
+        return keys_of_event(self.first)
 
     @property
     def opened_at(self) -> datetime:
@@ -77,6 +78,48 @@ class Obligation:
             self.closed = event
 
 
+def keys_of_event(event: ObligationEvent) -> list[str]:
+    """The pseudonyms the person an obligation is about goes by."""
+    return event.subject_keys or [event.subject]
+
+
+@dataclass
+class OpenIndex:
+    """Open obligations (their first events) by what a signal looks them up by: (person's key,
+    meeting signal type, its sender) to find what it may meet, and (person's key, kind) to find
+    what is open already. A signal's lookups cost what its own persons have open of that kind or
+    type, not what everybody has open."""
+
+    meeting: dict[tuple[str, str, str], dict[UUID, ObligationEvent]] = field(default_factory=dict)
+    kind: dict[tuple[str, str], dict[UUID, ObligationEvent]] = field(default_factory=dict)
+
+    def _places(self, first: ObligationEvent) -> list[tuple[dict[Any, dict[UUID, ObligationEvent]], Any]]:
+        keys = keys_of_event(first)
+        places: list[tuple[dict[Any, dict[UUID, ObligationEvent]], Any]] = [
+            (self.meeting, (key, m.type, m.from_)) for key in keys for m in first.met_by
+        ]
+        return places + [(self.kind, (key, first.kind)) for key in keys]
+
+    def add(self, first: ObligationEvent) -> None:
+        for index, place in self._places(first):
+            index.setdefault(place, {})[first.obligation_id] = first
+
+    def remove(self, first: ObligationEvent) -> None:
+        for index, place in self._places(first):
+            mine = index.get(place, {})
+            mine.pop(first.obligation_id, None)
+            if not mine:
+                index.pop(place, None)
+
+    def meeting_about(
+        self, keys: Iterable[str], signal_type: str, sender: str
+    ) -> dict[UUID, ObligationEvent]:
+        return {i: e for key in keys for i, e in self.meeting.get((key, signal_type, sender), {}).items()}
+
+    def of_kind(self, keys: Iterable[str], kind: str) -> dict[UUID, ObligationEvent]:
+        return {i: e for key in keys for i, e in self.kind.get((key, kind), {}).items()}
+
+
 @dataclass
 class Obligations:
     """Every obligation the topic holds, and by person (each of the person's pseudonyms) those not
@@ -88,6 +131,7 @@ class Obligations:
     by_id: dict[UUID, Obligation] = field(default_factory=dict)
     _closed: set[UUID] = field(default_factory=set)
     _open_by_subject: dict[str, dict[UUID, Obligation]] = field(default_factory=dict)
+    index: OpenIndex = field(default_factory=OpenIndex)  # the open ones, as a signal looks them up
 
     def apply(self, event: ObligationEvent) -> Obligation | None:
         """The obligation the event is about, or None when it is closed and forgotten."""
@@ -98,12 +142,14 @@ class Obligations:
             obligation = self.by_id[event.obligation_id] = Obligation(event)
             for key in obligation.keys:
                 self._open_by_subject.setdefault(key, {})[event.obligation_id] = obligation
+            self.index.add(obligation.first)
         obligation.apply(event)
         if obligation.closed is not None:
             self._forget_open(obligation)
         return obligation
 
     def _forget_open(self, obligation: Obligation) -> None:
+        self.index.remove(obligation.first)
         for key in obligation.keys:
             mine = self._open_by_subject.get(key, {})
             mine.pop(obligation.obligation_id, None)

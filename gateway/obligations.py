@@ -40,7 +40,7 @@ from gateway.involvements import person_keys
 from gateway.kafka import KafkaConnection, Record, read_whole
 from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
-from gateway.obligation_state import Obligations
+from gateway.obligation_state import Obligations, OpenIndex
 from gateway.pipeline import Accepted, content_for
 from gateway.pseudonyms import chain_pseudonym
 from gateway.schemas.base import ContactPerson
@@ -318,24 +318,38 @@ class KeepObligations:
         self.book, self.decisions, self.key = book, decisions, pseudonym_key
         self.contact_of, self.informer = contact_of, informer
         self._changes: list[ObligationEvent] = []
+        self._batch_open, self._met = OpenIndex(), set[UUID]()  # this batch's, over the book
 
     def begin(self) -> None:
         self._changes = []
+        self._batch_open, self._met = OpenIndex(), set()
 
     def committed(self) -> None:
         for event in self._changes:
             self.book.apply(event)
-        self._changes = []
+        self.begin()
 
-    def _open_now(self, subjects: set[str]) -> list[ObligationEvent]:
-        current = {o.obligation_id: o.first for subject in subjects for o in self.book.open_about(subject)}
-        for event in self._changes:
-            if subjects.intersection(event.subject_keys or [event.subject]):
-                if event.event == "opened":
-                    current[event.obligation_id] = event
-                elif event.event == "met":
-                    current.pop(event.obligation_id, None)
-        return list(current.values())
+    def _open_meeting(self, keys: set[str], signal_type: str, sender: str) -> list[ObligationEvent]:
+        """What is open about these persons (in the book, or opened in this batch) that a signal
+        of this type from this sender may meet."""
+        found = {
+            **self.book.index.meeting_about(keys, signal_type, sender),
+            **self._batch_open.meeting_about(keys, signal_type, sender),
+        }
+        return [first for obligation_id, first in found.items() if obligation_id not in self._met]
+
+    def _open_of_kind(self, keys: set[str], kind: str) -> list[ObligationEvent]:
+        found = {**self.book.index.of_kind(keys, kind), **self._batch_open.of_kind(keys, kind)}
+        return [first for obligation_id, first in found.items() if obligation_id not in self._met]
+
+    def _record(self, events: list[ObligationEvent]) -> None:
+        """This batch's changes, seen by the signals after it in the batch; the book's at commit."""
+        for event in events:
+            if event.event == "opened":
+                self._batch_open.add(event)
+            elif event.event == "met":
+                self._met.add(event.obligation_id)
+        self._changes += events
 
     def _instances(
         self, kind: str, spec: ObligationSpec, signal: Accepted, keys: list[str]
@@ -346,12 +360,12 @@ class KeepObligations:
         owner = spec.owner
         if spec.owner_agreed is not None:
             owner = self.informer(keys[0], spec.owner_agreed) or spec.owner
-        if spec.once_per_person and any(o.kind == kind for o in self._open_now(set(keys))):
+        if spec.once_per_person and self._open_of_kind(set(keys), kind):
             return []
         if spec.for_each is None:
             return [(None, signal.body, spec.resolved(owner, sender))]
         each = spec.for_each
-        already = {o.item for o in self._open_now(set(keys)) if o.kind == kind and o.item is not None}
+        already = {o.item for o in self._open_of_kind(set(keys), kind) if o.item is not None}
         found: list[tuple[str | None, dict[str, Any], ObligationSpec]] = []
         for item, fields in each.items(signal.body):
             if item in already or fields.get(each.owner_field) not in PARTNERS:
@@ -404,9 +418,10 @@ class KeepObligations:
     async def __call__(self, decided: Decided) -> Effects:
         signal, now = decided.signal, decided.now
         meets = functools.partial(_meets, signal)
+        envelope = signal.envelope
         met = [
-            met_event(first, signal.envelope.id, now)
-            for first in self._open_now(about(signal, self.key))
+            met_event(first, envelope.id, now)
+            for first in self._open_meeting(about(signal, self.key), envelope.signal, envelope.org)
             if any(meets(m) for m in first.met_by)
         ]
         records = [obligation_record(event) for event in met]
@@ -425,7 +440,7 @@ class KeepObligations:
                 event, content = self._opened(decided, kind, item_spec, keys, item, due)
                 events.append(event)
                 records += [obligation_record(event), content_record(event.obligation_id, content)]
-        self._changes += events
+        self._record(events)
         return Effects(records)
 
 

@@ -10,6 +10,7 @@ routed hold only once the caller has committed the batch (`committed`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -83,7 +84,15 @@ class Router:
         for step in self._batch_steps():
             step.begin()
         self._ids = self.ids.view()
-        return [await self.route(record) for record in records]
+        routed = []
+        for record in records:
+            routed.append(await self.route(record))
+            # Cached decisions never wait, so without this a batch would hold the event loop from
+            # its first record to its last: the policy revision's check, the consumer's heartbeat
+            # and the health endpoints wait behind it, and a batch that takes longer than the
+            # revision may go unchecked fails on "not checked recently", again on every retry.
+            await asyncio.sleep(0)
+        return routed
 
     def committed(self) -> None:
         """The last routed batch is committed: what it changed now holds."""

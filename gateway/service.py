@@ -35,6 +35,7 @@ from gateway.kafka import KafkaConnection, ensure_topics
 from gateway.logging import get_logger
 from gateway.matches import IndexInvolvements
 from gateway.metrics import OBLIGATION_GAUGES
+from gateway.obligation_state import Obligations
 from gateway.obligations import KeepObligations
 from gateway.obligations import follow as follow_obligations
 from gateway.obligations import load_book as load_obligations
@@ -42,12 +43,34 @@ from gateway.policy_approvals import Approvers
 from gateway.retention_sweep import RetentionSweep
 from gateway.router import Router
 from gateway.settings import Settings
+from gateway.signal_ids import SignalIds, load_ids
 from gateway.signal_ids import follow as follow_ids
-from gateway.signal_ids import load_ids
 from gateway.signing import load_or_create_key
 from gateway.timeline.feed import TimelineFeed
 
 log = get_logger("gateway")
+
+
+def assemble_router(
+    decisions: DecisionCache,
+    pseudonym_key: bytes,
+    index: InvolvementIndex,
+    ids: SignalIds,
+    obligations: Obligations,
+    informing: KeepInforming,
+    clock: Clock = now_utc,
+) -> Router:
+    """The router with a signal's consequences, in order: a new one is a module with a step, and an
+    entry here."""
+    involvements = IndexInvolvements(index, decisions, pseudonym_key)
+    steps: list[Step] = [
+        deliveries,
+        RaiseAlerts(decisions),
+        involvements,
+        informing,
+        KeepObligations(obligations, decisions, pseudonym_key, index.contact_of, informing.informer),
+    ]
+    return Router(decisions, pseudonym_key, steps, ids=ids, involved=involvements.involved, clock=clock)
 
 
 class GatewayService:
@@ -107,28 +130,16 @@ class GatewayService:
         obligations, obligation_positions = await load_obligations(kafka)
         OBLIGATION_GAUGES.watch(obligations, self.clock)  # counted when /metrics is scraped
         informers = await load_informers(kafka)
-        informing = KeepInforming(informers)
         self._follow(follow(kafka, self.index, self._stopping), "involvement-follow")
         self._follow(follow_ids(kafka, ids, self._stopping), "signal-ids-follow")
         self._follow(follow_informers(kafka, informers, self._stopping), "informers-follow")
+        informing = KeepInforming(informers)
         self._follow(
             follow_obligations(kafka, obligations, obligation_positions, self._stopping), "obligations-follow"
         )
-        involvements = IndexInvolvements(self.index, self.decisions, self.pseudonym_key)
-        # A signal's consequences, in order: a new one is a module with a step, and an entry here.
-        steps: list[Step] = [
-            deliveries,
-            RaiseAlerts(self.decisions),
-            involvements,
-            informing,
-            KeepObligations(
-                obligations, self.decisions, self.pseudonym_key, self.index.contact_of, informing.informer
-            ),
-        ]
-        router = Router(
-            self.decisions, self.pseudonym_key, steps, ids=ids, involved=involvements.involved,
-            clock=self.clock,
-        )  # fmt: skip
+        router = assemble_router(
+            self.decisions, self.pseudonym_key, self.index, ids, obligations, informing, self.clock
+        )
         instance = settings.gateway_instance
         checkpointer = Checkpointer(
             load_or_create_key(settings.audit_key_path()), settings.gateway_group_id, instance
