@@ -74,11 +74,9 @@ def tables(stacks: Path, top: int = 25) -> str:
         if not frames or not count.isdigit():
             continue
         n = int(count)
-        names = [
-            name(f) for f in frames.split(";") if not f.startswith("process ") and not f.startswith("thread ")
-        ]
-        if not names:
-            continue
+        names = [name(f) for f in frames.split(";") if not f.startswith(("process ", "thread "))]
+        if not names or names[0].startswith("Thread._bootstrap "):
+            continue  # another thread's: the main thread's stacks start in runpy
         samples += n
         selfs[names[-1]] += n
         for entry in set(names):

@@ -14,6 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 from opa_client.opa_async import AsyncOpaClient
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -187,7 +188,7 @@ class PolicyEngine:
             if self.approvers is not None:
                 listing = await self._http.get("/v1/data/system/bundles")
                 listing.raise_for_status()
-                bundles = listing.json().get("result") or {}
+                bundles = orjson.loads(listing.content).get("result") or {}
                 held = _held(bundles)
                 if held is not None and self._verified is not None and held == self._verified[0]:
                     return self._verified[1]  # the same bundle, byte for byte, as last verified

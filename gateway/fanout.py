@@ -132,7 +132,7 @@ def outgoing(routed: list[Routed], audit: list[AuditRecord]) -> list[list[Record
 
 def audit_record(entry: AuditRecord) -> Record:
     """A sealed audit record as written: keyed by its id, in its chain's partition."""
-    return Record(AUDIT, entry.record_id.encode(), entry.model_dump_json().encode(), [], entry.partition)
+    return Record(AUDIT, entry.record_id.encode(), entry.as_json(), [], entry.partition)
 
 
 @dataclass(frozen=True)

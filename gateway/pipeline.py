@@ -186,11 +186,17 @@ def content_for(signal: Accepted, org: str, decisions: dict[str, Decision]) -> d
     return body_for(signal, decision) if decision is not None else None
 
 
-def _record(topic: str, key: str | None, model: BaseModel, envelope: Envelope) -> Record:
+def _record(
+    topic: str, key: str | None, model: BaseModel, envelope: Envelope, body: dict[str, Any] | None = None
+) -> Record:
+    """`model` as a record's JSON value; with `body`, that as its `body` member (see `emit`)."""
+    fields = model.model_dump(mode="json")
+    if body is not None:
+        fields["body"] = body
     return Record(
         topic=topic,
         key=key.encode() if key is not None else None,
-        value=orjson.dumps(model.model_dump(mode="json")),
+        value=orjson.dumps(fields),
         headers=envelope.to_headers(),
     )
 
@@ -234,15 +240,20 @@ def emit(accepted: Accepted, decisions: dict[str, Decision], revision: str, now:
             urgency=decision.urgency,
             policy_revision=revision,
             chain_pseudonym=accepted.pseudonym,
-            body=body,
+            body={},
         )
-        out.append(delivery_record(delivery, accepted.pseudonym, accepted.envelope.traceparent, now))
+        # The body is the validated signal's JSON, or a redaction of it: written as it is, not
+        # validated and dumped once more for each recipient.
+        out.append(delivery_record(delivery, accepted.pseudonym, accepted.envelope.traceparent, now, body))
     return out
 
 
-def delivery_record(delivery: Delivery, key: str, traceparent: str, now: datetime) -> Record:
+def delivery_record(
+    delivery: Delivery, key: str, traceparent: str, now: datetime, body: dict[str, Any] | None = None
+) -> Record:
     """A delivery (a copy of a signal, or a match notice) as the record in its recipient's inbox:
-    its envelope says it is a delivery, and its id is the delivery id."""
+    its envelope says it is a delivery, and its id is the delivery id. `body`, where given, is
+    its body (in place of the model's)."""
     headers = new_envelope(
         org="gateway",
         signal=Delivery.name,  # what the record is; the signal's type is inside it
@@ -251,7 +262,7 @@ def delivery_record(delivery: Delivery, key: str, traceparent: str, now: datetim
         time=now,
         traceparent=traceparent,
     )
-    return _record(inbox_topic(delivery.recipient), key, delivery, headers)
+    return _record(inbox_topic(delivery.recipient), key, delivery, headers, body)
 
 
 def reject(record: Record, rejected: Rejected, now: datetime) -> list[Record]:

@@ -7,6 +7,7 @@ field added to a schema later never leaks by default.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,6 +15,13 @@ Tree = dict[str, "Tree | None"]  # None marks "keep this whole"
 
 
 def grant_tree(paths: Iterable[str]) -> Tree:
+    """The granted paths as a tree. Few distinct grants exist (one per policy answer), and every
+    copy of a signal redacts by one, so each is built once (not to be changed by its users)."""
+    return _tree(tuple(paths))
+
+
+@functools.lru_cache(maxsize=1024)
+def _tree(paths: tuple[str, ...]) -> Tree:
     tree: Tree = {}
     for path in paths:
         node = tree

@@ -72,34 +72,42 @@ def audit_entries(
     # The sender's span (W3C Trace Context) started this processing, at another organisation.
     _, trace_id, sender_span, _ = envelope.traceparent.split("-")
     started_by = ForeignOperation(trace_id=trace_id, span_id=sender_span, entity=envelope.source)
+    # What all of the signal's entries share is validated once, with the first entry; the others
+    # are that entry with what differs per recipient (each value from a validated Decision).
+    first: AuditEntry | None = None
     entries = []
     for recipient, decision in decisions.items():
         delivered, kept_back = delivered_and_withheld(body, decision)
-        entries.append(
-            AuditEntry(
-                record_id=str(uuid5(accepted.envelope.id, f"audit:{recipient}")),
+        own = {
+            "record_id": str(uuid5(accepted.envelope.id, f"audit:{recipient}")),
+            "recipient": recipient,
+            "level": decision.level.value,
+            "fields_delivered": delivered,
+            "fields_withheld": kept_back,
+            "legal_basis": decision.legal_basis,
+            "processing_activity": decision.purpose,
+            "urgency": decision.urgency,
+            "name": ldv.operation(decision.level.value),
+            "processing_activity_id": ldv.activity_id(decision.purpose),
+        }
+        if first is None:
+            first = AuditEntry(
+                **own,
                 signal_id=str(accepted.envelope.id),
                 signal_type=accepted.envelope.signal,
                 sender=accepted.envelope.org,
-                recipient=recipient,
-                level=decision.level.value,
-                fields_delivered=delivered,
-                fields_withheld=kept_back,
-                legal_basis=decision.legal_basis,
-                processing_activity=decision.purpose,
-                urgency=decision.urgency,
                 policy_revision=revision,
                 policy_approvers=list(approvers),
                 decided_at=now,
                 trace_id=envelope.trace_id,
                 data_subjects=subjects,
-                name=ldv.operation(decision.level.value),
                 status=ldv.STATUS_OK,
                 started_at=now,
-                processing_activity_id=ldv.activity_id(decision.purpose),
                 parent_span_id=sender_span,
                 foreign_operation=started_by,
                 policy_input=asked,
             )
-        )
+            entries.append(first)
+        else:
+            entries.append(first.model_copy(update=own))
     return entries

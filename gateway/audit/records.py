@@ -37,17 +37,22 @@ def seal(
         for number, subject in enumerate(entry.data_subjects)
     ]
     # The entry is validated already: construct, do not validate the same values a second time.
-    record = AuditRecord.model_construct(
-        **{**dict(entry), "data_subjects": subjects},
-        chain=chain,
-        partition=partition,
-        sequence=sequence,
-        prev_hash=prev_hash,
-        hash="",
-        span_id=ldv.span_id(entry.record_id),
-        ended_at=at or datetime.now(UTC),
-    )
-    return record.model_copy(update={"hash": digest(record.model_dump(mode="json"))})
+    values = {
+        **dict(entry),
+        "data_subjects": subjects,
+        "chain": chain,
+        "partition": partition,
+        "sequence": sequence,
+        "prev_hash": prev_hash,
+        "hash": "",
+        "span_id": ldv.span_id(entry.record_id),
+        "ended_at": at or datetime.now(UTC),
+    }
+    fields = AuditRecord.model_construct(**values).model_dump(mode="json")
+    fields["hash"] = values["hash"] = digest(fields)
+    record = AuditRecord.model_construct(**values)
+    record._sealed_json = orjson.dumps(fields)  # dumped once: hashed and written as the same JSON
+    return record
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class DataSubject(BaseModel):
@@ -84,3 +84,9 @@ class AuditRecord(AuditEntry):
     hash: str
     span_id: str | None = Field(default=None, description="This action's W3C span id.")
     ended_at: AwareDatetime | None = Field(default=None, description="When the record was sealed.")
+    # The JSON it was sealed as (gateway/audit/records.py `seal`): written as it is, not dumped again.
+    _sealed_json: bytes | None = PrivateAttr(default=None)
+
+    def as_json(self) -> bytes:
+        """The record as written to `gateway.audit`."""
+        return self._sealed_json if self._sealed_json is not None else self.model_dump_json().encode()

@@ -136,3 +136,16 @@ def test_chains_of_two_deployments_may_interleave() -> None:
     without = [a[0], b[0], a[1], b[2], a[2]]
     [finding] = verify(0, [(n, r.model_dump_json().encode()) for n, r in enumerate(without)])
     assert finding.chain == "gw-b" and finding.problem == "removed: record #1 is missing"
+
+
+def test_a_sealed_record_is_written_as_the_json_its_hash_was_taken_of() -> None:
+    """The gateway writes each record as the JSON it was sealed as (dumped once): the same content
+    as the model, and a chain of those bytes verifies."""
+    records, _ = AuditChain("gw", {0: Head.after(None)}).seal([(0, entry(n)) for n in range(3)])
+    for record in records:
+        assert orjson.loads(record.as_json()) == record.model_dump(mode="json")
+        assert orjson.loads(record.as_json()) == orjson.loads(record.model_dump_json())
+    assert verify(0, [(n, record.as_json()) for n, record in enumerate(records)]) == []
+    tampered = {**orjson.loads(records[1].as_json()), "recipient": "police"}
+    stored = [(0, records[0].as_json()), (1, orjson.dumps(tampered)), (2, records[2].as_json())]
+    assert [f.offset for f in verify(0, stored)] == [1]
