@@ -289,7 +289,8 @@ async def running_gateway(
     the gateway principal's prefix, or the broker would not let it join)."""
     group = f"ketenpoort-gateway-bench-{decisions.__name__.lower()}-{uuid4().hex[:8]}"
     await commit_offsets(where.kafka("admin"), group, start)
-    app = build_gateway(settings.model_copy(update={"gateway_group_id": group}), where, decisions)
+    deployed = where.gateway_settings(settings)  # the stack's audit key and policy approvers, as deployed
+    app = build_gateway(deployed.model_copy(update={"gateway_group_id": group}), where, decisions)
     marks: dict[str, float] = {}
 
     def consuming() -> None:  # runs after the gateway's own start-up hook, before its subscriber

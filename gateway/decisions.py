@@ -142,6 +142,8 @@ class PolicyEngine:
         # The bundle last verified (its manifest revision and ETag) and what was found: the same
         # bundle again needs no second reading of every module.
         self._verified: tuple[tuple[str, str], Served] | None = None
+        # OPA's last answers for the policies and their configuration, and the revision they gave.
+        self._listed: tuple[tuple[bytes, bytes], str] | None = None
         parts = urlsplit(url)
         self._client = AsyncOpaClient(
             host=parts.hostname or "localhost",
@@ -194,16 +196,22 @@ class PolicyEngine:
                     return self._verified[1]  # the same bundle, byte for byte, as last verified
             response = await self._http.get("/v1/policies")
             response.raise_for_status()
-            modules = [m["raw"] for m in response.json().get("result", [])]
             data = await self._http.get(f"/v1/data/{CONFIG_PATH}")
             data.raise_for_status()
-            config = data.json().get("result")
+            answers = (response.content, data.content)
+            if self._listed is not None and self._listed[0] == answers:
+                full = self._listed[1]  # the same answers, byte for byte: the same revision
+            else:
+                # The listing holds every module's source and syntax tree: parsed only when changed.
+                modules = [m["raw"] for m in orjson.loads(answers[0]).get("result", [])]
+                config = orjson.loads(answers[1]).get("result")
+                if not modules:
+                    raise DecisionError(f"policy engine at {self.url} has no policies loaded")
+                full = revision_of(modules, config)
+                self._listed = (answers, full)
         except (httpx.HTTPError, ValueError, KeyError) as error:
             raise DecisionError(f"policy engine at {self.url} unavailable: {error!r:.300}") from error
         self._approved, self._verified = None, None
-        if not modules:
-            raise DecisionError(f"policy engine at {self.url} has no policies loaded")
-        full = revision_of(modules, config)
         if self.approvers is None:
             return Served(full[:16], ())
         manifests = [b.get("manifest") or {} for b in bundles.values() if isinstance(b, dict)]
