@@ -1,37 +1,52 @@
 """Signals per second through Kafka, and the gateway's end-to-end latency, on the local stack.
 
-Throughput at saturation, on the same preloaded signals for all three contenders, one after the
-other, each in this process:
+Throughput at saturation, each contender in this process, on the same 10 000 signals
+(`tests.integration.faults.make_signals`) under ids of its own (`renumbered`: the gateway routes a
+signal id once, and a second copy is a cheap duplicate, which is what the gateway's figure measured
+from the memory of ids (113aa3f) until issue 24):
 
-- passthrough: consume → produce to one topic, one Kafka transaction per batch holding the copies
-  and the consumed offsets (`send_offsets_to_transaction`), the gateway's batch size and producer
-  settings, no parsing, no policy. The limit of exactly-once consume-transform-produce here.
-- gateway: the real gateway (`gateway.app.create_app`), with a consumer group of its own whose
-  offsets start where the benchmark's signals begin. Fan-out to the 4 possible recipients of each
-  signal, with audit, one transaction per batch.
-- naive: the design the decision cache replaces. The same gateway app, transactional per batch
-  likewise, but its decision cache swapped for one OPA query per (signal, recipient), one after
-  the other (`PolicyEngine.decide` with one recipient, as `bench.decisions` asks).
+- passthrough: consume → produce one copy to one topic, one Kafka transaction per batch holding the
+  copies and the consumed offsets (`send_offsets_to_transaction`), the gateway's batch size and
+  producer settings, no parsing, no policy.
+- same-work passthrough: the same, but producing for each signal read exactly the records the gateway
+  wrote for it (`Capture`, from the gateway's own run: same topics, keys, values and headers, the
+  audit's to the same partition), so the Kafka client's whole share of the gateway's work and nothing
+  else. The gateway's ceiling in one process.
+- gateway: the real gateway (`gateway.app.create_app`, configured as the stack deploys it: its audit
+  key and policy approvers), with a consumer group of its own whose offsets start where its signals
+  begin.
+- naive: the design the decision cache replaces. The same gateway app, but its decision cache
+  swapped for one OPA query per (signal, recipient), one after the other (`PolicyEngine.decide`
+  with one recipient, as `bench.decisions` asks).
+- 1 and 2 processes: `ketenpoort gateway serve --instances N` (each instance a process of its own
+  with its static share of the partitions), timed from the group's first commit inside its signals
+  until its offsets cover them all.
 
-The benchmark's signals (`tests.integration.faults.make_signals`) are produced first; the end
-offsets of the signals topics before and after are the span every contender reads. Each is timed
-from the moment it starts consuming until the whole span is done (for the gateway: its offsets are
-committed), not counting its start-up.
+An untimed pass of the passthrough and the gateway goes first: a freshly started broker is slow
+until its JVM has compiled its hot paths, and the first signals about each person make the
+involvement index's records, so every contender meets the same steady state. Each contender is
+timed from the moment it starts consuming until its whole span is committed, not counting its
+start-up.
 
-Latency: a fresh gateway, signals offered at a fixed rate (200/s for 20 s, after 2 s of warm-up
-that is not counted), each send's time noted; a read_committed consumer of every inbox notes when
-each delivery arrives. Both are this process's `perf_counter`. Percentiles are over deliveries.
+Latency: the timed gateway, caught up, offered signals at a fixed rate (200/s for 20 s, after 2 s of
+warm-up that is not counted), `--runs` times (5); each send's time noted; a read_committed consumer
+of every inbox notes when each delivery arrives. Both are this process's `perf_counter`.
+Percentiles are over deliveries, per run and over all runs together.
+
+`--profile FILE` samples the timed gateway pass with py-spy (`bench/profile.py`) and prints where
+its time went; `--only-gateway` runs the warm-up and the gateway's pass alone.
 
 The stack is the benchmark's own (<cache>/bench/stack, started now and stopped at the end) unless
 KETENPOORT_STACK_DIR or KAFKA_BOOTSTRAP and OPA_URL name one: see `bench_settings`. Everyone logs in
 as in a deployment: the gateways as `gateway` (so their groups start with `ketenpoort-gateway`), the
-signals are sent by their senders' principals, and the harness (offsets, the passthrough, the
-inboxes' reader) works as `admin`.
+signals are sent by their senders' principals, and the harness (offsets, the passthroughs, the
+inboxes' reader) works as `admin`. The same-work passthrough writes copies of the gateway's audit
+records beside its chain: the benchmark's stack's audit does not verify afterwards.
 
     .venv/bin/python -m bench.pipeline --signals 10000
 
-Progress goes to stderr, the gateways' logs to <cache>/bench/pipeline.log; the last line on stdout
-is one JSON object.
+Progress goes to stderr, the in-process gateways' logs to <cache>/bench/pipeline.log and the
+processes' to <cache>/bench/processes/; the last line on stdout is one JSON object.
 """
 
 from __future__ import annotations

@@ -44,18 +44,34 @@ Place = tuple[str, int, int]
 """Where a record was written: (topic, partition, offset)."""
 
 
+PERSONS = 301
+
+
 def _cases(count: int) -> list[tuple[str, Signal]]:
     """`count` (sender, signal) pairs, every type in turn, from the fictional examples, about a few
-    hundred fictional suspects (so they spread over the partitions, and each has several signals)."""
+    hundred fictional cases (so they spread over the partitions, and each has several signals): in
+    case k the suspect, the victim and the children are the example's persons renamed for k, so
+    each case's persons are its own, as in the chain, where one victim is not in every case."""
     cases = examples()
     found = []
     for n in range(count):
         case = cases[n % len(cases)]
         signal_ = case.signal
+        k = n % PERSONS
+        changes: dict[str, object] = {}
         if signal_.suspect is not None:
-            suspect = signal_.suspect.model_copy(update={"bsn": None, "family_name": f"Verhoef-{n % 301}"})
-            signal_ = signal_.model_copy(update={"suspect": suspect})
-        found.append((case.sender, signal_))
+            changes["suspect"] = signal_.suspect.model_copy(
+                update={"bsn": None, "family_name": f"Verhoef-{k}"}
+            )
+        if signal_.victim is not None:
+            family = f"{signal_.victim.family_name}-{k}"
+            changes["victim"] = signal_.victim.model_copy(update={"bsn": None, "family_name": family})
+        if signal_.children:
+            changes["children"] = [
+                child.model_copy(update={"bsn": None, "family_name": f"{child.family_name}-{k}"})
+                for child in signal_.children
+            ]
+        found.append((case.sender, signal_.model_copy(update=changes)))
     return found
 
 
