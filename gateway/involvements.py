@@ -196,6 +196,8 @@ class IndexView:
 
     index: InvolvementIndex
     changed: dict[tuple[str, str], Involvement] = field(default_factory=dict)
+    # The organisations of `changed` by person: a signal looks up its own, not the whole batch's.
+    changed_orgs: dict[str, set[str]] = field(default_factory=dict)
 
     def get(self, pseudonym: str, org: str) -> Involvement | None:
         found = self.changed.get((pseudonym, org)) or self.index.entries.get((pseudonym, org))
@@ -216,7 +218,7 @@ class IndexView:
         return [inv for org in sorted(self._orgs(pseudonym)) if (inv := self.get(pseudonym, org)) is not None]
 
     def _orgs(self, pseudonym: str) -> set[str]:
-        return self.index.by_person.get(pseudonym, set()) | {org for p, org in self.changed if p == pseudonym}
+        return self.index.by_person.get(pseudonym, set()) | self.changed_orgs.get(pseudonym, set())
 
     def observe(self, seen: list[Involvement], signal_type: str) -> tuple[list[Involvement], list[Match]]:
         """Merge what a signal showed; the changed involvements, and the matches it made."""
@@ -227,6 +229,7 @@ class IndexView:
             if existing is not None and _same_facts(existing, merged):
                 continue  # one more signal of a known involvement: nothing to write
             self.changed[merged.key] = merged
+            self.changed_orgs.setdefault(merged.key[0], set()).add(merged.key[1])
             written.append(merged)
             if opened:
                 others = tuple(
@@ -244,6 +247,7 @@ class IndexView:
         for involvement in self.changed.values():
             self.index.put(involvement)
         self.changed.clear()
+        self.changed_orgs.clear()
 
 
 def key_of(record_key: bytes) -> tuple[str, str]:
