@@ -59,6 +59,7 @@ clean:
 bench: $(STAMP)
 	rm -rf build/bench
 	$(BIN)/python -m bench.decisions --signals 5000
+	$(BIN)/python -m bench.routing --signals 20000
 	$(BIN)/python -m bench.pipeline --signals 10000
 	$(BIN)/python -m bench.alerts --alerts 200
 	$(BIN)/python -m bench.ids --ids 250000

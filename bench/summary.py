@@ -23,6 +23,7 @@ KEYS = {
         "gateway_2proc_sps", "naive_sps", "records_out_per_signal", "p50_ms", "p95_ms", "p99_ms",
         "p99_runs_ms", "offered_sps", "cores",
     ),
+    "routing": ("routing_sps", "routing_ms_per_signal"),
     "history": ("replay_1m_s", "replay_1m_scaled_from"),
     "memory": ("rss_mb_10k", "rss_mb_100k"),
 }  # fmt: skip
