@@ -226,9 +226,24 @@ async def read_span(
             await handle(batch)
 
 
-async def passthrough(admin: KafkaConnection, settings: Settings, span: Span) -> float:
-    """Seconds for consume → produce in one transaction per batch, with the consumed offsets."""
-    group = f"bench-passthrough-{uuid4().hex[:8]}"
+Writes = Callable[[ConsumerRecord[bytes, bytes]], list[Record]]
+"""What a passthrough writes for one record read."""
+
+
+def one_copy(message: ConsumerRecord[bytes, bytes]) -> list[Record]:
+    return [Record(PASSTHROUGH_TOPIC, message.key, message.value, list(message.headers))]
+
+
+async def passthrough(
+    admin: KafkaConnection,
+    settings: Settings,
+    span: Span,
+    writes: Writes = one_copy,
+    name: str = "passthrough",
+) -> float:
+    """Seconds for consume → produce what `writes` gives for each record read (the audit's to its
+    partition), in one transaction per batch with the consumed offsets, and nothing else."""
+    group = f"bench-{name}-{uuid4().hex[:8]}"
     consumer = AIOKafkaConsumer(
         **admin.client_options(),
         group_id=group,
@@ -250,7 +265,11 @@ async def passthrough(admin: KafkaConnection, settings: Settings, span: Span) ->
         async with producer.transaction():
             for messages in batch.values():
                 for m in messages:
-                    await producer.send(PASSTHROUGH_TOPIC, m.value, key=m.key, headers=list(m.headers))
+                    for out in writes(m):
+                        partition = out.partition if out.topic == AUDIT else None
+                        await producer.send(
+                            out.topic, out.value, key=out.key, headers=out.headers, partition=partition
+                        )
             offsets = {tp: messages[-1].offset + 1 for tp, messages in batch.items()}
             await producer.send_offsets_to_transaction(offsets, group)
 
@@ -511,40 +530,14 @@ class Capture:
 async def same_work_passthrough(
     admin: KafkaConnection, settings: Settings, span: Span, produced: dict[Place, list[Record]]
 ) -> float:
-    """Seconds for consume → produce, for each record read, exactly the records the gateway wrote
-    for it (same topics, keys, values, headers; the audit's to the same partition), one transaction
-    per batch with the consumed offsets, and nothing else: the Kafka client's own cost of the
-    gateway's output."""
-    group = f"bench-same-work-{uuid4().hex[:8]}"
-    consumer = AIOKafkaConsumer(
-        **admin.client_options(), group_id=group, enable_auto_commit=False, isolation_level="read_committed"
-    )
-    producer = make_producer(
-        admin, client_id=group, transactional_id=group, linger_ms=2,
-        max_request_size=DLQ_RECORD_MAX_BYTES + 64 * 1024,
-    )  # fmt: skip
-    await consumer.start()
-    await producer.start()
+    """The passthrough writing, for each record read, exactly the records the gateway wrote for it
+    (same topics, keys, values, headers; the audit's to the same partition): the Kafka client's own
+    cost of the gateway's output."""
 
-    async def handle(batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
-        async with producer.transaction():
-            for messages in batch.values():
-                for m in messages:
-                    for out in produced[(m.topic, m.partition, m.offset)]:
-                        partition = out.partition if out.topic == AUDIT else None
-                        await producer.send(
-                            out.topic, out.value, key=out.key, headers=out.headers, partition=partition
-                        )
-            offsets = {tp: messages[-1].offset + 1 for tp, messages in batch.items()}
-            await producer.send_offsets_to_transaction(offsets, group)
+    def as_the_gateway(message: ConsumerRecord[bytes, bytes]) -> list[Record]:
+        return produced[(message.topic, message.partition, message.offset)]
 
-    try:
-        started = time.perf_counter()
-        await read_span(consumer, span, settings, handle)
-        return time.perf_counter() - started
-    finally:
-        await producer.stop()
-        await consumer.stop()
+    return await passthrough(admin, settings, span, as_the_gateway, "same-work")
 
 
 async def fleet_seconds(fleet: Fleet, span: Span, count: int) -> float:
