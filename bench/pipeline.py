@@ -80,14 +80,14 @@ from gateway import service as gateway_service
 from gateway.app import create_app
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Decision, DecisionError
-from gateway.fanout import Fanout, outgoing
+from gateway.fanout import Fanout, outgoing, partition_of
 from gateway.involvements import MATCH_NOTICE
 from gateway.kafka import KafkaConnection, Record, ensure_topics, make_admin, make_producer, partition_counts
 from gateway.logging import configure_logging
 from gateway.router import Routed
 from gateway.schemas.audit import AuditRecord
 from gateway.settings import ORGANISATIONS, RECIPIENTS, Settings
-from gateway.topics import AUDIT, DLQ_RECORD_MAX_BYTES, inbox_topic, signals_topic
+from gateway.topics import DLQ_RECORD_MAX_BYTES, inbox_topic, signals_topic
 from tests.integration.faults import expected_deliveries, make_signals, send_all, signal_id
 from tests.integration.fleet import Fleet
 from tests.integration.kafka_helpers import Adapters
@@ -266,9 +266,12 @@ async def passthrough(
             for messages in batch.values():
                 for m in messages:
                     for out in writes(m):
-                        partition = out.partition if out.topic == AUDIT else None
                         await producer.send(
-                            out.topic, out.value, key=out.key, headers=out.headers, partition=partition
+                            out.topic,
+                            out.value,
+                            key=out.key,
+                            headers=out.headers,
+                            partition=partition_of(out),
                         )
             offsets = {tp: messages[-1].offset + 1 for tp, messages in batch.items()}
             await producer.send_offsets_to_transaction(offsets, group)

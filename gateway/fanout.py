@@ -130,6 +130,11 @@ def outgoing(routed: list[Routed], audit: list[AuditRecord]) -> list[list[Record
     ]
 
 
+def partition_of(out: Record) -> int | None:
+    """Where an output goes: an audit record to its chain's partition, anything else by its key."""
+    return out.partition if out.topic == AUDIT else None
+
+
 def audit_record(entry: AuditRecord) -> Record:
     """A sealed audit record as written: keyed by its id, in its chain's partition."""
     return Record(AUDIT, entry.record_id.encode(), entry.as_json(), [], entry.partition)
@@ -287,9 +292,8 @@ class Fanout:
         async with producer.transaction():
             for outputs in outgoing(routed, audit):
                 for out in outputs:
-                    partition = out.partition if out.topic == AUDIT else None  # the audit's is the chain's
                     await producer.send(
-                        out.topic, out.value, key=out.key, headers=out.headers, partition=partition
+                        out.topic, out.value, key=out.key, headers=out.headers, partition=partition_of(out)
                     )
             await producer.send_offsets_to_transaction(offsets, self.group_id)
 

@@ -329,18 +329,17 @@ class KeepObligations:
             self.book.apply(event)
         self.begin()
 
-    def _open_meeting(self, keys: set[str], signal_type: str, sender: str) -> list[ObligationEvent]:
-        """What is open about these persons (in the book, or opened in this batch) that a signal
-        of this type from this sender may meet."""
-        found = {
-            **self.book.index.meeting_about(keys, signal_type, sender),
-            **self._batch_open.meeting_about(keys, signal_type, sender),
-        }
+    def _open(self, look_up: Callable[[OpenIndex], dict[UUID, ObligationEvent]]) -> list[ObligationEvent]:
+        """What `look_up` finds open, in the book or opened in this batch, and not met in it."""
+        found = {**look_up(self.book.index), **look_up(self._batch_open)}
         return [first for obligation_id, first in found.items() if obligation_id not in self._met]
 
+    def _open_meeting(self, keys: set[str], signal_type: str, sender: str) -> list[ObligationEvent]:
+        """What is open about these persons that a signal of this type from this sender may meet."""
+        return self._open(lambda index: index.meeting_about(keys, signal_type, sender))
+
     def _open_of_kind(self, keys: set[str], kind: str) -> list[ObligationEvent]:
-        found = {**self.book.index.of_kind(keys, kind), **self._batch_open.of_kind(keys, kind)}
-        return [first for obligation_id, first in found.items() if obligation_id not in self._met]
+        return self._open(lambda index: index.of_kind(keys, kind))
 
     def _record(self, events: list[ObligationEvent]) -> None:
         """This batch's changes, seen by the signals after it in the batch; the book's at commit."""
