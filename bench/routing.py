@@ -28,7 +28,7 @@ from gateway.decision_cache import DecisionCache
 from gateway.decisions import PolicyEngine
 from gateway.informing import Informers, KeepInforming
 from gateway.involvements import InvolvementIndex
-from gateway.obligation_state import Obligations
+from gateway.open_book import OpenBook
 from gateway.policy_approvals import Approvers
 from gateway.service import assemble_router
 from gateway.signal_ids import SignalIds
@@ -49,7 +49,7 @@ async def main(signals: int, profile: bool) -> dict[str, Any]:
         await engine.start()
         cache = DecisionCache(engine, refresh_s=3600)
         await cache.start()
-        index, obligations = InvolvementIndex(), Obligations(keep_closed=False)
+        index, obligations = InvolvementIndex(), OpenBook()
         key = settings.pseudonym_key.get_secret_value().encode()
         router = assemble_router(cache, key, index, SignalIds(), obligations, KeepInforming(Informers()))
         profiler = cProfile.Profile() if profile else None

@@ -9,7 +9,7 @@ from datetime import datetime
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
-from gateway.obligation_state import Obligations
+from gateway.open_book import OpenBook
 
 SIGNALS_IN = Counter("ketenpoort_signals_in_total", "Signals read from signals.<org>.", ["sender"])
 # Every record read has exactly one outcome: read = accepted + rejected + duplicate, per topic.
@@ -53,10 +53,10 @@ class ObligationGauges:
     the process is the one counted, as there is one per process but in tests)."""
 
     def __init__(self) -> None:
-        self._book: Obligations | None = None
+        self._book: OpenBook | None = None
         self._clock: Callable[[], datetime] | None = None
 
-    def watch(self, book: Obligations, clock: Callable[[], datetime]) -> None:
+    def watch(self, book: OpenBook, clock: Callable[[], datetime]) -> None:
         self._book, self._clock = book, clock
 
     def describe(self) -> Iterable[Metric]:
@@ -68,7 +68,7 @@ class ObligationGauges:
             return self._families(open_, overdue)
         now = self._clock()
         for obligation in self._book.open():
-            labels = (obligation.first.owner, obligation.first.kind)
+            labels = (obligation.owner, obligation.kind)
             open_[labels] += 1
             if obligation.overdue(now):
                 overdue[labels] += 1

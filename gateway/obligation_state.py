@@ -1,7 +1,8 @@
 """An obligation's state is the fold of its events on `chain.obligations` (docs/obligations.md).
 
-Pure: no Kafka, no clock. The gateway folds the topic to know what a signal may meet, the on-call
-service to know what to remind of and what has lapsed, the monitor to count. Applying an event
+Pure: no Kafka, no clock. The on-call service folds the topic to know what to remind of and what
+has lapsed, the monitor to count (the gateway holds only what a signal may meet, compactly:
+gateway/open_book.py). Applying an event
 twice (a service's own event, then its echo from the topic) changes nothing: each change holds
 from its first event on (an escalation is counted by its event id); every event carries
 the obligation as it was opened, so the fold needs no event but the ones it has.
@@ -9,10 +10,9 @@ the obligation as it was opened, so the fold needs no event but the ones it has.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from aiokafka import ConsumerRecord
@@ -84,54 +84,15 @@ def keys_of_event(event: ObligationEvent) -> list[str]:
 
 
 @dataclass
-class OpenIndex:
-    """Open obligations (their first events) by what a signal looks them up by: (person's key,
-    meeting signal type, its sender) to find what it may meet, and (person's key, kind) to find
-    what is open already. A signal's lookups cost what its own persons have open of that kind or
-    type, not what everybody has open."""
-
-    meeting: dict[tuple[str, str, str], dict[UUID, ObligationEvent]] = field(default_factory=dict)
-    kind: dict[tuple[str, str], dict[UUID, ObligationEvent]] = field(default_factory=dict)
-
-    def _places(self, first: ObligationEvent) -> list[tuple[dict[Any, dict[UUID, ObligationEvent]], Any]]:
-        keys = keys_of_event(first)
-        places: list[tuple[dict[Any, dict[UUID, ObligationEvent]], Any]] = [
-            (self.meeting, (key, m.type, m.from_)) for key in keys for m in first.met_by
-        ]
-        return places + [(self.kind, (key, first.kind)) for key in keys]
-
-    def add(self, first: ObligationEvent) -> None:
-        for index, place in self._places(first):
-            index.setdefault(place, {})[first.obligation_id] = first
-
-    def remove(self, first: ObligationEvent) -> None:
-        for index, place in self._places(first):
-            mine = index.get(place, {})
-            mine.pop(first.obligation_id, None)
-            if not mine:
-                index.pop(place, None)
-
-    def meeting_about(
-        self, keys: Iterable[str], signal_type: str, sender: str
-    ) -> dict[UUID, ObligationEvent]:
-        return {i: e for key in keys for i, e in self.meeting.get((key, signal_type, sender), {}).items()}
-
-    def of_kind(self, keys: Iterable[str], kind: str) -> dict[UUID, ObligationEvent]:
-        return {i: e for key in keys for i, e in self.kind.get((key, kind), {}).items()}
-
-
-@dataclass
 class Obligations:
     """Every obligation the topic holds, and by person (each of the person's pseudonyms) those not
-    yet closed (a signal looks only at its own persons'). `keep_closed=False` forgets a closed
-    obligation's details (the gateway and the on-call service need only the open ones; the monitor
-    needs all)."""
+    yet closed. `keep_closed=False` forgets a closed obligation's details (the on-call service
+    needs only the open ones; the monitor needs all)."""
 
     keep_closed: bool = True
     by_id: dict[UUID, Obligation] = field(default_factory=dict)
     _closed: set[UUID] = field(default_factory=set)
     _open_by_subject: dict[str, dict[UUID, Obligation]] = field(default_factory=dict)
-    index: OpenIndex = field(default_factory=OpenIndex)  # the open ones, as a signal looks them up
 
     def apply(self, event: ObligationEvent) -> Obligation | None:
         """The obligation the event is about, or None when it is closed and forgotten."""
@@ -142,14 +103,12 @@ class Obligations:
             obligation = self.by_id[event.obligation_id] = Obligation(event)
             for key in obligation.keys:
                 self._open_by_subject.setdefault(key, {})[event.obligation_id] = obligation
-            self.index.add(obligation.first)
         obligation.apply(event)
         if obligation.closed is not None:
             self._forget_open(obligation)
         return obligation
 
     def _forget_open(self, obligation: Obligation) -> None:
-        self.index.remove(obligation.first)
         for key in obligation.keys:
             mine = self._open_by_subject.get(key, {})
             mine.pop(obligation.obligation_id, None)

@@ -40,7 +40,7 @@ from gateway.involvements import person_keys
 from gateway.kafka import KafkaConnection, Record, read_whole
 from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
-from gateway.obligation_state import Obligations, OpenIndex
+from gateway.open_book import Held, OpenBook, OpenIndex, hold
 from gateway.pipeline import Accepted, content_for
 from gateway.pseudonyms import chain_pseudonym
 from gateway.schemas.base import ContactPerson
@@ -309,7 +309,7 @@ class KeepObligations:
 
     def __init__(
         self,
-        book: Obligations,
+        book: OpenBook,
         decisions: DecisionCache,
         pseudonym_key: bytes,
         contact_of: ContactOf = _nobody,
@@ -317,38 +317,37 @@ class KeepObligations:
     ) -> None:
         self.book, self.decisions, self.key = book, decisions, pseudonym_key
         self.contact_of, self.informer = contact_of, informer
-        self._changes: list[ObligationEvent] = []
-        self._batch_open, self._met = OpenIndex(), set[UUID]()  # this batch's, over the book
+        self._met: dict[UUID, ObligationEvent] = {}  # this batch's, over the book
+        self._batch_open, self._held = OpenIndex(), dict[UUID, Held]()
 
     def begin(self) -> None:
-        self._changes = []
-        self._batch_open, self._met = OpenIndex(), set()
+        self._met, self._batch_open, self._held = {}, OpenIndex(), {}
 
     def committed(self) -> None:
-        for event in self._changes:
+        for held in self._held.values():
+            self.book.add(held)
+        for event in self._met.values():
             self.book.apply(event)
         self.begin()
 
-    def _open(self, look_up: Callable[[OpenIndex], dict[UUID, ObligationEvent]]) -> list[ObligationEvent]:
+    def _open(self, look_up: Callable[[OpenIndex], dict[UUID, Held]]) -> list[Held]:
         """What `look_up` finds open, in the book or opened in this batch, and not met in it."""
         found = {**look_up(self.book.index), **look_up(self._batch_open)}
-        return [first for obligation_id, first in found.items() if obligation_id not in self._met]
+        return [held for obligation_id, held in found.items() if obligation_id not in self._met]
 
-    def _open_meeting(self, keys: set[str], signal_type: str, sender: str) -> list[ObligationEvent]:
+    def _open_meeting(self, keys: set[str], signal_type: str, sender: str) -> list[Held]:
         """What is open about these persons that a signal of this type from this sender may meet."""
         return self._open(lambda index: index.meeting_about(keys, signal_type, sender))
 
-    def _open_of_kind(self, keys: set[str], kind: str) -> list[ObligationEvent]:
+    def _open_of_kind(self, keys: set[str], kind: str) -> list[Held]:
         return self._open(lambda index: index.of_kind(keys, kind))
 
-    def _record(self, events: list[ObligationEvent]) -> None:
+    def _record(self, met: list[ObligationEvent], opened: list[ObligationEvent]) -> None:
         """This batch's changes, seen by the signals after it in the batch; the book's at commit."""
-        for event in events:
-            if event.event == "opened":
-                self._batch_open.add(event)
-            elif event.event == "met":
-                self._met.add(event.obligation_id)
-        self._changes += events
+        for event in opened:
+            held = self._held[event.obligation_id] = hold(event)
+            self._batch_open.add(held)
+        self._met.update((event.obligation_id, event) for event in met)
 
     def _instances(
         self, kind: str, spec: ObligationSpec, signal: Accepted, keys: list[str]
@@ -419,14 +418,14 @@ class KeepObligations:
         meets = functools.partial(_meets, signal)
         envelope = signal.envelope
         met = [
-            met_event(first, envelope.id, now)
-            for first in self._open_meeting(about(signal, self.key), envelope.signal, envelope.org)
-            if any(meets(m) for m in first.met_by)
+            met_event(held.event(), envelope.id, now)
+            for held in self._open_meeting(about(signal, self.key), envelope.signal, envelope.org)
+            if any(meets(m) for m in held.terms.met_by)
         ]
         records = [obligation_record(event) for event in met]
         records += [content_record(event.obligation_id, None) for event in met]
         _, opened = await self.decisions.ask(OPENED, decided.asked)
-        events = list(met)
+        opened_now: list[ObligationEvent] = []
         for kind, spec in sorted(opened.items()):
             person = person_of(signal, spec.about_person)
             if person is None:
@@ -437,22 +436,24 @@ class KeepObligations:
                 if due is None:
                     continue
                 event, content = self._opened(decided, kind, item_spec, keys, item, due)
-                events.append(event)
+                opened_now.append(event)
                 records += [obligation_record(event), content_record(event.obligation_id, content)]
-        self._record(events)
+        self._record(met, opened_now)
         return Effects(records)
 
 
-async def load_book(kafka: KafkaConnection) -> tuple[Obligations, dict[Any, int]]:
+async def load_book(
+    kafka: KafkaConnection, clock: Callable[[], datetime], horizon: timedelta
+) -> tuple[OpenBook, dict[Any, int]]:
     """The open obligations as the topic holds them now, and where to follow it from."""
-    book = Obligations(keep_closed=False)
+    book = OpenBook(clock=clock, horizon=horizon)
     positions = await read_whole(kafka, OBLIGATIONS, book.take)
-    log.info("obligations_loaded", open=len(book.by_id))
+    log.info("obligations_loaded", open=len(book))
     return book, positions
 
 
 async def follow(
-    kafka: KafkaConnection, book: Obligations, positions: dict[Any, int], stop: asyncio.Event
+    kafka: KafkaConnection, book: OpenBook, positions: dict[Any, int], stop: asyncio.Event
 ) -> None:
     """Keep the book current with what other gateway instances and the on-call service record
     (this instance's own events arrive too: applying them again changes nothing)."""

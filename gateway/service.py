@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -35,10 +36,10 @@ from gateway.kafka import KafkaConnection, ensure_topics
 from gateway.logging import get_logger
 from gateway.matches import IndexInvolvements
 from gateway.metrics import OBLIGATION_GAUGES
-from gateway.obligation_state import Obligations
 from gateway.obligations import KeepObligations
 from gateway.obligations import follow as follow_obligations
 from gateway.obligations import load_book as load_obligations
+from gateway.open_book import OpenBook
 from gateway.policy_approvals import Approvers
 from gateway.retention_sweep import RetentionSweep
 from gateway.router import Router
@@ -56,7 +57,7 @@ def assemble_router(
     pseudonym_key: bytes,
     index: InvolvementIndex,
     ids: SignalIds,
-    obligations: Obligations,
+    obligations: OpenBook,
     informing: KeepInforming,
     clock: Clock = now_utc,
 ) -> Router:
@@ -127,7 +128,8 @@ class GatewayService:
         chain = await AuditChain.load(kafka, settings.gateway_group_id, self.owned)
         self.index = await load_index(kafka, settings.involvement_retention_months)
         ids = await load_ids(kafka)
-        obligations, obligation_positions = await load_obligations(kafka)
+        horizon = timedelta(days=settings.obligation_horizon_days)
+        obligations, obligation_positions = await load_obligations(kafka, self.clock, horizon)
         OBLIGATION_GAUGES.watch(obligations, self.clock)  # counted when /metrics is scraped
         informers = await load_informers(kafka)
         self._follow(follow(kafka, self.index, self._stopping), "involvement-follow")

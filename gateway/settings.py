@@ -147,6 +147,10 @@ class Settings(BaseSettings):
         default=24, ge=1, description="A closed involvement matches and can be looked up this long; "
         "then the retention sweep removes it from chain.involvements.",
     )  # fmt: skip
+    obligation_horizon_days: int = Field(
+        default=365, ge=1, description="An open obligation due longer ago than this is no longer met by a "
+        "signal: the gateway forgets it (the on-call service reported it lapsed; that record stands).",
+    )  # fmt: skip
     audit_retention_days: int | None = Field(
         default=None, ge=1, description="Remove audit records decided longer ago than this, after a signed "
         "retention checkpoint names where each chain then starts (KETENPOORT_AUDIT_RETENTION_DAYS); "

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import CollectorRegistry, generate_latest
 
 from gateway.metrics import OBLIGATION_GAUGES, ObligationGauges
-from gateway.obligation_state import Obligations
+from gateway.open_book import OpenBook
 from tests.unit.test_monitor import OPENED, Life, events_of
 
 HOUR = timedelta(hours=1)
@@ -25,7 +25,7 @@ def scrape(gauges: ObligationGauges) -> dict[tuple[str, str, str], float]:
 
 
 def test_open_and_overdue_per_owner_and_kind_by_the_gateway_clock() -> None:
-    book = Obligations(keep_closed=False)
+    book = OpenBook(clock=lambda: OPENED)
     for event in events_of(
         Life("police", "risk_screening", OPENED),  # due at OPENED + 24 hours
         Life("police", "risk_screening", OPENED).then("lapsed", 24 * HOUR),
@@ -63,7 +63,7 @@ def test_before_a_book_is_loaded_the_gauges_are_described_without_samples() -> N
 def test_the_gauges_are_registered_once_in_the_default_registry() -> None:
     from prometheus_client import REGISTRY
 
-    book = Obligations()
+    book = OpenBook(clock=lambda: OPENED)
     book.apply(events_of(Life("police", "risk_screening", datetime(2026, 1, 1, tzinfo=UTC)))[0])
     OBLIGATION_GAUGES.watch(book, lambda: datetime(2026, 1, 3, tzinfo=UTC))
     text = generate_latest(REGISTRY).decode()

@@ -16,7 +16,6 @@ from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.decisions import Rule
 from gateway.informing import Informers, KeepInforming
-from gateway.obligation_state import Obligations
 from gateway.obligations import (
     Clock,
     KeepObligations,
@@ -25,6 +24,7 @@ from gateway.obligations import (
     add_working_days,
     due_at,
 )
+from gateway.open_book import OpenBook
 from gateway.pipeline import Accepted, identify
 from gateway.schemas import ContactPerson, new_envelope
 from gateway.schemas.case_conference import CaseTask, ConferenceStatus
@@ -90,7 +90,11 @@ class Policy:
         return "r1", rule.read(self.opened, asked)
 
 
-def keep(book: Obligations, opened: dict[str, dict[str, Any]], **options: Any) -> KeepObligations:
+def book_at_noon() -> OpenBook:
+    return OpenBook(clock=lambda: LOCAL_NOON)
+
+
+def keep(book: OpenBook, opened: dict[str, dict[str, Any]], **options: Any) -> KeepObligations:
     """The step, with the policy answering `opened`."""
     return KeepObligations(book, cast(DecisionCache, Policy(opened)), KEY, **options)
 
@@ -113,7 +117,7 @@ async def route(step: KeepObligations, signal: Accepted) -> list[dict[str, Any]]
 
 
 async def test_a_report_opens_a_screening_that_a_later_screening_meets() -> None:
-    book = Obligations(keep_closed=False)
+    book = book_at_noon()
     report = accepted("new_report", sender="police")
     opened = await route(keep(book, {"risk_screening": SCREENING}), report)
     assert [(e["event"], e["kind"], e["owner"]) for e in opened] == [("opened", "risk_screening", "police")]
@@ -128,7 +132,7 @@ async def test_a_report_opens_a_screening_that_a_later_screening_meets() -> None
 
 
 async def test_a_signal_from_another_sender_or_about_someone_else_meets_nothing() -> None:
-    book = Obligations(keep_closed=False)
+    book = book_at_noon()
     report = accepted("new_report", sender="police")
     await route(keep(book, {"risk_screening": SCREENING}), report)
     assert report.signal.suspect is not None
@@ -143,7 +147,7 @@ async def test_a_signal_from_another_sender_or_about_someone_else_meets_nothing(
 
 
 async def test_what_a_batch_changes_holds_only_once_it_is_committed() -> None:
-    book = Obligations(keep_closed=False)
+    book = book_at_noon()
     step = keep(book, {"risk_screening": SCREENING})
     step.begin()
     await step(Decided(accepted("new_report", sender="police"), {}, "r1", {}, LOCAL_NOON))
@@ -154,7 +158,7 @@ async def test_what_a_batch_changes_holds_only_once_it_is_committed() -> None:
 
 
 async def test_an_opened_obligation_keeps_what_each_organisation_may_see_until_it_is_met() -> None:
-    book = Obligations(keep_closed=False)
+    book = book_at_noon()
     report = accepted("new_report", sender="police")
     assessment = {**SCREENING, "owner": "veiligthuis", "tell_on_lapse": ["veiligthuis", "police"]}
     step = keep(book, {"safety_assessment": assessment})
@@ -174,7 +178,7 @@ async def test_an_opened_obligation_keeps_what_each_organisation_may_see_until_i
 
 
 async def test_a_meeting_signal_must_say_what_its_conditions_ask() -> None:
-    book = Obligations(keep_closed=False)
+    book = book_at_noon()
     report = accepted("new_report", sender="police")
     high_only = {
         **SCREENING,
@@ -194,7 +198,7 @@ async def test_whom_to_call_at_the_owner_is_the_owners_own_contact_or_the_indexs
     spec = {"risk_screening": SCREENING, "safety_assessment": {**SCREENING, "owner": "veiligthuis"}}
     vt = ContactPerson(role="casushouder", name="J. de Vries", phone="+31 30 000 0000")
     index = {(report.pseudonym, "veiligthuis"): vt}
-    step = keep(Obligations(), spec, contact_of=lambda p, org: index.get((p, org)))
+    step = keep(book_at_noon(), spec, contact_of=lambda p, org: index.get((p, org)))
     step.begin()
     effects = await step(Decided(report, {}, "r1", {}, LOCAL_NOON))
     kept = [json.loads(r.value or b"") for r in effects.records if r.topic == OBLIGATION_CONTENT]
@@ -223,7 +227,7 @@ async def test_victim_warned_goes_to_the_agreed_informer_else_the_default_and_is
         ((lambda v, a: agreed.get((v, a))), "slachtofferhulp"),
         ((lambda v, a: None), "om"),
     ):
-        (event,) = await route(KeepObligations(Obligations(), policy, KEY, informer=informer), release)
+        (event,) = await route(KeepObligations(book_at_noon(), policy, KEY, informer=informer), release)
         assert event["owner"] == owner and event["subject"] == victim != release.pseudonym
         assert victim in event["subject_keys"] and len(event["subject_keys"]) == 2  # by BSN, by name
         assert event["met_by"] == [{"type": "victim_informed", "from": owner, "where": {"about": "release"}}]
@@ -250,7 +254,7 @@ async def test_the_informing_step_records_each_agreement_and_the_batch_sees_its_
 
 
 async def test_a_signal_naming_the_person_by_name_meets_what_a_signal_with_the_bsn_opened() -> None:
-    book = Obligations(keep_closed=False)
+    book = book_at_noon()
     report = accepted("new_report", sender="police")
     await route(keep(book, {"risk_screening": SCREENING}), report)
     assert report.signal.suspect is not None and report.signal.suspect.bsn is not None
@@ -276,7 +280,7 @@ def plan(status: str = "held", **tasks: str) -> Accepted:
 
 
 async def test_each_open_task_of_a_partner_becomes_an_obligation_of_its_owner_due_by_its_day() -> None:
-    book = Obligations(keep_closed=False)
+    book = book_at_noon()
     opened = await route(keep(book, {"case_conference_task": TASK}), plan())
     # taak-3 is done already; taak-4 is the municipality's, outside the chain
     assert sorted((e["item"], e["owner"]) for e in opened) == [
@@ -295,20 +299,20 @@ async def test_each_open_task_of_a_partner_becomes_an_obligation_of_its_owner_du
 
 
 async def test_the_plan_sent_again_opens_nothing_new_and_a_task_done_or_cancelled_closes_its_own() -> None:
-    book = Obligations(keep_closed=False)
+    book = book_at_noon()
     await route(keep(book, {"case_conference_task": TASK}), plan())
     again = await route(keep(book, {"case_conference_task": TASK}), plan("plan_updated"))
     assert again == []
     done = await route(keep(book, {"case_conference_task": TASK}), plan("plan_updated", **{"taak-1": "done"}))
     assert [(e["event"], e["item"]) for e in done] == [("met", "ZVH-RR-2026-0412/taak-1")]
-    assert [o.first.item for o in book.open()] == ["ZVH-RR-2026-0412/taak-2"]
+    assert [o.item for o in book.open()] == ["ZVH-RR-2026-0412/taak-2"]
     cancelled = await route(keep(book, {}), plan("plan_updated", **{"taak-1": "done", "taak-2": "cancelled"}))
     assert [(e["event"], e["item"]) for e in cancelled] == [("met", "ZVH-RR-2026-0412/taak-2")]
     assert book.open() == []
 
 
 async def test_a_task_of_another_conference_or_listed_open_meets_nothing() -> None:
-    book = Obligations(keep_closed=False)
+    book = book_at_noon()
     await route(keep(book, {"case_conference_task": TASK}), plan())
     done = plan("plan_updated", **{"taak-1": "done"}).signal
     elsewhere = accepted("case_conference", conference_id="ZVH-RR-2026-0999", tasks=done.tasks)
@@ -322,7 +326,7 @@ HIGH_RISK = json.loads(
 
 
 async def test_a_second_hoog_score_while_the_case_waits_for_the_conference_opens_no_second_week() -> None:
-    book = Obligations(keep_closed=False)
+    book = book_at_noon()
     police = accepted("risk_assessment", sender="police")
     opened = await route(keep(book, {"case_conference_high_risk": HIGH_RISK}), police)
     assert [(e["kind"], e["owner"]) for e in opened] == [("case_conference_high_risk", "zvh")]
