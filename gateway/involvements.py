@@ -32,7 +32,7 @@ from gateway.kafka import KafkaConnection, Record, read_whole
 from gateway.kafka import follow as follow_partitions
 from gateway.logging import get_logger
 from gateway.pipeline import Accepted
-from gateway.pseudonyms import chain_pseudonym
+from gateway.pseudonyms import chain_pseudonym, name_pseudonym
 from gateway.schemas import ContactPerson, Person
 from gateway.schemas.chain_involvement import Involvement, Strength
 from gateway.schemas.involvement import InvolvementClosed, InvolvementSignal
@@ -65,7 +65,7 @@ def person_keys(person: Person, key: bytes) -> list[tuple[str, Strength]]:
     if person.bsn is not None:
         keys.append((chain_pseudonym(person, key), "bsn"))
     if person.birth_date is not None:
-        keys.append((chain_pseudonym(person.model_copy(update={"bsn": None}), key), "name_birth_date"))
+        keys.append((name_pseudonym(person, key), "name_birth_date"))
     return keys
 
 

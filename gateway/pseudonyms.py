@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
+from datetime import date
 from typing import NewType
 
 from gateway.schemas.persons import Person
@@ -26,13 +27,40 @@ def normalise_name(given_name: str, family_name: str) -> str:
 
 def chain_pseudonym(person: Person, key: bytes) -> ChainPseudonym:
     """HMAC-SHA256 of the BSN, or of the normalised name and birth date when there is no BSN."""
-    if person.bsn is not None:
-        material = f"bsn:{person.bsn}"
-    else:
-        born = person.birth_date.isoformat() if person.birth_date else "unknown"
-        material = f"name:{normalise_name(person.given_name, person.family_name)}|{born}"
-    digest = hmac.new(key, material.encode(), hashlib.sha256).hexdigest()
-    return ChainPseudonym(f"kp-{digest[:32]}")
+    return _pseudonym(key, person.bsn, person.given_name, person.family_name, person.birth_date)
+
+
+def name_pseudonym(person: Person, key: bytes) -> ChainPseudonym:
+    """The chain pseudonym of the person's name and birth date, whether the BSN is known or not."""
+    return _pseudonym(key, None, person.given_name, person.family_name, person.birth_date)
+
+
+_Asked = tuple[bytes, str | None, str, str, date | None]
+_known: dict[_Asked, ChainPseudonym] = {}
+KNOWN_AT_MOST = 1024
+
+
+def forget_known() -> None:
+    """Forget the pseudonyms worked out so far: the router calls it after each signal, so what
+    identifies a person (the BSN, the name) is held here no longer than the signal is."""
+    _known.clear()
+
+
+def _pseudonym(key: bytes, bsn: str | None, given: str, family: str, born: date | None) -> ChainPseudonym:
+    """Worked out once while a signal is routed: its steps ask for its persons' pseudonyms about
+    ten times (an HMAC and a normalisation each)."""
+    asked = (key, bsn, given, family, born)
+    found = _known.get(asked)
+    if found is None:
+        if bsn is not None:
+            material = f"bsn:{bsn}"
+        else:
+            material = f"name:{normalise_name(given, family)}|{born.isoformat() if born else 'unknown'}"
+        digest = hmac.new(key, material.encode(), hashlib.sha256).hexdigest()
+        if len(_known) >= KNOWN_AT_MOST:
+            _known.clear()
+        found = _known[asked] = ChainPseudonym(f"kp-{digest[:32]}")
+    return found
 
 
 def pseudonym_of_bsn(bsn: str, key: bytes) -> ChainPseudonym:

@@ -20,6 +20,7 @@ from gateway.consequences import BatchStep, Decided, Step
 from gateway.decision_cache import DecisionCache
 from gateway.kafka import Record
 from gateway.pipeline import Accepted, Rejected, identify, query, reject, validate
+from gateway.pseudonyms import forget_known
 from gateway.schemas.audit import AuditEntry
 from gateway.signal_ids import Duplicate, IdsView, SignalIds, seen_record
 
@@ -86,7 +87,10 @@ class Router:
         self._ids = self.ids.view()
         routed = []
         for record in records:
-            routed.append(await self.route(record))
+            try:
+                routed.append(await self.route(record))
+            finally:
+                forget_known()  # its persons' pseudonyms, worked out once for all its steps
             # Cached decisions never wait, so without this a batch would hold the event loop from
             # its first record to its last: the policy revision's check, the consumer's heartbeat
             # and the health endpoints wait behind it, and a batch that takes longer than the

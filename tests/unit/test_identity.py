@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from gateway.pseudonyms import chain_pseudonym, normalise_name
+from gateway import pseudonyms
+from gateway.pseudonyms import chain_pseudonym, name_pseudonym, normalise_name
 from gateway.schemas import Person
 
 KEY = b"test-key"
@@ -32,3 +33,25 @@ def test_another_key_gives_other_pseudonyms() -> None:
 
 def test_name_normalisation() -> None:
     assert normalise_name(" Zoë ", "van  den Berg") == "zoe van den berg"
+
+
+def test_a_pseudonym_is_the_same_whether_worked_out_or_remembered() -> None:
+    """Within a signal each pseudonym is worked out once and remembered; remembered or not, it is
+    the same, and its name-and-birth-date pseudonym is that of the person without the BSN."""
+    person = Person(bsn="111222333", given_name="Bram", family_name="Verhoef", birth_date=date(1990, 4, 12))
+    without_bsn = person.model_copy(update={"bsn": None})
+    pseudonyms.forget_known()
+    first = chain_pseudonym(person, KEY), name_pseudonym(person, KEY)
+    assert pseudonyms._known  # remembered
+    assert (chain_pseudonym(person, KEY), name_pseudonym(person, KEY)) == first
+    pseudonyms.forget_known()
+    assert (chain_pseudonym(person, KEY), name_pseudonym(person, KEY)) == first
+    assert name_pseudonym(person, KEY) == chain_pseudonym(without_bsn, KEY) != first[0]
+    assert chain_pseudonym(person, b"other-key") != first[0]
+
+
+def test_what_is_remembered_is_bounded() -> None:
+    pseudonyms.forget_known()
+    for n in range(pseudonyms.KNOWN_AT_MOST + 10):
+        chain_pseudonym(Person(given_name="Bram", family_name=f"Verhoef {n}"), KEY)
+    assert 0 < len(pseudonyms._known) <= pseudonyms.KNOWN_AT_MOST

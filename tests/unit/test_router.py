@@ -6,6 +6,7 @@ import asyncio
 import time
 from dataclasses import replace
 
+from gateway import pseudonyms
 from gateway.consequences import Decided, Effects
 from gateway.decision_cache import DecisionCache
 from gateway.router import Router
@@ -49,3 +50,22 @@ async def test_other_work_runs_between_the_records_of_a_batch() -> None:
         await cache.close()
     assert len(routed) == RECORDS
     assert during >= RECORDS - 1, f"other work ran {during} times while {RECORDS} records were routed"
+
+
+async def test_no_person_s_pseudonym_material_is_held_after_a_batch() -> None:
+    """The pseudonyms of a signal's persons are remembered while it is routed, and forgotten after:
+    what identifies a person (BSN, name) is held no longer than the signal."""
+    cache = DecisionCache(ScriptedEngine(), refresh_s=3600)
+    await cache.start()
+    seen: list[int] = []
+
+    async def looks(decided: Decided) -> Effects:
+        seen.append(len(pseudonyms._known))
+        return Effects()
+
+    try:
+        routed = await Router(cache, KEY, [looks], ids=SignalIds()).route_batch([police_record()])
+    finally:
+        await cache.close()
+    assert len(routed) == 1 and seen and seen[0] > 0  # remembered while it was routed
+    assert pseudonyms._known == {}
