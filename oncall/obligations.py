@@ -68,12 +68,12 @@ class ObligationClock:
         obligation = self.book.by_id.get(obligation_id)
         return obligation if obligation is not None and obligation.next_moment() == moment else None
 
-    def due(self, now: datetime) -> list[tuple[Obligation, Moment]]:
-        """What is due at `now`: a reminder, or the lapse. An obligation found past its due time
-        (the service was down) lapses at once, without a reminder that no longer helps. What is
-        due stays due until its event is applied."""
+    def due(self, now: datetime, at_most: int | None = None) -> list[tuple[Obligation, Moment]]:
+        """What is due at `now`, the earliest first (`at_most` of them): a reminder, or the lapse.
+        An obligation found past its due time (the service was down) lapses at once, without a
+        reminder that no longer helps. What is due stays due until its event is applied."""
         found: dict[UUID, tuple[datetime, Obligation]] = {}
-        while self._moments and self._moments[0][0] <= now:
+        while self._moments and self._moments[0][0] <= now and (at_most is None or len(found) < at_most):
             moment, obligation_id = heapq.heappop(self._moments)
             if (obligation := self._current(moment, obligation_id)) is not None:
                 found[obligation_id] = (moment, obligation)

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -55,6 +57,20 @@ TRANSACTIONAL_ID = "ketenpoort-oncall"
 CHANNEL_TIMEOUT_S = 10.0
 WRITE_TIMEOUT_S = 30.0  # a transaction of events not completed by then is given up (as the gateway's)
 LOOK_AT_LEAST_EVERY_S = 1.0
+DELIVERING_AT_MOST = 32
+"""Alerts being delivered at once, the most urgent first. A burst (thousands of obligations found
+lapsed when the service starts after an outage, a partner's backlog) started every delivery at
+once: thousands of webhook calls queued in the HTTP client's pool, whose handling grows with its
+queue, and a p1 raised meanwhile waited behind them all."""
+MOMENTS_PER_TICK = 50
+"""Obligations' reminders and lapses written per turn of the timers, so that alerts raised
+meanwhile are delivered between them, not after the whole burst is written."""
+
+
+def urgency(alert: Alert) -> tuple[str, datetime]:
+    """Which alert to deliver first: by priority (p1 first), then the longest waiting."""
+    return alert.priority, alert.raised_at
+
 
 Listener = Callable[[Alert], None]
 
@@ -304,15 +320,15 @@ class OnCallService:
             obligation_id = self.book.alerts[event.alert_id].obligation_id
             escalated = self.obligations.escalated(event, obligation_id) if obligation_id else None
             await self.write([event, *([escalated] if escalated is not None else [])])
-        for obligation, moment in self.obligations.due(now):
+        for obligation, moment in self.obligations.due(now, at_most=MOMENTS_PER_TICK):
             log.info("obligation_" + moment, obligation_id=str(obligation.obligation_id),
                      kind=obligation.first.kind, owner=obligation.first.owner)  # fmt: skip
             await self.write(self.obligations.events(obligation, moment, now))
         await self._settle()
-        for alert in self.book.undelivered():
-            if alert.alert_id not in self._delivering:
-                task = asyncio.create_task(self._deliver(alert), name=f"deliver-{alert.alert_id}")
-                self._delivering[alert.alert_id] = task
+        waiting = (alert for alert in self.book.undelivered() if alert.alert_id not in self._delivering)
+        for alert in heapq.nsmallest(DELIVERING_AT_MOST - len(self._delivering), waiting, key=urgency):
+            task = asyncio.create_task(self._deliver(alert), name=f"deliver-{alert.alert_id}")
+            self._delivering[alert.alert_id] = task
 
     async def _deliver(self, alert: Alert) -> None:
         try:
