@@ -57,14 +57,17 @@ TRANSACTIONAL_ID = "ketenpoort-oncall"
 CHANNEL_TIMEOUT_S = 10.0
 WRITE_TIMEOUT_S = 30.0  # a transaction of events not completed by then is given up (as the gateway's)
 LOOK_AT_LEAST_EVERY_S = 1.0
-DELIVERING_AT_MOST = 32
-"""Alerts being delivered at once, the most urgent first. A burst (thousands of obligations found
-lapsed when the service starts after an outage, a partner's backlog) started every delivery at
-once: thousands of webhook calls queued in the HTTP client's pool, whose handling grows with its
-queue, and a p1 raised meanwhile waited behind them all."""
-MOMENTS_PER_TICK = 50
-"""Obligations' reminders and lapses written per turn of the timers, so that alerts raised
-meanwhile are delivered between them, not after the whole burst is written."""
+URGENT_AT_ONCE = 32
+OTHERS_AT_ONCE = 8
+"""Alerts delivered at once: p1 alerts, and the others, each with places of their own, the most
+urgent first. A burst (thousands of obligations found lapsed when the service starts after an
+outage, a partner's backlog) started every delivery at once: thousands of webhook calls queued in
+the HTTP client's pool, whose handling grows with its queue, timed out, and a p1 raised meanwhile
+waited behind them all. The others' places are few so that a p1's delivery shares the service's
+loop with few others (`bench.alerts --burst`: docs/benchmarks.md)."""
+MOMENTS_PER_TICK = 20
+"""Obligations' reminders and lapses written per turn of the timers, in one transaction, so that
+alerts raised meanwhile are delivered between them, not after the whole burst is written."""
 
 
 def urgency(alert: Alert) -> tuple[str, datetime]:
@@ -210,6 +213,8 @@ class OnCallService:
             self._alerts_of.setdefault(alert.obligation_id, set()).add(alert.alert_id)
         if event.kind == "raised":
             log.info("alert_raised", alert_id=str(alert.alert_id), org=alert.org, priority=alert.priority)
+            if self.ready and not self.fenced and self._places(alert.priority == "p1") > 0:
+                self._start(alert)  # now, not at the timers' next turn, which may wait behind writes
         for listener in list(self._listeners):
             listener(alert)
         self._wake.set()
@@ -320,13 +325,34 @@ class OnCallService:
             obligation_id = self.book.alerts[event.alert_id].obligation_id
             escalated = self.obligations.escalated(event, obligation_id) if obligation_id else None
             await self.write([event, *([escalated] if escalated is not None else [])])
-        for obligation, moment in self.obligations.due(now, at_most=MOMENTS_PER_TICK):
+        self._start_deliveries()  # before this turn's writes: an alert waiting waits no longer
+        due = self.obligations.due(now, at_most=MOMENTS_PER_TICK)
+        for obligation, moment in due:
             log.info("obligation_" + moment, obligation_id=str(obligation.obligation_id),
                      kind=obligation.first.kind, owner=obligation.first.owner)  # fmt: skip
-            await self.write(self.obligations.events(obligation, moment, now))
+        if due:  # together: a burst of lapses is a few transactions, not one each
+            await self.write(
+                [event for o, moment in due for event in self.obligations.events(o, moment, now)]
+            )
         await self._settle()
-        waiting = (alert for alert in self.book.undelivered() if alert.alert_id not in self._delivering)
-        for alert in heapq.nsmallest(DELIVERING_AT_MOST - len(self._delivering), waiting, key=urgency):
+        self._start_deliveries()
+
+    def _start_deliveries(self) -> None:
+        """Start delivering what waits, the most urgent first, in the places free: a p1 never waits
+        for a place behind a burst of p2."""
+        waiting = [alert for alert in self.book.undelivered() if alert.alert_id not in self._delivering]
+        for urgent in (True, False):
+            mine = (alert for alert in waiting if (alert.priority == "p1") == urgent)
+            for alert in heapq.nsmallest(self._places(urgent), mine, key=urgency):
+                self._start(alert)
+
+    def _places(self, urgent: bool) -> int:
+        """How many more p1 alerts (`urgent`), or others, may be delivered now."""
+        busy = sum((self.book.alerts[alert_id].priority == "p1") == urgent for alert_id in self._delivering)
+        return (URGENT_AT_ONCE if urgent else OTHERS_AT_ONCE) - busy
+
+    def _start(self, alert: Alert) -> None:
+        if alert.alert_id not in self._delivering and not alert.delivered and alert.open:
             task = asyncio.create_task(self._deliver(alert), name=f"deliver-{alert.alert_id}")
             self._delivering[alert.alert_id] = task
 

@@ -20,7 +20,7 @@ from gateway.schemas.obligation import MeetingSignal, ObligationEvent
 from oncall import service as oncall_service
 from oncall.channels import Notice
 from oncall.config import OnCallConfig
-from oncall.service import DELIVERING_AT_MOST, MOMENTS_PER_TICK, OnCallService, Written
+from oncall.service import MOMENTS_PER_TICK, OTHERS_AT_ONCE, URGENT_AT_ONCE, OnCallService, Written
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ORG = "3ro"
@@ -102,7 +102,7 @@ async def test_a_p1_raised_in_a_burst_is_delivered_first_and_few_are_under_way_a
     await deliver_all(service)
     assert len(webhook.taken) == 401, "every alert delivered"
     assert webhook.taken[0].alert_id == urgent.alert_id, "the p1 first, though raised last"
-    assert webhook.most_under_way == DELIVERING_AT_MOST
+    assert webhook.most_under_way == OTHERS_AT_ONCE + 1, "the p2 burst's places, and the p1's own"
     assert all(service.book.alerts[e.alert_id].delivered for e in [*burst, urgent])
 
 
@@ -111,12 +111,12 @@ async def test_lapses_are_written_a_few_at_a_time_with_deliveries_between(
 ) -> None:
     webhook = Webhook()
     service, writes = await service_with(monkeypatch, webhook)
-    monkeypatch.setattr(oncall_service, "DELIVERING_AT_MOST", 4)
+    monkeypatch.setattr(oncall_service, "OTHERS_AT_ONCE", 4)
     lapsing = [overdue() for _ in range(MOMENTS_PER_TICK * 2 + 10)]
     await service.write(lapsing)
     writes.clear()
     await service.tick()
-    assert len(writes) == MOMENTS_PER_TICK, "one turn writes at most this many lapses"
+    assert writes == [2 * MOMENTS_PER_TICK], "one turn: this many lapses and their alerts, one transaction"
     urgent = raised("p1", NOW)
     await service.write([urgent])
     await service.tick()  # the next turn
@@ -126,3 +126,29 @@ async def test_lapses_are_written_a_few_at_a_time_with_deliveries_between(
     taken = [notice.alert_id for notice in webhook.taken]
     assert taken.index(urgent.alert_id) < 2 * 4, "after at most the deliveries under way, not the burst"
     assert len(taken) == len(lapsing) + 1
+
+
+async def test_a_burst_of_p1_alerts_is_bounded_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    webhook = Webhook()
+    service, _ = await service_with(monkeypatch, webhook)
+    first = [raised("p1", NOW - timedelta(minutes=1)) for _ in range(100)]
+    later = [raised("p1", NOW) for _ in range(100)]
+    await service.write([*later, *first])
+    await deliver_all(service)
+    assert webhook.most_under_way == URGENT_AT_ONCE
+    taken = [notice.alert_id for notice in webhook.taken]
+    assert set(taken[: len(first)]) == {e.alert_id for e in first}, "the longest waiting first"
+
+
+async def test_a_p1_raised_while_the_timers_are_busy_starts_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timers' turn may wait behind a burst's writes; a p1 raised meanwhile does not wait for it."""
+    webhook = Webhook()
+    service, _ = await service_with(monkeypatch, webhook)
+    service.ready = True
+    await service.write([raised("p2", NOW) for _ in range(OTHERS_AT_ONCE * 2)])
+    assert len(service._delivering) == OTHERS_AT_ONCE, "the p2 burst's places are taken"
+    urgent = raised("p1", NOW)
+    await service.write([urgent])  # no turn of the timers in between
+    assert urgent.alert_id in service._delivering
+    await deliver_all(service)
+    assert len(webhook.taken) == OTHERS_AT_ONCE * 2 + 1
