@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.routing --signals 20000
 	$(BIN)/python -m bench.pipeline --signals 10000
 	$(BIN)/python -m bench.alerts --alerts 200
+	$(BIN)/python -m bench.alerts --alerts 50 --burst 2000
 	$(BIN)/python -m bench.ids --ids 250000
 	$(BIN)/python -m bench.startup --records 20000
 	$(BIN)/python -m bench.history --signals 100000

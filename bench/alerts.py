@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -60,6 +61,8 @@ from bench.pipeline import bench_settings, end_offsets, percentile, running_gate
 from gateway.alerts.raising import alert_id_of
 from gateway.kafka import Record, ensure_topics, make_producer
 from gateway.logging import configure_logging
+from gateway.obligations import obligation_record
+from gateway.schemas.obligation import ObligationEvent
 from gateway.settings import Settings
 from oncall.lifecycle import Alert
 from oncall.service import OnCallService
@@ -79,6 +82,7 @@ ORG = "police"  # whose webhook and console are timed
 SENDER = "3ro"
 TARGET_MS = 1000.0
 ARRIVAL_S = 30.0  # after the last send, every counted alert must have arrived within this
+BURST_ARRIVAL_S = 600.0  # the same with --burst, so a slow burst is measured, not cut off
 NO_ESCALATION_S = 3600  # p1 and p2 deadlines: longer than any run
 
 
@@ -195,22 +199,66 @@ def spoken(name: str, count: int, expected: int, s: dict[str, float]) -> str:
     )
 
 
+def overdue_obligation() -> ObligationEvent:
+    """An obligation of the police's, a day overdue: the on-call service lapses it when it starts
+    and alerts the police (p2), as after an outage."""
+    now = datetime.now(UTC)
+    return ObligationEvent.model_validate(
+        {"obligation_id": uuid4(), "event": "opened", "at": now - timedelta(days=3), "kind": "risk_screening",
+         "owner": ORG, "subject": f"kp-bench-{uuid4().hex[:24]}", "opened_by": uuid4(),
+         "opened_at": now - timedelta(days=3), "due_at": now - timedelta(days=1),
+         "remind_at": now - timedelta(days=2), "remind": [ORG], "tell_on_lapse": [ORG],
+         "met_by": [{"type": "risk_assessment", "from": ORG}], "source": "bench.alerts --burst"}
+    )  # fmt: skip
+
+
+async def write_overdue(stack: Endpoints, count: int) -> set[UUID]:
+    """`count` overdue obligations on chain.obligations, as the gateway writes them; their ids."""
+    producer = make_producer(stack.kafka("admin"), client_id="bench-burst")
+    await producer.start()
+    try:
+        events = [overdue_obligation() for _ in range(count)]
+        for event in events:
+            record = obligation_record(event)
+            await producer.send(record.topic, key=record.key, value=record.value)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return {event.obligation_id for event in events}
+
+
+async def burst_delivered(service: OnCallService, burst: set[UUID], started: float) -> float | None:
+    """Seconds from the service's start until every burst obligation's lapse alert was delivered."""
+    while time.monotonic() - started < BURST_ARRIVAL_S:
+        delivered = sum(1 for a in service.book.alerts.values() if a.obligation_id in burst and a.delivered)
+        if delivered == len(burst):
+            return time.monotonic() - started
+        await asyncio.sleep(0.1)
+    return None
+
+
 async def measure(
-    settings: Settings, stack: Endpoints, alerts: int, rate: float, warmup: int
-) -> tuple[Timings, float]:
+    settings: Settings, stack: Endpoints, alerts: int, rate: float, warmup: int, burst: int = 0
+) -> tuple[Timings, float, dict[str, Any]]:
     os.environ.setdefault(WEBHOOK_SECRET_ENV, WEBHOOK_SECRET)
     admin = stack.kafka("admin")
     await ensure_topics(admin, partitions=settings.topic_partitions, replication=settings.topic_replication)
     start = await end_offsets(admin, await signal_partitions(admin))
     timings = Timings()
+    overdue = await write_overdue(stack, burst) if burst else set()
+    if burst:
+        say(f"burst: {burst} obligations overdue before the on-call service starts")
+    found: dict[str, Any] = {}
     async with (
         running_gateway(settings, stack, start),
         Mailbox().running() as mailbox,
         WebhookReceiver().running() as webhook,
     ):
         config = quick_config(mailbox, webhook, p1_s=NO_ESCALATION_S, p2_s=NO_ESCALATION_S)
+        started = time.monotonic()
         async with oncall_running(settings, stack, config) as (service, base):
             watch_service(service, timings)
+            lapses = asyncio.create_task(burst_delivered(service, overdue, started))
             auth = {"Authorization": f"Bearer {oncall_token(settings, ORG, 'bench console')}"}
             timeout = httpx.Timeout(10.0, read=None)
             producer = make_producer(stack.kafka(SENDER), client_id="bench-3ro-breach")
@@ -226,7 +274,7 @@ async def measure(
                     await publish(producer, settings, timings, warmup, rate, counted=False)
                     say(f"measuring: {alerts} breaches at {rate:g}/s")
                     offered = await publish(producer, settings, timings, alerts, rate, counted=True)
-                    deadline, seen = time.monotonic() + ARRIVAL_S, 0
+                    deadline, seen = time.monotonic() + (BURST_ARRIVAL_S if burst else ARRIVAL_S), 0
                     while time.monotonic() < deadline:
                         seen = note_webhooks(webhook, timings, seen)
                         if timings.counted <= timings.console.keys() & timings.webhook.keys():
@@ -238,14 +286,18 @@ async def measure(
                         await reading
             finally:
                 await producer.stop()
+            if burst:
+                found = {"burst": burst, "burst_delivered_s": await lapses}
+                say(f"burst: every lapse alert delivered {found['burst_delivered_s']} s after the start")
+            lapses.cancel()
             closing = [a for a in service.book.alerts.values() if a.open and a.signal_id in timings.signals]
             for alert in closing:
                 await service.close(alert.alert_id, alert.org, "bench", "raised by bench.alerts")
             say(f"closed the bench's {len(closing)} open alerts")
-    return timings, offered
+    return timings, offered, found
 
 
-async def main(alerts: int, rate: float, warmup: int) -> tuple[dict[str, Any], bool]:
+async def main(alerts: int, rate: float, warmup: int, burst: int) -> tuple[dict[str, Any], bool]:
     settings = bench_settings()
     load_before = os.getloadavg()[0]
     log_file = settings.cache_path("bench", "alerts.log")
@@ -259,13 +311,13 @@ async def main(alerts: int, rate: float, warmup: int) -> tuple[dict[str, Any], b
         configure_logging(settings.log_level, log_stream)  # as `ketenpoort gateway run` does, to a file
         # A token file of the run's own: the bench's on-call token is nobody's to keep.
         settings = settings.model_copy(update={"api_tokens_file": Path(tmp) / "tokens.json"})
-        timings, offered = await measure(settings, stack, alerts, rate, warmup)
+        timings, offered, found = await measure(settings, stack, alerts, rate, warmup, burst)
 
     expected = len(timings.counted)
     paths = {"webhook": timings.webhook, "console": timings.console}
     arrived = {name: sum(1 for a in timings.counted if a in path) for name, path in paths.items()}
     complete = all(count == expected for count in arrived.values())
-    outcome: dict[str, Any] = {"alerts": expected, "offered_per_s": round(offered, 2)}
+    outcome: dict[str, Any] = {"alerts": expected, "offered_per_s": round(offered, 2), **found}
     for name, path in paths.items():
         latencies = timings.latencies_ms(path)
         if not latencies:
@@ -308,9 +360,13 @@ if __name__ == "__main__":
     parser.add_argument("--alerts", type=int, default=200, help="breach signals timed (police alerts)")
     parser.add_argument("--rate", type=float, default=5.0, help="breach signals per second")
     parser.add_argument("--warmup", type=int, default=25, help="breach signals sent first, not counted")
+    parser.add_argument(
+        "--burst", type=int, default=0,
+        help="obligations overdue when the on-call service starts (their lapses and alerts a burst)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.alerts < 1 or args.rate <= 0 or args.warmup < 0:
         parser.error("--alerts must be at least 1, --rate above 0, --warmup not negative")
-    result, all_arrived = asyncio.run(main(args.alerts, args.rate, args.warmup))
-    results.publish("alerts", result)
+    result, all_arrived = asyncio.run(main(args.alerts, args.rate, args.warmup, args.burst))
+    results.publish("alerts_burst" if args.burst else "alerts", result)
     sys.exit(0 if all_arrived else 1)

@@ -23,9 +23,16 @@ def test_each_target_is_judged_from_the_figures() -> None:
             "history": {"replay_1m_s": 301.0},
             "memory": {"rss_mb_10k": 300.0, "rss_mb_100k": 360.0},
             "alerts": {"webhook_p99_ms": 900.0, "console_p99_ms": 1001.0},
+            "alerts_burst": {
+                "burst": 2000,
+                "burst_delivered_s": 48.9,
+                "webhook_p99_ms": 255.0,
+                "console_p99_ms": 182.0,
+            },
         }
     )
     assert line["gateway_sps"] == 800 and line["alert_p99_ms"] == 1001.0
+    assert (line["burst"], line["burst_delivered_s"], line["burst_alert_p99_ms"]) == (2000, 48.9, 255.0)
     assert line["targets"] == {
         "gateway_half_of_same_work": True,  # 800 of 1 600
         "gateway_20x_naive": True,  # 800 / 40
@@ -38,7 +45,7 @@ def test_each_target_is_judged_from_the_figures() -> None:
 
 def test_a_benchmark_that_did_not_run_leaves_its_targets_unjudged() -> None:
     line = summary({"pipeline": {**PIPELINE, "p99_runs_ms": [90.0, 101.0]}})
-    assert line["replay_1m_s"] is None and line["alert_p99_ms"] is None
+    assert line["replay_1m_s"] is None and line["alert_p99_ms"] is None and line["burst_alert_p99_ms"] is None
     assert line["targets"]["p99_100ms_every_run"] is False
     assert line["targets"]["replay_1m_5min"] is None and line["targets"]["alert_p99_1s"] is None
 
