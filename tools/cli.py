@@ -68,7 +68,7 @@ def gateway_run(
 ) -> None:
     """Consume signals.*, decide per recipient with OPA, deliver redacted copies to inbox.*.
     Instance i of n reads the partitions p with p % n == i (docs/operations.md, "Scale the gateway")."""
-    from gateway.app import create_app
+    from gateway.app import create_app, tune_collector
     from gateway.settings import instance_problem
 
     settings = get_settings()
@@ -91,6 +91,7 @@ def gateway_run(
         raise typer.Exit(2) from None
     settings = where.gateway_settings(settings)  # the deployment's audit key and policy approvers
     app = create_app(settings, where.kafka("gateway"), where.opa_url, on_fenced=_exit_fenced)
+    tune_collector(app)  # a process of its own
     # uvicorn serves /health/live, /health/ready and /metrics and runs the app's lifespan: the
     # subscriber starts with it and stops cleanly on SIGTERM / Ctrl-C.
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, lifespan="on")
