@@ -78,6 +78,19 @@ class Obligation:
             self.closed = event
 
 
+def event_of(message: ConsumerRecord[bytes, bytes]) -> ObligationEvent | None:
+    """The event a record of the topic holds. A record that is not an event is logged and passed
+    over (None): only the gateway and the on-call service may write the topic (ACLs), so it is no
+    lost obligation, and one bad record must not stop every service that reads the topic at start."""
+    if not message.value:
+        return None
+    try:
+        return ObligationEvent.model_validate_json(message.value)
+    except ValidationError as error:
+        log.error("obligation_event_unreadable", offset=message.offset, error=str(error)[:300])
+        return None
+
+
 def keys_of_event(event: ObligationEvent) -> list[str]:
     """The pseudonyms the person an obligation is about goes by."""
     return event.subject_keys or [event.subject]
@@ -119,17 +132,9 @@ class Obligations:
             self._closed.add(obligation.obligation_id)
 
     def take(self, message: ConsumerRecord[bytes, bytes]) -> Obligation | None:
-        """Apply one record of the topic. A record that is not an event is logged and passed over:
-        only the gateway and the on-call service may write the topic (ACLs), so it is no lost
-        obligation, and one bad record must not stop every service that reads the topic at start."""
-        if not message.value:
-            return None
-        try:
-            event = ObligationEvent.model_validate_json(message.value)
-        except ValidationError as error:
-            log.error("obligation_event_unreadable", offset=message.offset, error=str(error)[:300])
-            return None
-        return self.apply(event)
+        """Apply one record of the topic (`event_of`)."""
+        event = event_of(message)
+        return self.apply(event) if event is not None else None
 
     def open_about(self, subject: str) -> list[Obligation]:
         return list(self._open_by_subject.get(subject, {}).values())

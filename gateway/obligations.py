@@ -317,14 +317,14 @@ class KeepObligations:
     ) -> None:
         self.book, self.decisions, self.key = book, decisions, pseudonym_key
         self.contact_of, self.informer = contact_of, informer
-        self._met: dict[UUID, ObligationEvent] = {}  # this batch's, over the book
-        self._batch_open, self._held = OpenIndex(), dict[UUID, Held]()
+        self._met: dict[UUID, ObligationEvent] = {}  # what this batch met
+        self._batch = OpenBook()  # what this batch opened, over the book
 
     def begin(self) -> None:
-        self._met, self._batch_open, self._held = {}, OpenIndex(), {}
+        self._met, self._batch = {}, OpenBook()
 
     def committed(self) -> None:
-        for held in self._held.values():
+        for held in self._batch.open():
             self.book.add(held)
         for event in self._met.values():
             self.book.apply(event)
@@ -332,7 +332,7 @@ class KeepObligations:
 
     def _open(self, look_up: Callable[[OpenIndex], dict[UUID, Held]]) -> list[Held]:
         """What `look_up` finds open, in the book or opened in this batch, and not met in it."""
-        found = {**look_up(self.book.index), **look_up(self._batch_open)}
+        found = {**look_up(self.book.index), **look_up(self._batch.index)}
         return [held for obligation_id, held in found.items() if obligation_id not in self._met]
 
     def _open_meeting(self, keys: set[str], signal_type: str, sender: str) -> list[Held]:
@@ -345,8 +345,7 @@ class KeepObligations:
     def _record(self, met: list[ObligationEvent], opened: list[ObligationEvent]) -> None:
         """This batch's changes, seen by the signals after it in the batch; the book's at commit."""
         for event in opened:
-            held = self._held[event.obligation_id] = hold(event)
-            self._batch_open.add(held)
+            self._batch.add(hold(event))
         self._met.update((event.obligation_id, event) for event in met)
 
     def _instances(

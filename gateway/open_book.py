@@ -25,13 +25,9 @@ from uuid import UUID
 from weakref import WeakValueDictionary
 
 from aiokafka import ConsumerRecord
-from pydantic import ValidationError
 
-from gateway.logging import get_logger
-from gateway.obligation_state import keys_of_event
+from gateway.obligation_state import event_of, keys_of_event
 from gateway.schemas.obligation import CLOSING, MeetingSignal, ObligationEvent
-
-log = get_logger("gateway.open_book")
 
 HORIZON = timedelta(days=365)
 """How long past its due time an open obligation may still be met."""
@@ -171,17 +167,9 @@ class OpenBook:
             self.add(hold(event))
 
     def take(self, message: ConsumerRecord[bytes, bytes]) -> None:
-        """Apply one record of the topic. A record that is not an event is logged and passed over:
-        only the gateway and the on-call service may write the topic (ACLs), so it is no lost
-        obligation, and one bad record must not stop the gateway at start."""
-        if not message.value:
-            return
-        try:
-            event = ObligationEvent.model_validate_json(message.value)
-        except ValidationError as error:
-            log.error("obligation_event_unreadable", offset=message.offset, error=str(error)[:300])
-            return
-        self.apply(event)
+        """Apply one record of the topic (`event_of`)."""
+        if (event := event_of(message)) is not None:
+            self.apply(event)
 
     def _is_closed(self, obligation_id: UUID, due_at: datetime) -> bool:
         return obligation_id in self._closed.get(due_at.date(), ())

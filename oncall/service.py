@@ -41,7 +41,7 @@ from pydantic import ValidationError
 from gateway.clock import Clock, now_utc
 from gateway.kafka import KafkaConnection, follow, make_producer, read_whole, stop_within, within
 from gateway.logging import get_logger
-from gateway.obligation_state import Obligation
+from gateway.obligation_state import Obligation, event_of
 from gateway.schemas.alert import AlertEvent
 from gateway.schemas.obligation import CLOSING, ObligationEvent
 from gateway.topics import ALERTS, OBLIGATION_CONTENT, OBLIGATIONS
@@ -221,14 +221,8 @@ class OnCallService:
 
     def _take_obligation(self, message: ConsumerRecord[bytes, bytes]) -> None:
         """Apply one record of `chain.obligations` (written by the gateway and this service only)."""
-        if not message.value:
-            return
-        try:
-            event = ObligationEvent.model_validate_json(message.value)
-        except ValidationError as error:
-            log.error("oncall_obligation_unreadable", error=str(error)[:300])
-            return
-        self._apply_obligation(event)
+        if (event := event_of(message)) is not None:
+            self._apply_obligation(event)
 
     def _apply_obligation(self, event: ObligationEvent) -> None:
         if self.obligations.apply(event) is None:
